@@ -1,0 +1,224 @@
+#include "console.h"
+
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace mcr::app {
+
+namespace {
+
+std::vector<std::string> split_words(const std::string &line)
+{
+	std::istringstream in(line);
+	std::vector<std::string> words;
+	for (std::string w; in >> w;)
+		words.push_back(w);
+	return words;
+}
+
+// A pattern word in upper case (NAME) takes any word; anything else must
+// match as written.
+bool matches(const std::vector<std::string> &pattern, const std::vector<std::string> &words,
+	     std::vector<std::string> *args)
+{
+	if (pattern.size() != words.size())
+		return false;
+	args->clear();
+	for (size_t i = 0; i < pattern.size(); i++) {
+		const bool placeholder = !pattern[i].empty() && std::isupper(pattern[i][0]);
+		if (placeholder)
+			args->push_back(words[i]);
+		else if (pattern[i] != words[i])
+			return false;
+	}
+	return true;
+}
+
+using Handler = CommandResult (*)(Console &, Runtime &, const std::vector<std::string> &);
+
+struct CommandSpec {
+	const char *syntax;
+	const char *help;
+	Handler run;
+};
+
+CommandResult ok(std::string text)
+{
+	return {true, false, std::move(text)};
+}
+
+CommandResult error(std::string text)
+{
+	return {false, false, "error: " + text + "\n"};
+}
+
+} // namespace
+
+// The one table of commands. Handlers are friends through Console's
+// public interface only.
+struct ConsoleCommands {
+	static CommandResult show_port_stats(Console &c, Runtime &rt, const std::vector<std::string> &a)
+	{
+		if (a[0] == "all") {
+			std::string out;
+			for (size_t i = 0; i < rt.ports().size(); i++)
+				out += c.port_stats(i);
+			return ok(out);
+		}
+		const int idx = rt.find_port(a[0]);
+		if (idx < 0)
+			return error(fmt::format("no port named '{}'", a[0]));
+		return ok(c.port_stats(static_cast<size_t>(idx)));
+	}
+	static CommandResult show_port_xstats(Console &c, Runtime &rt, const std::vector<std::string> &a)
+	{
+		const int idx = rt.find_port(a[0]);
+		if (idx < 0)
+			return error(fmt::format("no port named '{}'", a[0]));
+		return ok(c.port_xstats(static_cast<size_t>(idx)));
+	}
+	static CommandResult clear_port_stats(Console &, Runtime &rt, const std::vector<std::string> &)
+	{
+		rt.clear_port_stats();
+		return ok("port counters cleared\n");
+	}
+	static CommandResult show_pools(Console &c, Runtime &, const std::vector<std::string> &)
+	{
+		return ok(c.pools());
+	}
+	static CommandResult show_workers(Console &c, Runtime &, const std::vector<std::string> &)
+	{
+		return ok(c.workers());
+	}
+	static CommandResult help(Console &c, Runtime &, const std::vector<std::string> &)
+	{
+		return ok(c.help());
+	}
+	static CommandResult quit(Console &, Runtime &, const std::vector<std::string> &)
+	{
+		return {true, true, ""};
+	}
+
+	static const std::vector<CommandSpec> &table()
+	{
+		static const std::vector<CommandSpec> commands = {
+			{"show port stats NAME", "counters and rates of one port, or of all", show_port_stats},
+			{"show port xstats NAME", "the PMD's extended counters of a port", show_port_xstats},
+			{"clear port stats all", "zero every port counter", clear_port_stats},
+			{"show pools", "size classes: mbufs in use and free", show_pools},
+			{"show workers", "worker lcores, their queues and busy ratio", show_workers},
+			{"help", "this list", help},
+			{"quit", "stop forwarding and exit", quit},
+		};
+		return commands;
+	}
+};
+
+CommandResult Console::execute(const std::string &line)
+{
+	const std::vector<std::string> words = split_words(line);
+	if (words.empty() || words[0][0] == '#')
+		return ok("");
+	std::vector<std::string> args;
+	for (const CommandSpec &cmd : ConsoleCommands::table())
+		if (matches(split_words(cmd.syntax), words, &args))
+			return cmd.run(*this, rt_, args);
+	return error(fmt::format("unknown command '{}' (type help)", line));
+}
+
+std::string Console::help()
+{
+	std::string out;
+	for (const CommandSpec &cmd : ConsoleCommands::table())
+		out += fmt::format("  {:<24} {}\n", cmd.syntax, cmd.help);
+	return out;
+}
+
+std::string Console::port_stats(size_t i)
+{
+	const drivers::Port &port = *rt_.ports()[i];
+	const PortTotals t = rt_.port_totals(i);
+	rte_eth_stats pmd{};
+	rte_eth_stats_get(port.id(), &pmd);
+
+	// Rates like testpmd: since the previous look at this port.
+	if (rate_samples_.size() < rt_.ports().size())
+		rate_samples_.resize(rt_.ports().size());
+	RateSample &prev = rate_samples_[i];
+	const auto now = std::chrono::steady_clock::now();
+	uint64_t rx_pps = 0, tx_pps = 0;
+	if (prev.when.time_since_epoch().count() != 0) {
+		const double secs = std::chrono::duration<double>(now - prev.when).count();
+		if (secs > 0) {
+			rx_pps = static_cast<uint64_t>((t.rx_packets - prev.rx_packets) / secs);
+			tx_pps = static_cast<uint64_t>((t.tx_packets - prev.tx_packets) / secs);
+		}
+	}
+	prev = {now, t.rx_packets, t.tx_packets};
+
+	return fmt::format("  ######## port {} ({} on {}) ########\n"
+			   "  RX-packets: {:<14} RX-bytes: {:<16} RX-pps: {}\n"
+			   "  TX-packets: {:<14} TX-bytes: {:<16} TX-pps: {}\n"
+			   "  TX-dropped: {:<14}\n"
+			   "  PMD: ipackets {} imissed {} ierrors {} rx_nombuf {} opackets {} oerrors {}\n",
+			   port.name(), drivers::backend_name(port.backend()), port.iface().name,
+			   t.rx_packets, t.rx_bytes, rx_pps, t.tx_packets, t.tx_bytes, tx_pps,
+			   t.tx_dropped, pmd.ipackets, pmd.imissed, pmd.ierrors, pmd.rx_nombuf,
+			   pmd.opackets, pmd.oerrors);
+}
+
+std::string Console::port_xstats(size_t i)
+{
+	const uint16_t id = rt_.ports()[i]->id();
+	const int n = rte_eth_xstats_get(id, nullptr, 0);
+	if (n <= 0)
+		return "  (no extended counters)\n";
+	std::vector<rte_eth_xstat> values(static_cast<size_t>(n));
+	std::vector<rte_eth_xstat_name> names(static_cast<size_t>(n));
+	rte_eth_xstats_get(id, values.data(), static_cast<unsigned>(n));
+	rte_eth_xstats_get_names(id, names.data(), static_cast<unsigned>(n));
+	std::string out;
+	for (const rte_eth_xstat &x : values)
+		out += fmt::format("  {:<32} {}\n", names[x.id].name, x.value);
+	return out;
+}
+
+std::string Console::pools()
+{
+	std::string out = fmt::format("  {:<12} {:>10} {:>8} {:>8} {:>8}\n", "class", "data-size",
+				      "count", "in-use", "free");
+	for (const engine::SizeClass &sc : rt_.pools().classes())
+		out += fmt::format("  {:<12} {:>10} {:>8} {:>8} {:>8}\n", sc.name, sc.data_size,
+				   sc.count, rte_mempool_in_use_count(sc.pool),
+				   rte_mempool_avail_count(sc.pool));
+	return out;
+}
+
+std::string Console::workers()
+{
+	std::string out;
+	for (const auto &w : rt_.workers()) {
+		std::string queues;
+		for (const engine::RxQueue &q : w->rx)
+			queues += fmt::format(" {}/{}", rt_.ports()[q.port_index]->name(), q.queue_id);
+		const uint64_t polls = w->counters.polls.get();
+		const uint64_t busy = w->counters.busy_polls.get();
+		out += fmt::format("  worker {} lcore {}: rx queues{}; polls {} busy {:.1f}%\n", w->index,
+				   w->lcore, queues, polls, polls ? 100.0 * busy / polls : 0.0);
+	}
+	return out;
+}
+
+std::string Console::periodic_stats()
+{
+	std::string out;
+	for (size_t i = 0; i < rt_.ports().size(); i++)
+		out += port_stats(i);
+	return out;
+}
+
+} // namespace mcr::app

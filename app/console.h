@@ -1,0 +1,46 @@
+// The console's command language: one table of commands, one dispatcher,
+// shared by the TTY, piped stdin and --cmdline-file. Every command either
+// succeeds or prints one error line and changes nothing.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "runtime.h"
+
+namespace mcr::app {
+
+struct CommandResult {
+	bool ok = true;
+	bool quit = false;
+	std::string text; // what to print (ends with a newline when not empty)
+};
+
+class Console {
+public:
+	explicit Console(Runtime &rt) : rt_(rt) {}
+
+	CommandResult execute(const std::string &line);
+	// The counters block printed by --stats-period.
+	std::string periodic_stats();
+
+private:
+	friend struct ConsoleCommands;
+
+	struct RateSample {
+		std::chrono::steady_clock::time_point when{};
+		uint64_t rx_packets = 0, tx_packets = 0;
+	};
+
+	std::string port_stats(size_t port_index);
+	std::string port_xstats(size_t port_index);
+	std::string pools();
+	std::string workers();
+	std::string help();
+
+	Runtime &rt_;
+	std::vector<RateSample> rate_samples_;
+};
+
+} // namespace mcr::app

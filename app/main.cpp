@@ -1,0 +1,146 @@
+// mcr: EAL start, config, wiring, signals and the main lcore's loop.
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_log.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "bpf_log.h"
+#include "common/log.h"
+#include "config/error.h"
+#include "config/loader.h"
+#include "console.h"
+#include "console_input.h"
+#include "options.h"
+#include "runtime.h"
+#include "telemetry.h"
+
+namespace {
+
+volatile std::sig_atomic_t stop_requested = 0;
+volatile std::sig_atomic_t reload_requested = 0;
+
+void on_stop_signal(int)
+{
+	stop_requested = 1;
+}
+
+void on_reload_signal(int)
+{
+	reload_requested = 1;
+}
+
+void install_signal_handlers()
+{
+	struct sigaction sa {};
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, nullptr);
+	sigaction(SIGTERM, &sa, nullptr);
+	sa.sa_handler = on_reload_signal;
+	sigaction(SIGHUP, &sa, nullptr);
+}
+
+// mcr's own levels apply to every mcr.* log type.
+void set_log_level(unsigned level)
+{
+	rte_log_set_level_pattern("mcr.*", level);
+}
+
+int run(const mcr::app::Options &opt, mcr::config::Config cfg)
+{
+	using namespace mcr::app;
+	Runtime rt(std::move(cfg));
+	std::string error;
+	if (rt.start(&error) < 0) {
+		std::fprintf(stderr, "mcr: %s\n", error.c_str());
+		return 1;
+	}
+	register_telemetry(&rt);
+	std::printf("mcr: forwarding with %zu port(s) and %zu worker(s)\n", rt.ports().size(),
+		    rt.workers().size());
+	std::fflush(stdout);
+
+	Console console(rt);
+	ConsoleInput input(console, !opt.no_console);
+	if (!opt.cmdline_file.empty() && !input.run_file(opt.cmdline_file, &error))
+		std::fprintf(stderr, "mcr: %s\n", error.c_str());
+
+	auto next_stats = std::chrono::steady_clock::now() + std::chrono::seconds(opt.stats_period);
+	while (!stop_requested) {
+		if (!input.poll(100))
+			break;
+		if (reload_requested) {
+			reload_requested = 0;
+			MCR_LOG(app, WARNING, "SIGHUP: this build cannot reload; configuration unchanged");
+		}
+		if (opt.stats_period != 0 && std::chrono::steady_clock::now() >= next_stats) {
+			next_stats += std::chrono::seconds(opt.stats_period);
+			std::fputs(console.periodic_stats().c_str(), stdout);
+			std::fflush(stdout);
+		}
+	}
+	MCR_LOG(app, INFO, "stopping");
+	unregister_telemetry();
+	rt.stop();
+	return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	// EAL's arguments come first, mcr's after "--".
+	int eal_argc = argc;
+	std::vector<std::string> app_args;
+	for (int i = 1; i < argc; i++) {
+		if (std::strcmp(argv[i], "--") == 0) {
+			eal_argc = i;
+			app_args.assign(argv + i + 1, argv + argc);
+			break;
+		}
+	}
+
+	mcr::app::Options opt;
+	try {
+		opt = mcr::app::parse_options(app_args);
+	} catch (const std::invalid_argument &e) {
+		std::fprintf(stderr, "mcr: %s\n%s", e.what(), mcr::app::usage());
+		return 2;
+	}
+	if (opt.help) {
+		std::fputs(mcr::app::usage(), stdout);
+		return 0;
+	}
+
+	mcr::config::Config cfg;
+	try {
+		cfg = mcr::config::load_file(opt.config_file);
+	} catch (const mcr::config::ConfigError &e) {
+		for (const auto &d : e.diagnostics())
+			std::fprintf(stderr, "%s\n", d.str().c_str());
+		return 1;
+	}
+	if (opt.check_only) {
+		std::printf("%s: ok (%zu ports, %zu rules)\n", opt.config_file.c_str(), cfg.ports.size(),
+			    cfg.rules.size());
+		return 0;
+	}
+
+	if (rte_eal_init(eal_argc, argv) < 0) {
+		std::fprintf(stderr, "mcr: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	if (opt.log_level)
+		set_log_level(*opt.log_level);
+	install_signal_handlers();
+	mcr::drivers::route_bpf_library_logs();
+
+	const int rc = run(opt, std::move(cfg));
+	rte_eal_cleanup();
+	return rc;
+}

@@ -1,0 +1,25 @@
+// mcr's own options: everything after EAL's "--".
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mcr::app {
+
+struct Options {
+	std::string config_file;
+	bool check_only = false;
+	std::string cmdline_file;
+	bool no_console = false;
+	unsigned stats_period = 0; // seconds, 0 = off
+	std::optional<unsigned> log_level; // RTE_LOG_* for every mcr.* type
+	bool help = false;
+};
+
+// Throws std::invalid_argument with a one-line message.
+Options parse_options(const std::vector<std::string> &args);
+
+const char *usage();
+
+} // namespace mcr::app

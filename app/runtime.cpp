@@ -1,0 +1,194 @@
+#include "runtime.h"
+
+#include <rte_ethdev.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+
+namespace mcr::app {
+
+Runtime::Runtime(config::Config cfg) : cfg_(std::move(cfg)) {}
+
+Runtime::~Runtime()
+{
+	stop();
+}
+
+int Runtime::check_lcores(std::string *error) const
+{
+	for (unsigned lcore : cfg_.workers.lcores) {
+		if (lcore >= RTE_MAX_LCORE || !rte_lcore_is_enabled(lcore)) {
+			*error = fmt::format("{}:{}:{}: worker lcore {} is not in EAL's core list "
+					     "(give it with -l, e.g. -l 0,{})",
+					     cfg_.workers.where.file, cfg_.workers.where.line,
+					     cfg_.workers.where.column, lcore, lcore);
+			return -EINVAL;
+		}
+		if (lcore == rte_get_main_lcore()) {
+			*error = fmt::format("{}:{}:{}: worker lcore {} is EAL's main lcore, which runs "
+					     "the console; pick another",
+					     cfg_.workers.where.file, cfg_.workers.where.line,
+					     cfg_.workers.where.column, lcore);
+			return -EINVAL;
+		}
+	}
+	if (cfg_.ports.size() > engine::max_ports) {
+		*error = fmt::format("at most {} ports are supported", engine::max_ports);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+// DPDK 22.11's af_xdp PMD fills each RX queue's fill ring with 2048 buffers
+// of the RX pool at queue setup (whatever rx_desc is) and keeps it full, so
+// those never return to the pool. Say so plainly instead of letting the PMD
+// fail with EINVAL.
+int Runtime::reserve_rx_buffers(const config::Port &pc, const engine::SizeClass &rx_class,
+				const drivers::PortRequest &req, std::string *error)
+{
+	if (pc.driver == config::Driver::af_packet)
+		return 0;
+	const uint32_t ring = uint32_t{req.queue_pairs} * af_xdp_fill_ring_buffers;
+	const uint32_t caches = engine::pool_cache_size(rx_class.count) * rte_lcore_count();
+	uint32_t &held = rx_buffers_held_[rx_class.name];
+	if (held + ring + caches + min_free_buffers > rx_class.count) {
+		*error = fmt::format("port '{}': pool '{}' has {} mbufs, but af_xdp fill rings need "
+				     "{} ({} on earlier ports), lcore caches up to {} and {} to work "
+				     "with: raise its count to at least {}",
+				     pc.name, rx_class.name, rx_class.count, held + ring, held, caches,
+				     min_free_buffers, held + ring + caches + min_free_buffers);
+		return -ENOBUFS;
+	}
+	held += ring;
+	return 0;
+}
+
+int Runtime::open_ports(std::string *error)
+{
+	const auto nworkers = static_cast<uint16_t>(cfg_.workers.lcores.size());
+	for (const config::Port &pc : cfg_.ports) {
+		drivers::KernelIface probe;
+		int rc = drivers::query_kernel_iface(pc.iface, &probe, error);
+		if (rc < 0) {
+			*error = fmt::format("port '{}': {}", pc.name, *error);
+			return rc;
+		}
+		// The RX pool is the smallest class that holds a full frame.
+		const uint32_t frame = probe.mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
+		const engine::SizeClass *rx_class = pools_.smallest_fitting(frame);
+		if (rx_class == nullptr) {
+			*error = fmt::format("port '{}': no pool holds a {}-byte frame (MTU {} on {}); "
+					     "add a larger size class",
+					     pc.name, frame, probe.mtu, pc.iface);
+			return -EINVAL;
+		}
+		drivers::PortRequest req;
+		req.cfg = &pc;
+		req.queue_pairs = std::max<uint16_t>(pc.queues, nworkers);
+		req.rx_pool = rx_class->pool;
+		rc = reserve_rx_buffers(pc, *rx_class, req, error);
+		if (rc < 0)
+			return rc;
+		auto port = std::make_unique<drivers::Port>();
+		rc = port->open(req, error);
+		if (rc < 0)
+			return rc;
+		ports_.push_back(std::move(port));
+	}
+	return 0;
+}
+
+void Runtime::launch_workers()
+{
+	const auto nworkers = static_cast<uint16_t>(cfg_.workers.lcores.size());
+	for (uint16_t w = 0; w < nworkers; w++) {
+		auto worker = std::make_unique<engine::Worker>();
+		worker->lcore = cfg_.workers.lcores[w];
+		worker->index = w;
+		worker->burst = cfg_.workers.burst;
+		worker->tx_queue = w;
+		worker->running = &running_;
+		workers_.push_back(std::move(worker));
+	}
+	// RX queue q of every port goes to worker q % nworkers.
+	for (uint16_t p = 0; p < ports_.size(); p++)
+		for (uint16_t q = 0; q < ports_[p]->queue_pairs(); q++)
+			workers_[q % nworkers]->rx.push_back({p, ports_[p]->id(), q});
+
+	running_.store(true);
+	for (auto &w : workers_)
+		rte_eal_remote_launch(engine::worker_main, w.get(), w->lcore);
+	launched_ = true;
+}
+
+int Runtime::start(std::string *error)
+{
+	int rc = check_lcores(error);
+	if (rc == 0)
+		rc = pools_.create(cfg_.pools, static_cast<int>(rte_socket_id()), error);
+	if (rc == 0)
+		rc = open_ports(error);
+	if (rc < 0) {
+		stop();
+		return rc;
+	}
+	launch_workers();
+	return 0;
+}
+
+void Runtime::stop()
+{
+	if (launched_) {
+		running_.store(false);
+		for (auto &w : workers_)
+			rte_eal_wait_lcore(w->lcore);
+		launched_ = false;
+	}
+	for (auto &port : ports_)
+		port->stop();
+	for (auto &port : ports_)
+		port->close();
+}
+
+PortTotals Runtime::port_totals(size_t port_index) const
+{
+	PortTotals t;
+	for (const auto &w : workers_) {
+		const engine::PortCounters &pc = w->ports[port_index];
+		t.rx_packets += pc.rx_packets.get();
+		t.rx_bytes += pc.rx_bytes.get();
+		t.tx_packets += pc.tx_packets.get();
+		t.tx_bytes += pc.tx_bytes.get();
+		t.tx_dropped += pc.tx_dropped.get();
+	}
+	return t;
+}
+
+void Runtime::clear_port_stats()
+{
+	for (auto &w : workers_)
+		for (engine::PortCounters &pc : w->ports) {
+			pc.rx_packets.reset();
+			pc.rx_bytes.reset();
+			pc.tx_packets.reset();
+			pc.tx_bytes.reset();
+			pc.tx_dropped.reset();
+		}
+	for (const auto &port : ports_)
+		rte_eth_stats_reset(port->id());
+}
+
+int Runtime::find_port(const std::string &name) const
+{
+	for (size_t i = 0; i < ports_.size(); i++)
+		if (ports_[i]->name() == name)
+			return static_cast<int>(i);
+	return -1;
+}
+
+} // namespace mcr::app

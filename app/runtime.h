@@ -1,0 +1,63 @@
+// The running appliance: pools, ports and workers built from one Config,
+// owned by the main lcore. Console and telemetry read it; only start() and
+// stop() change it.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/model.h"
+#include "engine/pools.h"
+#include "engine/worker.h"
+#include "port.h"
+
+namespace mcr::app {
+
+struct PortTotals {
+	uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0, tx_dropped = 0;
+};
+
+class Runtime {
+public:
+	explicit Runtime(config::Config cfg);
+	~Runtime();
+
+	// Creates pools, opens ports and launches workers. Returns 0 or a
+	// negative errno with *error a one-line reason; on error everything
+	// already created is released.
+	int start(std::string *error);
+	// Stops workers, then ports. Safe to call twice.
+	void stop();
+
+	const config::Config &config() const { return cfg_; }
+	const engine::Pools &pools() const { return pools_; }
+	const std::vector<std::unique_ptr<drivers::Port>> &ports() const { return ports_; }
+	const std::vector<std::unique_ptr<engine::Worker>> &workers() const { return workers_; }
+
+	// Sums every worker's slot for one port.
+	PortTotals port_totals(size_t port_index) const;
+	void clear_port_stats();
+	int find_port(const std::string &name) const; // index or -1
+
+private:
+	int check_lcores(std::string *error) const;
+	int open_ports(std::string *error);
+	int reserve_rx_buffers(const config::Port &pc, const engine::SizeClass &rx_class,
+			       const drivers::PortRequest &req, std::string *error);
+	void launch_workers();
+
+	config::Config cfg_;
+	engine::Pools pools_;
+	std::vector<std::unique_ptr<drivers::Port>> ports_;
+	std::vector<std::unique_ptr<engine::Worker>> workers_;
+	std::atomic<bool> running_{false};
+	bool launched_ = false;
+	std::map<std::string, uint32_t> rx_buffers_held_; // by size class
+	static constexpr uint32_t min_free_buffers = 512;
+	static constexpr uint32_t af_xdp_fill_ring_buffers = 2048;
+};
+
+} // namespace mcr::app

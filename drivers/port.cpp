@@ -1,0 +1,195 @@
+#include "port.h"
+
+#include <rte_dev.h>
+#include <rte_errno.h>
+#include <rte_ethdev.h>
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+
+namespace mcr::drivers {
+
+const char *backend_name(Backend b)
+{
+	return b == Backend::af_xdp ? "af_xdp" : "af_packet";
+}
+
+namespace {
+
+// ethdev calls return negative errno; keep the message next to it.
+int fail(std::string *error, int rc, const std::string &what)
+{
+	*error = fmt::format("{}: {}", what, rte_strerror(-rc));
+	return rc;
+}
+
+} // namespace
+
+Port::~Port()
+{
+	close();
+}
+
+std::string Port::devargs(Backend backend, const PortRequest &req) const
+{
+	const config::Port &cfg = *req.cfg;
+	if (backend == Backend::af_xdp) {
+		// zero_copy: the PMD tries zero-copy first and falls back to copy
+		// on its own; only "off" needs saying.
+		return fmt::format("iface={},start_queue=0,queue_count={},busy_budget={},force_copy={}",
+				   cfg.iface, req.queue_pairs, cfg.af_xdp.busy_budget,
+				   cfg.af_xdp.zero_copy == config::ZeroCopy::off ? 1 : 0);
+	}
+	const config::AfPacketOptions &ap = cfg.af_packet;
+	return fmt::format("iface={},qpairs={},blocksz={},framesz={},framecnt={},qdisc_bypass={}",
+			   cfg.iface, req.queue_pairs, ap.block_size, ap.frame_size, ap.frame_count,
+			   ap.qdisc_bypass ? 1 : 0);
+}
+
+int Port::open(const PortRequest &req, std::string *error)
+{
+	const config::Port &cfg = *req.cfg;
+	name_ = cfg.name;
+	int rc = query_kernel_iface(cfg.iface, &iface_, error);
+	if (rc < 0) {
+		*error = fmt::format("port '{}': {}", name_, *error);
+		return rc;
+	}
+	if (cfg.address)
+		source_ipv4_ = *cfg.address;
+	else if (iface_.ipv4)
+		source_ipv4_ = *iface_.ipv4;
+
+	switch (cfg.driver) {
+	case config::Driver::af_packet:
+		rc = open_backend(Backend::af_packet, req, error);
+		break;
+	case config::Driver::af_xdp:
+		if (iface_.xdp_prog_id != 0) {
+			*error = fmt::format("port '{}': interface {} already has XDP program id {} "
+					     "attached; detach it or use driver af_packet",
+					     name_, cfg.iface, iface_.xdp_prog_id);
+			return -EBUSY;
+		}
+		rc = open_backend(Backend::af_xdp, req, error);
+		break;
+	case config::Driver::automatic:
+		if (iface_.xdp_prog_id != 0) {
+			fallback_reason_ = fmt::format("interface {} already has XDP program id {}",
+						       cfg.iface, iface_.xdp_prog_id);
+		} else {
+			rc = open_backend(Backend::af_xdp, req, error);
+			if (rc == 0)
+				break;
+			fallback_reason_ = *error;
+		}
+		MCR_LOG(port, WARNING, "port %s: af_xdp unavailable (%s); falling back to af_packet",
+			name_.c_str(), fallback_reason_.c_str());
+		rc = open_backend(Backend::af_packet, req, error);
+		break;
+	}
+	if (rc < 0) {
+		*error = fmt::format("port '{}': {}", name_, *error);
+		return rc;
+	}
+	MCR_LOG(port, INFO, "port %s: %s on %s (ifindex %u, mtu %u), %u queue pair(s), ethdev %u",
+		name_.c_str(), backend_name(backend_), cfg.iface.c_str(), iface_.index, iface_.mtu,
+		queue_pairs_, port_id_);
+	return 0;
+}
+
+int Port::open_backend(Backend backend, const PortRequest &req, std::string *error)
+{
+	const std::string vdev =
+		fmt::format("{}_{}", backend == Backend::af_xdp ? "net_af_xdp" : "net_af_packet", name_);
+	const std::string args = devargs(backend, req);
+	int rc = rte_eal_hotplug_add("vdev", vdev.c_str(), args.c_str());
+	if (rc < 0)
+		return fail(error, rc, fmt::format("cannot create {} on {}", vdev, req.cfg->iface));
+
+	vdev_name_ = vdev;
+	backend_ = backend;
+	queue_pairs_ = req.queue_pairs;
+	rc = rte_eth_dev_get_port_by_name(vdev.c_str(), &port_id_);
+	if (rc < 0) {
+		close();
+		return fail(error, rc, "ethdev not found after probe");
+	}
+
+	rte_eth_dev_info info;
+	rc = rte_eth_dev_info_get(port_id_, &info);
+	if (rc == 0 && info.max_rx_queues < req.queue_pairs) {
+		*error = fmt::format("{} offers {} queue(s), {} needed (one per worker)", vdev,
+				     info.max_rx_queues, req.queue_pairs);
+		close();
+		return -EINVAL;
+	}
+
+	rte_eth_conf conf{};
+	rc = rte_eth_dev_configure(port_id_, req.queue_pairs, req.queue_pairs, &conf);
+	if (rc < 0) {
+		close();
+		return fail(error, rc, "configure");
+	}
+	uint16_t rx_desc = req.rx_desc;
+	uint16_t tx_desc = req.tx_desc;
+	rte_eth_dev_adjust_nb_rx_tx_desc(port_id_, &rx_desc, &tx_desc);
+	const int socket = rte_eth_dev_socket_id(port_id_);
+	for (uint16_t q = 0; q < req.queue_pairs; q++) {
+		rc = rte_eth_rx_queue_setup(port_id_, q, rx_desc, socket, nullptr, req.rx_pool);
+		if (rc < 0) {
+			close();
+			return fail(error, rc, fmt::format("RX queue {} setup", q));
+		}
+		rc = rte_eth_tx_queue_setup(port_id_, q, tx_desc, socket, nullptr);
+		if (rc < 0) {
+			close();
+			return fail(error, rc, fmt::format("TX queue {} setup", q));
+		}
+	}
+	rc = rte_eth_dev_start(port_id_);
+	if (rc < 0) {
+		close();
+		return fail(error, rc, "start");
+	}
+	started_ = true;
+
+	// Neither PMD filters by MAC and neither implements allmulticast in
+	// 22.11 (-ENOTSUP): multicast reaches us through the kernel's own
+	// membership, so only an unexpected error is worth a word.
+	rc = rte_eth_allmulticast_enable(port_id_);
+	if (rc < 0 && rc != -ENOTSUP)
+		MCR_LOG(port, WARNING, "port %s: allmulticast: %s", name_.c_str(), rte_strerror(-rc));
+	return 0;
+}
+
+void Port::stop()
+{
+	if (!started_)
+		return;
+	started_ = false;
+	const int rc = rte_eth_dev_stop(port_id_);
+	if (rc < 0)
+		MCR_LOG(port, WARNING, "port %s: stop: %s", name_.c_str(), rte_strerror(-rc));
+}
+
+void Port::close()
+{
+	if (vdev_name_.empty())
+		return;
+	stop();
+	if (port_id_ != UINT16_MAX) {
+		rte_eth_dev_close(port_id_);
+		port_id_ = UINT16_MAX;
+	}
+	// Removing the vdev is what releases the AF_XDP sockets and detaches the
+	// XDP program, so nothing is left on the interface.
+	const int rc = rte_eal_hotplug_remove("vdev", vdev_name_.c_str());
+	if (rc < 0 && rc != -ENOENT)
+		MCR_LOG(port, WARNING, "port %s: remove %s: %s", name_.c_str(), vdev_name_.c_str(),
+			rte_strerror(-rc));
+	vdev_name_.clear();
+}
+
+} // namespace mcr::drivers
