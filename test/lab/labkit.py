@@ -1,0 +1,210 @@
+"""The lab for mcr's integration tests: namespaces from tools/lab.sh with a
+unique prefix, mcr started inside the relay host, traffic from the generator
+host, counters read over DPDK telemetry. Everything a test creates is
+removed when it ends, whatever happened."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+SOURCE_DIR = os.environ.get("MCR_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD_DIR = os.environ.get("MCR_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
+LAB_SH = os.path.join(SOURCE_DIR, "tools", "lab.sh")
+MCR = os.path.join(BUILD_DIR, "app", "mcr")
+
+_counter = 0
+
+
+def unique_prefix():
+    """Short (interface names), unique per test and process."""
+    global _counter
+    _counter += 1
+    return f"t{os.getpid() % 100000}{_counter}"
+
+
+def run(*args, check=True, **kw):
+    return subprocess.run(list(args), check=check, text=True, capture_output=True, **kw)
+
+
+def skip_unless_root(test):
+    return unittest.skipUnless(os.geteuid() == 0, "lab tests need root")(test)
+
+
+class Lab:
+    """tools/lab.sh up/down around a block, plus helpers inside it."""
+
+    def __init__(self, sinks=1, queues=1):
+        self.prefix = unique_prefix()
+        self.sinks = sinks
+        self.queues = queues
+
+    def __enter__(self):
+        run(LAB_SH, "up", "--prefix", self.prefix, "--sinks", str(self.sinks),
+            "--queues", str(self.queues))
+        return self
+
+    def __exit__(self, *exc):
+        run(LAB_SH, "down", "--prefix", self.prefix, check=False)
+
+    def ns(self, host):
+        return f"{self.prefix}-{host}"
+
+    def iface(self, side):
+        """'g0' generator side, 'r0' relay ingress, 'r1'.. relay egress, 's1'.. sinks."""
+        return f"{self.prefix}{side}"
+
+    def exec(self, host, *cmd, check=True, **kw):
+        return run(LAB_SH, "exec", "--prefix", self.prefix, host, *cmd, check=check, **kw)
+
+    def popen(self, host, *cmd, **kw):
+        return subprocess.Popen([LAB_SH, "exec", "--prefix", self.prefix, host, *cmd], **kw)
+
+    def xdp_prog_id(self, host, iface):
+        out = self.exec(host, "ip", "-d", "-j", "link", "show", "dev", iface).stdout
+        info = json.loads(out)[0]
+        xdp = info.get("xdp")
+        return 0 if xdp is None else xdp.get("prog", {}).get("id", 0) or xdp.get("attached", [{}])[0].get("prog", {}).get("id", 0)
+
+    def send_udp(self, count, dst="239.1.1.1", dport=5000, size=64, src_port=4000):
+        """Sends `count` datagrams from the generator host with a kernel
+        socket, paced so veth never drops, and returns the count sent."""
+        code = (
+            "import socket,sys,time\n"
+            "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+            "s.setsockopt(socket.IPPROTO_IP,socket.IP_MULTICAST_TTL,8)\n"
+            f"s.bind(('198.18.1.2',{src_port}))\n"
+            f"n={count}\n"
+            "for i in range(n):\n"
+            f"    s.sendto(i.to_bytes(4,'big')+bytes({max(size - 4, 0)}),('{dst}',{dport}))\n"
+            "    if i % 64 == 63: time.sleep(0.001)\n"
+            "print(n)\n"
+        )
+        out = self.exec("gen", "/usr/bin/python3", "-c", code).stdout
+        return int(out.strip())
+
+
+class Mcr:
+    """mcr running in the relay host with a config written for this lab."""
+
+    def __init__(self, lab, config_text, lcores="0,1", extra_args=(), stdin_text=None):
+        self.lab = lab
+        self.file_prefix = f"mcr{lab.prefix}"
+        self.dir = tempfile.TemporaryDirectory(prefix="mcr-lab-")
+        self.config = os.path.join(self.dir.name, "mcr.yaml")
+        with open(self.config, "w") as f:
+            f.write(config_text.replace("@P@", lab.prefix))
+        self.args = [MCR, "-l", lcores, "--no-pci", "--no-huge", "-m", "512", "--file-prefix",
+                     self.file_prefix, "--log-level", "lib.eal:error", "--", "--config",
+                     self.config, *extra_args]
+        self.stdin_text = stdin_text
+        self.proc = None
+        self.stdout = ""
+        self.stderr = ""
+
+    @property
+    def telemetry_path(self):
+        return f"/var/run/dpdk/{self.file_prefix}/dpdk_telemetry.v2"
+
+    def start(self, wait=True, timeout=30):
+        self.out_file = open(os.path.join(self.dir.name, "stdout"), "w+")
+        self.err_file = open(os.path.join(self.dir.name, "stderr"), "w+")
+        self.proc = self.lab.popen("relay", *self.args, text=True,
+                                   stdin=subprocess.PIPE, stdout=self.out_file,
+                                   stderr=self.err_file)
+        if self.stdin_text is not None:
+            self.proc.stdin.write(self.stdin_text)
+            self.proc.stdin.flush()
+        if wait:
+            self.wait_forwarding(timeout)
+        return self
+
+    def read_output(self):
+        self.out_file.flush()
+        self.err_file.flush()
+        with open(self.out_file.name) as f:
+            self.stdout = f.read()
+        with open(self.err_file.name) as f:
+            self.stderr = f.read()
+        return self.stdout, self.stderr
+
+    def wait_forwarding(self, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            out, err = self.read_output()
+            if "mcr: forwarding" in out:
+                return
+            if self.proc.poll() is not None:
+                raise AssertionError(f"mcr exited {self.proc.returncode}:\n{out}\n{err}")
+            time.sleep(0.1)
+        raise AssertionError(f"mcr did not start in {timeout}s:\n{self.read_output()}")
+
+    def telemetry(self, command):
+        """One request on DPDK's telemetry socket, as dpdk-telemetry.py does."""
+        with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as s:
+            s.connect(self.telemetry_path)
+            s.recv(1024 * 16)  # the greeting
+            s.send(command.encode())
+            return json.loads(s.recv(1024 * 1024).decode())[command.split(",")[0]]
+
+    def port(self, name):
+        return self.telemetry("/mcr/ports")[name]
+
+    def wait_rx(self, port, expected, timeout=10):
+        deadline = time.time() + timeout
+        seen = 0
+        while time.time() < deadline:
+            seen = self.port(port)["rx_packets"]
+            if seen >= expected:
+                break
+            time.sleep(0.1)
+        time.sleep(0.3)  # anything beyond `expected` arrives now
+        return self.port(port)["rx_packets"]
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        """Signals mcr (the process inside `ip netns exec` is exec'd, so it
+        is our child's PID) and returns its exit code."""
+        if self.proc is None:
+            return None
+        if self.proc.stdin and not self.proc.stdin.closed:
+            self.proc.stdin.close()
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.read_output()
+        return self.proc.returncode
+
+    def close(self):
+        """Stops mcr if it runs and removes its files."""
+        self.stop()
+        for f in (getattr(self, "out_file", None), getattr(self, "err_file", None)):
+            if f is not None:
+                f.close()
+        if self.proc is not None and self.proc.stdin and not self.proc.stdin.closed:
+            self.proc.stdin.close()
+        self.dir.cleanup()
+
+    def run_to_exit(self, timeout=30):
+        """For runs that should fail at start-up."""
+        self.start(wait=False)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.read_output()
+        return self.proc.returncode
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()

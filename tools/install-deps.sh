@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages mcr needs to build, test and run, when
+# missing. Debian's archive is the only source: nothing else is downloaded.
+set -euo pipefail
+
+packages=(
+	# build
+	g++ meson ninja-build pkg-config
+	dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev
+	libbpf-dev libxdp-dev libelf-dev zlib1g-dev
+	libyaml-cpp-dev libfmt-dev
+	clang llvm bpftool
+	# tests and benchmarks
+	libgtest-dev libbenchmark-dev
+	# the lab and its tools
+	iproute2 ethtool iputils-ping tcpdump python3 procps
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+	echo "install-deps: all ${#packages[@]} packages present"
+	exit 0
+fi
+
+sudo=()
+[[ $EUID -eq 0 ]] || sudo=(sudo)
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -q
+"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"

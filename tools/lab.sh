@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# The mcr lab: network namespaces joined by veth pairs.
+#
+#   <prefix>-gen    <prefix>g0 198.18.1.2 ── <prefix>r0 198.18.1.1   <prefix>-relay
+#   <prefix>-relay  <prefix>r1 198.18.2.1 ── <prefix>s1 198.18.2.2   <prefix>-sink1
+#   <prefix>-relay  <prefix>rN 198.18.N+1.1 ── <prefix>sN ...         <prefix>-sinkN
+#
+# Addresses come from 198.18.0.0/15 only; nothing is routed out of the lab.
+# Neighbours are static because AF_XDP hides ARP from the relay's kernel.
+#
+# usage: lab.sh up   [--prefix P] [--sinks N] [--queues Q]
+#        lab.sh down [--prefix P]
+#        lab.sh exec [--prefix P] HOST CMD...   (HOST: gen, relay, sink1..)
+#        lab.sh show [--prefix P]
+set -euo pipefail
+
+prefix=mcrlab
+sinks=1
+queues=1
+
+die() { echo "lab.sh: $*" >&2; exit 1; }
+
+ns() { echo "${prefix}-$1"; }
+
+mac_of() { ip -n "$1" -br link show dev "$2" | awk '{print $3}'; }
+
+lab_up() {
+	[[ ${#prefix} -le 10 ]] || die "prefix '$prefix' is longer than 10 characters (interface names)"
+	if ip netns list | grep -qw "$(ns relay)"; then
+		die "lab '$prefix' is already up (lab.sh down --prefix $prefix)"
+	fi
+	trap 'lab_down >/dev/null 2>&1 || true' ERR
+
+	local hosts=(gen relay)
+	for ((i = 1; i <= sinks; i++)); do hosts+=("sink$i"); done
+	for h in "${hosts[@]}"; do
+		ip netns add "$(ns "$h")"
+		ip netns exec "$(ns "$h")" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1
+		ip -n "$(ns "$h")" link set lo up
+	done
+
+	# Ingress link: generator to relay.
+	link "$(ns gen)" "${prefix}g0" 198.18.1.2 "$(ns relay)" "${prefix}r0" 198.18.1.1
+	ip -n "$(ns gen)" route add default via 198.18.1.1
+	# Egress links: relay to each sink.
+	for ((i = 1; i <= sinks; i++)); do
+		link "$(ns relay)" "${prefix}r$i" "198.18.$((i + 1)).1" \
+			"$(ns "sink$i")" "${prefix}s$i" "198.18.$((i + 1)).2"
+		ip -n "$(ns "sink$i")" route add default via "198.18.$((i + 1)).1"
+	done
+	trap - ERR
+	echo "lab '$prefix' up: gen, relay, sink1..sink$sinks"
+}
+
+# link NS_A IF_A ADDR_A NS_B IF_B ADDR_B: a /24 veth pair with static
+# neighbours both ways.
+link() {
+	local na=$1 ia=$2 aa=$3 nb=$4 ib=$5 ab=$6
+	ip link add "$ia" netns "$na" numtxqueues "$queues" numrxqueues "$queues" type veth \
+		peer name "$ib" netns "$nb" numtxqueues "$queues" numrxqueues "$queues"
+	ip -n "$na" addr add "$aa/24" dev "$ia"
+	ip -n "$nb" addr add "$ab/24" dev "$ib"
+	ip -n "$na" link set "$ia" up
+	ip -n "$nb" link set "$ib" up
+	ip -n "$na" neigh replace "$ab" lladdr "$(mac_of "$nb" "$ib")" dev "$ia" nud permanent
+	ip -n "$nb" neigh replace "$aa" lladdr "$(mac_of "$na" "$ia")" dev "$ib" nud permanent
+}
+
+lab_down() {
+	local found=0
+	for n in $(ip netns list | awk '{print $1}' | grep -E "^${prefix}-(gen|relay|sink[0-9]+)$" || true); do
+		ip netns pids "$n" 2>/dev/null | xargs -r kill 2>/dev/null || true
+		ip netns del "$n"
+		found=1
+	done
+	# Deleting a namespace deletes its veths, both ends.
+	[[ $found == 1 ]] && echo "lab '$prefix' down" || echo "lab '$prefix' was not up"
+}
+
+lab_exec() {
+	local host=$1
+	shift
+	# ip netns exec remounts /sys without bpffs; XDP loaders want it.
+	exec ip netns exec "$(ns "$host")" sh -c \
+		'mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf; exec "$@"' sh "$@"
+}
+
+lab_show() {
+	for n in $(ip netns list | awk '{print $1}' | grep -E "^${prefix}-" || true); do
+		echo "== $n"
+		ip -n "$n" -br addr show | grep -v '^lo'
+	done
+}
+
+cmd=${1:-}
+[[ -n $cmd ]] || die "usage: lab.sh up|down|exec|show [--prefix P] [--sinks N] [--queues Q]"
+shift
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--prefix) prefix=$2; shift 2 ;;
+	--sinks) sinks=$2; shift 2 ;;
+	--queues) queues=$2; shift 2 ;;
+	*) break ;;
+	esac
+done
+[[ $EUID -eq 0 ]] || die "the lab needs root (network namespaces)"
+[[ $prefix =~ ^[a-z][a-z0-9]*$ ]] || die "prefix must be lower-case letters and digits"
+
+case $cmd in
+up) lab_up ;;
+down) lab_down ;;
+exec) [[ $# -ge 2 ]] || die "usage: lab.sh exec [--prefix P] HOST CMD..."; lab_exec "$@" ;;
+show) lab_show ;;
+*) die "unknown command '$cmd'" ;;
+esac
