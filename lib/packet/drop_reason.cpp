@@ -1,0 +1,45 @@
+#include "packet/drop_reason.h"
+
+#include <array>
+
+namespace mcr::packet {
+
+namespace {
+
+// Indexed by the enum: the static_assert below catches a reason added to
+// the enum but not here.
+constexpr std::array<const char *, drop_reason_count> names = {
+	"none",
+	"not-ipv4",
+	"not-udp",
+	"truncated",
+	"bad-version",
+	"bad-ihl",
+	"bad-length",
+	"bad-checksum",
+	"fragment",
+	"ttl-expired",
+	"no-rule",
+	"vlan-unsupported",
+	"no-buffer",
+	"tx-full",
+};
+
+constexpr bool all_named()
+{
+	for (const char *n : names)
+		if (n == nullptr)
+			return false;
+	return true;
+}
+static_assert(all_named(), "every DropReason needs a name");
+
+} // namespace
+
+const char *drop_reason_name(DropReason reason)
+{
+	const auto i = static_cast<size_t>(reason);
+	return i < names.size() ? names[i] : "unknown";
+}
+
+} // namespace mcr::packet

@@ -1,0 +1,35 @@
+// Why the engine dropped a packet: one enum for the whole fast path, so the
+// per-worker drop counters are a flat array and /mcr/drops and `show drops`
+// print them from one name table.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace mcr::packet {
+
+enum class DropReason : uint8_t {
+	none,
+	not_ipv4,         // ethertype is not IPv4 (ARP, IPv6, ...)
+	not_udp,          // IPv4 but another protocol (TCP, ICMP, IGMP, ...)
+	truncated,        // the frame ends inside a header we must read
+	bad_version,      // IPv4 ethertype, version field is not 4
+	bad_ihl,          // IHL < 5
+	bad_length,       // IPv4 total length or UDP length inconsistent
+	bad_checksum,     // IPv4 header checksum wrong
+	fragment,         // MF set or offset != 0: relays forward whole datagrams only
+	ttl_expired,      // TTL would reach 0 on decrement (rewrite)
+	no_rule,          // parsed fine, no rule matches (engine)
+	vlan_unsupported, // stacked tags (QinQ): only one 802.1Q tag is understood
+	no_buffer,        // size-class pool or clone pool empty (engine)
+	tx_full,          // TX ring full after retries (engine)
+	count
+};
+
+inline constexpr size_t drop_reason_count = static_cast<size_t>(DropReason::count);
+
+// Stable kebab-case names, used as telemetry keys and console labels.
+// Never returns null; out-of-range values give "unknown".
+const char *drop_reason_name(DropReason reason);
+
+} // namespace mcr::packet
