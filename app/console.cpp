@@ -7,6 +7,10 @@
 
 #include <fmt/format.h>
 
+#include "config/address.h"
+#include "config/validate.h"
+#include "packet/drop_reason.h"
+
 namespace mcr::app {
 
 namespace {
@@ -86,6 +90,21 @@ struct ConsoleCommands {
 		rt.clear_port_stats();
 		return ok("port counters cleared\n");
 	}
+	static CommandResult show_rules(Console &c, Runtime &, const std::vector<std::string> &)
+	{
+		return ok(c.rules());
+	}
+	static CommandResult show_rule(Console &c, Runtime &rt, const std::vector<std::string> &a)
+	{
+		const config::Rule *rule = rt.config().find_rule(a[0]);
+		if (rule == nullptr)
+			return error(fmt::format("no rule named '{}'", a[0]));
+		return ok(c.rule(*rule));
+	}
+	static CommandResult show_drops(Console &c, Runtime &, const std::vector<std::string> &)
+	{
+		return ok(c.drops());
+	}
 	static CommandResult show_pools(Console &c, Runtime &, const std::vector<std::string> &)
 	{
 		return ok(c.pools());
@@ -109,6 +128,9 @@ struct ConsoleCommands {
 			{"show port stats NAME", "counters and rates of one port, or of all", show_port_stats},
 			{"show port xstats NAME", "the PMD's extended counters of a port", show_port_xstats},
 			{"clear port stats all", "zero every port counter", clear_port_stats},
+			{"show rules", "every rule with its packet counters", show_rules},
+			{"show rule NAME", "one rule: match and per-output counters", show_rule},
+			{"show drops", "dropped packets by reason", show_drops},
 			{"show pools", "size classes: mbufs in use and free", show_pools},
 			{"show workers", "worker lcores, their queues and busy ratio", show_workers},
 			{"help", "this list", help},
@@ -213,11 +235,85 @@ std::string Console::workers()
 	return out;
 }
 
+namespace {
+
+std::string describe_output(const config::Output &o, const config::Match &m)
+{
+	std::string text = fmt::format("{} {}:{}", o.port, config::format_ipv4(o.dst.value_or(m.dst)),
+				       o.dport.value_or(m.dport));
+	if (o.ttl)
+		text += fmt::format(" ttl {}", *o.ttl);
+	if (o.vlan)
+		text += fmt::format(" vlan {}", *o.vlan);
+	if (o.mac)
+		text += " mac " + config::format_mac(*o.mac);
+	return text;
+}
+
+} // namespace
+
+const engine::CompiledRule *Console::compiled(const config::Rule &rule) const
+{
+	const int port = rt_.engine().port_index(rule.match.port);
+	if (port < 0)
+		return nullptr;
+	return rt_.engine().rules().find(engine::Engine::key_of(rule.match, static_cast<uint16_t>(port)));
+}
+
+std::string Console::rules()
+{
+	std::string out = fmt::format("  {:<24} {:<44} {:>8} {:>12} {:>14}\n", "rule", "match",
+				      "outputs", "packets", "bytes");
+	for (const config::Rule &rule : rt_.config().rules) {
+		const engine::CompiledRule *cr = compiled(rule);
+		const RuleTotals t = cr ? rt_.rule_totals(*cr) : RuleTotals{};
+		out += fmt::format("  {:<24} {:<44} {:>8} {:>12} {:>14}\n", rule.name,
+				   config::describe_match(rule.match), rule.outputs.size(), t.packets,
+				   t.bytes);
+	}
+	return out;
+}
+
+std::string Console::rule(const config::Rule &rule)
+{
+	const engine::CompiledRule *cr = compiled(rule);
+	const RuleTotals t = cr ? rt_.rule_totals(*cr) : RuleTotals{};
+	std::string out = fmt::format("  rule {}: match {}\n  received: {} packets, {} bytes\n",
+				      rule.name, config::describe_match(rule.match), t.packets, t.bytes);
+	for (size_t o = 0; o < rule.outputs.size(); o++) {
+		const OutputTotals ot = o < t.outputs.size() ? t.outputs[o] : OutputTotals{};
+		out += fmt::format("  output {}: {:<40} packets {:>10} bytes {:>12} drops {}\n", o,
+				   describe_output(rule.outputs[o], rule.match), ot.packets, ot.bytes,
+				   ot.drops);
+	}
+	return out;
+}
+
+std::string Console::drops()
+{
+	std::string out;
+	for (size_t r = 1; r < packet::drop_reason_count; r++)
+		out += fmt::format("  {:<18} {}\n",
+				   packet::drop_reason_name(static_cast<packet::DropReason>(r)),
+				   rt_.drop_total(r));
+	return out;
+}
+
 std::string Console::periodic_stats()
 {
 	std::string out;
 	for (size_t i = 0; i < rt_.ports().size(); i++)
 		out += port_stats(i);
+	uint64_t dropped = 0;
+	std::string reasons;
+	for (size_t r = 1; r < packet::drop_reason_count; r++) {
+		const uint64_t n = rt_.drop_total(r);
+		if (n != 0)
+			reasons += fmt::format(" {} {}", packet::drop_reason_name(
+								static_cast<packet::DropReason>(r)), n);
+		dropped += n;
+	}
+	out += fmt::format("  drops: {}{}\n", dropped, reasons.empty() ? "" : " (" + reasons.substr(1) + ")");
 	return out;
 }
 

@@ -35,6 +35,10 @@ private:
 
 	std::string port_stats(size_t port_index);
 	std::string port_xstats(size_t port_index);
+	std::string rules();
+	std::string rule(const config::Rule &rule);
+	std::string drops();
+	const engine::CompiledRule *compiled(const config::Rule &rule) const;
 	std::string pools();
 	std::string workers();
 	std::string help();

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
+#include "neighbour.h"
 
 namespace mcr::app {
 
@@ -103,6 +104,47 @@ int Runtime::open_ports(std::string *error)
 	return 0;
 }
 
+int Runtime::build_engine(std::string *error)
+{
+	std::vector<engine::EnginePort> eports;
+	for (const auto &port : ports_) {
+		engine::EnginePort ep;
+		ep.name = port->name();
+		ep.iface = port->iface().name;
+		ep.port_id = port->id();
+		std::copy(port->iface().mac.begin(), port->iface().mac.end(), ep.mac.addr_bytes);
+		ep.ipv4 = port->source_ipv4();
+		ep.multi_seg_tx = port->multi_seg_tx();
+		eports.push_back(std::move(ep));
+	}
+	engine::EngineParams params;
+	params.burst = cfg_.workers.burst;
+	const auto nworkers = static_cast<uint16_t>(cfg_.workers.lcores.size());
+	int rc = engine_.init(std::move(eports), &pools_, nworkers, params, error);
+	if (rc < 0)
+		return rc;
+
+	const engine::NeighbourLookup neighbours = [](const engine::EnginePort &port, uint32_t ip)
+		-> std::optional<rte_ether_addr> {
+		const auto mac = drivers::kernel_neighbour(port.iface, ip);
+		if (!mac)
+			return std::nullopt;
+		rte_ether_addr out;
+		std::copy(mac->begin(), mac->end(), out.addr_bytes);
+		return out;
+	};
+	for (const config::Rule &rule : cfg_.rules) {
+		rc = engine_.add_rule(rule, neighbours, error);
+		if (rc < 0) {
+			*error = fmt::format("{}:{}:{}: {}", rule.where.file, rule.where.line,
+					     rule.where.column, *error);
+			return rc;
+		}
+	}
+	MCR_LOG(rules, INFO, "%u rule(s) in the table", engine_.rules().size());
+	return 0;
+}
+
 void Runtime::launch_workers()
 {
 	const auto nworkers = static_cast<uint16_t>(cfg_.workers.lcores.size());
@@ -110,9 +152,9 @@ void Runtime::launch_workers()
 		auto worker = std::make_unique<engine::Worker>();
 		worker->lcore = cfg_.workers.lcores[w];
 		worker->index = w;
-		worker->burst = cfg_.workers.burst;
 		worker->tx_queue = w;
 		worker->running = &running_;
+		worker->engine = &engine_;
 		workers_.push_back(std::move(worker));
 	}
 	// RX queue q of every port goes to worker q % nworkers.
@@ -133,6 +175,8 @@ int Runtime::start(std::string *error)
 		rc = pools_.create(cfg_.pools, static_cast<int>(rte_socket_id()), error);
 	if (rc == 0)
 		rc = open_ports(error);
+	if (rc == 0)
+		rc = build_engine(error);
 	if (rc < 0) {
 		stop();
 		return rc;
@@ -167,6 +211,31 @@ PortTotals Runtime::port_totals(size_t port_index) const
 		t.tx_dropped += pc.tx_dropped.get();
 	}
 	return t;
+}
+
+RuleTotals Runtime::rule_totals(const engine::CompiledRule &rule) const
+{
+	RuleTotals t;
+	t.outputs.resize(rule.output_count());
+	for (unsigned w = 0; w < rule.worker_count(); w++) {
+		t.packets += rule.counters(w).packets.get();
+		t.bytes += rule.counters(w).bytes.get();
+		for (unsigned o = 0; o < rule.output_count(); o++) {
+			const engine::OutputCounters &oc = rule.output_counters(w, o);
+			t.outputs[o].packets += oc.packets.get();
+			t.outputs[o].bytes += oc.bytes.get();
+			t.outputs[o].drops += oc.drops.get();
+		}
+	}
+	return t;
+}
+
+uint64_t Runtime::drop_total(size_t reason) const
+{
+	uint64_t total = 0;
+	for (const auto &w : workers_)
+		total += w->counters.drops[reason].get();
+	return total;
 }
 
 void Runtime::clear_port_stats()

@@ -1,6 +1,6 @@
-// The running appliance: pools, ports and workers built from one Config,
-// owned by the main lcore. Console and telemetry read it; only start() and
-// stop() change it.
+// The running appliance: pools, ports, the forwarding engine and its
+// workers, built from one Config and owned by the main lcore. Console and
+// telemetry read it; start() and stop() build and tear it down.
 #pragma once
 
 #include <atomic>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/model.h"
+#include "engine/engine.h"
 #include "engine/pools.h"
 #include "engine/worker.h"
 #include "port.h"
@@ -20,25 +21,38 @@ struct PortTotals {
 	uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0, tx_dropped = 0;
 };
 
+struct OutputTotals {
+	uint64_t packets = 0, bytes = 0, drops = 0;
+};
+
+struct RuleTotals {
+	uint64_t packets = 0, bytes = 0;
+	std::vector<OutputTotals> outputs;
+};
+
 class Runtime {
 public:
 	explicit Runtime(config::Config cfg);
 	~Runtime();
 
-	// Creates pools, opens ports and launches workers. Returns 0 or a
-	// negative errno with *error a one-line reason; on error everything
-	// already created is released.
+	// Creates pools, opens ports, compiles the rules and launches the
+	// workers. Returns 0 or a negative errno with *error a one-line
+	// reason; on error everything already created is released.
 	int start(std::string *error);
-	// Stops workers, then ports. Safe to call twice.
+	// Stops workers (their TX buffers are flushed), then ports. Safe to
+	// call twice.
 	void stop();
 
 	const config::Config &config() const { return cfg_; }
 	const engine::Pools &pools() const { return pools_; }
+	const engine::Engine &engine() const { return engine_; }
 	const std::vector<std::unique_ptr<drivers::Port>> &ports() const { return ports_; }
 	const std::vector<std::unique_ptr<engine::Worker>> &workers() const { return workers_; }
 
-	// Sums every worker's slot for one port.
+	// Sums of every worker's slots.
 	PortTotals port_totals(size_t port_index) const;
+	RuleTotals rule_totals(const engine::CompiledRule &rule) const;
+	uint64_t drop_total(size_t reason) const;
 	void clear_port_stats();
 	int find_port(const std::string &name) const; // index or -1
 
@@ -47,11 +61,13 @@ private:
 	int open_ports(std::string *error);
 	int reserve_rx_buffers(const config::Port &pc, const engine::SizeClass &rx_class,
 			       const drivers::PortRequest &req, std::string *error);
+	int build_engine(std::string *error);
 	void launch_workers();
 
 	config::Config cfg_;
 	engine::Pools pools_;
 	std::vector<std::unique_ptr<drivers::Port>> ports_;
+	engine::Engine engine_;
 	std::vector<std::unique_ptr<engine::Worker>> workers_;
 	std::atomic<bool> running_{false};
 	bool launched_ = false;

@@ -119,6 +119,7 @@ int Port::open_backend(Backend backend, const PortRequest &req, std::string *err
 
 	rte_eth_dev_info info;
 	rc = rte_eth_dev_info_get(port_id_, &info);
+	multi_seg_tx_ = rc == 0 && (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
 	if (rc == 0 && info.max_rx_queues < req.queue_pairs) {
 		*error = fmt::format("{} offers {} queue(s), {} needed (one per worker)", vdev,
 				     info.max_rx_queues, req.queue_pairs);
@@ -127,6 +128,8 @@ int Port::open_backend(Backend backend, const PortRequest &req, std::string *err
 	}
 
 	rte_eth_conf conf{};
+	if (multi_seg_tx_)
+		conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 	rc = rte_eth_dev_configure(port_id_, req.queue_pairs, req.queue_pairs, &conf);
 	if (rc < 0) {
 		close();

@@ -46,6 +46,7 @@ public:
 	const KernelIface &iface() const { return iface_; }
 	uint32_t source_ipv4() const { return source_ipv4_; } // host order, 0 if unknown
 	const std::string &fallback_reason() const { return fallback_reason_; }
+	bool multi_seg_tx() const { return multi_seg_tx_; } // takes chained mbufs
 
 private:
 	int open_backend(Backend backend, const PortRequest &req, std::string *error);
@@ -60,6 +61,7 @@ private:
 	uint32_t source_ipv4_ = 0;
 	std::string fallback_reason_;
 	bool started_ = false;
+	bool multi_seg_tx_ = false;
 };
 
 } // namespace mcr::drivers

@@ -1,46 +1,295 @@
 #include "engine/worker.h"
 
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_memcpy.h>
+#include <rte_prefetch.h>
+#include <rte_rcu_qsbr.h>
 
 #include "common/log.h"
+#include "packet/parse.h"
+#include "packet/rewrite.h"
 
 namespace mcr::engine {
 
+using packet::DropReason;
+using packet::ParsedPacket;
+
 namespace {
 
-// Until the forwarding engine lands a worker counts what it receives and
-// returns the buffers at once.
-void handle_burst(Worker &w, const RxQueue &q, rte_mbuf **pkts, uint16_t n)
+// Times the PMD may refuse part of a burst before the rest is dropped: a
+// full ring usually drains within a retry or two, but a worker never waits.
+constexpr int tx_retries = 2;
+
+inline void count_drop(Worker &w, DropReason reason)
 {
+	w.counters.drops[static_cast<size_t>(reason)].add(1);
+}
+
+void flush_port(Worker &w, uint16_t port_index)
+{
+	TxBuffer &b = w.tx[port_index];
+	if (b.count == 0)
+		return;
+	const uint16_t port_id = w.engine->ports()[port_index].port_id;
+	uint16_t sent = 0;
+	for (int attempt = 0; attempt <= tx_retries && sent < b.count; attempt++)
+		sent += rte_eth_tx_burst(port_id, w.tx_queue, b.pkts + sent, b.count - sent);
+
+	PortCounters &pc = w.ports[port_index];
 	uint64_t bytes = 0;
-	for (uint16_t i = 0; i < n; i++)
-		bytes += rte_pktmbuf_pkt_len(pkts[i]);
-	PortCounters &pc = w.ports[q.port_index];
-	pc.rx_packets.add(n);
-	pc.rx_bytes.add(bytes);
-	rte_pktmbuf_free_bulk(pkts, n);
+	for (uint16_t i = 0; i < sent; i++) {
+		b.owners[i]->packets.add(1);
+		b.owners[i]->bytes.add(b.lengths[i]);
+		bytes += b.lengths[i];
+	}
+	pc.tx_packets.add(sent);
+	pc.tx_bytes.add(bytes);
+	if (unlikely(sent < b.count)) {
+		const uint16_t refused = b.count - sent;
+		for (uint16_t i = sent; i < b.count; i++)
+			b.owners[i]->drops.add(1);
+		pc.tx_dropped.add(refused);
+		w.counters.drops[static_cast<size_t>(DropReason::tx_full)].add(refused);
+		rte_pktmbuf_free_bulk(b.pkts + sent, refused);
+	}
+	w.tx_pending -= b.count;
+	b.count = 0;
+}
+
+inline void enqueue(Worker &w, uint16_t port_index, rte_mbuf *m, OutputCounters *owner)
+{
+	TxBuffer &b = w.tx[port_index];
+	b.pkts[b.count] = m;
+	b.owners[b.count] = owner;
+	b.lengths[b.count] = m->pkt_len;
+	b.count++;
+	w.tx_pending++;
+	if (b.count >= w.engine->params().burst || b.count == tx_buffer_capacity)
+		flush_port(w, port_index);
+}
+
+// The last output reuses the received mbuf: new headers are written just
+// in front of the payload, which does not move.
+inline rte_mbuf *rewrite_in_place(rte_mbuf *m, const ParsedPacket &p, const CompiledOutput &out)
+{
+	const uint32_t payload_off = packet::payload_offset(p);
+	if (unlikely(m->data_off + payload_off < out.header_len))
+		return nullptr; // no headroom for a larger header: caller copies
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	uint8_t *start = frame + payload_off - out.header_len;
+	packet::write_output_headers(frame, p, out.rewrite, start);
+	m->data_off = static_cast<uint16_t>(m->data_off + payload_off - out.header_len);
+	m->data_len = static_cast<uint16_t>(out.header_len + packet::payload_len(p));
+	m->pkt_len = m->data_len;
+	m->ol_flags = 0;
+	return m;
+}
+
+inline rte_mbuf *copy_out(const Worker &w, const uint8_t *frame, const ParsedPacket &p,
+			  const CompiledOutput &out)
+{
+	const uint32_t payload = packet::payload_len(p);
+	const uint32_t size = out.header_len + payload;
+	const SizeClass *sc = w.engine->pools().smallest_fitting(size);
+	if (unlikely(sc == nullptr))
+		return nullptr;
+	rte_mbuf *c = rte_pktmbuf_alloc(sc->pool);
+	if (unlikely(c == nullptr))
+		return nullptr;
+	uint8_t *dst = rte_pktmbuf_mtod(c, uint8_t *);
+	packet::write_output_headers(frame, p, out.rewrite, dst);
+	rte_memcpy(dst + out.header_len, frame + packet::payload_offset(p), payload);
+	c->data_len = static_cast<uint16_t>(size);
+	c->pkt_len = size;
+	return c;
+}
+
+inline rte_mbuf *clone_out(const Worker &w, rte_mbuf *m, const ParsedPacket &p,
+			   const CompiledOutput &out)
+{
+	rte_mbuf *h = rte_pktmbuf_alloc(w.engine->header_pool());
+	if (unlikely(h == nullptr))
+		return nullptr;
+	rte_mbuf *payload = rte_pktmbuf_clone(m, w.engine->clone_pool());
+	if (unlikely(payload == nullptr)) {
+		rte_pktmbuf_free(h);
+		return nullptr;
+	}
+	// The clone sees only the payload: the received headers (rewritten in
+	// place for the last output) and the padding stay out of it.
+	const uint32_t len = packet::payload_len(p);
+	payload->data_off = static_cast<uint16_t>(payload->data_off + packet::payload_offset(p));
+	payload->data_len = static_cast<uint16_t>(len);
+	payload->pkt_len = len;
+	packet::write_output_headers(rte_pktmbuf_mtod(m, uint8_t *), p, out.rewrite,
+				     rte_pktmbuf_mtod(h, uint8_t *));
+	h->data_len = out.header_len;
+	h->pkt_len = out.header_len + len;
+	h->next = payload;
+	h->nb_segs = 2;
+	return h;
+}
+
+void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacket &p)
+{
+	RuleCounters &rc = rule.counters(w.index);
+	rc.packets.add(1);
+	rc.bytes.add(m->pkt_len);
+
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint32_t out_size_base = packet::payload_len(p);
+	const uint32_t copy_threshold = w.engine->params().copy_threshold;
+	const unsigned n = rule.output_count();
+	bool consumed = false;
+	for (unsigned o = 0; o < n; o++) {
+		const CompiledOutput &out = rule.output(o);
+		OutputCounters &oc = rule.output_counters(w.index, o);
+		if (out.rewrite.ttl == 0 && p.ttl <= 1) {
+			oc.drops.add(1);
+			count_drop(w, DropReason::ttl_expired);
+			continue;
+		}
+		rte_mbuf *tx = nullptr;
+		if (o == n - 1 && RTE_MBUF_DIRECT(m) && m->nb_segs == 1) {
+			tx = rewrite_in_place(m, p, out);
+			consumed = tx != nullptr;
+		}
+		if (tx == nullptr) {
+			const bool copy = out_size_base + out.header_len <= copy_threshold ||
+					  !w.engine->ports()[out.port_index].multi_seg_tx;
+			tx = copy ? copy_out(w, frame, p, out) : clone_out(w, m, p, out);
+		}
+		if (unlikely(tx == nullptr)) {
+			oc.drops.add(1);
+			count_drop(w, DropReason::no_buffer);
+			continue;
+		}
+		enqueue(w, out.port_index, tx, &oc);
+	}
+	if (!consumed)
+		rte_pktmbuf_free(m);
+}
+
+// Parses and looks up up to 64 packets (the bulk lookup's limit).
+void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
+{
+	ParsedPacket parsed[lookup_batch];
+	RuleKey keys[lookup_batch];
+	CompiledRule *found[lookup_batch];
+	uint8_t which[lookup_batch];
+	unsigned nkeys = 0;
+	const RuleTable &table = w.engine->rules();
+	const bool by_source = table.has_source_specific();
+
+	for (unsigned i = 0; i < n; i++) {
+		if (i + 2 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
+		rte_mbuf *m = pkts[i];
+		ParsedPacket &p = parsed[nkeys];
+		const DropReason verdict =
+			packet::parse_frame(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, p,
+					    packet::ip_checksum_from_rx_flags(m->ol_flags));
+		if (unlikely(verdict != DropReason::none)) {
+			count_drop(w, verdict);
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		RuleKey &k = keys[nkeys];
+		k.dst_ip = p.dst_ip;
+		k.src_ip = by_source ? p.src_ip : 0;
+		k.dst_port = p.dst_port;
+		// af_packet hands over frames the kernel untagged, with the tag
+		// in the mbuf instead.
+		if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED)
+			p.vlan = RTE_VLAN_TCI_ID(m->vlan_tci);
+		k.vlan = p.vlan;
+		k.port_index = port_index;
+		k.zero = 0;
+		which[nkeys++] = static_cast<uint8_t>(i);
+	}
+	if (nkeys == 0)
+		return;
+	table.lookup_bulk(keys, nkeys, found);
+	for (unsigned j = 0; j < nkeys; j++) {
+		rte_mbuf *m = pkts[which[j]];
+		if (unlikely(found[j] == nullptr)) {
+			count_drop(w, DropReason::no_rule);
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		fan_out(w, *found[j], m, parsed[j]);
+	}
 }
 
 } // namespace
 
+void worker_handle_burst(Worker &w, uint16_t port_index, rte_mbuf **pkts, uint16_t n)
+{
+	uint64_t bytes = 0;
+	for (uint16_t i = 0; i < n; i++)
+		bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	PortCounters &pc = w.ports[port_index];
+	pc.rx_packets.add(n);
+	pc.rx_bytes.add(bytes);
+	for (uint16_t off = 0; off < n; off += lookup_batch)
+		handle_chunk(w, port_index, pkts + off,
+			     std::min<unsigned>(lookup_batch, n - off));
+}
+
+void worker_flush(Worker &w)
+{
+	if (w.tx_pending == 0)
+		return;
+	for (uint16_t p = 0; p < w.engine->ports().size(); p++)
+		flush_port(w, p);
+}
+
+unsigned worker_poll(Worker &w)
+{
+	rte_mbuf *pkts[max_burst];
+	unsigned received = 0;
+	const uint16_t burst = w.engine->params().burst;
+	for (const RxQueue &q : w.rx) {
+		const uint16_t n = rte_eth_rx_burst(q.port_id, q.queue_id, pkts, burst);
+		w.counters.polls.add(1);
+		if (n == 0)
+			continue;
+		w.counters.busy_polls.add(1);
+		received += n;
+		worker_handle_burst(w, q.port_index, pkts, n);
+	}
+	return received;
+}
+
 int worker_main(void *arg)
 {
 	Worker &w = *static_cast<Worker *>(arg);
-	rte_mbuf *pkts[max_burst];
+	rte_rcu_qsbr *qsbr = w.engine->rules().qsbr();
+	rte_rcu_qsbr_thread_register(qsbr, w.index);
+	rte_rcu_qsbr_thread_online(qsbr, w.index);
 
-	MCR_LOG(worker, INFO, "worker %u on lcore %u: %zu RX queue(s), burst %u", w.index, w.lcore,
-		w.rx.size(), w.burst);
+	const uint64_t drain_tsc = rte_get_tsc_hz() * w.engine->params().tx_drain_us / 1000000;
+	uint64_t last_flush = rte_rdtsc();
+	MCR_LOG(worker, INFO, "worker %u on lcore %u: %zu RX queue(s)", w.index, w.lcore, w.rx.size());
 	while (w.running->load(std::memory_order_relaxed)) {
-		for (const RxQueue &q : w.rx) {
-			const uint16_t n = rte_eth_rx_burst(q.port_id, q.queue_id, pkts, w.burst);
-			w.counters.polls.add(1);
-			if (n == 0)
-				continue;
-			w.counters.busy_polls.add(1);
-			handle_burst(w, q, pkts, n);
+		const unsigned received = worker_poll(w);
+		// Idle: nothing more to batch with, so send now; busy: at least
+		// every tx_drain_us.
+		const uint64_t now = rte_rdtsc();
+		if (received == 0 || now - last_flush >= drain_tsc) {
+			worker_flush(w);
+			last_flush = now;
 		}
+		// Buffered packets point at their rule's counters: only with
+		// empty buffers may the rule table retire a rule.
+		if (w.tx_pending == 0)
+			rte_rcu_qsbr_quiescent(qsbr, w.index);
 	}
+	worker_flush(w);
+	rte_rcu_qsbr_thread_offline(qsbr, w.index);
+	rte_rcu_qsbr_thread_unregister(qsbr, w.index);
 	MCR_LOG(worker, INFO, "worker %u on lcore %u stopped", w.index, w.lcore);
 	return 0;
 }

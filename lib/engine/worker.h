@@ -1,4 +1,6 @@
-// A worker lcore: polls its RX queues in bursts, run to completion.
+// A worker lcore: polls its RX queues in bursts and runs each packet to
+// completion (parse, bulk lookup, fan-out, TX buffers), never blocking,
+// allocating from the heap, locking or logging per packet.
 #pragma once
 
 #include <rte_common.h>
@@ -8,6 +10,11 @@
 #include <vector>
 
 #include "engine/counter.h"
+#include "engine/engine.h"
+#include "engine/tx_buffer.h"
+#include "packet/drop_reason.h"
+
+struct rte_mbuf;
 
 namespace mcr::engine {
 
@@ -15,7 +22,7 @@ constexpr unsigned max_ports = 32;
 constexpr uint16_t max_burst = 512;
 
 struct RxQueue {
-	uint16_t port_index; // index in the config's port list
+	uint16_t port_index; // index in the engine's port list
 	uint16_t port_id;    // ethdev id
 	uint16_t queue_id;
 };
@@ -32,23 +39,35 @@ struct alignas(RTE_CACHE_LINE_SIZE) PortCounters {
 struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
 	Counter polls;      // RX bursts attempted
 	Counter busy_polls; // bursts that returned at least one packet
+	Counter drops[packet::drop_reason_count];
 };
 
 struct Worker {
 	unsigned lcore = 0;
-	uint16_t index = 0;
-	uint16_t burst = 32;
+	uint16_t index = 0; // also its RCU thread id
 	std::vector<RxQueue> rx;
 	// Each worker owns TX queue `index` on every port (no sharing, no lock).
 	uint16_t tx_queue = 0;
 	const std::atomic<bool> *running = nullptr;
+	const Engine *engine = nullptr;
 
 	WorkerCounters counters;
 	PortCounters ports[max_ports];
+	TxBuffer tx[max_ports];
+	uint32_t tx_pending = 0; // packets across all TX buffers
 };
 
 // rte_eal_remote_launch entry point; arg is a Worker*. Returns 0 when
-// *running turns false.
+// *running turns false, after flushing its TX buffers.
 int worker_main(void *arg);
+
+// One pass over the worker's RX queues; returns packets received. For
+// tests that drive a worker from the main lcore.
+unsigned worker_poll(Worker &w);
+// Sends whatever the TX buffers hold.
+void worker_flush(Worker &w);
+
+// Processes a received burst (exposed for tests and benchmarks).
+void worker_handle_burst(Worker &w, uint16_t port_index, rte_mbuf **pkts, uint16_t n);
 
 } // namespace mcr::engine

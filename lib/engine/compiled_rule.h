@@ -1,0 +1,70 @@
+// A rule as the workers use it: immutable once published, with everything
+// a fan-out needs precomputed (rewrite of each output, egress port) and
+// per-worker counter blocks, each on its own cache lines.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "engine/counter.h"
+#include "engine/rule_key.h"
+#include "packet/rewrite.h"
+
+namespace mcr::engine {
+
+constexpr unsigned max_outputs = 64;
+
+struct CompiledOutput {
+	packet::OutputRewrite rewrite;
+	uint16_t port_index;
+	uint16_t header_len;
+};
+
+struct RuleCounters {
+	Counter packets;
+	Counter bytes;
+};
+
+struct OutputCounters {
+	Counter packets;
+	Counter bytes;
+	Counter drops;
+};
+
+class CompiledRule {
+public:
+	// Allocated once on the main lcore, never on a worker.
+	static CompiledRule *create(const std::string &name, const RuleKey &key,
+				    const CompiledOutput *outputs, uint16_t n_outputs,
+				    uint16_t n_workers);
+	static void destroy(CompiledRule *rule);
+
+	const char *name() const { return name_; }
+	const RuleKey &key() const { return key_; }
+	uint16_t output_count() const { return n_outputs_; }
+	uint16_t worker_count() const { return n_workers_; }
+	const CompiledOutput &output(unsigned i) const { return outputs_[i]; }
+
+	RuleCounters &counters(unsigned worker) const { return *block(worker); }
+	OutputCounters &output_counters(unsigned worker, unsigned i) const
+	{
+		return reinterpret_cast<OutputCounters *>(block(worker) + 1)[i];
+	}
+
+private:
+	CompiledRule() = default;
+	RuleCounters *block(unsigned worker) const
+	{
+		return reinterpret_cast<RuleCounters *>(stats_ + worker * stats_stride_);
+	}
+
+	char name_[64];
+	RuleKey key_;
+	uint16_t n_outputs_;
+	uint16_t n_workers_;
+	uint32_t stats_stride_; // bytes per worker block, a multiple of the cache line
+	CompiledOutput *outputs_;
+	uint8_t *stats_;
+};
+
+} // namespace mcr::engine

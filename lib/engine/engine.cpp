@@ -1,0 +1,150 @@
+#include "engine/engine.h"
+
+#include <rte_byteorder.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_mbuf.h>
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+#include "config/address.h"
+
+namespace mcr::engine {
+
+namespace {
+
+// Header mbufs hold Ethernet + VLAN + IPv4 + UDP only.
+constexpr uint16_t header_data_size = 64;
+
+} // namespace
+
+Engine::~Engine()
+{
+	rte_mempool_free(clone_pool_);
+	rte_mempool_free(header_pool_);
+}
+
+int Engine::init(std::vector<EnginePort> ports, const Pools *pools, uint16_t n_workers,
+		 const EngineParams &params, std::string *error)
+{
+	ports_ = std::move(ports);
+	pools_ = pools;
+	n_workers_ = n_workers;
+	params_ = params;
+
+	// Clones and their header mbufs: as many as the largest class, since
+	// each one stands for a received packet still referenced.
+	uint32_t count = 0;
+	for (const SizeClass &sc : pools->classes())
+		count = std::max(count, sc.count);
+	const int socket = static_cast<int>(rte_socket_id());
+	clone_pool_ = rte_pktmbuf_pool_create("mcr_clone", count, pool_cache_size(count), 0, 0, socket);
+	header_pool_ = rte_pktmbuf_pool_create("mcr_header", count, pool_cache_size(count), 0,
+					       RTE_PKTMBUF_HEADROOM + header_data_size, socket);
+	if (clone_pool_ == nullptr || header_pool_ == nullptr) {
+		*error = fmt::format("cannot create the clone and header pools ({} mbufs each): {}",
+				     count, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	return rules_.create("mcr_rules", params.rule_capacity, n_workers, error);
+}
+
+int Engine::port_index(const std::string &name) const
+{
+	for (size_t i = 0; i < ports_.size(); i++)
+		if (ports_[i].name == name)
+			return static_cast<int>(i);
+	return -1;
+}
+
+RuleKey Engine::key_of(const config::Match &match, uint16_t port_index)
+{
+	RuleKey key{};
+	key.dst_ip = rte_cpu_to_be_32(match.dst);
+	key.src_ip = match.src ? rte_cpu_to_be_32(*match.src) : 0;
+	key.dst_port = rte_cpu_to_be_16(match.dport);
+	key.vlan = match.vlan;
+	key.port_index = port_index;
+	return key;
+}
+
+CompiledRule *Engine::compile(const config::Rule &rule, const NeighbourLookup &neighbours,
+			      std::string *error) const
+{
+	const int in_port = port_index(rule.match.port);
+	if (in_port < 0) {
+		*error = fmt::format("rule '{}': unknown port '{}'", rule.name, rule.match.port);
+		return nullptr;
+	}
+	if (rule.outputs.empty() || rule.outputs.size() > max_outputs) {
+		*error = fmt::format("rule '{}': needs 1 to {} outputs", rule.name, max_outputs);
+		return nullptr;
+	}
+	std::vector<CompiledOutput> outs;
+	for (const config::Output &o : rule.outputs) {
+		const int out_port = port_index(o.port);
+		if (out_port < 0) {
+			*error = fmt::format("rule '{}': unknown port '{}'", rule.name, o.port);
+			return nullptr;
+		}
+		const EnginePort &port = ports_[out_port];
+		if (port.ipv4 == 0) {
+			*error = fmt::format("rule '{}': port '{}' ({}) has no IPv4 address to send "
+					     "from; give it `address:`",
+					     rule.name, port.name, port.iface);
+			return nullptr;
+		}
+		const config::Ipv4 dst = o.dst.value_or(rule.match.dst);
+		CompiledOutput c{};
+		c.port_index = static_cast<uint16_t>(out_port);
+		c.rewrite.src_mac = port.mac;
+		c.rewrite.src_ip = rte_cpu_to_be_32(port.ipv4);
+		c.rewrite.dst_ip = o.dst ? rte_cpu_to_be_32(*o.dst) : 0;
+		c.rewrite.dst_port = o.dport ? rte_cpu_to_be_16(*o.dport) : 0;
+		c.rewrite.ttl = o.ttl.value_or(0);
+		c.rewrite.vlan = o.vlan.value_or(0);
+		if (o.mac) {
+			std::copy(o.mac->begin(), o.mac->end(), c.rewrite.dst_mac.addr_bytes);
+		} else if (config::is_ipv4_multicast(dst)) {
+			c.rewrite.dst_mac = packet::multicast_mac(rte_cpu_to_be_32(dst));
+		} else {
+			const auto mac = neighbours ? neighbours(port, dst) : std::nullopt;
+			if (!mac) {
+				*error = fmt::format("rule '{}': no neighbour entry for {} on {} "
+						     "(port '{}'); give the output `mac:` or add "
+						     "a static neighbour",
+						     rule.name, config::format_ipv4(dst), port.iface,
+						     port.name);
+				return nullptr;
+			}
+			c.rewrite.dst_mac = *mac;
+		}
+		c.header_len = packet::output_header_len(c.rewrite);
+		outs.push_back(c);
+	}
+	return CompiledRule::create(rule.name, key_of(rule.match, static_cast<uint16_t>(in_port)),
+				    outs.data(), static_cast<uint16_t>(outs.size()), n_workers_);
+}
+
+int Engine::add_rule(const config::Rule &rule, const NeighbourLookup &neighbours,
+		     std::string *error)
+{
+	CompiledRule *compiled = compile(rule, neighbours, error);
+	if (compiled == nullptr)
+		return -EINVAL;
+	const int rc = rules_.add(compiled);
+	if (rc < 0)
+		*error = fmt::format("rule '{}': rule table: {}", rule.name, rte_strerror(-rc));
+	return rc;
+}
+
+int Engine::remove_rule(const config::Rule &rule)
+{
+	const int in_port = port_index(rule.match.port);
+	if (in_port < 0)
+		return -ENOENT;
+	return rules_.remove(key_of(rule.match, static_cast<uint16_t>(in_port)));
+}
+
+} // namespace mcr::engine

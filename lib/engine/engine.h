@@ -1,0 +1,83 @@
+// The forwarding engine's shared state: egress ports as the fast path sees
+// them, the size classes, the clone and header pools, the rule table and
+// the tuning knobs. Built on the main lcore; workers only read it.
+#pragma once
+
+#include <rte_ether.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/model.h"
+#include "engine/pools.h"
+#include "engine/rule_table.h"
+
+struct rte_mempool;
+
+namespace mcr::engine {
+
+struct EnginePort {
+	std::string name;
+	std::string iface;
+	uint16_t port_id = 0;
+	rte_ether_addr mac{};
+	uint32_t ipv4 = 0;      // host order; 0 = unknown (rules sending here are refused)
+	bool multi_seg_tx = false; // PMD takes chained mbufs (clone + header)
+};
+
+struct EngineParams {
+	uint16_t burst = 32;
+	// Outputs up to this many bytes are copied into a size-class mbuf;
+	// larger ones are an indirect clone of the payload behind a header mbuf
+	// (on ports that take chained mbufs).
+	uint32_t copy_threshold = 512;
+	uint32_t tx_drain_us = 100;
+	uint32_t rule_capacity = 131072;
+};
+
+// Finds the next-hop MAC of a unicast destination on an egress port.
+using NeighbourLookup = std::function<std::optional<rte_ether_addr>(const EnginePort &, uint32_t ip)>;
+
+class Engine {
+public:
+	Engine() = default;
+	~Engine();
+	Engine(const Engine &) = delete;
+	Engine &operator=(const Engine &) = delete;
+
+	int init(std::vector<EnginePort> ports, const Pools *pools, uint16_t n_workers,
+		 const EngineParams &params, std::string *error);
+
+	// Compiles a config rule against the ports (throws nothing; returns
+	// nullptr with *error naming what is missing, e.g. a neighbour).
+	CompiledRule *compile(const config::Rule &rule, const NeighbourLookup &neighbours,
+			      std::string *error) const;
+	// Compile and publish; 0 or negative errno with *error.
+	int add_rule(const config::Rule &rule, const NeighbourLookup &neighbours, std::string *error);
+	int remove_rule(const config::Rule &rule);
+
+	RuleTable &rules() { return rules_; }
+	const RuleTable &rules() const { return rules_; }
+	const std::vector<EnginePort> &ports() const { return ports_; }
+	const Pools &pools() const { return *pools_; }
+	rte_mempool *clone_pool() const { return clone_pool_; }
+	rte_mempool *header_pool() const { return header_pool_; }
+	const EngineParams &params() const { return params_; }
+	uint16_t worker_count() const { return n_workers_; }
+	int port_index(const std::string &name) const;
+
+	static RuleKey key_of(const config::Match &match, uint16_t port_index);
+
+private:
+	std::vector<EnginePort> ports_;
+	const Pools *pools_ = nullptr;
+	rte_mempool *clone_pool_ = nullptr;
+	rte_mempool *header_pool_ = nullptr;
+	RuleTable rules_;
+	EngineParams params_;
+	uint16_t n_workers_ = 0;
+};
+
+} // namespace mcr::engine

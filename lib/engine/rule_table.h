@@ -1,0 +1,64 @@
+// The rule table: rte_hash with lock-free readers. Workers look keys up in
+// bulk; the main lcore adds, replaces and removes rules while they run, and
+// a rule object it took out is freed only after every worker has reported
+// a quiescent state (rte_rcu_qsbr), so no worker can still hold it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "engine/compiled_rule.h"
+#include "engine/rule_key.h"
+
+struct rte_hash;
+struct rte_rcu_qsbr;
+
+namespace mcr::engine {
+
+// Keys per bulk lookup: rte_hash's RTE_HASH_LOOKUP_BULK_MAX.
+constexpr unsigned lookup_batch = 64;
+
+class RuleTable {
+public:
+	RuleTable() = default;
+	~RuleTable();
+	RuleTable(const RuleTable &) = delete;
+	RuleTable &operator=(const RuleTable &) = delete;
+
+	// capacity: rules the hash holds; max_readers: workers that will
+	// register. Returns 0 or a negative errno with *error.
+	int create(const std::string &name, uint32_t capacity, unsigned max_readers,
+		   std::string *error);
+
+	// --- main lcore ---
+	// Publishes rule under rule->key(), replacing (and retiring) any rule
+	// there. The table owns rule from here on, even on error.
+	int add(CompiledRule *rule);
+	// Unpublishes and retires the rule under key. -ENOENT if none.
+	int remove(const RuleKey &key);
+	CompiledRule *find(const RuleKey &key) const;
+	// Every published rule, for console and telemetry. Holding the
+	// pointers is safe only on the main lcore, which alone retires rules.
+	std::vector<CompiledRule *> rules() const;
+	uint32_t size() const;
+
+	// --- workers ---
+	rte_rcu_qsbr *qsbr() const { return qsbr_; }
+	// Looks up n keys (n <= lookup_batch). A key whose src_ip is set is tried as
+	// (S,G) first, then as (*,G); found[i] is the rule or nullptr.
+	// keys[i].src_ip may be cleared.
+	void lookup_bulk(RuleKey *keys, unsigned n, CompiledRule **found) const;
+	// Whether any (S,G) rule exists: workers then key with the source.
+	bool has_source_specific() const { return source_specific_.load(std::memory_order_relaxed) != 0; }
+
+private:
+	void retire(CompiledRule *rule, int32_t key_position);
+
+	rte_hash *hash_ = nullptr;
+	rte_rcu_qsbr *qsbr_ = nullptr;
+	std::atomic<uint32_t> source_specific_{0};
+};
+
+} // namespace mcr::engine
