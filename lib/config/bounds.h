@@ -1,0 +1,43 @@
+// The ranges the loader enforces. Shared so that whatever else builds a
+// Config (the console's `rule add`) holds values to the same limits.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace mcr::config::limits {
+
+struct Range {
+	int64_t min;
+	int64_t max;
+};
+
+inline constexpr Range queues{1, 64};
+inline constexpr Range busy_budget{0, 1024};
+
+// The kernel's TPACKET_V2 ring: blocks are page multiples, frames are
+// TPACKET_ALIGNMENT (16) aligned and must leave room for the tpacket header.
+inline constexpr Range block_size{4096, 1 << 24};
+inline constexpr Range frame_size{128, 1 << 24};
+inline constexpr int64_t frame_alignment = 16;
+inline constexpr Range frame_count{16, 1 << 20};
+
+// The EAL checks lcores against its own RTE_MAX_LCORE when it starts.
+inline constexpr Range lcore{0, 1023};
+inline constexpr Range burst{1, 512};
+
+// An mbuf's data room is a uint16_t that also holds the 128-byte headroom.
+inline constexpr Range data_size{256, 65535 - 128};
+inline constexpr Range pool_count{64, (1 << 24) - 1};
+
+inline constexpr Range udp_port{1, 65535};
+inline constexpr Range ttl{1, 255};
+inline constexpr Range vlan{1, 4094};
+
+inline constexpr size_t max_outputs = 64;
+inline constexpr size_t max_port_name = 31;
+inline constexpr size_t max_pool_name = 31;
+inline constexpr size_t max_rule_name = 63;
+inline constexpr size_t max_iface_name = 15; // IFNAMSIZ - 1
+
+} // namespace mcr::config::limits

@@ -1,0 +1,31 @@
+#include "config/model.h"
+
+#include <algorithm>
+
+namespace mcr::config {
+
+namespace {
+
+// Configs hold tens to a few thousand entries and are searched off the fast
+// path, so a linear scan is simpler than keeping an index in sync.
+template <typename T>
+const T *find_named(const std::vector<T> &items, const std::string &name)
+{
+	auto it = std::find_if(items.begin(), items.end(),
+			       [&](const T &item) { return item.name == name; });
+	return it == items.end() ? nullptr : &*it;
+}
+
+} // namespace
+
+const Port *Config::find_port(const std::string &name) const
+{
+	return find_named(ports, name);
+}
+
+const Rule *Config::find_rule(const std::string &name) const
+{
+	return find_named(rules, name);
+}
+
+} // namespace mcr::config

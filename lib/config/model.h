@@ -1,0 +1,110 @@
+// The configuration as plain values: what the YAML loader produces and what
+// the rest of mcr is built from. No YAML types leak past the loader.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mcr::config {
+
+// Where a value came from, for error messages (1-based line and column).
+struct Location {
+	std::string file;
+	int line = 0;
+	int column = 0;
+};
+
+// IPv4 addresses are kept in host byte order; the engine converts once.
+using Ipv4 = uint32_t;
+using Mac = std::array<uint8_t, 6>;
+
+enum class Driver { automatic, af_xdp, af_packet };
+enum class ZeroCopy { automatic, on, off };
+enum class XdpMode { automatic, native, generic };
+enum class XdpFilter { normal, strict };
+
+struct AfXdpOptions {
+	ZeroCopy zero_copy = ZeroCopy::automatic;
+	uint32_t busy_budget = 64; // 0 disables preferred busy polling
+};
+
+struct AfPacketOptions {
+	uint32_t block_size = 4096;
+	uint32_t frame_size = 2048;
+	uint32_t frame_count = 4096;
+	bool qdisc_bypass = true;
+};
+
+struct XdpOptions {
+	XdpMode mode = XdpMode::automatic;
+	XdpFilter filter = XdpFilter::normal;
+};
+
+struct Port {
+	std::string name;
+	std::string iface;
+	Driver driver = Driver::automatic;
+	uint16_t queues = 0; // 0: one RX queue per worker
+	std::optional<Ipv4> address; // default: the iface's own address
+	AfXdpOptions af_xdp;
+	AfPacketOptions af_packet;
+	XdpOptions xdp;
+	Location where;
+};
+
+struct Workers {
+	std::vector<unsigned> lcores{1};
+	uint16_t burst = 32;
+	Location where;
+};
+
+struct Pool {
+	std::string name;
+	uint32_t data_size = 0; // bytes of packet data per mbuf
+	uint32_t count = 0;
+	Location where;
+};
+
+struct Match {
+	std::string port;
+	Ipv4 dst = 0;
+	uint16_t dport = 0;
+	std::optional<Ipv4> src; // source-specific (S,G) when set
+	uint16_t vlan = 0;       // 0: untagged
+	Location where;
+	Location port_where; // of the port name, so an unknown port points at it
+};
+
+struct Output {
+	std::string port;
+	std::optional<Ipv4> dst;
+	std::optional<uint16_t> dport;
+	std::optional<uint8_t> ttl; // set; default is decrement
+	std::optional<uint16_t> vlan;
+	std::optional<Mac> mac; // next hop; default from group or neighbour table
+	Location where;
+	Location port_where;
+};
+
+struct Rule {
+	std::string name;
+	Match match;
+	std::vector<Output> outputs;
+	Location where;
+};
+
+struct Config {
+	std::string file;
+	std::vector<Port> ports;
+	Workers workers;
+	std::vector<Pool> pools{Pool{"default", 2048, 8191, {}}}; // when the YAML has none
+	std::vector<Rule> rules;
+
+	const Port *find_port(const std::string &name) const;
+	const Rule *find_rule(const std::string &name) const;
+};
+
+} // namespace mcr::config

@@ -1,0 +1,193 @@
+// rules: what to relay, from a match on one port to outputs on others.
+#include <array>
+
+#include <fmt/format.h>
+
+#include "config/address.h"
+#include "config/names.h"
+#include "config/sections.h"
+#include "config/validate.h"
+
+namespace mcr::config::detail {
+
+namespace {
+
+using namespace std::string_view_literals;
+
+constexpr std::array rule_keys = {"name"sv, "match"sv, "outputs"sv};
+constexpr std::array match_keys = {"port"sv, "dst"sv, "dport"sv, "src"sv, "vlan"sv};
+constexpr std::array output_keys = {"port"sv, "dst"sv, "dport"sv, "ttl"sv, "vlan"sv, "mac"sv};
+
+// The fields below report their own problems and say whether they were
+// read; a rule is only cross-checked (check_rule) on fields that were.
+
+bool read_port_name(Diagnostics &diagnostics, const MapReader &map, std::string &port,
+		    Location &port_where)
+{
+	auto value = map.require("port");
+	if (!value)
+		return false;
+	auto name = read_string(diagnostics, *value);
+	if (!name)
+		return false;
+	if (name->empty()) {
+		diagnostics.add(value->where, "'port' must not be empty");
+		return false;
+	}
+	port = *name;
+	port_where = value->where;
+	return true;
+}
+
+// Where a relayed packet may be sent or matched: a group or a host.
+bool read_destination(Diagnostics &diagnostics, const Value &value, Ipv4 &dst)
+{
+	auto address = read_ipv4(diagnostics, value);
+	if (!address)
+		return false;
+	if (!is_ipv4_multicast(*address) && !is_ipv4_unicast(*address)) {
+		diagnostics.add(value.where,
+				fmt::format("'{}' must be a multicast or unicast address, got {}",
+					    value.name, format_ipv4(*address)));
+		return false;
+	}
+	dst = *address;
+	return true;
+}
+
+bool read_match(Diagnostics &diagnostics, const Value &value, Match &match)
+{
+	if (!expect_map(diagnostics, value))
+		return false;
+	MapReader map(diagnostics, value.node, "match", match_keys);
+	match.where = map.where();
+	bool complete = read_port_name(diagnostics, map, match.port, match.port_where);
+	if (auto dst = map.require("dst"))
+		complete &= read_destination(diagnostics, *dst, match.dst);
+	else
+		complete = false;
+	complete &= map.require("dport") &&
+		    read_int_field(diagnostics, map, "dport", limits::udp_port, match.dport);
+	if (auto src = map.get("src")) {
+		auto address = read_ipv4(diagnostics, *src);
+		if (address && !is_ipv4_unicast(*address)) {
+			diagnostics.add(src->where,
+					fmt::format("'src' must be a unicast address, got {}",
+						    format_ipv4(*address)));
+			address.reset();
+		}
+		complete &= address.has_value();
+		match.src = address;
+	}
+	complete &= read_int_field(diagnostics, map, "vlan", limits::vlan, match.vlan);
+	return complete;
+}
+
+bool read_output(Diagnostics &diagnostics, const Value &item, Output &output)
+{
+	if (!expect_map(diagnostics, item))
+		return false;
+	MapReader map(diagnostics, item.node, "output", output_keys);
+	output.where = map.where();
+	bool complete = read_port_name(diagnostics, map, output.port, output.port_where);
+	if (auto value = map.get("dst")) {
+		Ipv4 dst = 0;
+		bool ok = read_destination(diagnostics, *value, dst);
+		if (ok)
+			output.dst = dst;
+		complete &= ok;
+	}
+	complete &= read_int_field(diagnostics, map, "dport", limits::udp_port, output.dport);
+	read_int_field(diagnostics, map, "ttl", limits::ttl, output.ttl);
+	complete &= read_int_field(diagnostics, map, "vlan", limits::vlan, output.vlan);
+	if (auto value = map.get("mac")) {
+		auto mac = read_mac(diagnostics, *value);
+		if (mac && !is_mac_unicast(*mac)) {
+			diagnostics.add(value->where,
+					fmt::format("'mac' must be a unicast MAC address, got {}",
+						    format_mac(*mac)));
+			mac.reset();
+		}
+		complete &= mac.has_value();
+		output.mac = mac;
+	}
+	return complete;
+}
+
+// Only the outputs that could be read completely are kept, so the others
+// of the rule can still be checked.
+std::vector<Output> read_outputs(Diagnostics &diagnostics, const Value &outputs)
+{
+	std::vector<Output> read;
+	if (!expect_list(diagnostics, outputs))
+		return read;
+	size_t count = outputs.node.size();
+	if (count == 0)
+		diagnostics.add(outputs.where, "'outputs' must list at least one output");
+	if (count > limits::max_outputs)
+		diagnostics.add(outputs.where,
+				fmt::format("'outputs' has {} entries, at most {} are allowed",
+					    count, limits::max_outputs));
+	for (const auto &item : list_items(diagnostics, outputs)) {
+		Output output;
+		if (read_output(diagnostics, item, output))
+			read.push_back(std::move(output));
+	}
+	return read;
+}
+
+struct ReadRule {
+	Rule rule;
+	bool comparable = true; // name and match read: check_rule can compare it with others
+};
+
+std::optional<ReadRule> read_rule(Diagnostics &diagnostics, const Value &item)
+{
+	if (!expect_map(diagnostics, item))
+		return std::nullopt;
+	MapReader map(diagnostics, item.node, "rule", rule_keys);
+	ReadRule read;
+	Rule &rule = read.rule;
+	rule.where = map.where();
+	std::optional<std::string> name;
+	if (auto value = map.require("name")) {
+		name = read_string(diagnostics, *value);
+		if (name && !is_valid_name(*name, limits::max_rule_name))
+			diagnostics.add(
+				value->where,
+				fmt::format("invalid rule name '{}' (expected 1 to {} letters, "
+					    "digits, '_' or '-')",
+					    *name, limits::max_rule_name));
+	}
+	rule.name = name.value_or("");
+	read.comparable = name.has_value();
+	if (auto value = map.require("match"))
+		read.comparable &= read_match(diagnostics, *value, rule.match);
+	else
+		read.comparable = false;
+	if (auto value = map.require("outputs"))
+		rule.outputs = read_outputs(diagnostics, *value);
+	return read;
+}
+
+} // namespace
+
+void read_rules(Diagnostics &diagnostics, const Value &rules, Config &cfg)
+{
+	// No rules is fine: they can be added from the console.
+	if (!expect_list(diagnostics, rules))
+		return;
+	for (const auto &item : list_items(diagnostics, rules)) {
+		auto read = read_rule(diagnostics, item);
+		if (!read)
+			continue;
+		if (!read->comparable) {
+			diagnostics.add(check_rule_ports(cfg, read->rule));
+			continue;
+		}
+		diagnostics.add(check_rule(cfg, read->rule));
+		cfg.rules.push_back(std::move(read->rule));
+	}
+}
+
+} // namespace mcr::config::detail

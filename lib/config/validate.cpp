@@ -1,0 +1,140 @@
+#include "config/validate.h"
+
+#include <fmt/format.h>
+
+#include "config/address.h"
+
+namespace mcr::config {
+
+namespace {
+
+bool same_match_key(const Match &a, const Match &b)
+{
+	return a.port == b.port && a.vlan == b.vlan && a.dst == b.dst && a.dport == b.dport &&
+	       a.src == b.src;
+}
+
+Ipv4 effective_dst(const Output &output, const Match &match)
+{
+	return output.dst.value_or(match.dst);
+}
+
+uint16_t effective_dport(const Output &output, const Match &match)
+{
+	return output.dport.value_or(match.dport);
+}
+
+// A copy sent back out of the port it came in on, to the same group and
+// port, would be received and relayed again. An explicit different VLAN
+// takes it out of the match; without one the egress tag is not known here,
+// so the output is treated as a loop.
+bool loops_back(const Output &output, const Match &match)
+{
+	if (output.port != match.port || effective_dst(output, match) != match.dst ||
+	    effective_dport(output, match) != match.dport)
+		return false;
+	return !output.vlan || *output.vlan == match.vlan;
+}
+
+bool same_destination(const Output &a, const Output &b, const Match &match)
+{
+	return a.port == b.port && effective_dst(a, match) == effective_dst(b, match) &&
+	       effective_dport(a, match) == effective_dport(b, match) && a.vlan == b.vlan &&
+	       a.mac == b.mac;
+}
+
+std::string describe_output(const Output &output, const Match &match)
+{
+	return fmt::format("port {}, {}:{}", output.port, format_ipv4(effective_dst(output, match)),
+			   effective_dport(output, match));
+}
+
+void check_port(const Config &cfg, const Rule &rule, const std::string &port, const Location &where,
+		std::vector<Diagnostic> &found)
+{
+	if (!port.empty() && !cfg.find_port(port))
+		found.push_back(
+			{where, fmt::format("unknown port '{}' in rule '{}'", port, rule.name)});
+}
+
+void check_outputs(const Rule &rule, std::vector<Diagnostic> &found)
+{
+	for (size_t i = 0; i < rule.outputs.size(); i++) {
+		const Output &output = rule.outputs[i];
+		if (loops_back(output, rule.match)) {
+			found.push_back(
+				{output.where,
+				 fmt::format("output loops back to the rule's own match ({})",
+					     describe_match(rule.match))});
+			continue;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (same_destination(rule.outputs[j], output, rule.match)) {
+				found.push_back(
+					{output.where,
+					 fmt::format("duplicate output ({}) in rule '{}' (first "
+						     "defined at {})",
+						     describe_output(output, rule.match), rule.name,
+						     format_location(rule.outputs[j].where))});
+				break;
+			}
+		}
+	}
+}
+
+void check_against_rules(const Config &cfg, const Rule &rule, std::vector<Diagnostic> &found)
+{
+	if (const Rule *first = cfg.find_rule(rule.name))
+		found.push_back(
+			{rule.where, fmt::format("duplicate rule name '{}' (first defined at {})",
+						 rule.name, format_location(first->where))});
+	for (const auto &other : cfg.rules) {
+		if (same_match_key(other.match, rule.match)) {
+			found.push_back(
+				{rule.match.where,
+				 fmt::format(
+					 "match ({}) is already used by rule '{}' (defined at {})",
+					 describe_match(rule.match), other.name,
+					 format_location(other.match.where))});
+			break;
+		}
+	}
+}
+
+} // namespace
+
+std::string describe_match(const Match &match)
+{
+	std::string text =
+		fmt::format("port {}, {}:{}", match.port, format_ipv4(match.dst), match.dport);
+	if (match.src)
+		text += fmt::format(", src {}", format_ipv4(*match.src));
+	if (match.vlan)
+		text += fmt::format(", vlan {}", match.vlan);
+	return text;
+}
+
+std::vector<Diagnostic> check_rule_ports(const Config &cfg, const Rule &rule)
+{
+	std::vector<Diagnostic> found;
+	// A config without ports has had that reported already; naming every
+	// port of every rule as unknown too would bury it.
+	if (cfg.ports.empty())
+		return found;
+	check_port(cfg, rule, rule.match.port, rule.match.port_where, found);
+	for (const auto &output : rule.outputs)
+		check_port(cfg, rule, output.port, output.port_where, found);
+	return found;
+}
+
+std::vector<Diagnostic> check_rule(const Config &cfg, const Rule &rule)
+{
+	std::vector<Diagnostic> found;
+	check_against_rules(cfg, rule, found);
+	for (auto &diagnostic : check_rule_ports(cfg, rule))
+		found.push_back(std::move(diagnostic));
+	check_outputs(rule, found);
+	return found;
+}
+
+} // namespace mcr::config

@@ -1,0 +1,53 @@
+// workers: the lcores that poll the ports, and their burst size.
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+
+#include "config/sections.h"
+
+namespace mcr::config::detail {
+
+namespace {
+
+using namespace std::string_view_literals;
+
+constexpr std::array worker_keys = {"lcores"sv, "burst"sv};
+
+std::vector<unsigned> read_lcores(Diagnostics &diagnostics, const Value &lcores)
+{
+	std::vector<unsigned> read;
+	if (!expect_list(diagnostics, lcores))
+		return read;
+	if (lcores.node.size() == 0)
+		diagnostics.add(lcores.where, "'lcores' must list at least one lcore");
+	for (const auto &item : list_items(diagnostics, lcores)) {
+		auto lcore = read_int(diagnostics, item, limits::lcore);
+		if (!lcore)
+			continue;
+		if (std::find(read.begin(), read.end(), *lcore) != read.end()) {
+			diagnostics.add(item.where,
+					fmt::format("duplicate lcore {} in 'lcores'", *lcore));
+			continue;
+		}
+		read.push_back(static_cast<unsigned>(*lcore));
+	}
+	return read;
+}
+
+} // namespace
+
+Workers read_workers(Diagnostics &diagnostics, const Value &workers)
+{
+	Workers read;
+	if (!expect_map(diagnostics, workers))
+		return read;
+	MapReader map(diagnostics, workers.node, "workers", worker_keys);
+	read.where = map.where();
+	if (auto lcores = map.get("lcores"))
+		read.lcores = read_lcores(diagnostics, *lcores);
+	read_int_field(diagnostics, map, "burst", limits::burst, read.burst);
+	return read;
+}
+
+} // namespace mcr::config::detail

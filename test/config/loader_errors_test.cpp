@@ -1,0 +1,414 @@
+// Every kind of invalid config, one row each, with the exact diagnostics.
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "config/error.h"
+#include "config/loader.h"
+
+using namespace mcr::config;
+
+namespace {
+
+struct InvalidConfig {
+	const char *name;
+	std::string yaml;
+	std::vector<std::string> expected;
+};
+
+void PrintTo(const InvalidConfig &invalid, std::ostream *out)
+{
+	*out << invalid.name;
+}
+
+std::vector<std::string> load_errors(const std::string &yaml)
+{
+	try {
+		load_string(yaml, "t.yaml");
+	} catch (const ConfigError &error) {
+		std::vector<std::string> text;
+		for (const auto &diagnostic : error.diagnostics())
+			text.push_back(diagnostic.str());
+		return text;
+	}
+	return {};
+}
+
+// Two ports and one rule: cases append to it or replace a part of it.
+const std::string ports = R"(ports:
+  - name: up0
+    iface: lr0
+  - name: down0
+    iface: lr1
+)";
+const std::string rule = R"(rules:
+  - name: feed-a
+    match: { port: up0, dst: 239.1.1.1, dport: 5000 }
+    outputs:
+      - { port: down0 }
+)";
+const std::string valid = ports + rule;
+const std::string feed_match = "{ port: up0, dst: 239.1.1.1, dport: 5000 }";
+
+// Rule feed-a over the two ports: its match on line 8, column 12, its
+// outputs on line 9, column 14.
+std::string one_rule(const std::string &match_yaml, const std::string &outputs_yaml)
+{
+	return ports + "rules:\n  - name: feed-a\n    match: " + match_yaml +
+	       "\n    outputs: " + outputs_yaml + "\n";
+}
+
+std::string many_outputs(int count)
+{
+	std::string yaml = one_rule(feed_match, "");
+	for (int i = 0; i < count; i++)
+		yaml += "      - { port: down0, dport: " + std::to_string(1000 + i) + " }\n";
+	return yaml;
+}
+
+const std::vector<InvalidConfig> invalid_configs = {
+	// The file as a whole.
+	{"syntax_error",
+	 "ports: [up0\nrules: []\n",
+	 {"t.yaml:2:6: invalid YAML: end of sequence flow not found"}},
+	{"tab_indentation",
+	 "ports:\n\t- name: up0\n",
+	 {"t.yaml:2:1: tab character in indentation (YAML indents with spaces only)"}},
+	{"empty_file",
+	 "",
+	 {"t.yaml:1:1: empty configuration (expected a map with keys: ports, workers, pools, "
+	  "rules)"}},
+	{"only_comments",
+	 "# nothing yet\n",
+	 {"t.yaml:1:1: empty configuration (expected a map with keys: ports, workers, pools, "
+	  "rules)"}},
+	{"top_level_list",
+	 "- ports\n- rules\n",
+	 {"t.yaml:1:1: expected a map at the top level, got a list"}},
+	{"top_level_scalar", "mcr\n", {"t.yaml:1:1: expected a map at the top level, got 'mcr'"}},
+	{"two_documents",
+	 valid + "---\n" + valid,
+	 {"t.yaml:12:1: expected one YAML document, found 2"}},
+	{"unknown_top_level_key",
+	 valid + "worker: { burst: 32 }\n",
+	 {"t.yaml:11:1: unknown key 'worker' (expected one of: ports, workers, pools, rules)"}},
+	{"missing_ports_and_rules",
+	 "workers: { burst: 32 }\n",
+	 {"t.yaml:1:1: missing required key 'ports'", "t.yaml:1:1: missing required key 'rules'"}},
+	{"duplicate_top_level_key", valid + "rules: []\n", {"t.yaml:11:1: duplicate key 'rules'"}},
+	{"key_not_a_scalar",
+	 valid + "? [a, b]\n: c\n",
+	 {"t.yaml:11:3: expected a key name, got a list"}},
+
+	// Ports.
+	{"ports_not_a_list",
+	 "ports: up0\n" + rule,
+	 {"t.yaml:1:8: expected a list for 'ports', got 'up0'"}},
+	{"ports_empty",
+	 "ports: []\nrules: []\n",
+	 {"t.yaml:1:8: 'ports' must list at least one port"}},
+	{"port_not_a_map",
+	 "ports:\n  - up0\nrules: []\n",
+	 {"t.yaml:2:5: expected a map for 'ports[0]', got 'up0'"}},
+	{"unknown_port_key",
+	 "ports:\n  - name: up0\n    ifce: lr0\nrules: []\n",
+	 {"t.yaml:2:5: missing required key 'iface' in port",
+	  "t.yaml:3:5: unknown key 'ifce' in port (expected one of: name, iface, driver, queues, "
+	  "address, af_xdp, af_packet, xdp)"}},
+	{"duplicate_port_key",
+	 "ports:\n  - name: up0\n    iface: lr0\n    name: up1\nrules: []\n",
+	 {"t.yaml:4:5: duplicate key 'name' in port"}},
+	{"missing_port_name",
+	 "ports:\n  - iface: lr0\nrules: []\n",
+	 {"t.yaml:2:5: missing required key 'name' in port"}},
+	{"invalid_port_name",
+	 "ports:\n  - { name: up.0, iface: lr0 }\nrules: []\n",
+	 {"t.yaml:2:13: invalid port name 'up.0' (expected 1 to 31 letters, digits, '_' or '-')"}},
+	{"port_name_too_long",
+	 "ports:\n  - { name: " + std::string(32, 'p') + ", iface: lr0 }\nrules: []\n",
+	 {"t.yaml:2:13: invalid port name '" + std::string(32, 'p') +
+	  "' (expected 1 to 31 letters, digits, '_' or '-')"}},
+	{"port_name_with_control_characters",
+	 "ports:\n  - { name: \"up\\t0\", iface: lr0 }\nrules: []\n",
+	 {"t.yaml:2:13: invalid port name 'up\\x090' (expected 1 to 31 letters, digits, '_' or "
+	  "'-')"}},
+	{"port_name_not_a_string",
+	 "ports:\n  - { name: [up0], iface: lr0 }\nrules: []\n",
+	 {"t.yaml:2:13: expected a string for 'name', got a list"}},
+	{"duplicate_port_name",
+	 ports + "  - name: up0\n    iface: lr2\n" + rule,
+	 {"t.yaml:6:5: duplicate port name 'up0' (first defined at t.yaml:2:5)"}},
+	{"iface_too_long",
+	 "ports:\n  - { name: up0, iface: lr0-is-much-too-long }\nrules: []\n",
+	 {"t.yaml:2:25: invalid interface name 'lr0-is-much-too-long' (expected 1 to 15 "
+	  "characters, none "
+	  "of them '/', ':' or whitespace)"}},
+	{"iface_with_slash",
+	 "ports:\n  - { name: up0, iface: a/b }\nrules: []\n",
+	 {"t.yaml:2:25: invalid interface name 'a/b' (expected 1 to 15 characters, none of them "
+	  "'/', ':' or whitespace)"}},
+	{"iface_used_twice",
+	 ports + "  - { name: up1, iface: lr0 }\n" + rule,
+	 {"t.yaml:6:25: interface 'lr0' is already used by port 'up0'"}},
+	{"unknown_driver",
+	 "ports:\n  - { name: up0, iface: lr0, driver: xdp }\nrules: []\n",
+	 {"t.yaml:2:38: 'driver' must be one of af_xdp, af_packet, auto, got 'xdp'"}},
+	{"queues_zero",
+	 "ports:\n  - { name: up0, iface: lr0, queues: 0 }\nrules: []\n",
+	 {"t.yaml:2:38: 'queues' must be between 1 and 64, got 0"}},
+	{"queues_not_an_integer",
+	 "ports:\n  - { name: up0, iface: lr0, queues: 2.0 }\nrules: []\n",
+	 {"t.yaml:2:38: expected an integer for 'queues', got '2.0'"}},
+	{"queues_hex",
+	 "ports:\n  - { name: up0, iface: lr0, queues: 0x10 }\nrules: []\n",
+	 {"t.yaml:2:38: expected an integer for 'queues', got '0x10'"}},
+	{"address_not_ipv4",
+	 "ports:\n  - { name: up0, iface: lr0, address: 198.18.1 }\nrules: []\n",
+	 {"t.yaml:2:39: invalid IPv4 address '198.18.1'"}},
+	{"address_multicast",
+	 "ports:\n  - { name: up0, iface: lr0, address: 239.1.1.1 }\nrules: []\n",
+	 {"t.yaml:2:39: 'address' must be a unicast address, got 239.1.1.1"}},
+	{"af_xdp_not_a_map",
+	 "ports:\n  - { name: up0, iface: lr0, af_xdp: on }\nrules: []\n",
+	 {"t.yaml:2:38: expected a map for 'af_xdp', got 'on'"}},
+	{"af_xdp_values",
+	 "ports:\n  - name: up0\n    iface: lr0\n    af_xdp: { zero_copy: yes, busy_budget: 2048, "
+	 "busy: 1 }\nrules: []\n",
+	 {"t.yaml:4:26: 'zero_copy' must be one of auto, true, false, got 'yes'",
+	  "t.yaml:4:44: 'busy_budget' must be between 0 and 1024, got 2048",
+	  "t.yaml:4:50: unknown key 'busy' in af_xdp (expected one of: zero_copy, busy_budget)"}},
+	{"block_size_not_power_of_two",
+	 "ports:\n  - name: up0\n    iface: lr0\n    af_packet: { block_size: 5000 }\nrules: []\n",
+	 {"t.yaml:4:30: 'block_size' must be a power of two, got 5000"}},
+	{"block_size_too_large",
+	 "ports:\n  - name: up0\n    iface: lr0\n    af_packet: { block_size: 33554432 }\nrules: "
+	 "[]\n",
+	 {"t.yaml:4:30: 'block_size' must be between 4096 and 16777216, got 33554432"}},
+	{"frame_size_unaligned",
+	 "ports:\n  - name: up0\n    iface: lr0\n    af_packet: { frame_size: 2008 }\nrules: []\n",
+	 {"t.yaml:4:30: 'frame_size' must be a multiple of 16, got 2008"}},
+	{"frame_size_above_block_size",
+	 "ports:\n  - name: up0\n    iface: lr0\n    af_packet: { frame_size: 8192 }\nrules: []\n",
+	 {"t.yaml:4:30: 'frame_size' (8192) must not exceed 'block_size' (4096)"}},
+	{"frame_count_not_whole_blocks",
+	 "ports:\n  - name: up0\n    iface: lr0\n    af_packet: { frame_size: 1024, frame_count: "
+	 "4098 }\n"
+	 "rules: []\n",
+	 {"t.yaml:4:49: 'frame_count' (4098) must be a multiple of the 4 frames per block "
+	  "('block_size' / 'frame_size')"}},
+	{"frame_count_too_small",
+	 "ports:\n  - name: up0\n    iface: lr0\n    af_packet: { frame_count: 8 }\nrules: []\n",
+	 {"t.yaml:4:31: 'frame_count' must be between 16 and 1048576, got 8"}},
+	{"qdisc_bypass_not_a_bool",
+	 "ports:\n  - name: up0\n    iface: lr0\n    af_packet: { qdisc_bypass: yes }\nrules: []\n",
+	 {"t.yaml:4:32: expected true or false for 'qdisc_bypass', got 'yes'"}},
+	{"xdp_values",
+	 "ports:\n  - name: up0\n    iface: lr0\n    xdp:\n      mode: skb\n      filter: "
+	 "[strict]\n"
+	 "rules: []\n",
+	 {"t.yaml:5:13: 'mode' must be one of native, generic, auto, got 'skb'",
+	  "t.yaml:6:15: expected one of normal, strict for 'filter', got a list"}},
+
+	// Workers.
+	{"workers_not_a_map",
+	 valid + "workers: [1]\n",
+	 {"t.yaml:11:10: expected a map for 'workers', got a list"}},
+	{"lcores_empty",
+	 valid + "workers: { lcores: [] }\n",
+	 {"t.yaml:11:20: 'lcores' must list at least one lcore"}},
+	{"lcores_values",
+	 valid + "workers:\n  lcores: [1, one, 1024, 1]\n",
+	 {"t.yaml:12:15: expected an integer for 'lcores[1]', got 'one'",
+	  "t.yaml:12:20: 'lcores[2]' must be between 0 and 1023, got 1024",
+	  "t.yaml:12:26: duplicate lcore 1 in 'lcores'"}},
+	{"burst_out_of_range",
+	 valid + "workers:\n  burst: 0\n",
+	 {"t.yaml:12:10: 'burst' must be between 1 and 512, got 0"}},
+	{"burst_missing_value",
+	 valid + "workers:\n  burst:\n",
+	 {"t.yaml:12:3: expected an integer for 'burst', got nothing"}},
+
+	// Pools.
+	{"pools_empty",
+	 valid + "pools: []\n",
+	 {"t.yaml:11:8: 'pools' must list at least one pool (or be left out for the default "
+	  "pool)"}},
+	{"pool_values",
+	 valid + "pools:\n  - { name: small, data_size: 128, count: 16777216 }\n",
+	 {"t.yaml:12:31: 'data_size' must be between 256 and 65407, got 128",
+	  "t.yaml:12:43: 'count' must be between 64 and 16777215, got 16777216"}},
+	{"pool_missing_count",
+	 valid + "pools:\n  - { name: small, data_size: 2048 }\n",
+	 {"t.yaml:12:5: missing required key 'count' in pool"}},
+	{"duplicate_pool_name",
+	 valid + "pools:\n  - { name: small, data_size: 2048, count: 64 }\n"
+		 "  - { name: small, data_size: 9216, count: 64 }\n",
+	 {"t.yaml:13:5: duplicate pool name 'small' (first defined at t.yaml:12:5)"}},
+
+	// Rules, one at a time.
+	{"rules_not_a_list",
+	 ports + "rules: { name: feed-a }\n",
+	 {"t.yaml:6:8: expected a list for 'rules', got a map"}},
+	{"unknown_rule_key",
+	 valid + "    output: []\n",
+	 {"t.yaml:11:5: unknown key 'output' in rule (expected one of: name, match, outputs)"}},
+	{"invalid_rule_name",
+	 ports + "rules:\n  - name: feed a\n    match: " + feed_match +
+		 "\n    outputs: [{ port: down0 }]\n",
+	 {"t.yaml:7:11: invalid rule name 'feed a' (expected 1 to 63 letters, digits, '_' or "
+	  "'-')"}},
+	{"missing_match_keys",
+	 one_rule("{ port: up0 }", "[{ port: down0 }]"),
+	 {"t.yaml:8:12: missing required key 'dst' in match",
+	  "t.yaml:8:12: missing required key 'dport' in match"}},
+	{"dport_not_an_integer",
+	 one_rule("{ port: up0, dst: 239.1.1.1, dport: abc }", "[{ port: down0 }]"),
+	 {"t.yaml:8:48: expected an integer for 'dport', got 'abc'"}},
+	{"dport_out_of_range",
+	 one_rule("{ port: up0, dst: 239.1.1.1, dport: 70000 }", "[{ port: down0 }]"),
+	 {"t.yaml:8:48: 'dport' must be between 1 and 65535, got 70000"}},
+	{"dport_beyond_64_bits",
+	 one_rule("{ port: up0, dst: 239.1.1.1, dport: 99999999999999999999 }",
+		  "[{ port: down0 }]"),
+	 {"t.yaml:8:48: 'dport' must be between 1 and 65535, got 99999999999999999999"}},
+	{"dst_not_ipv4",
+	 one_rule("{ port: up0, dst: 239.1.1, dport: 5000 }", "[{ port: down0 }]"),
+	 {"t.yaml:8:30: invalid IPv4 address '239.1.1'"}},
+	{"dst_unspecified_and_broadcast",
+	 one_rule("{ port: up0, dst: 0.0.0.0, dport: 5000 }",
+		  "[{ port: down0, dst: 255.255.255.255 }]"),
+	 {"t.yaml:8:30: 'dst' must be a multicast or unicast address, got 0.0.0.0",
+	  "t.yaml:9:35: 'dst' must be a multicast or unicast address, got 255.255.255.255"}},
+	{"src_not_unicast",
+	 one_rule("{ port: up0, dst: 239.1.1.1, dport: 5000, src: 239.0.0.1 }",
+		  "[{ port: down0 }]"),
+	 {"t.yaml:8:59: 'src' must be a unicast address, got 239.0.0.1"}},
+	{"match_vlan_out_of_range",
+	 one_rule("{ port: up0, dst: 239.1.1.1, dport: 5000, vlan: 4095 }", "[{ port: down0 }]"),
+	 {"t.yaml:8:60: 'vlan' must be between 1 and 4094, got 4095"}},
+	{"unknown_ports_in_rule",
+	 one_rule("{ port: up9, dst: 239.1.1.1, dport: 5000 }",
+		  "[{ port: down0 }, { port: down9 }]"),
+	 {"t.yaml:8:20: unknown port 'up9' in rule 'feed-a'",
+	  "t.yaml:9:40: unknown port 'down9' in rule 'feed-a'"}},
+	{"outputs_empty",
+	 one_rule(feed_match, "[]"),
+	 {"t.yaml:9:14: 'outputs' must list at least one output"}},
+	{"outputs_too_many",
+	 many_outputs(65),
+	 {"t.yaml:10:7: 'outputs' has 65 entries, at most 64 are allowed"}},
+	{"output_port_empty",
+	 one_rule(feed_match, "[{ port: '' }]"),
+	 {"t.yaml:9:23: 'port' must not be empty"}},
+	{"output_missing_port",
+	 one_rule(feed_match, "[{ dst: 239.2.2.2 }]"),
+	 {"t.yaml:9:15: missing required key 'port' in output"}},
+	{"ttl_out_of_range",
+	 one_rule(feed_match, "[{ port: down0, ttl: 0 }, { port: down0, dport: 1, ttl: 256 }]"),
+	 {"t.yaml:9:35: 'ttl' must be between 1 and 255, got 0",
+	  "t.yaml:9:70: 'ttl' must be between 1 and 255, got 256"}},
+	{"output_vlan_and_dport",
+	 one_rule(feed_match, "[{ port: down0, vlan: 0, dport: 0 }]"),
+	 {"t.yaml:9:36: 'vlan' must be between 1 and 4094, got 0",
+	  "t.yaml:9:46: 'dport' must be between 1 and 65535, got 0"}},
+	{"mac_invalid",
+	 one_rule(feed_match, "[{ port: down0, mac: 02:00:00:00:02 }]"),
+	 {"t.yaml:9:35: invalid MAC address '02:00:00:00:02' (expected six hex bytes like "
+	  "02:00:00:00:00:01)"}},
+	{"mac_multicast",
+	 one_rule(feed_match, "[{ port: down0, mac: 01:00:5E:01:01:01 }]"),
+	 {"t.yaml:9:35: 'mac' must be a unicast MAC address, got 01:00:5e:01:01:01"}},
+	{"output_loops_back",
+	 one_rule(feed_match, "\n      - { port: down0 }\n      - { port: up0, ttl: 4 }"),
+	 {"t.yaml:11:9: output loops back to the rule's own match (port up0, 239.1.1.1:5000)"}},
+	{"output_loops_back_explicitly",
+	 one_rule("{ port: up0, dst: 239.1.1.1, dport: 5000, vlan: 5 }",
+		  "[{ port: up0, dst: 239.1.1.1, dport: 5000, vlan: 5 }]"),
+	 {"t.yaml:9:15: output loops back to the rule's own match (port up0, 239.1.1.1:5000, "
+	  "vlan 5)"}},
+	{"duplicate_output",
+	 one_rule(feed_match,
+		  "\n      - { port: down0, dport: 5000 }\n      - { port: down0, ttl: 9 }"),
+	 {"t.yaml:11:9: duplicate output (port down0, 239.1.1.1:5000) in rule 'feed-a' (first "
+	  "defined at t.yaml:10:9)"}},
+
+	// Rules against each other.
+	{"duplicate_rule_name",
+	 valid + "  - name: feed-a\n    match: { port: up0, dst: 239.1.1.2, dport: 5000 }\n"
+		 "    outputs: [{ port: down0 }]\n",
+	 {"t.yaml:11:5: duplicate rule name 'feed-a' (first defined at t.yaml:7:5)"}},
+	{"duplicate_match",
+	 valid + "  - name: feed-b\n    match: { dport: 5000, dst: 239.1.1.1, port: up0 }\n"
+		 "    outputs: [{ port: down0, dport: 6000 }]\n",
+	 {"t.yaml:12:12: match (port up0, 239.1.1.1:5000) is already used by rule 'feed-a' "
+	  "(defined at t.yaml:8:12)"}},
+	{"duplicate_source_specific_match",
+	 ports + R"(rules:
+  - name: a
+    match: { port: up0, dst: 239.1.1.1, dport: 5000, src: 198.18.0.1, vlan: 9 }
+    outputs: [{ port: down0 }]
+  - name: b
+    match: { port: up0, dst: 239.1.1.1, dport: 5000, src: 198.18.0.1, vlan: 9 }
+    outputs: [{ port: down0 }]
+)",
+	 {"t.yaml:11:12: match (port up0, 239.1.1.1:5000, src 198.18.0.1, vlan 9) is already "
+	  "used by rule 'a' (defined at t.yaml:8:12)"}},
+
+	// Everything wrong at once: each problem is reported, in file order.
+	{"several_errors",
+	 R"(ports:
+  - name: up0
+    iface: lr0
+    driver: dpdk
+  - name: up0
+    iface: lr1
+workers:
+  burst: 1000
+rules:
+  - name: feed-a
+    match: { port: up0, dst: 239.1.1.1, dport: 70000 }
+    outputs: [{ port: down9 }]
+  - name: feed-b
+    match: { port: up0, dst: 239.1.1.1, dport: 5000 }
+    outputs: [{ port: down9, ttl: 300 }, { port: up0 }]
+)",
+	 {"t.yaml:4:13: 'driver' must be one of af_xdp, af_packet, auto, got 'dpdk'",
+	  "t.yaml:5:5: duplicate port name 'up0' (first defined at t.yaml:2:5)",
+	  "t.yaml:8:10: 'burst' must be between 1 and 512, got 1000",
+	  "t.yaml:11:48: 'dport' must be between 1 and 65535, got 70000",
+	  "t.yaml:12:23: unknown port 'down9' in rule 'feed-a'",
+	  "t.yaml:15:23: unknown port 'down9' in rule 'feed-b'",
+	  "t.yaml:15:35: 'ttl' must be between 1 and 255, got 300",
+	  "t.yaml:15:42: output loops back to the rule's own match (port up0, 239.1.1.1:5000)"}},
+};
+
+class LoaderError : public testing::TestWithParam<InvalidConfig> {};
+
+TEST_P(LoaderError, ReportsExactlyTheseDiagnostics)
+{
+	EXPECT_EQ(load_errors(GetParam().yaml), GetParam().expected) << GetParam().yaml;
+}
+
+INSTANTIATE_TEST_SUITE_P(Invalid, LoaderError, testing::ValuesIn(invalid_configs),
+			 [](const testing::TestParamInfo<InvalidConfig> &info) {
+				 return std::string(info.param.name);
+			 });
+
+TEST(LoaderErrorTable, HasOneRowPerCase)
+{
+	EXPECT_GE(invalid_configs.size(), 30u);
+	for (size_t i = 0; i < invalid_configs.size(); i++)
+		for (size_t j = 0; j < i; j++)
+			EXPECT_NE(invalid_configs[i].yaml, invalid_configs[j].yaml)
+				<< invalid_configs[i].name << " repeats "
+				<< invalid_configs[j].name;
+}
+
+TEST(LoaderErrorTable, BaseConfigIsValid)
+{
+	EXPECT_EQ(load_errors(valid), std::vector<std::string>{});
+	EXPECT_EQ(load_errors(many_outputs(64)), std::vector<std::string>{});
+}
+
+} // namespace

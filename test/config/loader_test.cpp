@@ -1,0 +1,252 @@
+// What the loader accepts, and that every key lands in the right field.
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "config/address.h"
+#include "config/error.h"
+#include "config/loader.h"
+
+using namespace mcr::config;
+
+namespace {
+
+const char *minimal_yaml = R"(ports:
+  - name: up0
+    iface: lr0
+  - name: down0
+    iface: lr1
+rules:
+  - name: feed-a
+    match: { port: up0, dst: 239.1.1.1, dport: 5000 }
+    outputs:
+      - { port: down0 }
+)";
+
+Ipv4 ip(const char *text)
+{
+	return *parse_ipv4(text);
+}
+
+std::filesystem::path source_dir()
+{
+	const char *dir = std::getenv("MCR_SOURCE_DIR");
+	return dir ? dir : MCR_TEST_SOURCE_DIR;
+}
+
+} // namespace
+
+// Others add lab configs to config/ over time: each must stay loadable.
+TEST(Loader, AcceptsEveryConfigInTheRepository)
+{
+	std::filesystem::path dir = source_dir() / "config";
+	ASSERT_TRUE(std::filesystem::is_directory(dir)) << dir;
+	int loaded = 0;
+	for (const auto &entry : std::filesystem::directory_iterator(dir)) {
+		if (entry.path().extension() != ".yaml")
+			continue;
+		SCOPED_TRACE(entry.path().string());
+		try {
+			Config cfg = load_file(entry.path().string());
+			EXPECT_EQ(cfg.file, entry.path().string());
+			EXPECT_FALSE(cfg.ports.empty());
+		} catch (const ConfigError &error) {
+			ADD_FAILURE() << error.what();
+		}
+		loaded++;
+	}
+	EXPECT_GE(loaded, 1) << "config/example.yaml at least";
+}
+
+TEST(Loader, FillsInDefaults)
+{
+	Config cfg = load_string(minimal_yaml, "t.yaml");
+	EXPECT_EQ(cfg.file, "t.yaml");
+
+	ASSERT_EQ(cfg.ports.size(), 2u);
+	const Port &port = cfg.ports[0];
+	EXPECT_EQ(port.name, "up0");
+	EXPECT_EQ(port.iface, "lr0");
+	EXPECT_EQ(port.driver, Driver::automatic);
+	EXPECT_EQ(port.queues, 0);
+	EXPECT_FALSE(port.address);
+	EXPECT_EQ(port.af_xdp.zero_copy, ZeroCopy::automatic);
+	EXPECT_EQ(port.af_xdp.busy_budget, 64u);
+	EXPECT_EQ(port.af_packet.block_size, 4096u);
+	EXPECT_EQ(port.af_packet.frame_size, 2048u);
+	EXPECT_EQ(port.af_packet.frame_count, 4096u);
+	EXPECT_TRUE(port.af_packet.qdisc_bypass);
+	EXPECT_EQ(port.xdp.mode, XdpMode::automatic);
+	EXPECT_EQ(port.xdp.filter, XdpFilter::normal);
+
+	EXPECT_EQ(cfg.workers.lcores, std::vector<unsigned>{1});
+	EXPECT_EQ(cfg.workers.burst, 32);
+
+	ASSERT_EQ(cfg.pools.size(), 1u);
+	EXPECT_EQ(cfg.pools[0].name, "default");
+	EXPECT_EQ(cfg.pools[0].data_size, 2048u);
+	EXPECT_EQ(cfg.pools[0].count, 8191u);
+
+	ASSERT_EQ(cfg.rules.size(), 1u);
+	const Rule &rule = cfg.rules[0];
+	EXPECT_FALSE(rule.match.src);
+	EXPECT_EQ(rule.match.vlan, 0);
+	ASSERT_EQ(rule.outputs.size(), 1u);
+	const Output &output = rule.outputs[0];
+	EXPECT_EQ(output.port, "down0");
+	EXPECT_FALSE(output.dst);
+	EXPECT_FALSE(output.dport);
+	EXPECT_FALSE(output.ttl);
+	EXPECT_FALSE(output.vlan);
+	EXPECT_FALSE(output.mac);
+}
+
+TEST(Loader, ReadsEveryField)
+{
+	const char *yaml = R"(ports:
+  - name: up0
+    iface: lr0
+    driver: af_xdp
+    queues: 4
+    address: 198.18.1.1
+    af_xdp: { zero_copy: true, busy_budget: 0 }
+    af_packet: { block_size: 65536, frame_size: 4096, frame_count: 32, qdisc_bypass: false }
+    xdp: { mode: native, filter: strict }
+  - { name: down_0, iface: lr1, driver: af_packet, af_xdp: { zero_copy: false }, xdp: { mode: generic } }
+workers:
+  lcores: [1, 0, 1023]
+  burst: 512
+pools:
+  - { name: small, data_size: 256, count: 64 }
+  - { name: jumbo, data_size: 65407, count: 16777215 }
+rules:
+  - name: feed-a
+    match: { port: up0, dst: 239.1.1.1, dport: 65535, src: 198.18.1.10, vlan: 4094 }
+    outputs:
+      - { port: down_0, dst: 198.18.2.10, dport: 1, ttl: 255, vlan: 1, mac: 02:00:00:00:02:0A }
+      - port: up0
+        ttl: 1
+        vlan: 7
+)";
+	Config cfg = load_string(yaml, "t.yaml");
+
+	ASSERT_EQ(cfg.ports.size(), 2u);
+	const Port &up = cfg.ports[0];
+	EXPECT_EQ(up.driver, Driver::af_xdp);
+	EXPECT_EQ(up.queues, 4);
+	EXPECT_EQ(up.address, ip("198.18.1.1"));
+	EXPECT_EQ(up.af_xdp.zero_copy, ZeroCopy::on);
+	EXPECT_EQ(up.af_xdp.busy_budget, 0u);
+	EXPECT_EQ(up.af_packet.block_size, 65536u);
+	EXPECT_EQ(up.af_packet.frame_size, 4096u);
+	EXPECT_EQ(up.af_packet.frame_count, 32u);
+	EXPECT_FALSE(up.af_packet.qdisc_bypass);
+	EXPECT_EQ(up.xdp.mode, XdpMode::native);
+	EXPECT_EQ(up.xdp.filter, XdpFilter::strict);
+	EXPECT_EQ(up.where.line, 2);
+	EXPECT_EQ(up.where.column, 5);
+	const Port &down = cfg.ports[1];
+	EXPECT_EQ(down.name, "down_0");
+	EXPECT_EQ(down.driver, Driver::af_packet);
+	EXPECT_EQ(down.af_xdp.zero_copy, ZeroCopy::off);
+	EXPECT_EQ(down.xdp.mode, XdpMode::generic);
+	EXPECT_EQ(cfg.find_port("down_0"), &down);
+	EXPECT_EQ(cfg.find_port("down0"), nullptr);
+
+	EXPECT_EQ(cfg.workers.lcores, (std::vector<unsigned>{1, 0, 1023}));
+	EXPECT_EQ(cfg.workers.burst, 512);
+
+	ASSERT_EQ(cfg.pools.size(), 2u);
+	EXPECT_EQ(cfg.pools[0].name, "small");
+	EXPECT_EQ(cfg.pools[0].data_size, 256u);
+	EXPECT_EQ(cfg.pools[0].count, 64u);
+	EXPECT_EQ(cfg.pools[1].name, "jumbo");
+	EXPECT_EQ(cfg.pools[1].data_size, 65407u);
+	EXPECT_EQ(cfg.pools[1].count, 16777215u);
+
+	ASSERT_EQ(cfg.rules.size(), 1u);
+	const Rule &rule = cfg.rules[0];
+	EXPECT_EQ(cfg.find_rule("feed-a"), &rule);
+	EXPECT_EQ(cfg.find_rule("feed-b"), nullptr);
+	EXPECT_EQ(rule.match.port, "up0");
+	EXPECT_EQ(rule.match.dst, ip("239.1.1.1"));
+	EXPECT_EQ(rule.match.dport, 65535);
+	EXPECT_EQ(rule.match.src, ip("198.18.1.10"));
+	EXPECT_EQ(rule.match.vlan, 4094);
+	EXPECT_EQ(rule.match.port_where.line, 19);
+	EXPECT_EQ(rule.match.port_where.column, 20);
+	ASSERT_EQ(rule.outputs.size(), 2u);
+	const Output &unicast = rule.outputs[0];
+	EXPECT_EQ(unicast.port, "down_0");
+	EXPECT_EQ(unicast.dst, ip("198.18.2.10"));
+	EXPECT_EQ(unicast.dport, 1);
+	EXPECT_EQ(unicast.ttl, 255);
+	EXPECT_EQ(unicast.vlan, 1);
+	EXPECT_EQ(unicast.mac, (Mac{0x02, 0, 0, 0, 0x02, 0x0a}));
+	// Back out of the port it came in on, but re-tagged: not a loop.
+	const Output &hairpin = rule.outputs[1];
+	EXPECT_EQ(hairpin.port, "up0");
+	EXPECT_EQ(hairpin.ttl, 1);
+	EXPECT_EQ(hairpin.vlan, 7);
+	EXPECT_EQ(hairpin.where.line, 22);
+	EXPECT_EQ(hairpin.where.column, 9);
+}
+
+TEST(Loader, AcceptsAnEmptyRuleList)
+{
+	Config cfg = load_string("ports: [{ name: up0, iface: lr0 }]\nrules: []\n", "t.yaml");
+	EXPECT_TRUE(cfg.rules.empty());
+}
+
+// The match key is (port, vlan, dst, dport, src): differing in any one is
+// a different flow.
+TEST(Loader, AcceptsMatchesThatDifferInOneField)
+{
+	const char *yaml =
+		R"(ports: [{ name: up0, iface: lr0 }, { name: up1, iface: lr1 }, { name: down0, iface: lr2 }]
+rules:
+  - { name: a, match: { port: up0, dst: 239.1.1.1, dport: 5000 }, outputs: [{ port: down0 }] }
+  - { name: b, match: { port: up1, dst: 239.1.1.1, dport: 5000 }, outputs: [{ port: down0 }] }
+  - { name: c, match: { port: up0, dst: 239.1.1.2, dport: 5000 }, outputs: [{ port: down0 }] }
+  - { name: d, match: { port: up0, dst: 239.1.1.1, dport: 5001 }, outputs: [{ port: down0 }] }
+  - { name: e, match: { port: up0, dst: 239.1.1.1, dport: 5000, src: 198.18.0.1 }, outputs: [{ port: down0 }] }
+  - { name: f, match: { port: up0, dst: 239.1.1.1, dport: 5000, vlan: 10 }, outputs: [{ port: down0 }] }
+  - { name: g, match: { port: up0, dst: 198.18.0.1, dport: 5000 }, outputs: [{ port: up0, dport: 5001 }] }
+)";
+	EXPECT_EQ(load_string(yaml, "t.yaml").rules.size(), 7u);
+}
+
+TEST(Loader, ReportsAFileThatCannotBeRead)
+{
+	std::string path =
+		(std::filesystem::temp_directory_path() / "mcr-no-such-config.yaml").string();
+	try {
+		load_file(path);
+		FAIL() << "loaded a file that does not exist";
+	} catch (const ConfigError &error) {
+		ASSERT_EQ(error.diagnostics().size(), 1u);
+		EXPECT_EQ(error.diagnostics()[0].str(),
+			  path + ":0:0: cannot read file: " + std::strerror(ENOENT));
+	}
+}
+
+TEST(Loader, ReportsEveryDiagnosticInWhat)
+{
+	try {
+		load_string("ports: 1\nrules: 2\n", "t.yaml");
+		FAIL() << "loaded an invalid config";
+	} catch (const ConfigError &error) {
+		EXPECT_STREQ(error.what(), "t.yaml:1:8: expected a list for 'ports', got '1'\n"
+					   "t.yaml:2:8: expected a list for 'rules', got '2'");
+	}
+}
+
+TEST(Diagnostic, FormatsAsFileLineColumnMessage)
+{
+	Diagnostic diagnostic{{"a/b.yaml", 12, 7}, "something is wrong"};
+	EXPECT_EQ(diagnostic.str(), "a/b.yaml:12:7: something is wrong");
+}
