@@ -124,9 +124,9 @@ int Runtime::build_engine(std::string *error)
 	if (rc < 0)
 		return rc;
 
-	const engine::NeighbourLookup neighbours = [](const engine::EnginePort &port, uint32_t ip)
+	const engine::NeighbourLookup neighbours = [this](const engine::EnginePort &port, uint32_t ip)
 		-> std::optional<rte_ether_addr> {
-		const auto mac = drivers::kernel_neighbour(port.iface, ip);
+		const auto mac = neighbours_.find(port.iface, ip);
 		if (!mac)
 			return std::nullopt;
 		rte_ether_addr out;
@@ -173,6 +173,7 @@ int Runtime::start(std::string *error)
 	int rc = check_lcores(error);
 	if (rc == 0)
 		rc = pools_.create(cfg_.pools, static_cast<int>(rte_socket_id()), error);
+	neighbours_ = drivers::NeighbourTable::read_kernel();
 	if (rc == 0)
 		rc = open_ports(error);
 	if (rc == 0)

@@ -13,6 +13,7 @@
 #include "engine/engine.h"
 #include "engine/pools.h"
 #include "engine/worker.h"
+#include "neighbour.h"
 #include "port.h"
 
 namespace mcr::app {
@@ -65,6 +66,7 @@ private:
 	void launch_workers();
 
 	config::Config cfg_;
+	drivers::NeighbourTable neighbours_; // as it was before the ports opened
 	engine::Pools pools_;
 	std::vector<std::unique_ptr<drivers::Port>> ports_;
 	engine::Engine engine_;

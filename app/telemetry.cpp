@@ -7,6 +7,8 @@
 #include <mutex>
 #include <string>
 
+#include "config/address.h"
+#include "packet/drop_reason.h"
 #include "runtime.h"
 
 namespace mcr::app {
@@ -17,6 +19,17 @@ namespace {
 // shutdown from pulling the runtime away mid-answer (never on a worker).
 std::mutex runtime_mutex;
 Runtime *current = nullptr;
+
+// DPDK 22.11 telemetry accepts only [A-Za-z0-9_/] in names and silently
+// drops an entry with any other character; mcr names may hold '-'. The
+// exact name is given as a "name" value where it matters.
+std::string telemetry_key(std::string name)
+{
+	for (char &c : name)
+		if (c == '-')
+			c = '_';
+	return name;
+}
 
 int ports_cb(const char *, const char *, rte_tel_data *d)
 {
@@ -38,7 +51,8 @@ int ports_cb(const char *, const char *, rte_tel_data *d)
 		rte_tel_data_add_dict_u64(p, "tx_packets", t.tx_packets);
 		rte_tel_data_add_dict_u64(p, "tx_bytes", t.tx_bytes);
 		rte_tel_data_add_dict_u64(p, "tx_dropped", t.tx_dropped);
-		rte_tel_data_add_dict_container(d, port.name().c_str(), p, 0);
+		rte_tel_data_add_dict_string(p, "name", port.name().c_str());
+		rte_tel_data_add_dict_container(d, telemetry_key(port.name()).c_str(), p, 0);
 	}
 	return 0;
 }
@@ -56,7 +70,7 @@ int pools_cb(const char *, const char *, rte_tel_data *d)
 		rte_tel_data_add_dict_u64(p, "count", sc.count);
 		rte_tel_data_add_dict_u64(p, "in_use", rte_mempool_in_use_count(sc.pool));
 		rte_tel_data_add_dict_u64(p, "free", rte_mempool_avail_count(sc.pool));
-		rte_tel_data_add_dict_container(d, sc.name.c_str(), p, 0);
+		rte_tel_data_add_dict_container(d, telemetry_key(sc.name).c_str(), p, 0);
 	}
 	return 0;
 }
@@ -81,6 +95,60 @@ int workers_cb(const char *, const char *, rte_tel_data *d)
 	return 0;
 }
 
+int rules_cb(const char *, const char *, rte_tel_data *d)
+{
+	std::lock_guard lock(runtime_mutex);
+	if (current == nullptr)
+		return -ENODEV;
+	rte_tel_data_start_dict(d);
+	const engine::Engine &eng = current->engine();
+	for (const config::Rule &rule : current->config().rules) {
+		const int port = eng.port_index(rule.match.port);
+		const engine::CompiledRule *cr =
+			port < 0 ? nullptr
+				 : eng.rules().find(engine::Engine::key_of(rule.match,
+									   static_cast<uint16_t>(port)));
+		if (cr == nullptr)
+			continue;
+		const RuleTotals t = current->rule_totals(*cr);
+		rte_tel_data *r = rte_tel_data_alloc();
+		rte_tel_data_start_dict(r);
+		rte_tel_data_add_dict_string(r, "name", rule.name.c_str());
+		rte_tel_data_add_dict_u64(r, "packets", t.packets);
+		rte_tel_data_add_dict_u64(r, "bytes", t.bytes);
+		// 22.11 encodes only one level of containers under the root, so
+		// outputs are flattened into the rule: output<N>_<field>.
+		for (size_t o = 0; o < rule.outputs.size(); o++) {
+			const config::Output &out = rule.outputs[o];
+			const std::string k = "output" + std::to_string(o) + "_";
+			rte_tel_data_add_dict_string(r, (k + "port").c_str(), out.port.c_str());
+			rte_tel_data_add_dict_string(
+				r, (k + "dst").c_str(),
+				config::format_ipv4(out.dst.value_or(rule.match.dst)).c_str());
+			rte_tel_data_add_dict_int(r, (k + "dport").c_str(),
+						  out.dport.value_or(rule.match.dport));
+			rte_tel_data_add_dict_u64(r, (k + "packets").c_str(), t.outputs[o].packets);
+			rte_tel_data_add_dict_u64(r, (k + "bytes").c_str(), t.outputs[o].bytes);
+			rte_tel_data_add_dict_u64(r, (k + "drops").c_str(), t.outputs[o].drops);
+		}
+		rte_tel_data_add_dict_container(d, telemetry_key(rule.name).c_str(), r, 0);
+	}
+	return 0;
+}
+
+int drops_cb(const char *, const char *, rte_tel_data *d)
+{
+	std::lock_guard lock(runtime_mutex);
+	if (current == nullptr)
+		return -ENODEV;
+	rte_tel_data_start_dict(d);
+	for (size_t r = 1; r < packet::drop_reason_count; r++)
+		rte_tel_data_add_dict_u64(
+			d, telemetry_key(packet::drop_reason_name(static_cast<packet::DropReason>(r))).c_str(),
+			current->drop_total(r));
+	return 0;
+}
+
 } // namespace
 
 void register_telemetry(Runtime *rt)
@@ -95,6 +163,11 @@ void register_telemetry(Runtime *rt)
 					   "mcr ports: driver, queues, RX/TX counters. No parameters");
 		rte_telemetry_register_cmd("/mcr/pools", pools_cb,
 					   "mcr size classes: count, in use, free. No parameters");
+		rte_telemetry_register_cmd("/mcr/rules", rules_cb,
+					   "mcr rules: packets, bytes and per-output port, dst, dport, "
+					   "packets, bytes, drops. No parameters");
+		rte_telemetry_register_cmd("/mcr/drops", drops_cb,
+					   "mcr dropped packets by reason. No parameters");
 		rte_telemetry_register_cmd("/mcr/workers", workers_cb,
 					   "mcr worker lcores: queues, polls. No parameters");
 	});

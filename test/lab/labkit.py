@@ -16,6 +16,8 @@ SOURCE_DIR = os.environ.get("MCR_SOURCE_DIR", os.path.join(os.path.dirname(__fil
 BUILD_DIR = os.environ.get("MCR_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
 LAB_SH = os.path.join(SOURCE_DIR, "tools", "lab.sh")
 MCR = os.path.join(BUILD_DIR, "app", "mcr")
+TRAFFIC_PY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "traffic.py")
+SINK_PY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sink.py")
 
 _counter = 0
 
@@ -71,21 +73,28 @@ class Lab:
         return 0 if xdp is None else xdp.get("prog", {}).get("id", 0) or xdp.get("attached", [{}])[0].get("prog", {}).get("id", 0)
 
     def send_udp(self, count, dst="239.1.1.1", dport=5000, size=64, src_port=4000):
-        """Sends `count` datagrams from the generator host with a kernel
-        socket, paced so veth never drops, and returns the count sent."""
-        code = (
-            "import socket,sys,time\n"
-            "s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
-            "s.setsockopt(socket.IPPROTO_IP,socket.IP_MULTICAST_TTL,8)\n"
-            f"s.bind(('198.18.1.2',{src_port}))\n"
-            f"n={count}\n"
-            "for i in range(n):\n"
-            f"    s.sendto(i.to_bytes(4,'big')+bytes({max(size - 4, 0)}),('{dst}',{dport}))\n"
-            "    if i % 64 == 63: time.sleep(0.001)\n"
-            "print(n)\n"
-        )
-        out = self.exec("gen", "/usr/bin/python3", "-c", code).stdout
+        """Sends `count` datagrams (traffic.make_payload) from the generator
+        host with a kernel socket, paced so veth never drops; returns the
+        count sent."""
+        out = self.exec("gen", "/usr/bin/python3", TRAFFIC_PY, str(count), dst, str(dport),
+                        str(size), str(src_port)).stdout
         return int(out.strip())
+
+    def start_sink(self, host, expected, endpoints, seconds=20):
+        """sink.py in a sink host; returns it once its sockets are bound."""
+        proc = self.popen(host, "/usr/bin/python3", SINK_PY, str(seconds), str(expected),
+                          *endpoints, stdout=subprocess.PIPE, text=True)
+        line = proc.stdout.readline()
+        if line.strip() != "ready":
+            proc.kill()
+            raise AssertionError(f"sink did not start: {line}")
+        time.sleep(0.3)  # the IGMP joins reach the relay's kernel
+        return proc
+
+    @staticmethod
+    def sink_result(proc, timeout=30):
+        out, _ = proc.communicate(timeout=timeout)
+        return json.loads(out.strip().splitlines()[-1])
 
 
 class Mcr:

@@ -1,0 +1,48 @@
+"""A kernel-socket sink for lab tests, run inside a sink namespace.
+
+usage: sink.py SECONDS EXPECTED ADDR:PORT[/join] ...
+Binds one UDP socket per ADDR:PORT (joining the group for multicast),
+receives until every socket has EXPECTED datagrams or SECONDS pass, and
+prints JSON: per socket the count, how many payloads were not what the
+generator sends, and how many arrived out of order."""
+
+import json
+import select
+import socket
+import sys
+import time
+
+from traffic import check_payload
+
+seconds, expected = float(sys.argv[1]), int(sys.argv[2])
+socks = {}
+for spec in sys.argv[3:]:
+    addr, port = spec.split(":")
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+    s.bind((addr, int(port)))
+    if 224 <= int(addr.split(".")[0]) <= 239:
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+                     socket.inet_aton(addr) + socket.inet_aton("0.0.0.0"))
+    socks[s] = {"name": spec, "count": 0, "bad_payload": 0, "out_of_order": 0, "last": -1}
+
+print("ready", flush=True)
+deadline = time.time() + seconds
+while time.time() < deadline and any(v["count"] < expected for v in socks.values()):
+    for s in select.select(list(socks), [], [], 0.1)[0]:
+        data = s.recv(65536)
+        st = socks[s]
+        st["count"] += 1
+        seq = check_payload(data)
+        if seq is None:
+            st["bad_payload"] += 1
+            continue
+        if seq <= st["last"]:
+            st["out_of_order"] += 1
+        st["last"] = seq
+time.sleep(0.2)  # anything extra (duplicates) arrives now
+for s in select.select(list(socks), [], [], 0)[0]:
+    socks[s]["count"] += 1
+print(json.dumps({v["name"]: {k: v[k] for k in ("count", "bad_payload", "out_of_order")}
+                  for v in socks.values()}))

@@ -1,0 +1,38 @@
+"""Payloads the lab generator sends and the sink checks: a 4-byte sequence
+number followed by bytes derived from it, so any corruption shows."""
+
+import socket
+import struct
+import sys
+import time
+
+
+def make_payload(seq, size):
+    body = bytes((seq + i) & 0xFF for i in range(max(size - 4, 0)))
+    return struct.pack("!I", seq) + body
+
+
+def check_payload(data):
+    """The sequence number, or None if the payload is not make_payload's."""
+    if len(data) < 4:
+        return None
+    seq = struct.unpack("!I", data[:4])[0]
+    return seq if data == make_payload(seq, len(data)) else None
+
+
+def send(count, dst, dport, size, src="198.18.1.2", sport=4000, pace_every=64):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 8)
+    s.bind((src, sport))
+    for i in range(count):
+        s.sendto(make_payload(i, size), (dst, dport))
+        if pace_every and i % pace_every == pace_every - 1:
+            time.sleep(0.001)
+    return count
+
+
+if __name__ == "__main__":
+    # traffic.py COUNT DST DPORT SIZE [SPORT]
+    n, dst, dport, size = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    sport = int(sys.argv[5]) if len(sys.argv) > 5 else 4000
+    print(send(n, dst, dport, size, sport=sport))
