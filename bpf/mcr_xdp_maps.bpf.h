@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The program's maps. Names and layouts are fixed by mcr_xdp_shared.h. */
+#ifndef MCR_XDP_MAPS_BPF_H
+#define MCR_XDP_MAPS_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "mcr_xdp_shared.h"
+
+/*
+ * Sized with key_size/value_size rather than BTF types: the kernel rejects
+ * BTF on XSKMAP, and the af_xdp PMD loads this object with plain libbpf.
+ * The PMD fills it with one socket per RX queue.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_XSKMAP);
+	__uint(max_entries, MCR_XDP_MAX_QUEUES);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} xsks_map SEC(".maps");
+
+/* Preallocated so that control-plane updates never allocate in the kernel
+ * and lookups never see a half-built element. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MCR_XDP_MAX_RULES);
+	__type(key, struct mcr_rule_key);
+	__type(value, mcr_rule_flags);
+} mcr_rules SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MCR_XDP_MAX_GROUPS);
+	__type(key, mcr_group_key);
+	__type(value, mcr_group_refs);
+} mcr_groups SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mcr_xdp_config);
+} mcr_config SEC(".maps");
+
+/* Per CPU so that counting needs no atomic operation; readers sum. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, MCR_XDP_STAT__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} mcr_stats SEC(".maps");
+
+#endif /* MCR_XDP_MAPS_BPF_H */

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The contract between the XDP program (BPF C) and mcr's control plane (C++):
+ * map names, key and value layouts, flag bits and the stats index. Both sides
+ * read the same bytes, so only fixed-width kernel types and no padding.
+ */
+#ifndef MCR_XDP_SHARED_H
+#define MCR_XDP_SHARED_H
+
+#include <linux/types.h>
+
+/* The DPDK af_xdp PMD looks the XSKMAP up by this exact name. */
+#define MCR_XDP_XSKS_MAP_NAME "xsks_map"
+#define MCR_XDP_RULES_MAP_NAME "mcr_rules"
+#define MCR_XDP_GROUPS_MAP_NAME "mcr_groups"
+#define MCR_XDP_CONFIG_MAP_NAME "mcr_config"
+#define MCR_XDP_STATS_MAP_NAME "mcr_stats"
+/* The program's function name, which the kernel keeps (up to 15 chars). */
+#define MCR_XDP_PROG_NAME "mcr_xdp"
+
+#define MCR_XDP_MAX_QUEUES 256 /* xsks_map slots, indexed by RX queue */
+#define MCR_XDP_MAX_RULES 16384
+#define MCR_XDP_MAX_GROUPS MCR_XDP_MAX_RULES
+
+/*
+ * mcr_rules key: one relay flow as the port sees it. Addresses and port in
+ * network byte order, as on the wire, so the program compares without
+ * swapping. vlan is the 802.1Q VID in host byte order (0: untagged or
+ * priority-tagged).
+ * src_ip 0 matches any source; the program tries the source-specific key
+ * first, then the same key with src_ip 0.
+ */
+struct mcr_rule_key {
+	__be32 dst_ip;
+	__be16 dst_port;
+	__u16 vlan;
+	__be32 src_ip;
+};
+
+/* mcr_rules value: reserved, written as 0. */
+typedef __u32 mcr_rule_flags;
+
+/*
+ * mcr_groups: key dst_ip (network order), value the number of rules with
+ * that dst_ip. Lets the program recognise relay traffic when only the
+ * destination address can be read (non-first fragments, bad IHL).
+ */
+typedef __be32 mcr_group_key;
+typedef __u32 mcr_group_refs;
+
+/* mcr_config: one entry at key 0. */
+enum mcr_xdp_config_flag {
+	/* Matched packets go to the AF_XDP socket of their RX queue (af_xdp
+	 * port); without it they are passed to the kernel for af_packet. */
+	MCR_XDP_F_REDIRECT = 1u << 0,
+	/* Drop UDP to routable multicast groups (224/4 except 224.0.0.0/24)
+	 * that no rule matches. */
+	MCR_XDP_F_STRICT = 1u << 1,
+};
+
+struct mcr_xdp_config {
+	__u32 flags; /* enum mcr_xdp_config_flag bits */
+};
+
+/* mcr_stats: PERCPU_ARRAY of __u64 packet counts, one slot per verdict. */
+enum mcr_xdp_stat {
+	MCR_XDP_STAT_REDIRECT = 0,     /* matched, handed to the AF_XDP socket */
+	MCR_XDP_STAT_REDIRECT_NO_XSK,  /* matched, no socket on that queue: passed */
+	MCR_XDP_STAT_PASS_MATCH,       /* matched, passed for the af_packet port */
+	MCR_XDP_STAT_PASS_OTHER,       /* IPv4 not for a rule: kernel traffic */
+	MCR_XDP_STAT_PASS_NON_IP,      /* ARP, IPv6, ...: kernel traffic */
+	MCR_XDP_STAT_PASS_MALFORMED,   /* malformed, not aimed at a rule: kernel decides */
+	MCR_XDP_STAT_DROP_MALFORMED,   /* malformed and aimed at a rule or group */
+	MCR_XDP_STAT_DROP_FRAGMENT,    /* IPv4 fragment aimed at a rule or group */
+	MCR_XDP_STAT_DROP_STRICT,      /* strict filter: multicast UDP no rule wants */
+	MCR_XDP_STAT__COUNT
+};
+
+#ifdef __cplusplus
+static_assert(sizeof(struct mcr_rule_key) == 12, "mcr_rule_key has no padding");
+static_assert(sizeof(struct mcr_xdp_config) == 4, "mcr_xdp_config layout");
+#else
+_Static_assert(sizeof(struct mcr_rule_key) == 12, "mcr_rule_key has no padding");
+_Static_assert(sizeof(struct mcr_xdp_config) == 4, "mcr_xdp_config layout");
+#endif
+
+#endif /* MCR_XDP_SHARED_H */

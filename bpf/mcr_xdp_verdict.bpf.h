@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Turning what the parser found into an XDP action: rule and group lookups,
+ * the configured mode, and one per-CPU counter per verdict.
+ */
+#ifndef MCR_XDP_VERDICT_BPF_H
+#define MCR_XDP_VERDICT_BPF_H
+
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+#include "mcr_xdp_maps.bpf.h"
+#include "mcr_xdp_parse.bpf.h"
+#include "mcr_xdp_shared.h"
+
+static __always_inline int count(enum mcr_xdp_stat stat, int action)
+{
+	__u32 key = stat;
+	__u64 *packets = bpf_map_lookup_elem(&mcr_stats, &key);
+
+	/* Per-CPU slot: no other CPU writes it, so no atomic add. */
+	if (packets)
+		*packets += 1;
+	return action;
+}
+
+static __always_inline __u32 config_flags(void)
+{
+	__u32 key = 0;
+	struct mcr_xdp_config *config = bpf_map_lookup_elem(&mcr_config, &key);
+
+	return config ? config->flags : 0;
+}
+
+/* A source-specific rule wins over the any-source rule for the same flow. */
+static __always_inline int rule_matches(__be32 dst, __be16 dst_port, __u16 vlan,
+					__be32 src)
+{
+	struct mcr_rule_key key = {
+		.dst_ip = dst,
+		.dst_port = dst_port,
+		.vlan = vlan,
+		.src_ip = src,
+	};
+
+	if (bpf_map_lookup_elem(&mcr_rules, &key))
+		return 1;
+	key.src_ip = 0;
+	return bpf_map_lookup_elem(&mcr_rules, &key) != NULL;
+}
+
+static __always_inline int group_known(__be32 dst)
+{
+	return bpf_map_lookup_elem(&mcr_groups, &dst) != NULL;
+}
+
+static __always_inline int relay(struct xdp_md *ctx, __u32 flags)
+{
+	long action;
+
+	if (!(flags & MCR_XDP_F_REDIRECT))
+		return count(MCR_XDP_STAT_PASS_MATCH, XDP_PASS);
+	/* No socket on this queue (PMD not started, or traffic steered to a
+	 * queue mcr does not poll): let the kernel have it rather than drop. */
+	action = bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);
+	if (action == XDP_REDIRECT)
+		return count(MCR_XDP_STAT_REDIRECT, XDP_REDIRECT);
+	return count(MCR_XDP_STAT_REDIRECT_NO_XSK, (int)action);
+}
+
+/* UDP that no rule wants: the kernel's, unless the strict filter claims
+ * routable multicast. */
+static __always_inline int not_for_relay(__u32 flags, __be32 dst,
+					 enum mcr_xdp_stat pass_stat)
+{
+	if ((flags & MCR_XDP_F_STRICT) && ipv4_is_routable_multicast(dst))
+		return count(MCR_XDP_STAT_DROP_STRICT, XDP_DROP);
+	return count(pass_stat, XDP_PASS);
+}
+
+#endif /* MCR_XDP_VERDICT_BPF_H */

@@ -1,0 +1,59 @@
+// Ethernet frames for the XDP program's tests. A default Frame is valid UDP
+// from 198.18.0.7 to 239.1.1.1:5000, untagged; each case changes only what
+// it is about, so the table reads as a list of differences.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+namespace mcr::bpf::test {
+
+// Host-order IPv4 from its dotted form, for readable tables.
+uint32_t ipv4(const char *dotted);
+
+struct Frame {
+	uint16_t ethertype = 0x0800;
+	std::optional<uint16_t> vlan_tci;
+	size_t non_ip_length = 28; // L3 bytes for a non-IPv4 ethertype (ARP size)
+
+	uint8_t version = 4;
+	size_t options = 0;          // IPv4 option bytes, a multiple of 4
+	std::optional<uint8_t> ihl;  // default: 5 + options / 4
+	uint8_t protocol = 17;       // UDP
+	uint32_t src = ipv4("198.18.0.7");
+	uint32_t dst = ipv4("239.1.1.1");
+	uint16_t frag_off = 0;       // flags and offset, host order
+	std::optional<uint16_t> total_length;
+
+	uint16_t sport = 4000;
+	uint16_t dport = 5000;
+	std::optional<uint16_t> udp_length;
+	size_t payload = 32;
+	// Keep only this many bytes after the IP header and make the IP total
+	// length say so: a datagram too short for its UDP header.
+	std::optional<size_t> l4_bytes;
+	size_t trailer = 0;          // Ethernet padding after the datagram
+	std::optional<size_t> cut;   // the frame ends after this many bytes
+
+	Frame &with_ethertype(uint16_t type) { ethertype = type; return *this; }
+	Frame &with_vlan(uint16_t tci) { vlan_tci = tci; return *this; }
+	Frame &with_version(uint8_t v) { version = v; return *this; }
+	Frame &with_options(size_t bytes) { options = bytes; return *this; }
+	Frame &with_ihl(uint8_t words) { ihl = words; return *this; }
+	Frame &with_protocol(uint8_t proto) { protocol = proto; return *this; }
+	Frame &from(const char *addr) { src = ipv4(addr); return *this; }
+	Frame &to(const char *addr, uint16_t port) { dst = ipv4(addr); dport = port; return *this; }
+	Frame &with_frag_off(uint16_t value) { frag_off = value; return *this; }
+	Frame &with_total_length(uint16_t len) { total_length = len; return *this; }
+	Frame &with_udp_length(uint16_t len) { udp_length = len; return *this; }
+	Frame &with_payload(size_t bytes) { payload = bytes; return *this; }
+	Frame &with_l4_bytes(size_t bytes) { l4_bytes = bytes; return *this; }
+	Frame &with_trailer(size_t bytes) { trailer = bytes; return *this; }
+	Frame &cut_at(size_t bytes) { cut = bytes; return *this; }
+
+	std::vector<uint8_t> bytes() const;
+};
+
+} // namespace mcr::bpf::test

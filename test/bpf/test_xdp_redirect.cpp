@@ -1,0 +1,149 @@
+// The af_xdp verdict with a socket in xsks_map, as the PMD leaves it: the
+// program must return XDP_REDIRECT and count it. The socket is bound in
+// copy mode to the loopback of a private namespace, which needs no driver
+// support; BPF_PROG_TEST_RUN reports the action without delivering.
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include <bpf/bpf.h>
+#include <gtest/gtest.h>
+#include <linux/bpf.h>
+#include <linux/if_xdp.h>
+
+#include "frame_builder.h"
+#include "private_netns.h"
+#include "xdp_config.h"
+#include "xdp_harness.h"
+
+namespace mcr::bpf::test {
+namespace {
+
+constexpr size_t frame_size = 4096;
+constexpr size_t frame_count = 64;
+constexpr int ring_size = 64;
+
+// The least an AF_XDP socket needs before it can go into an XSKMAP.
+class BoundXsk {
+public:
+	BoundXsk(int ifindex, uint32_t queue)
+	{
+		if (!open(ifindex, queue))
+			problem_ += std::string(": ") + std::strerror(errno);
+	}
+	~BoundXsk()
+	{
+		fd_.reset();
+		if (umem_ != MAP_FAILED)
+			::munmap(umem_, frame_size * frame_count);
+	}
+
+	int fd() const { return fd_.get(); }
+	const std::string &problem() const { return problem_; }
+
+private:
+	bool fail(const char *what)
+	{
+		problem_ = what;
+		return false;
+	}
+
+	bool open(int ifindex, uint32_t queue)
+	{
+		umem_ = ::mmap(nullptr, frame_size * frame_count, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (umem_ == MAP_FAILED)
+			return fail("mmap umem");
+		fd_.reset(::socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0));
+		if (!fd_)
+			return fail("socket(AF_XDP)");
+
+		xdp_umem_reg reg{};
+		reg.addr = reinterpret_cast<uintptr_t>(umem_);
+		reg.len = frame_size * frame_count;
+		reg.chunk_size = frame_size;
+		if (::setsockopt(fd_.get(), SOL_XDP, XDP_UMEM_REG, &reg, sizeof(reg)) < 0)
+			return fail("XDP_UMEM_REG");
+		for (int ring : {XDP_UMEM_FILL_RING, XDP_UMEM_COMPLETION_RING, XDP_RX_RING})
+			if (::setsockopt(fd_.get(), SOL_XDP, ring, &ring_size, sizeof(ring_size)) < 0)
+				return fail("ring size");
+
+		sockaddr_xdp addr{};
+		addr.sxdp_family = AF_XDP;
+		addr.sxdp_ifindex = static_cast<uint32_t>(ifindex);
+		addr.sxdp_queue_id = queue;
+		addr.sxdp_flags = XDP_COPY;
+		if (::bind(fd_.get(), reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) < 0)
+			return fail("bind");
+		return true;
+	}
+
+	void *umem_ = MAP_FAILED;
+	UniqueFd fd_;
+	std::string problem_;
+};
+
+class XdpRedirectTest : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		MCR_REQUIRE_XDP_HARNESS();
+		if (netns_.lacks_privilege())
+			GTEST_SKIP() << netns_.problem();
+		ASSERT_TRUE(netns_.problem().empty()) << netns_.problem();
+		const auto rules = standard_rules();
+		ASSERT_TRUE(sync_rules(maps(), rules));
+		ASSERT_TRUE(set_xdp_flags(maps(), MCR_XDP_F_REDIRECT));
+	}
+	void TearDown() override
+	{
+		if (XdpHarness::get().usable()) {
+			const uint32_t queue = 0;
+			(void)bpf_map_delete_elem(maps().xsks.get(), &queue);
+		}
+	}
+	const XdpMaps &maps() const { return XdpHarness::get().maps(); }
+
+	PrivateNetns netns_;
+};
+
+TEST_F(XdpRedirectTest, MatchGoesToTheSocketOfItsQueue)
+{
+	BoundXsk xsk(netns_.loopback(), 0);
+	ASSERT_TRUE(xsk.problem().empty()) << xsk.problem();
+	const uint32_t queue = 0;
+	const int fd = xsk.fd();
+	ASSERT_EQ(bpf_map_update_elem(maps().xsks.get(), &queue, &fd, BPF_ANY), 0)
+		<< std::strerror(errno);
+
+	auto matched = run_counted(XdpHarness::get(), Frame().bytes());
+	ASSERT_TRUE(matched) << matched.error().message;
+	EXPECT_EQ(matched->action, XDP_REDIRECT);
+	EXPECT_EQ(matched->delta[MCR_XDP_STAT_REDIRECT], 1u);
+
+	// Only rule traffic goes to the socket.
+	auto other = run_counted(XdpHarness::get(), Frame().to("239.1.1.1", 5001).bytes());
+	ASSERT_TRUE(other) << other.error().message;
+	EXPECT_EQ(other->action, XDP_PASS);
+	EXPECT_EQ(other->delta[MCR_XDP_STAT_PASS_OTHER], 1u);
+}
+
+TEST_F(XdpRedirectTest, ClosedSocketLeavesTheMapAndPassesAgain)
+{
+	{
+		BoundXsk xsk(netns_.loopback(), 0);
+		ASSERT_TRUE(xsk.problem().empty()) << xsk.problem();
+		const uint32_t queue = 0;
+		const int fd = xsk.fd();
+		ASSERT_EQ(bpf_map_update_elem(maps().xsks.get(), &queue, &fd, BPF_ANY), 0);
+	}
+	auto verdict = run_counted(XdpHarness::get(), Frame().bytes());
+	ASSERT_TRUE(verdict) << verdict.error().message;
+	EXPECT_EQ(verdict->action, XDP_PASS);
+	EXPECT_EQ(verdict->delta[MCR_XDP_STAT_REDIRECT_NO_XSK], 1u);
+}
+
+} // namespace
+} // namespace mcr::bpf::test

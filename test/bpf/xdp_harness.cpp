@@ -1,0 +1,81 @@
+#include "xdp_harness.h"
+
+#include <cerrno>
+#include <linux/bpf.h>
+
+#include <bpf/bpf.h>
+
+#include "frame_builder.h"
+
+namespace mcr::bpf::test {
+
+XdpHarness &XdpHarness::get()
+{
+	static XdpHarness harness;
+	return harness;
+}
+
+XdpHarness::XdpHarness()
+{
+	auto object = XdpObject::load();
+	if (!object) {
+		lacks_privilege_ = object.error().code == -EPERM;
+		problem_ = object.error().message +
+			   (lacks_privilege_ ? " (needs root or CAP_BPF+CAP_NET_ADMIN)" : "");
+		return;
+	}
+	object_.emplace(std::move(object).value());
+
+	auto maps = object_->maps();
+	if (!maps) {
+		problem_ = maps.error().message;
+		return;
+	}
+	maps_.emplace(std::move(maps).value());
+}
+
+std::vector<mcr_rule_key> standard_rules()
+{
+	return {
+		make_rule_key(ipv4("239.1.1.1"), 5000),                       // any source
+		make_rule_key(ipv4("239.1.1.2"), 5000, 0, ipv4("198.18.0.7")), // source-specific only
+		make_rule_key(ipv4("239.1.1.3"), 6000, 100),                   // on VLAN 100
+		make_rule_key(ipv4("198.18.1.1"), 7000),                       // unicast to the host
+	};
+}
+
+Result<int> run_frame(int prog_fd, std::span<const uint8_t> frame)
+{
+	std::vector<uint8_t> input(frame.begin(), frame.end());
+	bpf_test_run_opts opts{};
+	opts.sz = sizeof(opts);
+	opts.data_in = input.data();
+	opts.data_size_in = static_cast<uint32_t>(input.size());
+	opts.repeat = 1;
+
+	if (int err = bpf_prog_test_run_opts(prog_fd, &opts); err)
+		return make_error(err, "bpf_prog_test_run_opts(" + std::to_string(frame.size()) +
+					       "-byte frame)");
+	return static_cast<int>(opts.retval);
+}
+
+Result<Verdict> run_counted(const XdpHarness &harness, std::span<const uint8_t> frame)
+{
+	auto before = read_xdp_stats(harness.maps());
+	if (!before)
+		return before.error();
+	auto action = run_frame(harness.program_fd(), frame);
+	if (!action)
+		return action.error();
+	auto after = read_xdp_stats(harness.maps());
+	if (!after)
+		return after.error();
+
+	Verdict verdict;
+	verdict.action = action.value();
+	for (size_t i = 0; i < verdict.delta.size(); ++i)
+		verdict.delta[i] = after.value()[i] - before.value()[i];
+	return verdict;
+}
+
+} // namespace mcr::bpf::test

@@ -1,0 +1,65 @@
+// One loaded instance of the XDP program shared by the tests, and a way to
+// run frames through it with BPF_PROG_TEST_RUN: no interface needed.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "mcr_xdp_shared.h"
+#include "xdp_maps.h"
+#include "xdp_object.h"
+#include "xdp_rules.h"
+#include "xdp_stats.h"
+
+namespace mcr::bpf::test {
+
+class XdpHarness {
+public:
+	// Loads on first use. Without the privilege to load BPF (EPERM) the
+	// tests skip; any other load error fails them.
+	static XdpHarness &get();
+
+	bool usable() const { return maps_.has_value(); }
+	bool lacks_privilege() const { return lacks_privilege_; }
+	const std::string &problem() const { return problem_; }
+
+	int program_fd() const { return object_->program_fd(); }
+	const XdpMaps &maps() const { return *maps_; }
+
+private:
+	XdpHarness();
+
+	std::optional<XdpObject> object_;
+	std::optional<XdpMaps> maps_;
+	bool lacks_privilege_ = false;
+	std::string problem_;
+};
+
+// For a test body: skip or fail unless the harness loaded.
+#define MCR_REQUIRE_XDP_HARNESS()                                              \
+	do {                                                                   \
+		auto &harness_ = ::mcr::bpf::test::XdpHarness::get();          \
+		if (harness_.lacks_privilege())                                \
+			GTEST_SKIP() << harness_.problem();                    \
+		ASSERT_TRUE(harness_.usable()) << harness_.problem();          \
+	} while (0)
+
+// The rules the verdict cases are written against.
+std::vector<mcr_rule_key> standard_rules();
+
+// The program's return code for one frame on RX queue 0.
+Result<int> run_frame(int prog_fd, std::span<const uint8_t> frame);
+
+// Counter increase across one call of run_frame().
+struct Verdict {
+	int action = -1;
+	XdpStats delta{};
+};
+Result<Verdict> run_counted(const XdpHarness &harness, std::span<const uint8_t> frame);
+
+} // namespace mcr::bpf::test
