@@ -9,7 +9,8 @@ import sys
 
 
 def count(entry):
-    out = entry.get("stdout") or ""
+    # unittest reports on stderr, GoogleTest on stdout.
+    out = (entry.get("stdout") or "") + "\n" + (entry.get("stderr") or "")
     result = entry["result"]
     g_pass = re.search(r"^\[  PASSED  \] (\d+) test", out, re.M)
     if g_pass or re.search(r"^\[  FAILED  \] (\d+) test", out, re.M):

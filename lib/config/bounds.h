@@ -25,6 +25,8 @@ inline constexpr Range frame_count{16, 1 << 20};
 // The EAL checks lcores against its own RTE_MAX_LCORE when it starts.
 inline constexpr Range lcore{0, 1023};
 inline constexpr Range burst{1, 512};
+inline constexpr Range copy_threshold{0, 65535};
+inline constexpr Range tx_drain_us{1, 100000};
 
 // An mbuf's data room is a uint16_t that also holds the 128-byte headroom.
 inline constexpr Range data_size{256, 65535 - 128};

@@ -58,6 +58,12 @@ struct Port {
 struct Workers {
 	std::vector<unsigned> lcores{1};
 	uint16_t burst = 32;
+	// Outputs of up to this many bytes are copied into a size-class mbuf;
+	// larger ones are an indirect clone behind a private header mbuf.
+	uint32_t copy_threshold = 512;
+	// TX buffers are sent when full, when the worker is idle, and at
+	// least this often.
+	uint32_t tx_drain_us = 100;
 	Location where;
 };
 

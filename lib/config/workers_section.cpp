@@ -1,4 +1,5 @@
-// workers: the lcores that poll the ports, and their burst size.
+// workers: the lcores that poll the ports, their burst size and the
+// fast path's tuning knobs.
 #include <algorithm>
 #include <array>
 
@@ -12,7 +13,7 @@ namespace {
 
 using namespace std::string_view_literals;
 
-constexpr std::array worker_keys = {"lcores"sv, "burst"sv};
+constexpr std::array worker_keys = {"lcores"sv, "burst"sv, "copy_threshold"sv, "tx_drain_us"sv};
 
 std::vector<unsigned> read_lcores(Diagnostics &diagnostics, const Value &lcores)
 {
@@ -47,6 +48,8 @@ Workers read_workers(Diagnostics &diagnostics, const Value &workers)
 	if (auto lcores = map.get("lcores"))
 		read.lcores = read_lcores(diagnostics, *lcores);
 	read_int_field(diagnostics, map, "burst", limits::burst, read.burst);
+	read_int_field(diagnostics, map, "copy_threshold", limits::copy_threshold, read.copy_threshold);
+	read_int_field(diagnostics, map, "tx_drain_us", limits::tx_drain_us, read.tx_drain_us);
 	return read;
 }
 

@@ -85,6 +85,8 @@ TEST(Loader, FillsInDefaults)
 
 	EXPECT_EQ(cfg.workers.lcores, std::vector<unsigned>{1});
 	EXPECT_EQ(cfg.workers.burst, 32);
+	EXPECT_EQ(cfg.workers.copy_threshold, 512u);
+	EXPECT_EQ(cfg.workers.tx_drain_us, 100u);
 
 	ASSERT_EQ(cfg.pools.size(), 1u);
 	EXPECT_EQ(cfg.pools[0].name, "default");
@@ -120,6 +122,8 @@ TEST(Loader, ReadsEveryField)
 workers:
   lcores: [1, 0, 1023]
   burst: 512
+  copy_threshold: 0
+  tx_drain_us: 250
 pools:
   - { name: small, data_size: 256, count: 64 }
   - { name: jumbo, data_size: 65407, count: 16777215 }
@@ -159,6 +163,8 @@ rules:
 
 	EXPECT_EQ(cfg.workers.lcores, (std::vector<unsigned>{1, 0, 1023}));
 	EXPECT_EQ(cfg.workers.burst, 512);
+	EXPECT_EQ(cfg.workers.copy_threshold, 0u);
+	EXPECT_EQ(cfg.workers.tx_drain_us, 250u);
 
 	ASSERT_EQ(cfg.pools.size(), 2u);
 	EXPECT_EQ(cfg.pools[0].name, "small");
@@ -177,7 +183,7 @@ rules:
 	EXPECT_EQ(rule.match.dport, 65535);
 	EXPECT_EQ(rule.match.src, ip("198.18.1.10"));
 	EXPECT_EQ(rule.match.vlan, 4094);
-	EXPECT_EQ(rule.match.port_where.line, 19);
+	EXPECT_EQ(rule.match.port_where.line, 21);
 	EXPECT_EQ(rule.match.port_where.column, 20);
 	ASSERT_EQ(rule.outputs.size(), 2u);
 	const Output &unicast = rule.outputs[0];
@@ -192,7 +198,7 @@ rules:
 	EXPECT_EQ(hairpin.port, "up0");
 	EXPECT_EQ(hairpin.ttl, 1);
 	EXPECT_EQ(hairpin.vlan, 7);
-	EXPECT_EQ(hairpin.where.line, 22);
+	EXPECT_EQ(hairpin.where.line, 24);
 	EXPECT_EQ(hairpin.where.column, 9);
 }
 
