@@ -105,6 +105,10 @@ struct ConsoleCommands {
 	{
 		return ok(c.drops());
 	}
+	static CommandResult show_xdp(Console &c, Runtime &, const std::vector<std::string> &)
+	{
+		return ok(c.xdp());
+	}
 	static CommandResult show_pools(Console &c, Runtime &, const std::vector<std::string> &)
 	{
 		return ok(c.pools());
@@ -131,6 +135,7 @@ struct ConsoleCommands {
 			{"show rules", "every rule with its packet counters", show_rules},
 			{"show rule NAME", "one rule: match and per-output counters", show_rule},
 			{"show drops", "dropped packets by reason", show_drops},
+			{"show xdp", "mcr's XDP program per port: id, mode, verdict counters", show_xdp},
 			{"show pools", "size classes: mbufs in use and free", show_pools},
 			{"show workers", "worker lcores, their queues and busy ratio", show_workers},
 			{"help", "this list", help},
@@ -296,6 +301,25 @@ std::string Console::drops()
 		out += fmt::format("  {:<18} {}\n",
 				   packet::drop_reason_name(static_cast<packet::DropReason>(r)),
 				   rt_.drop_total(r));
+	return out;
+}
+
+std::string Console::xdp()
+{
+	std::string out;
+	for (const auto &port : rt_.ports()) {
+		const drivers::PortXdp &x = port->xdp();
+		if (!x.loaded()) {
+			out += fmt::format("  port {}: XDP program not loaded{}\n", port->name(),
+					   drivers::PortXdp::available() ? "" : " (built without BPF)");
+			continue;
+		}
+		out += fmt::format("  port {}: program id {}, {} mode, on {}\n", port->name(),
+				   x.program_id(), x.mode(), port->iface().name);
+		if (const auto counters = x.counters())
+			for (const auto &[name, value] : *counters)
+				out += fmt::format("    {:<20} {}\n", name, value);
+	}
 	return out;
 }
 

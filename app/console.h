@@ -38,6 +38,7 @@ private:
 	std::string rules();
 	std::string rule(const config::Rule &rule);
 	std::string drops();
+	std::string xdp();
 	const engine::CompiledRule *compiled(const config::Rule &rule) const;
 	std::string pools();
 	std::string workers();

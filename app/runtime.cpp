@@ -144,6 +144,27 @@ int Runtime::build_engine(std::string *error)
 		}
 	}
 	MCR_LOG(rules, INFO, "%u rule(s) in the table", engine_.rules().size());
+	return sync_xdp_rules(error);
+}
+
+// Each port's XDP program learns the keys of the rules that match on it,
+// so it hands exactly that traffic to mcr.
+int Runtime::sync_xdp_rules(std::string *error)
+{
+	for (const auto &port : ports_) {
+		std::vector<drivers::XdpRuleKey> keys;
+		for (const config::Rule &rule : cfg_.rules)
+			if (rule.match.port == port->name())
+				keys.push_back({rule.match.dst, rule.match.dport, rule.match.vlan,
+						rule.match.src.value_or(0)});
+		std::string why;
+		const int rc = port->xdp().sync_rules(keys, &why);
+		if (rc < 0) {
+			*error = fmt::format("port '{}': cannot load rule keys into the XDP program: {}",
+					     port->name(), why);
+			return rc;
+		}
+	}
 	return 0;
 }
 
@@ -178,6 +199,7 @@ int Runtime::start(std::string *error)
 	neighbours_ = drivers::NeighbourTable::read_kernel();
 	if (rc == 0)
 		rc = open_ports(error);
+	drivers::PortXdp::remove_object_file(); // the PMD has loaded it by now
 	if (rc == 0)
 		rc = build_engine(error);
 	if (rc < 0) {

@@ -63,6 +63,7 @@ private:
 	int reserve_rx_buffers(const config::Port &pc, const engine::SizeClass &rx_class,
 			       const drivers::PortRequest &req, std::string *error);
 	int build_engine(std::string *error);
+	int sync_xdp_rules(std::string *error);
 	void launch_workers();
 
 	config::Config cfg_;

@@ -149,6 +149,28 @@ int drops_cb(const char *, const char *, rte_tel_data *d)
 	return 0;
 }
 
+int xdp_cb(const char *, const char *, rte_tel_data *d)
+{
+	std::lock_guard lock(runtime_mutex);
+	if (current == nullptr)
+		return -ENODEV;
+	rte_tel_data_start_dict(d);
+	for (const auto &port : current->ports()) {
+		const drivers::PortXdp &x = port->xdp();
+		rte_tel_data *p = rte_tel_data_alloc();
+		rte_tel_data_start_dict(p);
+		rte_tel_data_add_dict_string(p, "name", port->name().c_str());
+		rte_tel_data_add_dict_int(p, "loaded", x.loaded() ? 1 : 0);
+		rte_tel_data_add_dict_u64(p, "program_id", x.program_id());
+		rte_tel_data_add_dict_string(p, "mode", x.loaded() ? x.mode().c_str() : "none");
+		if (const auto counters = x.counters())
+			for (const auto &[name, value] : *counters)
+				rte_tel_data_add_dict_u64(p, telemetry_key(name).c_str(), value);
+		rte_tel_data_add_dict_container(d, telemetry_key(port->name()).c_str(), p, 0);
+	}
+	return 0;
+}
+
 } // namespace
 
 void register_telemetry(Runtime *rt)
@@ -168,6 +190,9 @@ void register_telemetry(Runtime *rt)
 					   "packets, bytes, drops. No parameters");
 		rte_telemetry_register_cmd("/mcr/drops", drops_cb,
 					   "mcr dropped packets by reason. No parameters");
+		rte_telemetry_register_cmd("/mcr/xdp", xdp_cb,
+					   "mcr's XDP program per port: id, mode, per-verdict counters "
+					   "summed over CPUs. No parameters");
 		rte_telemetry_register_cmd("/mcr/workers", workers_cb,
 					   "mcr worker lcores: queues, polls. No parameters");
 	});

@@ -37,9 +37,15 @@ std::string Port::devargs(Backend backend, const PortRequest &req) const
 	if (backend == Backend::af_xdp) {
 		// zero_copy: the PMD tries zero-copy first and falls back to copy
 		// on its own; only "off" needs saying.
-		return fmt::format("iface={},start_queue=0,queue_count={},busy_budget={},force_copy={}",
-				   cfg.iface, req.queue_pairs, cfg.af_xdp.busy_budget,
-				   cfg.af_xdp.zero_copy == config::ZeroCopy::off ? 1 : 0);
+		std::string args =
+			fmt::format("iface={},start_queue=0,queue_count={},busy_budget={},force_copy={}",
+				    cfg.iface, req.queue_pairs, cfg.af_xdp.busy_budget,
+				    cfg.af_xdp.zero_copy == config::ZeroCopy::off ? 1 : 0);
+		// DPDK 22.11 takes a custom program only as a file path.
+		std::string path, ignored;
+		if (PortXdp::available() && PortXdp::write_object_file(&path, &ignored) == 0)
+			args += ",xdp_prog=" + path;
+		return args;
 	}
 	const config::AfPacketOptions &ap = cfg.af_packet;
 	return fmt::format("iface={},qpairs={},blocksz={},framesz={},framecnt={},qdisc_bypass={}",
@@ -56,6 +62,8 @@ int Port::open(const PortRequest &req, std::string *error)
 		*error = fmt::format("port '{}': {}", name_, *error);
 		return rc;
 	}
+	if (iface_.xdp_prog_id != 0 && PortXdp::remove_stale(iface_.index, iface_.xdp_prog_id))
+		iface_.xdp_prog_id = 0;
 	if (cfg.address)
 		source_ipv4_ = *cfg.address;
 	else if (iface_.ipv4)
@@ -93,9 +101,10 @@ int Port::open(const PortRequest &req, std::string *error)
 		*error = fmt::format("port '{}': {}", name_, *error);
 		return rc;
 	}
-	MCR_LOG(port, INFO, "port %s: %s on %s (ifindex %u, mtu %u), %u queue pair(s), ethdev %u",
-		name_.c_str(), backend_name(backend_), cfg.iface.c_str(), iface_.index, iface_.mtu,
-		queue_pairs_, port_id_);
+	MCR_LOG(port, INFO, "port %s: %s on %s (ifindex %u, mtu %u), %u queue pair(s), ethdev %u, "
+		"XDP %s%s", name_.c_str(), backend_name(backend_), cfg.iface.c_str(), iface_.index,
+		iface_.mtu, queue_pairs_, port_id_, xdp_.loaded() ? "program id " : "none",
+		xdp_.loaded() ? fmt::format("{} ({})", xdp_.program_id(), xdp_.mode()).c_str() : "");
 	return 0;
 }
 
@@ -157,6 +166,11 @@ int Port::open_backend(Backend backend, const PortRequest &req, std::string *err
 		return fail(error, rc, "start");
 	}
 	started_ = true;
+	rc = start_xdp(backend, *req.cfg, error);
+	if (rc < 0) {
+		close();
+		return rc;
+	}
 
 	// Neither PMD filters by MAC and neither implements allmulticast in
 	// 22.11 (-ENOTSUP): multicast reaches us through the kernel's own
@@ -164,6 +178,26 @@ int Port::open_backend(Backend backend, const PortRequest &req, std::string *err
 	rc = rte_eth_allmulticast_enable(port_id_);
 	if (rc < 0 && rc != -ENOTSUP)
 		MCR_LOG(port, WARNING, "port %s: allmulticast: %s", name_.c_str(), rte_strerror(-rc));
+	return 0;
+}
+
+// On af_xdp the PMD attached our program (xdp_prog=) and we adopt its maps;
+// on af_packet we attach it ourselves, and a port runs without it (kernel
+// path, no early drop) rather than not at all.
+int Port::start_xdp(Backend backend, const config::Port &cfg, std::string *error)
+{
+	if (!PortXdp::available())
+		return 0;
+	std::string why;
+	if (backend == Backend::af_xdp) {
+		const int rc = xdp_.bind_af_xdp(iface_.index, cfg.xdp, &why);
+		if (rc < 0)
+			*error = "XDP program: " + why;
+		return rc;
+	}
+	if (xdp_.attach_af_packet(iface_.index, cfg.xdp, &why) < 0)
+		MCR_LOG(port, WARNING, "port %s: running without mcr's XDP program: %s", name_.c_str(),
+			why.c_str());
 	return 0;
 }
 
@@ -182,6 +216,7 @@ void Port::close()
 	if (vdev_name_.empty())
 		return;
 	stop();
+	xdp_.detach();
 	if (port_id_ != UINT16_MAX) {
 		rte_eth_dev_close(port_id_);
 		port_id_ = UINT16_MAX;

@@ -7,6 +7,7 @@
 
 #include "config/model.h"
 #include "netif.h"
+#include "port_xdp.h"
 
 struct rte_mempool;
 
@@ -47,9 +48,12 @@ public:
 	uint32_t source_ipv4() const { return source_ipv4_; } // host order, 0 if unknown
 	const std::string &fallback_reason() const { return fallback_reason_; }
 	bool multi_seg_tx() const { return multi_seg_tx_; } // takes chained mbufs
+	PortXdp &xdp() { return xdp_; }
+	const PortXdp &xdp() const { return xdp_; }
 
 private:
 	int open_backend(Backend backend, const PortRequest &req, std::string *error);
+	int start_xdp(Backend backend, const config::Port &cfg, std::string *error);
 	std::string devargs(Backend backend, const PortRequest &req) const;
 
 	std::string name_;
@@ -62,6 +66,7 @@ private:
 	std::string fallback_reason_;
 	bool started_ = false;
 	bool multi_seg_tx_ = false;
+	PortXdp xdp_;
 };
 
 } // namespace mcr::drivers

@@ -75,15 +75,28 @@ class RelayTest(unittest.TestCase):
     def test_af_packet_1400_bytes(self):
         self.relay_one_to_three("af_packet", 1400)
 
-    def test_unmatched_and_malformed_traffic_is_counted_not_relayed(self):
-        with Lab() as lab, Mcr(lab, CONFIG.format(driver="af_xdp")) as mcr:
+    def unmatched_traffic(self, driver):
+        with Lab() as lab, Mcr(lab, CONFIG.format(driver=driver)) as mcr:
             sink = lab.start_sink("sink1", 10**9, SINK_ENDPOINTS, seconds=3)
             lab.send_udp(100, dst="239.9.9.9", dport=5000)   # no rule: group
             lab.send_udp(100, dst="239.1.1.1", dport=5001)   # no rule: port
             got = lab.sink_result(sink)
             self.assertEqual(sum(v["count"] for v in got.values()), 0)
-            self.assertEqual(mcr.telemetry("/mcr/drops")["no_rule"], 200)
             self.assertEqual(mcr.telemetry("/mcr/rules")["feed_a"]["packets"], 0)
+            return mcr.telemetry("/mcr/drops"), mcr.telemetry("/mcr/xdp")["up0"]
+
+    def test_unmatched_traffic_stays_with_the_kernel_on_af_xdp(self):
+        drops, xdp = self.unmatched_traffic("af_xdp")
+        # mcr's XDP program passes it to the kernel: mcr never sees it.
+        self.assertEqual(xdp["pass_other"], 200)
+        self.assertEqual(xdp["redirect"], 0)
+        self.assertEqual(drops["no_rule"], 0)
+
+    def test_unmatched_traffic_is_counted_as_no_rule_on_af_packet(self):
+        drops, xdp = self.unmatched_traffic("af_packet")
+        # af_packet sees every frame; the XDP program only passes them on.
+        self.assertEqual(xdp["pass_other"], 200)
+        self.assertEqual(drops["no_rule"], 200)
 
 
 if __name__ == "__main__":

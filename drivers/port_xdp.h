@@ -1,0 +1,68 @@
+// mcr's XDP program on one port: on af_xdp ports the PMD loads it from the
+// file we hand it (xdp_prog=) and we find its maps through the attached
+// program; on af_packet ports we load and attach it ourselves. Either way
+// the program sends only relay traffic to mcr and the rest to the kernel.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <memory>
+#include <utility>
+
+#include "config/model.h"
+
+namespace mcr::drivers {
+
+struct XdpRuleKey {
+	uint32_t dst = 0; // host order, as in the config
+	uint16_t dport = 0;
+	uint16_t vlan = 0;
+	uint32_t src = 0;
+};
+
+// Per-verdict packet counts, summed over CPUs: (name, count).
+using XdpCounters = std::vector<std::pair<std::string, uint64_t>>;
+
+// Built without BPF (-Dbpf=disabled), every call reports that and the
+// PMDs run their own default programs.
+class PortXdp {
+public:
+	PortXdp();
+	~PortXdp();
+	PortXdp(const PortXdp &) = delete;
+	PortXdp &operator=(const PortXdp &) = delete;
+
+	static bool available();
+
+	// Where the program's object file lives while af_xdp ports open.
+	// Written once per process; removed by remove_object_file().
+	static int write_object_file(std::string *path, std::string *error);
+	static void remove_object_file();
+
+	// Removes an mcr program a killed mcr left on ifindex. Returns true if
+	// one was removed; a foreign program is left alone.
+	static bool remove_stale(unsigned ifindex, uint32_t prog_id);
+
+	// After an af_xdp port opened with xdp_prog=: finds the maps of the
+	// program the PMD attached and sets its flags.
+	int bind_af_xdp(unsigned ifindex, const config::XdpOptions &opt, std::string *error);
+	// For an af_packet port: loads and attaches the program.
+	int attach_af_packet(unsigned ifindex, const config::XdpOptions &opt, std::string *error);
+	// Makes the program's rule map exactly these keys.
+	int sync_rules(const std::vector<XdpRuleKey> &keys, std::string *error);
+	void detach();
+
+	bool loaded() const;
+	const std::string &mode() const; // "native", "generic"; empty if not loaded
+	uint32_t program_id() const;
+	std::optional<XdpCounters> counters() const;
+
+private:
+	struct Impl;
+	std::unique_ptr<Impl> impl_;
+};
+
+} // namespace mcr::drivers
