@@ -99,6 +99,10 @@ int Runtime::open_ports(std::string *error)
 		rc = port->open(req, error);
 		if (rc < 0)
 			return rc;
+		// `auto` may have ended on af_packet, which holds no fill ring.
+		if (pc.driver == config::Driver::automatic &&
+		    port->backend() == drivers::Backend::af_packet)
+			rx_buffers_held_[rx_class->name] -= uint32_t{req.queue_pairs} * af_xdp_fill_ring_buffers;
 		ports_.push_back(std::move(port));
 	}
 	return 0;

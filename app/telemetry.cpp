@@ -89,6 +89,18 @@ int workers_cb(const char *, const char *, rte_tel_data *d)
 		rte_tel_data_add_dict_int(p, "rx_queues", static_cast<int>(w->rx.size()));
 		rte_tel_data_add_dict_u64(p, "polls", w->counters.polls.get());
 		rte_tel_data_add_dict_u64(p, "busy_polls", w->counters.busy_polls.get());
+		uint64_t rx = 0, tx = 0;
+		for (size_t i = 0; i < current->ports().size(); i++) {
+			rx += w->ports[i].rx_packets.get();
+			tx += w->ports[i].tx_packets.get();
+		}
+		rte_tel_data_add_dict_u64(p, "rx_packets", rx);
+		rte_tel_data_add_dict_u64(p, "tx_packets", tx);
+		for (size_t i = 0; i < current->ports().size(); i++) {
+			const std::string key = "rx_packets_" + current->ports()[i]->name();
+			rte_tel_data_add_dict_u64(p, telemetry_key(key).c_str(),
+						  w->ports[i].rx_packets.get());
+		}
 		const std::string key = "worker" + std::to_string(w->index);
 		rte_tel_data_add_dict_container(d, key.c_str(), p, 0);
 	}

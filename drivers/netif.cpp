@@ -1,7 +1,8 @@
 #include "netif.h"
 
 #include <bpf/libbpf.h>
-#include <dirent.h>
+#include <linux/ethtool.h>
+#include <linux/sockios.h>
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -91,18 +92,16 @@ int query_kernel_iface(const std::string &name, KernelIface *out, std::string *e
 	return 0;
 }
 
-unsigned kernel_rx_queue_count(const std::string &name)
+unsigned kernel_combined_channels(const std::string &name)
 {
-	const std::string path = "/sys/class/net/" + name + "/queues";
-	DIR *dir = opendir(path.c_str());
-	if (dir == nullptr)
+	Socket sock;
+	ethtool_channels channels{};
+	channels.cmd = ETHTOOL_GCHANNELS;
+	ifreq req = make_ifreq(name);
+	req.ifr_data = reinterpret_cast<char *>(&channels);
+	if (sock.fd() < 0 || ioctl(sock.fd(), SIOCETHTOOL, &req) < 0 || channels.max_combined == 0)
 		return 1;
-	unsigned count = 0;
-	while (const dirent *entry = readdir(dir))
-		if (std::strncmp(entry->d_name, "rx-", 3) == 0)
-			count++;
-	closedir(dir);
-	return count == 0 ? 1 : count;
+	return channels.combined_count;
 }
 
 } // namespace mcr::drivers

@@ -21,7 +21,8 @@ struct KernelIface {
 // Returns 0 and fills *out, or a negative errno with *error saying why.
 int query_kernel_iface(const std::string &name, KernelIface *out, std::string *error);
 
-// The number of RX queues the kernel exposes (AF_XDP binds one socket each).
-unsigned kernel_rx_queue_count(const std::string &name);
+// Combined channels as `ethtool -l` reports them; 1 when the driver has
+// none (veth), which is what DPDK 22.11's af_xdp PMD assumes too.
+unsigned kernel_combined_channels(const std::string &name);
 
 } // namespace mcr::drivers

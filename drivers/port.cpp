@@ -110,6 +110,15 @@ int Port::open(const PortRequest &req, std::string *error)
 
 int Port::open_backend(Backend backend, const PortRequest &req, std::string *error)
 {
+	if (backend == Backend::af_xdp) {
+		const unsigned channels = kernel_combined_channels(req.cfg->iface);
+		if (req.queue_pairs > channels) {
+			*error = fmt::format("{} has {} combined channel(s) (ethtool -l) and the af_xdp "
+					     "PMD needs one per queue pair ({}: one per worker)",
+					     req.cfg->iface, channels, req.queue_pairs);
+			return -EINVAL;
+		}
+	}
 	const std::string vdev =
 		fmt::format("{}_{}", backend == Backend::af_xdp ? "net_af_xdp" : "net_af_packet", name_);
 	const std::string args = devargs(backend, req);

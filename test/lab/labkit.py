@@ -75,9 +75,10 @@ class Lab:
     def send_udp(self, count, dst="239.1.1.1", dport=5000, size=64, src_port=4000):
         """Sends `count` datagrams (traffic.make_payload) from the generator
         host with a kernel socket, paced so veth never drops; returns the
-        count sent."""
+        count sent. src_port may be a list: one flow each, interleaved."""
+        ports = ",".join(map(str, src_port)) if isinstance(src_port, (list, tuple)) else str(src_port)
         out = self.exec("gen", "/usr/bin/python3", TRAFFIC_PY, str(count), dst, str(dport),
-                        str(size), str(src_port)).stdout
+                        str(size), ports).stdout
         return int(out.strip())
 
     def start_sink(self, host, expected, endpoints, seconds=20):
@@ -101,13 +102,15 @@ class Mcr:
     """mcr running in the relay host with a config written for this lab."""
 
     def __init__(self, lab, config_text, lcores="0,1", extra_args=(), stdin_text=None):
+        """lcores: EAL's -l list, or an --lcores map when it holds '@'."""
         self.lab = lab
         self.file_prefix = f"mcr{lab.prefix}"
         self.dir = tempfile.TemporaryDirectory(prefix="mcr-lab-")
         self.config = os.path.join(self.dir.name, "mcr.yaml")
         with open(self.config, "w") as f:
             f.write(config_text.replace("@P@", lab.prefix))
-        self.args = [MCR, "-l", lcores, "--no-pci", "--no-huge", "-m", "512", "--file-prefix",
+        cores = ["--lcores", lcores] if "@" in lcores else ["-l", lcores]
+        self.args = [MCR, *cores, "--no-pci", "--no-huge", "-m", "512", "--file-prefix",
                      self.file_prefix, "--log-level", "lib.eal:error", "--", "--config",
                      self.config, *extra_args]
         self.stdin_text = stdin_text

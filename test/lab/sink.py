@@ -4,7 +4,8 @@ usage: sink.py SECONDS EXPECTED ADDR:PORT[/join] ...
 Binds one UDP socket per ADDR:PORT (joining the group for multicast),
 receives until every socket has EXPECTED datagrams or SECONDS pass, and
 prints JSON: per socket the count, how many payloads were not what the
-generator sends, and how many arrived out of order."""
+generator sends, and how many arrived out of order within their flow
+(flows are told apart by source port)."""
 
 import json
 import select
@@ -25,22 +26,23 @@ for spec in sys.argv[3:]:
     if 224 <= int(addr.split(".")[0]) <= 239:
         s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
                      socket.inet_aton(addr) + socket.inet_aton("0.0.0.0"))
-    socks[s] = {"name": spec, "count": 0, "bad_payload": 0, "out_of_order": 0, "last": -1}
+    socks[s] = {"name": spec, "count": 0, "bad_payload": 0, "out_of_order": 0, "last": {}}
 
 print("ready", flush=True)
 deadline = time.time() + seconds
 while time.time() < deadline and any(v["count"] < expected for v in socks.values()):
     for s in select.select(list(socks), [], [], 0.1)[0]:
-        data = s.recv(65536)
+        data, (_, sport) = s.recvfrom(65536)
         st = socks[s]
         st["count"] += 1
         seq = check_payload(data)
         if seq is None:
             st["bad_payload"] += 1
             continue
-        if seq <= st["last"]:
+        # Order is per flow: the sender's port names the flow.
+        if seq <= st["last"].get(sport, -1):
             st["out_of_order"] += 1
-        st["last"] = seq
+        st["last"][sport] = seq
 time.sleep(0.2)  # anything extra (duplicates) arrives now
 for s in select.select(list(socks), [], [], 0)[0]:
     socks[s]["count"] += 1

@@ -71,8 +71,12 @@ class PortsTest(unittest.TestCase):
             prog = self.attach_other_xdp(lab)
             with Mcr(lab, config("auto")) as mcr:
                 self.assertEqual(mcr.port("up0")["driver"], "af_packet")
+                sink = lab.start_sink("sink1", 200, ["239.2.2.2:6000"])
                 sent = lab.send_udp(200)
                 self.assertEqual(mcr.wait_rx("up0", sent), sent)
+                # Still a relay: the sink host gets every datagram.
+                self.assertEqual(lab.sink_result(sink)["239.2.2.2:6000"]["count"], sent)
+                self.assertEqual(mcr.telemetry("/mcr/xdp")["up0"]["loaded"], 0)
                 self.assertEqual(mcr.stop(), 0)
                 self.assertIn("falling back to af_packet", mcr.stderr + mcr.stdout)
                 self.assertIn(f"XDP program id {prog}", mcr.stderr + mcr.stdout)

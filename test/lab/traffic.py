@@ -31,8 +31,30 @@ def send(count, dst, dport, size, src="198.18.1.2", sport=4000, pace_every=64):
     return count
 
 
+
+
+def send_flows(count, dst, dport, size, sports, src="198.18.1.2"):
+    """count datagrams on each of several flows (one source port each),
+    interleaved so that a relay that reorders within a flow shows it."""
+    socks = []
+    for sport in sports:
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_TTL, 8)
+        s.bind((src, sport))
+        socks.append(s)
+    for i in range(count):
+        for s in socks:
+            s.sendto(make_payload(i, size), (dst, dport))
+        if i % 16 == 15:
+            time.sleep(0.001)
+    return count * len(socks)
+
+
 if __name__ == "__main__":
-    # traffic.py COUNT DST DPORT SIZE [SPORT]
+    # traffic.py COUNT DST DPORT SIZE [SPORT[,SPORT...]]
     n, dst, dport, size = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    sport = int(sys.argv[5]) if len(sys.argv) > 5 else 4000
-    print(send(n, dst, dport, size, sport=sport))
+    sports = [int(p) for p in sys.argv[5].split(",")] if len(sys.argv) > 5 else [4000]
+    if len(sports) == 1:
+        print(send(n, dst, dport, size, sport=sports[0]))
+    else:
+        print(send_flows(n, dst, dport, size, sports))
