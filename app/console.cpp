@@ -9,6 +9,7 @@
 
 #include "config/address.h"
 #include "config/validate.h"
+#include "control/rule_grammar.h"
 #include "packet/drop_reason.h"
 
 namespace mcr::app {
@@ -24,15 +25,21 @@ std::vector<std::string> split_words(const std::string &line)
 	return words;
 }
 
-// A pattern word in upper case (NAME) takes any word; anything else must
+// A pattern word in upper case (NAME) takes any word; a last one ending in
+// "..." takes all the remaining words (at least one); anything else must
 // match as written.
 bool matches(const std::vector<std::string> &pattern, const std::vector<std::string> &words,
 	     std::vector<std::string> *args)
 {
-	if (pattern.size() != words.size())
+	const bool rest = !pattern.empty() && pattern.back().ends_with("...");
+	if (rest ? words.size() < pattern.size() : words.size() != pattern.size())
 		return false;
 	args->clear();
 	for (size_t i = 0; i < pattern.size(); i++) {
+		if (rest && i + 1 == pattern.size()) {
+			args->insert(args->end(), words.begin() + static_cast<long>(i), words.end());
+			break;
+		}
 		const bool placeholder = !pattern[i].empty() && std::isupper(pattern[i][0]);
 		if (placeholder)
 			args->push_back(words[i]);
@@ -40,6 +47,17 @@ bool matches(const std::vector<std::string> &pattern, const std::vector<std::str
 			return false;
 	}
 	return true;
+}
+
+// Only the first word must be a known command for the error to be about
+// its arguments rather than an unknown command.
+bool same_command(const std::vector<std::string> &pattern, const std::vector<std::string> &words)
+{
+	size_t fixed = 0;
+	while (fixed < pattern.size() && fixed < words.size() && !std::isupper(pattern[fixed][0]) &&
+	       !pattern[fixed].ends_with("...") && pattern[fixed] == words[fixed])
+		fixed++;
+	return fixed >= 2 || (fixed == 1 && pattern.size() == 1);
 }
 
 using Handler = CommandResult (*)(Console &, Runtime &, const std::vector<std::string> &);
@@ -109,6 +127,33 @@ struct ConsoleCommands {
 	{
 		return ok(c.xdp());
 	}
+	static CommandResult rule_add(Console &, Runtime &rt, const std::vector<std::string> &a)
+	{
+		config::Rule rule;
+		try {
+			rule = control::parse_rule_add(a);
+		} catch (const control::GrammarError &e) {
+			return error(std::string("rule add: ") + e.what());
+		}
+		std::string why;
+		if (rt.add_rule(rule, &why) < 0)
+			return error("rule add: " + why);
+		return ok(fmt::format("rule {} added\n", rule.name));
+	}
+	static CommandResult rule_del(Console &, Runtime &rt, const std::vector<std::string> &a)
+	{
+		std::string why;
+		if (rt.delete_rule(a[0], &why) < 0)
+			return error("rule del: " + why);
+		return ok(fmt::format("rule {} deleted\n", a[0]));
+	}
+	static CommandResult reload(Console &, Runtime &rt, const std::vector<std::string> &)
+	{
+		std::string report;
+		if (rt.reload(&report) < 0)
+			return error(report);
+		return ok(report + "\n");
+	}
 	static CommandResult show_pools(Console &c, Runtime &, const std::vector<std::string> &)
 	{
 		return ok(c.pools());
@@ -135,6 +180,11 @@ struct ConsoleCommands {
 			{"show rules", "every rule with its packet counters", show_rules},
 			{"show rule NAME", "one rule: match and per-output counters", show_rule},
 			{"show drops", "dropped packets by reason", show_drops},
+			{"rule add RULE...", "add a rule: NAME match port P dst A dport N [src S] [vlan V] "
+					     "output port P [dst A] [dport N] [ttl T] [vlan V] [mac M] [output ...]",
+			 rule_add},
+			{"rule del NAME", "delete a rule", rule_del},
+			{"reload", "re-read the YAML and apply its rule changes", reload},
 			{"show xdp", "mcr's XDP program per port: id, mode, verdict counters", show_xdp},
 			{"show pools", "size classes: mbufs in use and free", show_pools},
 			{"show workers", "worker lcores, their queues and busy ratio", show_workers},
@@ -154,6 +204,9 @@ CommandResult Console::execute(const std::string &line)
 	for (const CommandSpec &cmd : ConsoleCommands::table())
 		if (matches(split_words(cmd.syntax), words, &args))
 			return cmd.run(*this, rt_, args);
+	for (const CommandSpec &cmd : ConsoleCommands::table())
+		if (same_command(split_words(cmd.syntax), words))
+			return error(fmt::format("usage: {}", cmd.syntax));
 	return error(fmt::format("unknown command '{}' (type help)", line));
 }
 
@@ -283,8 +336,9 @@ std::string Console::rule(const config::Rule &rule)
 {
 	const engine::CompiledRule *cr = compiled(rule);
 	const RuleTotals t = cr ? rt_.rule_totals(*cr) : RuleTotals{};
-	std::string out = fmt::format("  rule {}: match {}\n  received: {} packets, {} bytes\n",
-				      rule.name, config::describe_match(rule.match), t.packets, t.bytes);
+	std::string out = fmt::format("  {}\n  rule {}: match {}\n  received: {} packets, {} bytes\n",
+				      control::format_rule(rule), rule.name,
+				      config::describe_match(rule.match), t.packets, t.bytes);
 	for (size_t o = 0; o < rule.outputs.size(); o++) {
 		const OutputTotals ot = o < t.outputs.size() ? t.outputs[o] : OutputTotals{};
 		out += fmt::format("  output {}: {:<40} packets {:>10} bytes {:>12} drops {}\n", o,

@@ -5,7 +5,6 @@
 #include <cmdline_parse_string.h>
 #include <cmdline_rdline.h>
 #include <cmdline_socket.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -109,16 +108,16 @@ bool ConsoleInput::poll_pipe()
 	return !quit_;
 }
 
-bool ConsoleInput::poll(int timeout_ms)
+int ConsoleInput::fd() const
+{
+	return stdin_closed_ ? -1 : STDIN_FILENO;
+}
+
+bool ConsoleInput::handle()
 {
 	if (quit_)
 		return false;
-	if (stdin_closed_) {
-		::poll(nullptr, 0, timeout_ms);
-		return true;
-	}
-	pollfd pfd{STDIN_FILENO, POLLIN, 0};
-	if (::poll(&pfd, 1, timeout_ms) <= 0)
+	if (stdin_closed_)
 		return true;
 	if (tty_ == nullptr)
 		return poll_pipe();

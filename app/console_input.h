@@ -1,6 +1,6 @@
 // Where console commands come from: a TTY (DPDK cmdline: editing, history),
 // piped stdin, or a --cmdline-file. The main lcore polls it between its
-// other duties, so it never blocks.
+// other duties (it polls fd()), so input never blocks it.
 #pragma once
 
 #include <memory>
@@ -23,11 +23,14 @@ public:
 	// (with *error set). Errors in commands are printed, not fatal.
 	bool run_file(const std::string &path, std::string *error);
 
-	// Waits up to timeout_ms for input and runs whatever complete commands
-	// arrived. Returns false once `quit` was entered.
-	bool poll(int timeout_ms);
+	// The descriptor to poll for input, or -1 once stdin is done.
+	int fd() const;
+	// Reads what fd() has ready and runs every complete command. Returns
+	// false once `quit` was entered (or ^D on the TTY).
+	bool handle();
 
 	bool closed() const { return stdin_closed_; }
+	bool quit_requested() const { return quit_; }
 
 private:
 	friend struct TtyBridge;

@@ -3,6 +3,8 @@
 #include <rte_errno.h>
 #include <rte_log.h>
 
+#include <poll.h>
+
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -15,6 +17,7 @@
 #include "config/loader.h"
 #include "console.h"
 #include "console_input.h"
+#include "control_socket.h"
 #include "options.h"
 #include "runtime.h"
 #include "telemetry.h"
@@ -66,17 +69,36 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 	std::fflush(stdout);
 
 	Console console(rt);
+	ControlSocket control;
+	if (control.open(ControlSocket::default_path(), &error) < 0) {
+		std::fprintf(stderr, "mcr: %s\n", error.c_str());
+		unregister_telemetry();
+		rt.stop();
+		return 1;
+	}
 	ConsoleInput input(console, !opt.no_console);
 	if (!opt.cmdline_file.empty() && !input.run_file(opt.cmdline_file, &error))
 		std::fprintf(stderr, "mcr: %s\n", error.c_str());
 
 	auto next_stats = std::chrono::steady_clock::now() + std::chrono::seconds(opt.stats_period);
-	while (!stop_requested) {
-		if (!input.poll(100))
-			break;
+	bool quit = input.quit_requested();
+	while (!stop_requested && !quit) {
+		pollfd fds[2] = {{control.fd(), POLLIN, 0}, {input.fd(), POLLIN, 0}};
+		const nfds_t nfds = input.fd() >= 0 ? 2 : 1;
+		if (poll(fds, nfds, 100) > 0) {
+			if ((fds[0].revents & POLLIN) && !control.serve(console))
+				quit = true;
+			if (nfds == 2 && fds[1].revents && !input.handle())
+				quit = true;
+		}
 		if (reload_requested) {
 			reload_requested = 0;
-			MCR_LOG(app, WARNING, "SIGHUP: this build cannot reload; configuration unchanged");
+			std::string report;
+			const int rc = rt.reload(&report);
+			if (rc == 0)
+				MCR_LOG(app, INFO, "SIGHUP: %s", report.c_str());
+			else
+				MCR_LOG(app, ERR, "SIGHUP: %s", report.c_str());
 		}
 		if (opt.stats_period != 0 && std::chrono::steady_clock::now() >= next_stats) {
 			next_stats += std::chrono::seconds(opt.stats_period);

@@ -130,15 +130,7 @@ int Runtime::build_engine(std::string *error)
 	if (rc < 0)
 		return rc;
 
-	const engine::NeighbourLookup neighbours = [this](const engine::EnginePort &port, uint32_t ip)
-		-> std::optional<rte_ether_addr> {
-		const auto mac = neighbours_.find(port.iface, ip);
-		if (!mac)
-			return std::nullopt;
-		rte_ether_addr out;
-		std::copy(mac->begin(), mac->end(), out.addr_bytes);
-		return out;
-	};
+	const engine::NeighbourLookup neighbours = neighbour_lookup();
 	for (const config::Rule &rule : cfg_.rules) {
 		rc = engine_.add_rule(rule, neighbours, error);
 		if (rc < 0) {

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,18 @@ public:
 	void clear_port_stats();
 	int find_port(const std::string &name) const; // index or -1
 
+	// --- rule changes, main lcore only; hitless for every other rule ---
+	// Validated like a YAML rule against the running config. 0 or a
+	// negative errno with *error (one line per problem).
+	int add_rule(const config::Rule &rule, std::string *error);
+	int delete_rule(const std::string &name, std::string *error);
+	// Re-reads the YAML and applies rule differences. Port, pool or worker
+	// changes are refused and nothing changes. *report says what happened.
+	int reload(std::string *report);
+
+	// Held by rule changes and by readers on other threads (telemetry).
+	std::mutex &control_mutex() const { return control_mutex_; }
+
 private:
 	int check_lcores(std::string *error) const;
 	int open_ports(std::string *error);
@@ -64,6 +77,9 @@ private:
 			       const drivers::PortRequest &req, std::string *error);
 	int build_engine(std::string *error);
 	int sync_xdp_rules(std::string *error);
+	engine::NeighbourLookup neighbour_lookup() const;
+	int publish(engine::CompiledRule *compiled, const config::Rule &rule, std::string *error);
+	void unpublish(const config::Rule &rule);
 	void launch_workers();
 
 	config::Config cfg_;
@@ -73,6 +89,7 @@ private:
 	engine::Engine engine_;
 	std::vector<std::unique_ptr<engine::Worker>> workers_;
 	std::atomic<bool> running_{false};
+	mutable std::mutex control_mutex_;
 	bool launched_ = false;
 	std::map<std::string, uint32_t> rx_buffers_held_; // by size class
 	static constexpr uint32_t min_free_buffers = 512;

@@ -112,6 +112,7 @@ int rules_cb(const char *, const char *, rte_tel_data *d)
 	std::lock_guard lock(runtime_mutex);
 	if (current == nullptr)
 		return -ENODEV;
+	std::lock_guard rules_lock(current->control_mutex()); // rules change under us otherwise
 	rte_tel_data_start_dict(d);
 	const engine::Engine &eng = current->engine();
 	for (const config::Rule &rule : current->config().rules) {

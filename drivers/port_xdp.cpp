@@ -203,6 +203,31 @@ int PortXdp::sync_rules(const std::vector<XdpRuleKey> &keys, std::string *error)
 	return 0;
 }
 
+int PortXdp::add_rule_key(const XdpRuleKey &k, std::string *error)
+{
+	if (!impl_->maps)
+		return 0;
+	const bpf::Status st = bpf::add_rule(*impl_->maps, bpf::make_rule_key(k.dst, k.dport, k.vlan, k.src));
+	if (!st) {
+		*error = st.error().message;
+		return st.error().code;
+	}
+	return 0;
+}
+
+int PortXdp::remove_rule_key(const XdpRuleKey &k, std::string *error)
+{
+	if (!impl_->maps)
+		return 0;
+	const bpf::Status st =
+		bpf::delete_rule(*impl_->maps, bpf::make_rule_key(k.dst, k.dport, k.vlan, k.src));
+	if (!st) {
+		*error = st.error().message;
+		return st.error().code;
+	}
+	return 0;
+}
+
 void PortXdp::detach()
 {
 	(void)impl_->attachment.detach();

@@ -53,6 +53,9 @@ public:
 	int attach_af_packet(unsigned ifindex, const config::XdpOptions &opt, std::string *error);
 	// Makes the program's rule map exactly these keys.
 	int sync_rules(const std::vector<XdpRuleKey> &keys, std::string *error);
+	// One key more or less (idempotent), for rule add and delete.
+	int add_rule_key(const XdpRuleKey &key, std::string *error);
+	int remove_rule_key(const XdpRuleKey &key, std::string *error);
 	void detach();
 
 	bool loaded() const;

@@ -16,6 +16,7 @@ SOURCE_DIR = os.environ.get("MCR_SOURCE_DIR", os.path.join(os.path.dirname(__fil
 BUILD_DIR = os.environ.get("MCR_BUILD_DIR", os.path.join(SOURCE_DIR, "build"))
 LAB_SH = os.path.join(SOURCE_DIR, "tools", "lab.sh")
 MCR = os.path.join(BUILD_DIR, "app", "mcr")
+MCR_CTL = os.path.join(BUILD_DIR, "tools", "mcr-ctl")
 TRAFFIC_PY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "traffic.py")
 SINK_PY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sink.py")
 
@@ -165,6 +166,15 @@ class Mcr:
 
     def port(self, name):
         return self.telemetry("/mcr/ports")[name]
+
+    def ctl(self, *command, input=None, check=False):
+        """mcr-ctl against this mcr, from the relay host."""
+        return self.lab.exec("relay", MCR_CTL, "--file-prefix", self.file_prefix, *command,
+                             input=input, check=check)
+
+    def rewrite_config(self, text):
+        with open(self.config, "w") as f:
+            f.write(text.replace("@P@", self.lab.prefix))
 
     def wait_rx(self, port, expected, timeout=10):
         deadline = time.time() + timeout

@@ -1,8 +1,9 @@
 """A kernel-socket sink for lab tests, run inside a sink namespace.
 
-usage: sink.py SECONDS EXPECTED ADDR:PORT[/join] ...
+usage: sink.py SECONDS EXPECTED ADDR:PORT[?] ...
 Binds one UDP socket per ADDR:PORT (joining the group for multicast),
-receives until every socket has EXPECTED datagrams or SECONDS pass, and
+receives until every socket not marked '?' has EXPECTED datagrams or
+SECONDS pass, and
 prints JSON: per socket the count, how many payloads were not what the
 generator sends, and how many arrived out of order within their flow
 (flows are told apart by source port)."""
@@ -18,6 +19,8 @@ from traffic import check_payload
 seconds, expected = float(sys.argv[1]), int(sys.argv[2])
 socks = {}
 for spec in sys.argv[3:]:
+    optional = spec.endswith("?")
+    spec = spec.rstrip("?")
     addr, port = spec.split(":")
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -26,11 +29,13 @@ for spec in sys.argv[3:]:
     if 224 <= int(addr.split(".")[0]) <= 239:
         s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
                      socket.inet_aton(addr) + socket.inet_aton("0.0.0.0"))
-    socks[s] = {"name": spec, "count": 0, "bad_payload": 0, "out_of_order": 0, "last": {}}
+    socks[s] = {"name": spec, "count": 0, "bad_payload": 0, "out_of_order": 0, "last": {},
+                "awaited": not optional}
 
 print("ready", flush=True)
 deadline = time.time() + seconds
-while time.time() < deadline and any(v["count"] < expected for v in socks.values()):
+while time.time() < deadline and any(v["count"] < expected for v in socks.values()
+                                     if v["awaited"]):
     for s in select.select(list(socks), [], [], 0.1)[0]:
         data, (_, sport) = s.recvfrom(65536)
         st = socks[s]

@@ -1,0 +1,204 @@
+#include "control/rule_grammar.h"
+
+#include <charconv>
+
+#include <fmt/format.h>
+
+#include "config/address.h"
+#include "config/bounds.h"
+#include "config/names.h"
+
+namespace mcr::control {
+
+namespace {
+
+using config::limits::Range;
+
+// The console has no file; positions count words from 1 so an error can
+// still point somewhere.
+config::Location at(size_t word)
+{
+	return {"console", 1, static_cast<int>(word + 1)};
+}
+
+class Words {
+public:
+	explicit Words(const std::vector<std::string> &w) : w_(w) {}
+	bool done() const { return i_ >= w_.size(); }
+	const std::string &peek() const { return w_[i_]; }
+	size_t index() const { return i_; }
+	const std::string &next(const char *what)
+	{
+		if (done())
+			throw GrammarError(fmt::format("'{}' needs a value", what));
+		return w_[i_++];
+	}
+
+private:
+	const std::vector<std::string> &w_;
+	size_t i_ = 0;
+};
+
+int64_t number(const std::string &key, const std::string &text, Range range)
+{
+	int64_t v = 0;
+	auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+	if (ec != std::errc() || end != text.data() + text.size())
+		throw GrammarError(fmt::format("expected an integer for '{}', got '{}'", key, text));
+	if (v < range.min || v > range.max)
+		throw GrammarError(fmt::format("'{}' must be between {} and {}, got {}", key, range.min,
+					       range.max, text));
+	return v;
+}
+
+config::Ipv4 address(const std::string &key, const std::string &text)
+{
+	const auto ip = config::parse_ipv4(text);
+	if (!ip)
+		throw GrammarError(fmt::format("invalid IPv4 address '{}' for '{}'", text, key));
+	return *ip;
+}
+
+std::string port_name(const std::string &text)
+{
+	if (!config::is_valid_name(text, config::limits::max_port_name))
+		throw GrammarError(fmt::format("invalid port name '{}'", text));
+	return text;
+}
+
+bool is_clause(const std::string &w)
+{
+	return w == "match" || w == "output";
+}
+
+config::Match read_match(Words &w)
+{
+	config::Match m;
+	m.where = at(w.index());
+	bool has_port = false, has_dst = false, has_dport = false;
+	while (!w.done() && !is_clause(w.peek())) {
+		const std::string key = w.next("match");
+		const std::string &value = w.next(key.c_str());
+		if (key == "port") {
+			m.port = port_name(value);
+			has_port = true;
+		} else if (key == "dst") {
+			m.dst = address(key, value);
+			has_dst = true;
+		} else if (key == "dport") {
+			m.dport = static_cast<uint16_t>(number(key, value, config::limits::udp_port));
+			has_dport = true;
+		} else if (key == "src") {
+			m.src = address(key, value);
+		} else if (key == "vlan") {
+			m.vlan = static_cast<uint16_t>(number(key, value, config::limits::vlan));
+		} else {
+			throw GrammarError(fmt::format("unknown word '{}' in match (expected port, dst, "
+						       "dport, src, vlan)", key));
+		}
+	}
+	if (!has_port || !has_dst || !has_dport)
+		throw GrammarError(fmt::format("match needs port, dst and dport (missing {})",
+					       !has_port ? "port" : !has_dst ? "dst" : "dport"));
+	if (m.dst == 0 || (!config::is_ipv4_unicast(m.dst) && !config::is_ipv4_multicast(m.dst)))
+		throw GrammarError(fmt::format("match dst {} is neither a group nor a unicast address",
+					       config::format_ipv4(m.dst)));
+	if (m.src && !config::is_ipv4_unicast(*m.src))
+		throw GrammarError(fmt::format("match src {} is not a unicast address",
+					       config::format_ipv4(*m.src)));
+	m.port_where = m.where;
+	return m;
+}
+
+config::Output read_output(Words &w)
+{
+	config::Output o;
+	o.where = at(w.index());
+	bool has_port = false;
+	while (!w.done() && !is_clause(w.peek())) {
+		const std::string key = w.next("output");
+		const std::string &value = w.next(key.c_str());
+		if (key == "port") {
+			o.port = port_name(value);
+			has_port = true;
+		} else if (key == "dst") {
+			o.dst = address(key, value);
+			if (!config::is_ipv4_unicast(*o.dst) && !config::is_ipv4_multicast(*o.dst))
+				throw GrammarError(fmt::format("output dst {} is neither a group nor a "
+							       "unicast address", value));
+		} else if (key == "dport") {
+			o.dport = static_cast<uint16_t>(number(key, value, config::limits::udp_port));
+		} else if (key == "ttl") {
+			o.ttl = static_cast<uint8_t>(number(key, value, config::limits::ttl));
+		} else if (key == "vlan") {
+			o.vlan = static_cast<uint16_t>(number(key, value, config::limits::vlan));
+		} else if (key == "mac") {
+			o.mac = config::parse_mac(value);
+			if (!o.mac || !config::is_mac_unicast(*o.mac))
+				throw GrammarError(fmt::format("invalid unicast MAC address '{}'", value));
+		} else {
+			throw GrammarError(fmt::format("unknown word '{}' in output (expected port, dst, "
+						       "dport, ttl, vlan, mac)", key));
+		}
+	}
+	if (!has_port)
+		throw GrammarError("output needs a port");
+	o.port_where = o.where;
+	return o;
+}
+
+} // namespace
+
+config::Rule parse_rule_add(const std::vector<std::string> &words)
+{
+	Words w(words);
+	config::Rule rule;
+	rule.where = at(0);
+	if (w.done())
+		throw GrammarError("rule add needs a name, a match and at least one output");
+	rule.name = w.next("name");
+	if (!config::is_valid_name(rule.name, config::limits::max_rule_name))
+		throw GrammarError(fmt::format("invalid rule name '{}' (expected 1 to {} letters, digits, "
+					       "'-' or '_')", rule.name, config::limits::max_rule_name));
+	if (w.done() || w.next("match") != "match")
+		throw GrammarError("expected 'match' after the rule name");
+	rule.match = read_match(w);
+	while (!w.done()) {
+		const std::string &clause = w.next("output");
+		if (clause != "output")
+			throw GrammarError(fmt::format("expected 'output', got '{}'", clause));
+		if (rule.outputs.size() == config::limits::max_outputs)
+			throw GrammarError(fmt::format("at most {} outputs", config::limits::max_outputs));
+		rule.outputs.push_back(read_output(w));
+	}
+	if (rule.outputs.empty())
+		throw GrammarError("a rule needs at least one output");
+	return rule;
+}
+
+std::string format_rule(const config::Rule &rule)
+{
+	std::string text = fmt::format("rule add {} match port {} dst {} dport {}", rule.name,
+				       rule.match.port, config::format_ipv4(rule.match.dst),
+				       rule.match.dport);
+	if (rule.match.src)
+		text += " src " + config::format_ipv4(*rule.match.src);
+	if (rule.match.vlan)
+		text += fmt::format(" vlan {}", rule.match.vlan);
+	for (const config::Output &o : rule.outputs) {
+		text += " output port " + o.port;
+		if (o.dst)
+			text += " dst " + config::format_ipv4(*o.dst);
+		if (o.dport)
+			text += fmt::format(" dport {}", *o.dport);
+		if (o.ttl)
+			text += fmt::format(" ttl {}", *o.ttl);
+		if (o.vlan)
+			text += fmt::format(" vlan {}", *o.vlan);
+		if (o.mac)
+			text += " mac " + config::format_mac(*o.mac);
+	}
+	return text;
+}
+
+} // namespace mcr::control

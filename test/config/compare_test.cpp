@@ -1,0 +1,66 @@
+// reload's view of two configs: which changes can be applied live.
+#include <gtest/gtest.h>
+
+#include "config/compare.h"
+#include "config/loader.h"
+
+using namespace mcr::config;
+
+namespace {
+
+const char *base = R"(ports:
+  - { name: up0, iface: lr0 }
+  - { name: down0, iface: lr1 }
+workers: { lcores: [1], burst: 32 }
+pools:
+  - { name: small, data_size: 2048, count: 8191 }
+rules:
+  - name: a
+    match: { port: up0, dst: 239.1.1.1, dport: 5000 }
+    outputs: [ { port: down0, dst: 239.2.2.2 } ]
+)";
+
+Config load(const std::string &text)
+{
+	return load_string(text, "t.yaml");
+}
+
+std::string replace(std::string text, const std::string &from, const std::string &to)
+{
+	text.replace(text.find(from), from.size(), to);
+	return text;
+}
+
+} // namespace
+
+TEST(Compare, IdenticalConfigsNeedNoRestart)
+{
+	// Same content at other positions is no change.
+	const Config a = load(base);
+	const Config b = load(std::string("\n\n") + base);
+	EXPECT_TRUE(restart_changes(a, b).empty());
+	EXPECT_TRUE(same_rule(a.rules[0], b.rules[0]));
+}
+
+TEST(Compare, RuleChangesNeedNoRestart)
+{
+	const Config a = load(base);
+	const Config b = load(replace(base, "dst: 239.2.2.2", "dst: 239.3.3.3"));
+	EXPECT_TRUE(restart_changes(a, b).empty());
+	EXPECT_FALSE(same_rule(a.rules[0], b.rules[0]));
+	EXPECT_TRUE(same_match(a.rules[0].match, b.rules[0].match));
+}
+
+TEST(Compare, PortWorkerAndPoolChangesNeedARestart)
+{
+	const Config a = load(base);
+	EXPECT_EQ(restart_changes(a, load(replace(base, "iface: lr1", "iface: lr2"))),
+		  std::vector<std::string>{"port 'down0' changed"});
+	EXPECT_EQ(restart_changes(a, load(replace(base, "burst: 32", "burst: 64"))),
+		  std::vector<std::string>{"workers changed"});
+	EXPECT_EQ(restart_changes(a, load(replace(base, "count: 8191", "count: 4095"))),
+		  std::vector<std::string>{"pools changed"});
+	const std::string added = replace(base, "  - { name: down0, iface: lr1 }\n",
+					  "  - { name: down0, iface: lr1 }\n  - { name: down1, iface: lr2 }\n");
+	EXPECT_EQ(restart_changes(a, load(added)), std::vector<std::string>{"port 'down1' added"});
+}

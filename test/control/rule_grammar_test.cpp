@@ -1,0 +1,134 @@
+// The console's `rule add` language: what it accepts, and one clear error
+// for each way a line can be wrong.
+#include <sstream>
+
+#include <gtest/gtest.h>
+
+#include "config/address.h"
+#include "control/rule_grammar.h"
+
+using namespace mcr;
+
+namespace {
+
+std::vector<std::string> words(const std::string &line)
+{
+	std::istringstream in(line);
+	std::vector<std::string> out;
+	for (std::string w; in >> w;)
+		out.push_back(w);
+	return out;
+}
+
+config::Ipv4 ip(const char *text)
+{
+	return *config::parse_ipv4(text);
+}
+
+std::string error_of(const std::string &line)
+{
+	try {
+		control::parse_rule_add(words(line));
+	} catch (const control::GrammarError &e) {
+		return e.what();
+	}
+	return "(accepted)";
+}
+
+} // namespace
+
+TEST(RuleGrammar, ParsesEveryField)
+{
+	const config::Rule r = control::parse_rule_add(words(
+		"feed-c match dport 5002 dst 239.1.1.3 port up0 src 198.18.1.2 vlan 7 "
+		"output port down0 dst 239.2.2.4 dport 6000 ttl 9 vlan 12 "
+		"output port down0 dst 198.18.2.2 mac 02:00:00:00:00:0a"));
+	EXPECT_EQ(r.name, "feed-c");
+	EXPECT_EQ(r.match.port, "up0");
+	EXPECT_EQ(r.match.dst, ip("239.1.1.3"));
+	EXPECT_EQ(r.match.dport, 5002);
+	EXPECT_EQ(r.match.src, ip("198.18.1.2"));
+	EXPECT_EQ(r.match.vlan, 7);
+	ASSERT_EQ(r.outputs.size(), 2u);
+	EXPECT_EQ(r.outputs[0].port, "down0");
+	EXPECT_EQ(r.outputs[0].dst, ip("239.2.2.4"));
+	EXPECT_EQ(r.outputs[0].dport, 6000);
+	EXPECT_EQ(r.outputs[0].ttl, 9);
+	EXPECT_EQ(r.outputs[0].vlan, 12);
+	EXPECT_FALSE(r.outputs[0].mac);
+	EXPECT_EQ(r.outputs[1].mac, (config::Mac{2, 0, 0, 0, 0, 0x0a}));
+	EXPECT_FALSE(r.outputs[1].ttl);
+}
+
+TEST(RuleGrammar, FormatsBackToTheSameRule)
+{
+	const std::string line = "rule add r1 match port up0 dst 239.1.1.1 dport 5000 src 198.18.1.2 "
+				 "vlan 3 output port down0 dst 239.2.2.2 dport 6000 ttl 4 vlan 5 "
+				 "output port down0 dst 198.18.2.2 mac 02:00:00:00:00:0a";
+	const auto w = words(line);
+	const config::Rule r = control::parse_rule_add({w.begin() + 2, w.end()});
+	EXPECT_EQ(control::format_rule(r), line);
+}
+
+struct BadLine {
+	const char *line;
+	const char *error;
+};
+
+class RuleGrammarErrors : public testing::TestWithParam<BadLine> {};
+
+TEST_P(RuleGrammarErrors, SaysWhatIsWrong)
+{
+	EXPECT_EQ(error_of(GetParam().line), GetParam().error);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+	Lines, RuleGrammarErrors,
+	testing::Values(
+		BadLine{"", "rule add needs a name, a match and at least one output"},
+		BadLine{"bad!name match port up0 dst 239.1.1.1 dport 1 output port d",
+			"invalid rule name 'bad!name' (expected 1 to 63 letters, digits, '-' or '_')"},
+		BadLine{"r1", "expected 'match' after the rule name"},
+		BadLine{"r1 output port d", "expected 'match' after the rule name"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1",
+			"a rule needs at least one output"},
+		BadLine{"r1 match dst 239.1.1.1 dport 1 output port d",
+			"match needs port, dst and dport (missing port)"},
+		BadLine{"r1 match port up0 dport 1 output port d",
+			"match needs port, dst and dport (missing dst)"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 output port d",
+			"match needs port, dst and dport (missing dport)"},
+		BadLine{"r1 match port up0 dst 239.1.1 dport 1 output port d",
+			"invalid IPv4 address '239.1.1' for 'dst'"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 70000 output port d",
+			"'dport' must be between 1 and 65535, got 70000"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 0 output port d",
+			"'dport' must be between 1 and 65535, got 0"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport x output port d",
+			"expected an integer for 'dport', got 'x'"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 vlan 4095 output port d",
+			"'vlan' must be between 1 and 4094, got 4095"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 src 239.9.9.9 output port d",
+			"match src 239.9.9.9 is not a unicast address"},
+		BadLine{"r1 match port up0 dst 0.0.0.0 dport 1 output port d",
+			"match dst 0.0.0.0 is neither a group nor a unicast address"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 colour red output port d",
+			"unknown word 'colour' in match (expected port, dst, dport, src, vlan)"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport",
+			"'dport' needs a value"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output dst 239.2.2.2",
+			"output needs a port"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d ttl 0",
+			"'ttl' must be between 1 and 255, got 0"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d ttl 256",
+			"'ttl' must be between 1 and 255, got 256"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d mac 01:00:5e:00:00:01",
+			"invalid unicast MAC address '01:00:5e:00:00:01'"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d mac zz",
+			"invalid unicast MAC address 'zz'"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d speed 9",
+			"unknown word 'speed' in output (expected port, dst, dport, ttl, vlan, mac)"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d dst 255.255.255.255",
+			"output dst 255.255.255.255 is neither a group nor a unicast address"},
+		BadLine{"r1 match port bad/port dst 239.1.1.1 dport 1 output port d",
+			"invalid port name 'bad/port'"}));

@@ -1,0 +1,263 @@
+// Engine::compile: how a config rule becomes what the workers execute. The
+// next-hop MAC (group MAC, `mac:`, or the neighbour table), the source of
+// each output, the refusals with their messages, and that every rewrite
+// and key field is stored in network order.
+#include <cerrno>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "engine/compiled_rule.h"
+#include "engine/engine.h"
+#include "engine_setup.h"
+#include "frame_builder.h"
+
+namespace mcr::engine {
+namespace {
+
+using test::bytes_of;
+using test::ipv4;
+using test::MacBytes;
+using test::memory_bytes;
+
+using Bytes4 = std::vector<uint8_t>;
+
+const MacBytes in0_mac{0x02, 0x00, 0x00, 0x00, 0x01, 0x01};
+const MacBytes out0_mac{0x02, 0x00, 0x00, 0x00, 0x02, 0x01};
+const MacBytes out1_mac{0x02, 0x00, 0x00, 0x00, 0x03, 0x01};
+const MacBytes neighbour_mac{0x02, 0x00, 0x00, 0x00, 0x0e, 0x0e};
+const MacBytes configured_mac{0x02, 0x00, 0x00, 0x00, 0x0c, 0x0c};
+
+struct UniqueDeleter {
+	void operator()(CompiledRule *r) const { CompiledRule::destroy(r); }
+};
+using RulePtr = std::unique_ptr<CompiledRule, UniqueDeleter>;
+
+class Compile : public ::testing::Test {
+protected:
+	void SetUp() override
+	{
+		pools_ = test::make_pools({{"cmp_small", 512, 255, {}}});
+		// in0 deliberately not first, so port indexes are not all 0.
+		std::vector<EnginePort> ports = {
+			{"out0", "lr2", 0, test::ether(out0_mac), ipv4(198, 18, 2, 1), true},
+			{"in0", "lr1", 1, test::ether(in0_mac), ipv4(198, 18, 1, 1), true},
+			{"out1", "lr3", 2, test::ether(out1_mac), ipv4(198, 18, 3, 1), true},
+			{"noaddr", "lr9", 3, test::ether(out1_mac), 0, true},
+		};
+		EngineParams params;
+		params.rule_capacity = 1024;
+		engine_ = test::make_engine(std::move(ports), *pools_, params);
+	}
+
+	void TearDown() override
+	{
+		engine_.reset(); // before the pools it points at
+		pools_.reset();
+	}
+
+	static config::Rule rule_to(std::vector<config::Output> outputs)
+	{
+		config::Rule r;
+		r.name = "feed-a";
+		r.match.port = "in0";
+		r.match.dst = ipv4(239, 1, 1, 1);
+		r.match.dport = 5000;
+		r.outputs = std::move(outputs);
+		return r;
+	}
+
+	// A neighbour table with one entry that records how it was asked.
+	NeighbourLookup neighbours()
+	{
+		return [this](const EnginePort &port, uint32_t ip) -> std::optional<rte_ether_addr> {
+			asked_.push_back(port.name + "/" + std::to_string(ip));
+			if (port.name == "out1" && ip == ipv4(198, 18, 3, 10))
+				return test::ether(neighbour_mac);
+			return std::nullopt;
+		};
+	}
+
+	RulePtr compile(const config::Rule &rule, const NeighbourLookup &lookup)
+	{
+		error_.clear();
+		return RulePtr(engine_->compile(rule, lookup, &error_));
+	}
+
+	std::unique_ptr<Pools> pools_;
+	std::unique_ptr<Engine> engine_;
+	std::vector<std::string> asked_;
+	std::string error_;
+};
+
+TEST_F(Compile, MulticastOutputGetsTheGroupMacAndNetworkOrderFields)
+{
+	config::Output o = test::output_to("out1");
+	o.dst = ipv4(239, 129, 2, 3); // high bit of the second octet is not in the MAC
+	o.dport = 6000;
+	o.ttl = 16;
+	const RulePtr r = compile(rule_to({o}), neighbours());
+	ASSERT_NE(r, nullptr) << error_;
+	EXPECT_TRUE(asked_.empty()) << "a group needs no neighbour";
+	EXPECT_STREQ(r->name(), "feed-a");
+	ASSERT_EQ(r->output_count(), 1u);
+	const CompiledOutput &out = r->output(0);
+	EXPECT_EQ(out.port_index, 2u);
+	EXPECT_EQ(bytes_of(out.rewrite.dst_mac), (MacBytes{0x01, 0x00, 0x5e, 0x01, 0x02, 0x03}));
+	EXPECT_EQ(bytes_of(out.rewrite.src_mac), out1_mac);
+	EXPECT_EQ(memory_bytes(out.rewrite.src_ip), (Bytes4{198, 18, 3, 1}));
+	EXPECT_EQ(memory_bytes(out.rewrite.dst_ip), (Bytes4{239, 129, 2, 3}));
+	EXPECT_EQ(memory_bytes(out.rewrite.dst_port), (Bytes4{0x17, 0x70})); // 6000
+	EXPECT_EQ(out.rewrite.ttl, 16);
+	EXPECT_EQ(out.rewrite.vlan, 0);
+	EXPECT_EQ(out.header_len, 14 + 20 + 8);
+}
+
+TEST_F(Compile, OutputWithoutDestinationKeepsItAndUsesTheMatchedGroupMac)
+{
+	const RulePtr r = compile(rule_to({test::output_to("out0")}), neighbours());
+	ASSERT_NE(r, nullptr) << error_;
+	const CompiledOutput &out = r->output(0);
+	EXPECT_EQ(out.port_index, 0u);
+	EXPECT_EQ(bytes_of(out.rewrite.dst_mac), (MacBytes{0x01, 0x00, 0x5e, 0x01, 0x01, 0x01}));
+	EXPECT_EQ(bytes_of(out.rewrite.src_mac), out0_mac);
+	EXPECT_EQ(memory_bytes(out.rewrite.src_ip), (Bytes4{198, 18, 2, 1}));
+	EXPECT_EQ(out.rewrite.dst_ip, 0u) << "0 = keep the received destination";
+	EXPECT_EQ(out.rewrite.dst_port, 0u) << "0 = keep the received port";
+	EXPECT_EQ(out.rewrite.ttl, 0) << "0 = decrement";
+}
+
+TEST_F(Compile, KeyIsInNetworkOrderOnTheIngressPortIndex)
+{
+	config::Rule rule = rule_to({test::output_to("out0")});
+	rule.match.src = ipv4(198, 18, 0, 10);
+	rule.match.vlan = 100;
+	rule.match.dport = 5001;
+	const RulePtr r = compile(rule, neighbours());
+	ASSERT_NE(r, nullptr) << error_;
+	const RuleKey &k = r->key();
+	EXPECT_EQ(memory_bytes(k.dst_ip), (Bytes4{239, 1, 1, 1}));
+	EXPECT_EQ(memory_bytes(k.src_ip), (Bytes4{198, 18, 0, 10}));
+	EXPECT_EQ(memory_bytes(k.dst_port), (Bytes4{0x13, 0x89})); // 5001
+	EXPECT_EQ(k.vlan, 100);
+	EXPECT_EQ(k.port_index, 1u);
+	EXPECT_EQ(k.zero, 0u);
+	EXPECT_EQ(Engine::key_of(rule.match, 1).src_ip, k.src_ip);
+}
+
+TEST_F(Compile, UnicastOutputUsesConfiguredMacWithoutAskingNeighbours)
+{
+	config::Output o = test::output_to("out1");
+	o.dst = ipv4(198, 18, 3, 99); // no neighbour entry: `mac:` must win
+	o.mac = configured_mac;
+	o.dport = 7000;
+	const RulePtr r = compile(rule_to({o}), neighbours());
+	ASSERT_NE(r, nullptr) << error_;
+	EXPECT_TRUE(asked_.empty());
+	EXPECT_EQ(bytes_of(r->output(0).rewrite.dst_mac), configured_mac);
+	EXPECT_EQ(memory_bytes(r->output(0).rewrite.dst_ip), (Bytes4{198, 18, 3, 99}));
+}
+
+TEST_F(Compile, ConfiguredMacOverridesTheGroupMac)
+{
+	config::Output o = test::output_to("out1");
+	o.mac = configured_mac;
+	const RulePtr r = compile(rule_to({o}), neighbours());
+	ASSERT_NE(r, nullptr) << error_;
+	EXPECT_EQ(bytes_of(r->output(0).rewrite.dst_mac), configured_mac);
+}
+
+TEST_F(Compile, UnicastOutputUsesTheNeighbourTable)
+{
+	config::Output o = test::output_to("out1");
+	o.dst = ipv4(198, 18, 3, 10);
+	const RulePtr r = compile(rule_to({o}), neighbours());
+	ASSERT_NE(r, nullptr) << error_;
+	ASSERT_EQ(asked_.size(), 1u);
+	// Asked on the egress port, with the host-order destination.
+	EXPECT_EQ(asked_[0], "out1/" + std::to_string(ipv4(198, 18, 3, 10)));
+	EXPECT_EQ(bytes_of(r->output(0).rewrite.dst_mac), neighbour_mac);
+}
+
+TEST_F(Compile, UnicastOutputWithoutMacOrNeighbourIsRefusedClearly)
+{
+	config::Output o = test::output_to("out0");
+	o.dst = ipv4(198, 18, 2, 77);
+	for (const NeighbourLookup &lookup : {neighbours(), NeighbourLookup{}}) {
+		const RulePtr r = compile(rule_to({o}), lookup);
+		EXPECT_EQ(r, nullptr);
+		EXPECT_NE(error_.find("feed-a"), std::string::npos) << error_;
+		EXPECT_NE(error_.find("no neighbour entry for 198.18.2.77"), std::string::npos) << error_;
+		EXPECT_NE(error_.find("'out0'"), std::string::npos) << error_;
+		EXPECT_NE(error_.find("mac:"), std::string::npos) << error_;
+	}
+}
+
+TEST_F(Compile, PortWithoutIpv4IsRefused)
+{
+	const RulePtr r = compile(rule_to({test::output_to("out0"), test::output_to("noaddr")}),
+				  neighbours());
+	EXPECT_EQ(r, nullptr);
+	EXPECT_NE(error_.find("'noaddr'"), std::string::npos) << error_;
+	EXPECT_NE(error_.find("address"), std::string::npos) << error_;
+}
+
+TEST_F(Compile, UnknownPortsAreRefused)
+{
+	config::Rule bad_match = rule_to({test::output_to("out0")});
+	bad_match.match.port = "nope0";
+	EXPECT_EQ(compile(bad_match, neighbours()), nullptr);
+	EXPECT_NE(error_.find("unknown port 'nope0'"), std::string::npos) << error_;
+
+	EXPECT_EQ(compile(rule_to({test::output_to("nope1")}), neighbours()), nullptr);
+	EXPECT_NE(error_.find("unknown port 'nope1'"), std::string::npos) << error_;
+}
+
+TEST_F(Compile, OutputCountIsBounded)
+{
+	EXPECT_EQ(compile(rule_to({}), neighbours()), nullptr);
+	EXPECT_NE(error_.find("outputs"), std::string::npos) << error_;
+
+	std::vector<config::Output> outs(max_outputs, test::output_to("out0"));
+	const RulePtr full = compile(rule_to(outs), neighbours());
+	ASSERT_NE(full, nullptr) << error_;
+	EXPECT_EQ(full->output_count(), max_outputs);
+
+	outs.push_back(test::output_to("out1"));
+	EXPECT_EQ(compile(rule_to(outs), neighbours()), nullptr);
+}
+
+TEST_F(Compile, TaggedOutputHasTheLongerHeader)
+{
+	config::Output o = test::output_to("out0");
+	o.vlan = 200;
+	const RulePtr r = compile(rule_to({o}), neighbours());
+	ASSERT_NE(r, nullptr) << error_;
+	EXPECT_EQ(r->output(0).rewrite.vlan, 200);
+	EXPECT_EQ(r->output(0).header_len, 14 + 4 + 20 + 8);
+}
+
+TEST_F(Compile, AddRulePublishesAndRefusalsPublishNothing)
+{
+	std::string error;
+	config::Output unicast = test::output_to("out0");
+	unicast.dst = ipv4(198, 18, 2, 77); // no neighbour
+	EXPECT_EQ(engine_->add_rule(rule_to({unicast}), neighbours(), &error), -EINVAL);
+	EXPECT_EQ(engine_->rules().size(), 0u);
+
+	const config::Rule good = rule_to({test::output_to("out0")});
+	ASSERT_EQ(engine_->add_rule(good, neighbours(), &error), 0) << error;
+	const CompiledRule *published = engine_->rules().find(Engine::key_of(good.match, 1));
+	ASSERT_NE(published, nullptr);
+	EXPECT_STREQ(published->name(), "feed-a");
+	EXPECT_EQ(published->worker_count(), 1u);
+
+	EXPECT_EQ(engine_->remove_rule(good), 0);
+	EXPECT_EQ(engine_->rules().size(), 0u);
+	EXPECT_EQ(engine_->remove_rule(good), -ENOENT);
+}
+
+} // namespace
+} // namespace mcr::engine

@@ -1,0 +1,278 @@
+// Golden pcaps for the less common shapes of traffic and control: datagrams
+// without a UDP checksum, IPv4 options, bursts larger than one bulk lookup,
+// a VLAN tag the PMD stripped into the mbuf, and rules replaced or removed
+// between bursts. Same harness and checks as golden_pcap_test.cpp.
+#include <rte_mbuf.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "golden_common.h"
+
+namespace mcr::engine::test {
+namespace {
+
+TEST(GoldenPcapEdge, DatagramsWithoutUdpChecksumLeaveWithout)
+{
+	std::vector<UdpFrame> sent;
+	for (uint32_t seq = 0; seq < 6; seq++) {
+		UdpFrame f = flow_frame(1, seq, seq % 2 ? 1200 : 60);
+		f.with_udp_checksum = false;
+		sent.push_back(f);
+	}
+	EngineParams params;
+	params.copy_threshold = 200;
+	PortPlan out0 = egress("out0");
+	out0.multi_seg_tx = true; // large ones cloned, small ones copied
+	RelayHarness h({ingress(sent), out0, egress("out1")}, params);
+	add_rule(h, make_rule("nocsum", group_1, 5000,
+		{{.port = "out0", .dst = out_group_a, .dport = 6000},
+		 {.port = "out1", .dst = unicast_dst, .dport = 7000, .mac = unicast_next_hop}}));
+
+	const PoolUse before = h.pool_in_use();
+	EXPECT_EQ(h.poll_until_idle(), sent.size());
+	h.flush();
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+
+	std::vector<UdpFrame> want_out0, want_out1;
+	for (const UdpFrame &f : sent) {
+		want_out0.push_back(relayed(f, {group_mac(out_group_a), out0_mac, out0_ip, out_group_a, 6000}));
+		want_out1.push_back(relayed(f, {unicast_next_hop, out1_mac, out1_ip, unicast_dst, 7000}));
+	}
+	const std::vector<Bytes> got_out0 = h.sent_on("out0");
+	const std::vector<Bytes> got_out1 = h.sent_on("out1");
+	{
+		SCOPED_TRACE("out0");
+		expect_flows(got_out0, want_out0);
+	}
+	{
+		SCOPED_TRACE("out1");
+		expect_flows(got_out1, want_out1);
+	}
+	expect_drops(h, {});
+}
+
+TEST(GoldenPcapEdge, IpOptionsAreNotCarriedAndThePayloadIsIntact)
+{
+	const Bytes options[] = {
+		{0x01, 0x01, 0x01, 0x00},                         // NOPs, end of list
+		{0x94, 0x04, 0x00, 0x00, 0x01, 0x01, 0x01, 0x00}, // router alert, NOPs
+	};
+	std::vector<UdpFrame> sent;
+	for (uint32_t seq = 0; seq < 8; seq++) {
+		UdpFrame f = flow_frame(1, seq, seq % 4 < 2 ? 64 : 1100);
+		f.ip_options = options[seq % 2];
+		sent.push_back(f);
+	}
+	EngineParams params;
+	params.copy_threshold = 200;
+	PortPlan out0 = egress("out0");
+	out0.multi_seg_tx = true;
+	RelayHarness h({ingress(sent), out0, egress("out1")}, params);
+	add_rule(h, make_rule("options", group_1, 5000,
+		{{.port = "out0", .dst = out_group_a, .dport = 6000},
+		 {.port = "out1", .vlan = 5}}));
+
+	const PoolUse before = h.pool_in_use();
+	EXPECT_EQ(h.poll_until_idle(), sent.size());
+	h.flush();
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+
+	std::vector<UdpFrame> want_out0, want_out1;
+	for (const UdpFrame &f : sent) {
+		want_out0.push_back(relayed(f, {group_mac(out_group_a), out0_mac, out0_ip, out_group_a, 6000}));
+		want_out1.push_back(relayed(f, {group_mac(group_1), out1_mac, out1_ip, {}, {}, {}, 5}));
+	}
+	const std::vector<Bytes> got_out0 = h.sent_on("out0");
+	const std::vector<Bytes> got_out1 = h.sent_on("out1");
+	{
+		SCOPED_TRACE("out0 (copies and clones)");
+		expect_flows(got_out0, want_out0);
+	}
+	{
+		SCOPED_TRACE("out1 (in place, header shrinks by the options, grows by the tag)");
+		expect_flows(got_out1, want_out1);
+	}
+	expect_drops(h, {});
+}
+
+TEST(GoldenPcapEdge, BurstsLargerThanOneBulkLookupKeepOrderAndVerdicts)
+{
+	// A 128-packet RX burst is parsed and looked up in chunks of 64; every
+	// fifth frame has no rule, so each chunk has holes to map back.
+	std::vector<UdpFrame> sent;
+	uint64_t unmatched = 0;
+	for (uint32_t seq = 0; seq < 300; seq++) {
+		UdpFrame f = flow_frame(1, seq, 100 + seq % 50);
+		if (seq % 5 == 4) {
+			f.dst_ip = ipv4(239, 9, 9, 9);
+			unmatched++;
+		}
+		sent.push_back(f);
+	}
+	EngineParams params;
+	params.burst = 128;
+	RelayHarness h({ingress(sent), egress("out0"), egress("out1")}, params);
+	add_rule(h, make_rule("big", group_1, 5000,
+		{{.port = "out1", .dport = 6001}, {.port = "out0", .dport = 6000}}));
+
+	const PoolUse before = h.pool_in_use();
+	EXPECT_EQ(h.poll_until_idle(), sent.size());
+	h.flush();
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+
+	std::vector<UdpFrame> want_out0, want_out1;
+	for (const UdpFrame &f : sent)
+		if (f.dst_ip == group_1) {
+			want_out0.push_back(relayed(f, {group_mac(group_1), out0_mac, out0_ip, {}, 6000}));
+			want_out1.push_back(relayed(f, {group_mac(group_1), out1_mac, out1_ip, {}, 6001}));
+		}
+	const std::vector<Bytes> got_out0 = h.sent_on("out0");
+	const std::vector<Bytes> got_out1 = h.sent_on("out1");
+	{
+		SCOPED_TRACE("out0");
+		expect_flows(got_out0, want_out0);
+	}
+	{
+		SCOPED_TRACE("out1");
+		expect_flows(got_out1, want_out1);
+	}
+	expect_drops(h, {{DropReason::no_rule, unmatched}});
+	EXPECT_EQ(h.worker().ports[h.port_index("out0")].tx_packets.get(), want_out0.size());
+}
+
+TEST(GoldenPcapEdge, VlanStrippedByThePmdIsMatchedFromTheMbuf)
+{
+	// af_packet delivers frames the kernel untagged, with the tag in
+	// mbuf->vlan_tci and RTE_MBUF_F_RX_VLAN_STRIPPED set.
+	std::vector<UdpFrame> sent;
+	for (uint32_t seq = 0; seq < 5; seq++)
+		sent.push_back(flow_frame(1, seq, 300));
+	RelayHarness h({ingress({}), egress("out0"), egress("out1")}, EngineParams{});
+	add_rule(h, make_rule("stripped", group_1, 5000,
+		{{.port = "out0", .dport = 6000, .vlan = 100}, {.port = "out1", .dport = 6001}}, {}, 100));
+
+	const PoolUse before = h.pool_in_use();
+	h.receive("in0", built(sent), [](rte_mbuf *m) {
+		m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+		m->vlan_tci = 0x6064; // PCP 3, VLAN 100
+	});
+	// The same frames without the flag are untagged: no rule for them.
+	h.receive("in0", built(sent));
+	h.flush();
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+
+	std::vector<UdpFrame> want_out0, want_out1;
+	for (const UdpFrame &f : sent) {
+		want_out0.push_back(relayed(f, {group_mac(group_1), out0_mac, out0_ip, {}, 6000, {}, 100}));
+		want_out1.push_back(relayed(f, {group_mac(group_1), out1_mac, out1_ip, {}, 6001}));
+	}
+	const std::vector<Bytes> got_out0 = h.sent_on("out0");
+	const std::vector<Bytes> got_out1 = h.sent_on("out1");
+	{
+		SCOPED_TRACE("out0 (tag written back)");
+		expect_flows(got_out0, want_out0);
+	}
+	{
+		SCOPED_TRACE("out1 (untagged)");
+		expect_flows(got_out1, want_out1);
+	}
+	expect_drops(h, {{DropReason::no_rule, sent.size()}});
+}
+
+TEST(GoldenPcapEdge, RulesReplacedOrRemovedBetweenBurstsTakeEffect)
+{
+	auto burst = [](uint32_t first_seq) {
+		std::vector<UdpFrame> frames;
+		for (uint32_t seq = first_seq; seq < first_seq + 4; seq++)
+			frames.push_back(flow_frame(1, seq, 120));
+		return frames;
+	};
+	const std::vector<UdpFrame> first = burst(0), second = burst(4), third = burst(8);
+	RelayHarness h({ingress({}), egress("out0"), egress("out1")}, EngineParams{});
+	const PoolUse before = h.pool_in_use();
+
+	add_rule(h, make_rule("feed", group_1, 5000, {{.port = "out0", .dport = 6000}}));
+	h.receive("in0", built(first));
+	h.flush();
+	// Same match, new outputs: replaces the rule.
+	const config::Rule moved = make_rule("feed", group_1, 5000, {{.port = "out1", .dport = 6001}});
+	add_rule(h, moved);
+	EXPECT_EQ(h.engine().rules().size(), 1u);
+	h.receive("in0", built(second));
+	h.flush();
+	ASSERT_EQ(h.engine().remove_rule(moved), 0);
+	h.receive("in0", built(third));
+	h.flush();
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+
+	std::vector<UdpFrame> want_out0, want_out1;
+	for (const UdpFrame &f : first)
+		want_out0.push_back(relayed(f, {group_mac(group_1), out0_mac, out0_ip, {}, 6000}));
+	for (const UdpFrame &f : second)
+		want_out1.push_back(relayed(f, {group_mac(group_1), out1_mac, out1_ip, {}, 6001}));
+	const std::vector<Bytes> got_out0 = h.sent_on("out0");
+	const std::vector<Bytes> got_out1 = h.sent_on("out1");
+	{
+		SCOPED_TRACE("out0 (before the replace)");
+		expect_flows(got_out0, want_out0);
+	}
+	{
+		SCOPED_TRACE("out1 (after the replace)");
+		expect_flows(got_out1, want_out1);
+	}
+	expect_drops(h, {{DropReason::no_rule, third.size()}});
+}
+
+TEST(GoldenPcapEdge, TheIngressPortIsPartOfTheMatch)
+{
+	// The same group and port arrive on in0 and in1 and go where each
+	// port's rule says. in1 is listed last (port index 3), so a key built
+	// without the ingress port would be caught.
+	std::vector<UdpFrame> on_in0, on_in1;
+	for (uint32_t seq = 0; seq < 6; seq++) {
+		on_in0.push_back(flow_frame(1, seq, 90));
+		on_in1.push_back(flow_frame(2, seq, 90));
+		UdpFrame only_in0_has_a_rule = flow_frame(3, seq, 90);
+		only_in0_has_a_rule.dst_ip = group_2;
+		on_in1.push_back(only_in0_has_a_rule);
+	}
+	const PortPlan in1{"in1", {0x02, 0x00, 0x00, 0x00, 0x04, 0x01}, ipv4(198, 18, 4, 1), built(on_in1)};
+	RelayHarness h({egress("out0"), ingress(on_in0), egress("out1"), in1}, EngineParams{});
+	ASSERT_EQ(h.port_index("in1"), 3u);
+	add_rule(h, make_rule("from-in0", group_1, 5000, {{.port = "out0", .dport = 6000}}));
+	add_rule(h, make_rule("group-2-from-in0", group_2, 5000, {{.port = "out0", .dport = 6002}}));
+	config::Rule from_in1 = make_rule("from-in1", group_1, 5000, {{.port = "out1", .dport = 6001}});
+	from_in1.match.port = "in1";
+	add_rule(h, from_in1);
+
+	const PoolUse before = h.pool_in_use();
+	EXPECT_EQ(h.poll_until_idle(), on_in0.size() + on_in1.size());
+	h.flush();
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+
+	std::vector<UdpFrame> want_out0, want_out1;
+	for (const UdpFrame &f : on_in0)
+		want_out0.push_back(relayed(f, {group_mac(group_1), out0_mac, out0_ip, {}, 6000}));
+	for (const UdpFrame &f : on_in1)
+		if (f.dst_ip == group_1)
+			want_out1.push_back(relayed(f, {group_mac(group_1), out1_mac, out1_ip, {}, 6001}));
+	const std::vector<Bytes> got_out0 = h.sent_on("out0");
+	const std::vector<Bytes> got_out1 = h.sent_on("out1");
+	{
+		SCOPED_TRACE("out0 (from in0)");
+		expect_flows(got_out0, want_out0);
+	}
+	{
+		SCOPED_TRACE("out1 (from in1)");
+		expect_flows(got_out1, want_out1);
+	}
+	expect_drops(h, {{DropReason::no_rule, 6}});
+	EXPECT_EQ(h.worker().ports[h.port_index("in1")].rx_packets.get(), on_in1.size());
+}
+
+} // namespace
+} // namespace mcr::engine::test

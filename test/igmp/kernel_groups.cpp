@@ -1,0 +1,85 @@
+#include "kernel_groups.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace mcr::drivers::test {
+
+// Device lines: "2\tmg0       :     2      V3"; group lines start with tabs:
+// "\t\t\t\t030201EF     1 0:00000000\t\t0", the address printed as the
+// network-order word, hence ntohl.
+std::vector<KernelGroup> kernel_groups()
+{
+	std::vector<KernelGroup> groups;
+	std::ifstream file("/proc/thread-self/net/igmp");
+	std::string line;
+	std::getline(file, line); // header
+	unsigned ifindex = 0;
+	std::string device;
+	while (std::getline(file, line)) {
+		std::istringstream fields(line);
+		if (line.empty())
+			continue;
+		if (line[0] != '\t') {
+			fields >> ifindex >> device;
+			continue;
+		}
+		uint32_t word = 0;
+		unsigned users = 0;
+		fields >> std::hex >> word >> std::dec >> users;
+		groups.push_back({ifindex, device, ntohl(word), users});
+	}
+	return groups;
+}
+
+// "  3    mg0 0xef010203 0xc6120009      1      0", addresses in host order.
+std::vector<KernelSourceFilter> kernel_source_filters()
+{
+	std::vector<KernelSourceFilter> filters;
+	std::ifstream file("/proc/thread-self/net/mcfilter");
+	std::string line;
+	std::getline(file, line); // header
+	while (std::getline(file, line)) {
+		std::istringstream fields(line);
+		KernelSourceFilter filter{};
+		std::string device;
+		fields >> filter.ifindex >> device >> std::hex >> filter.group >> filter.source >>
+			std::dec >> filter.include >> filter.exclude;
+		if (fields)
+			filters.push_back(filter);
+	}
+	return filters;
+}
+
+unsigned kernel_group_users(unsigned ifindex, uint32_t group)
+{
+	for (const KernelGroup &joined : kernel_groups())
+		if (joined.ifindex == ifindex && joined.group == group)
+			return joined.users;
+	return 0;
+}
+
+std::vector<uint32_t> kernel_routable_groups(unsigned ifindex)
+{
+	std::vector<uint32_t> groups;
+	for (const KernelGroup &joined : kernel_groups())
+		if (joined.ifindex == ifindex && (joined.group >> 8) != ipv4(224, 0, 0, 0) >> 8)
+			groups.push_back(joined.group);
+	std::sort(groups.begin(), groups.end());
+	return groups;
+}
+
+std::vector<uint32_t> kernel_included_sources(unsigned ifindex, uint32_t group)
+{
+	std::vector<uint32_t> sources;
+	for (const KernelSourceFilter &filter : kernel_source_filters())
+		if (filter.ifindex == ifindex && filter.group == group && filter.include > 0)
+			sources.push_back(filter.source);
+	std::sort(sources.begin(), sources.end());
+	return sources;
+}
+
+} // namespace mcr::drivers::test
