@@ -3,6 +3,7 @@
 #include <rte_ethdev.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_mempool.h>
 
 #include <algorithm>
 
@@ -218,6 +219,25 @@ void Runtime::stop()
 		port->stop();
 	for (auto &port : ports_)
 		port->close();
+	if (!ports_.empty())
+		log_pool_usage("after shutdown");
+	ports_.clear();
+}
+
+// With workers stopped and ports closed nothing may still hold a buffer:
+// anything in use here is a leak, and this line says so.
+void Runtime::log_pool_usage(const char *when) const
+{
+	std::vector<std::pair<std::string, rte_mempool *>> pools;
+	for (const engine::SizeClass &sc : pools_.classes())
+		pools.emplace_back(sc.name, sc.pool);
+	if (engine_.clone_pool() != nullptr)
+		pools.emplace_back("clone", engine_.clone_pool());
+	if (engine_.header_pool() != nullptr)
+		pools.emplace_back("header", engine_.header_pool());
+	for (const auto &[name, mp] : pools)
+		MCR_LOG(pool, INFO, "pool %s: %u of %u mbufs in use %s", name.c_str(),
+			rte_mempool_in_use_count(mp), mp->size, when);
 }
 
 PortTotals Runtime::port_totals(size_t port_index) const

@@ -81,6 +81,7 @@ private:
 	int publish(engine::CompiledRule *compiled, const config::Rule &rule, std::string *error);
 	void unpublish(const config::Rule &rule);
 	void launch_workers();
+	void log_pool_usage(const char *when) const;
 
 	config::Config cfg_;
 	drivers::NeighbourTable neighbours_; // as it was before the ports opened
