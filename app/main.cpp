@@ -19,6 +19,7 @@
 #include "console_input.h"
 #include "control_socket.h"
 #include "options.h"
+#include "privileges.h"
 #include "runtime.h"
 #include "telemetry.h"
 
@@ -76,6 +77,10 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 		rt.stop();
 		return 1;
 	}
+	// Ports, XDP programs and the control socket exist now: what made
+	// them is no longer needed.
+	if (drop_privileges(&error) < 0)
+		MCR_LOG(app, WARNING, "%s", error.c_str());
 	ConsoleInput input(console, !opt.no_console);
 	if (!opt.cmdline_file.empty() && !input.run_file(opt.cmdline_file, &error))
 		std::fprintf(stderr, "mcr: %s\n", error.c_str());

@@ -8,7 +8,7 @@ packages=(
 	g++ meson ninja-build pkg-config
 	dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev
 	libbpf-dev libxdp-dev libelf-dev zlib1g-dev
-	libyaml-cpp-dev libfmt-dev
+	libyaml-cpp-dev libfmt-dev libcap-dev
 	clang llvm bpftool
 	# tests and benchmarks
 	libgtest-dev libbenchmark-dev

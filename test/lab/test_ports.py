@@ -130,6 +130,30 @@ class PortsTest(unittest.TestCase):
                     self.assertEqual(lab.xdp_prog_id("relay", lab.iface(side)), 0)
                 self.assertFalse(os.path.exists(mcr.telemetry_path))
 
+    def test_running_mcr_keeps_only_net_admin_and_bpf(self):
+        cap_net_admin, cap_bpf = 12, 39
+        wanted = (1 << cap_net_admin) | (1 << cap_bpf)
+        with Lab() as lab, Mcr(lab, config("af_xdp", "af_packet")) as mcr:
+            tasks = os.listdir(f"/proc/{mcr.proc.pid}/task")
+            self.assertGreaterEqual(len(tasks), 4)  # main, worker, EAL's threads
+            for tid in tasks:
+                with open(f"/proc/{mcr.proc.pid}/task/{tid}/status") as f:
+                    status = dict(l.split(":", 1) for l in f if ":" in l)
+                for field in ("CapEff", "CapPrm", "CapBnd"):
+                    with self.subTest(thread=status["Name"].strip(), field=field):
+                        self.assertEqual(int(status[field], 16), wanted)
+            # Still a working relay with those: rules change, XDP maps update.
+            self.assertEqual(mcr.ctl("rule", "add", "x", "match", "port", "up0", "dst",
+                                     "239.1.1.9", "dport", "5000", "output", "port",
+                                     "down0").returncode, 0)
+            sent = lab.send_udp(100, dst="239.1.1.9")
+            self.assertEqual(mcr.wait_rx("up0", sent), sent)
+            self.assertEqual(mcr.telemetry("/mcr/rules")["x"]["packets"], sent)
+            self.assertEqual(mcr.stop(), 0)
+            # CAP_NET_ADMIN was enough to take the XDP programs off.
+            self.assertEqual(lab.xdp_prog_id("relay", lab.iface("r0")), 0)
+            self.assertEqual(lab.xdp_prog_id("relay", lab.iface("r1")), 0)
+
     def test_lab_leaves_nothing_behind(self):
         with Lab() as lab:
             prefix = lab.prefix
