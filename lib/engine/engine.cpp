@@ -33,14 +33,14 @@ int Engine::init(std::vector<EnginePort> ports, const Pools *pools, uint16_t n_w
 	n_workers_ = n_workers;
 	params_ = params;
 
-	// Clones and their header mbufs: as many as the largest class, since
-	// each one stands for a received packet still referenced.
+	// Clones and their header mbufs: as many as the largest class. Named
+	// with a '.', which no size class name can hold, so they never clash.
 	uint32_t count = 0;
 	for (const SizeClass &sc : pools->classes())
 		count = std::max(count, sc.count);
 	const int socket = static_cast<int>(rte_socket_id());
-	clone_pool_ = rte_pktmbuf_pool_create("mcr_clone", count, pool_cache_size(count), 0, 0, socket);
-	header_pool_ = rte_pktmbuf_pool_create("mcr_header", count, pool_cache_size(count), 0,
+	clone_pool_ = rte_pktmbuf_pool_create("mcr.clone", count, pool_cache_size(count), 0, 0, socket);
+	header_pool_ = rte_pktmbuf_pool_create("mcr.header", count, pool_cache_size(count), 0,
 					       RTE_PKTMBUF_HEADROOM + header_data_size, socket);
 	if (clone_pool_ == nullptr || header_pool_ == nullptr) {
 		*error = fmt::format("cannot create the clone and header pools ({} mbufs each): {}",

@@ -30,8 +30,14 @@ int Pools::create(const std::vector<config::Pool> &classes, int socket_id, std::
 	std::sort(sorted.begin(), sorted.end(),
 		  [](const auto &a, const auto &b) { return a.data_size < b.data_size; });
 
-	for (const config::Pool &cls : sorted) {
-		const std::string pool_name = "mcr_" + cls.name;
+	for (size_t i = 0; i < sorted.size(); i++) {
+		const config::Pool &cls = sorted[i];
+		// Mempool names hold 25 characters, config names 31: a long one
+		// gets a short form ('.' never appears in a config name, so it
+		// cannot collide with an "mcr_" name).
+		std::string pool_name = "mcr_" + cls.name;
+		if (pool_name.size() >= RTE_MEMPOOL_NAMESIZE)
+			pool_name = fmt::format("mcr.{}.{}", i, cls.name).substr(0, RTE_MEMPOOL_NAMESIZE - 1);
 		const uint32_t room = RTE_PKTMBUF_HEADROOM + cls.data_size;
 		rte_mempool *mp = rte_pktmbuf_pool_create(pool_name.c_str(), cls.count,
 							  pool_cache_size(cls.count), 0,

@@ -1,1 +1,437 @@
-int main(){}
+// ns/packet of the engine alone: parse, bulk lookup (10 and 100,000 rules),
+// header rewrite, and the full worker path (worker_handle_burst +
+// worker_flush) for 1:1 and 1:16 rules at 64- and 1400-byte frames. Egress
+// ports are net_null vdevs, so TX costs only the free of what is sent.
+//
+// The full-path benchmarks time what a worker really does per burst: take 32
+// mbufs from the RX pool, copy a frame into each (the PMD's part), then run
+// the engine. `baseline` times the PMD's part alone (alloc, copy, free), so
+// engine cost = full - baseline.
+//
+// Run: bench-engine --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
+// EAL runs on lcore 0 unless MCR_BENCH_LCORE names another (pick an idle core).
+#include <unistd.h>
+
+#include <benchmark/benchmark.h>
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "config/model.h"
+#include "engine/compiled_rule.h"
+#include "engine/engine.h"
+#include "engine/rule_table.h"
+#include "engine/worker.h"
+#include "engine_setup.h"
+#include "frame_builder.h"
+#include "packet/parse.h"
+#include "packet/rewrite.h"
+#include "vdev_port.h"
+
+namespace mcr::engine::bench {
+namespace {
+
+using test::Bytes;
+using test::ipv4;
+
+constexpr uint16_t burst = 32;
+constexpr uint32_t large_table = 100000;
+
+// Groups of the rule sets: burst i goes to group base + i, one rule each,
+// so a burst is 32 flows, as on a busy feed.
+constexpr uint32_t groups_1to1 = ipv4(239, 1, 0, 0);
+constexpr uint32_t groups_1to16 = ipv4(239, 16, 0, 0);
+constexpr uint32_t groups_1to16_copy = ipv4(239, 17, 0, 0);
+
+void set_counters(benchmark::State &state)
+{
+	state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * burst);
+	// Inverted per-packet rate: CPU time per packet (printed as 12.3n = ns).
+	state.counters["time/pkt"] = benchmark::Counter(
+		burst, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+// An untagged UDP frame of frame_len bytes (Ethernet to payload, no FCS).
+Bytes frame_to(uint32_t group, uint32_t frame_len, uint32_t seq)
+{
+	test::UdpFrame f;
+	f.dst_mac = {0x01, 0x00, 0x5e, static_cast<uint8_t>((group >> 16) & 0x7f),
+		     static_cast<uint8_t>(group >> 8), static_cast<uint8_t>(group)};
+	f.dst_ip = group;
+	f.payload = test::sequenced_payload(1, seq, frame_len - 42);
+	return test::build_frame(f);
+}
+
+std::vector<Bytes> burst_to(uint32_t groups, uint32_t frame_len)
+{
+	std::vector<Bytes> frames;
+	for (uint32_t i = 0; i < burst; i++)
+		frames.push_back(frame_to(groups + i, frame_len, i));
+	return frames;
+}
+
+// The engine with its ports, rules and one worker, built once.
+struct BenchEngine {
+	std::unique_ptr<Pools> pools;
+	std::vector<std::unique_ptr<test::VdevPort>> ports;
+	std::unique_ptr<Engine> engine;
+	std::unique_ptr<Worker> worker;
+	rte_mempool *rx_pool = nullptr;
+
+	BenchEngine()
+	{
+		pools = test::make_pools({{"b_small", 512, 8191, {}}, {"b_large", 2048, 8191, {}}});
+		rx_pool = pools->smallest_fitting(RTE_ETHER_MAX_LEN)->pool;
+		// in0 receives (never polled: bursts are handed over); out0/out1
+		// take chained mbufs (clone path for large frames), out2/out3 do
+		// not (copy path), as af_packet and af_xdp differ.
+		const char *names[] = {"in0", "out0", "out1", "out2", "out3"};
+		std::vector<EnginePort> eports;
+		for (uint16_t i = 0; i < 5; i++) {
+			ports.push_back(std::make_unique<test::VdevPort>(
+				std::string("net_null_b") + std::to_string(i), "", rx_pool));
+			EnginePort p;
+			p.name = names[i];
+			p.iface = ports.back()->name();
+			p.port_id = ports.back()->port_id();
+			p.mac = rte_ether_addr{{0x02, 0, 0, 0, static_cast<uint8_t>(i), 1}};
+			p.ipv4 = ipv4(198, 18, static_cast<uint8_t>(i), 1);
+			p.multi_seg_tx = i == 1 || i == 2;
+			eports.push_back(p);
+		}
+		engine = test::make_engine(std::move(eports), *pools, EngineParams{});
+		add_rules(groups_1to1, 1, "out0", "out0");
+		add_rules(groups_1to16, 16, "out0", "out1");
+		add_rules(groups_1to16_copy, 16, "out2", "out3");
+		worker = std::make_unique<Worker>();
+		worker->engine = engine.get();
+	}
+
+	~BenchEngine()
+	{
+		worker.reset();
+		for (auto &p : ports)
+			p->close();
+		engine.reset();
+		pools.reset();
+	}
+
+	// One rule per group of a burst, outputs alternating between two ports,
+	// each to its own group and port.
+	void add_rules(uint32_t groups, unsigned outputs, const char *even, const char *odd)
+	{
+		for (uint32_t i = 0; i < burst; i++) {
+			config::Rule r;
+			r.name = "g" + std::to_string(groups + i);
+			r.match.port = "in0";
+			r.match.dst = groups + i;
+			r.match.dport = 5000;
+			for (unsigned o = 0; o < outputs; o++)
+				r.outputs.push_back({.port = o % 2 ? odd : even,
+						     .dst = ipv4(239, 200, static_cast<uint8_t>(o), static_cast<uint8_t>(i)),
+						     .dport = static_cast<uint16_t>(6000 + o)});
+			std::string error;
+			if (engine->add_rule(r, NeighbourLookup{}, &error) != 0)
+				throw std::runtime_error(error);
+		}
+	}
+};
+
+std::unique_ptr<BenchEngine> the_engine;
+
+BenchEngine &bench_engine()
+{
+	if (!the_engine)
+		the_engine = std::make_unique<BenchEngine>();
+	return *the_engine;
+}
+
+// What the PMD does for a burst: mbufs from the RX pool, frames copied in.
+bool receive(rte_mempool *pool, const std::vector<Bytes> &frames, rte_mbuf **pkts)
+{
+	if (rte_pktmbuf_alloc_bulk(pool, pkts, burst) != 0)
+		return false;
+	for (uint16_t i = 0; i < burst; i++) {
+		const auto len = static_cast<uint16_t>(frames[i].size());
+		rte_memcpy(rte_pktmbuf_mtod(pkts[i], void *), frames[i].data(), len);
+		pkts[i]->data_len = len;
+		pkts[i]->pkt_len = len;
+	}
+	return true;
+}
+
+void BM_baseline_rx_alloc_copy_free(benchmark::State &state)
+{
+	BenchEngine &b = bench_engine();
+	const std::vector<Bytes> frames = burst_to(groups_1to1, static_cast<uint32_t>(state.range(0)));
+	rte_mbuf *pkts[burst];
+	for (auto _ : state) {
+		if (!receive(b.rx_pool, frames, pkts)) {
+			state.SkipWithError("RX pool empty");
+			break;
+		}
+		rte_pktmbuf_free_bulk(pkts, burst);
+	}
+	set_counters(state);
+}
+
+void full_path(benchmark::State &state, uint32_t groups)
+{
+	BenchEngine &b = bench_engine();
+	const std::vector<Bytes> frames = burst_to(groups, static_cast<uint32_t>(state.range(0)));
+	Worker &w = *b.worker;
+	const uint64_t no_rule_before = w.counters.drops[size_t(packet::DropReason::no_rule)].get();
+	const uint64_t no_buffer_before = w.counters.drops[size_t(packet::DropReason::no_buffer)].get();
+	rte_mbuf *pkts[burst];
+	for (auto _ : state) {
+		if (!receive(b.rx_pool, frames, pkts)) {
+			state.SkipWithError("RX pool empty");
+			break;
+		}
+		worker_handle_burst(w, 0, pkts, burst);
+		worker_flush(w);
+	}
+	// A benchmark of drops would measure the wrong thing.
+	if (w.counters.drops[size_t(packet::DropReason::no_rule)].get() != no_rule_before ||
+	    w.counters.drops[size_t(packet::DropReason::no_buffer)].get() != no_buffer_before)
+		state.SkipWithError("packets were dropped");
+	set_counters(state);
+}
+
+void BM_full_1to1(benchmark::State &state)
+{
+	full_path(state, groups_1to1);
+}
+
+void BM_full_1to16(benchmark::State &state)
+{
+	full_path(state, groups_1to16);
+}
+
+// 1:16 on ports without chained-mbuf TX: large frames are copied too.
+void BM_full_1to16_copy_only(benchmark::State &state)
+{
+	full_path(state, groups_1to16_copy);
+}
+
+// Parse only, over frames already in mbufs (IPv4 checksum verified in
+// software, as with af_packet and af_xdp).
+void BM_parse(benchmark::State &state)
+{
+	BenchEngine &b = bench_engine();
+	const std::vector<Bytes> frames = burst_to(groups_1to1, static_cast<uint32_t>(state.range(0)));
+	rte_mbuf *pkts[burst];
+	if (!receive(b.rx_pool, frames, pkts)) {
+		state.SkipWithError("RX pool empty");
+		return;
+	}
+	packet::ParsedPacket parsed[burst];
+	for (auto _ : state) {
+		for (uint16_t i = 0; i < burst; i++) {
+			const packet::DropReason r = packet::parse_frame(
+				rte_pktmbuf_mtod(pkts[i], const uint8_t *), pkts[i]->data_len, parsed[i],
+				packet::ip_checksum_from_rx_flags(pkts[i]->ol_flags));
+			benchmark::DoNotOptimize(r);
+		}
+		benchmark::ClobberMemory();
+	}
+	rte_pktmbuf_free_bulk(pkts, burst);
+	set_counters(state);
+}
+
+// Header rewrite only, one output per packet, into a header buffer.
+void BM_rewrite(benchmark::State &state)
+{
+	BenchEngine &b = bench_engine();
+	const std::vector<Bytes> frames = burst_to(groups_1to1, static_cast<uint32_t>(state.range(0)));
+	rte_mbuf *pkts[burst];
+	if (!receive(b.rx_pool, frames, pkts)) {
+		state.SkipWithError("RX pool empty");
+		return;
+	}
+	packet::ParsedPacket parsed[burst];
+	for (uint16_t i = 0; i < burst; i++)
+		packet::parse_frame(rte_pktmbuf_mtod(pkts[i], const uint8_t *), pkts[i]->data_len, parsed[i]);
+	const CompiledRule *rule = b.engine->rules().find(Engine::key_of(
+		{.port = "in0", .dst = groups_1to1, .dport = 5000}, 0));
+	const packet::OutputRewrite rewrite = rule->output(0).rewrite;
+	alignas(64) uint8_t headers[burst][64];
+	for (auto _ : state) {
+		for (uint16_t i = 0; i < burst; i++) {
+			const packet::RewriteResult r = packet::write_output_headers(
+				rte_pktmbuf_mtod(pkts[i], const uint8_t *), parsed[i], rewrite, headers[i]);
+			benchmark::DoNotOptimize(r);
+		}
+		benchmark::ClobberMemory();
+	}
+	rte_pktmbuf_free_bulk(pkts, burst);
+	set_counters(state);
+}
+
+// A rule table on its own, as the engine creates it (capacity 131072).
+struct LookupTable {
+	RuleTable table;
+	std::vector<RuleKey> rule_keys;
+
+	LookupTable(const std::string &name, uint32_t rules)
+	{
+		std::string error;
+		if (table.create(name, EngineParams{}.rule_capacity, 1, &error) != 0)
+			throw std::runtime_error(error);
+		CompiledOutput out{};
+		for (uint32_t i = 0; i < rules; i++) {
+			RuleKey k{};
+			k.dst_ip = rte_cpu_to_be_32(ipv4(239, 0, 0, 0) + i / 4);
+			k.dst_port = rte_cpu_to_be_16(static_cast<uint16_t>(5000 + i % 4));
+			k.port_index = static_cast<uint16_t>(i % 2);
+			rule_keys.push_back(k);
+			if (table.add(CompiledRule::create("r", k, &out, 1, 1)) != 0)
+				throw std::runtime_error("rule table full");
+		}
+	}
+};
+
+// Keys of one lookup after another: `distinct` different hits, in random
+// order, laid out so that every burst reads fresh keys (as parsing would
+// produce them), whatever the table size.
+std::vector<RuleKey> key_stream(const LookupTable &t, uint32_t distinct)
+{
+	std::mt19937 rng(42);
+	std::vector<RuleKey> keys;
+	const uint32_t n = std::max<uint32_t>(large_table, distinct);
+	for (uint32_t i = 0; i < n; i++)
+		keys.push_back(t.rule_keys[i % distinct]);
+	std::shuffle(keys.begin(), keys.end(), rng);
+	keys.resize(keys.size() / burst * burst);
+	return keys;
+}
+
+// Built on first use, freed in teardown() while EAL is still up.
+std::unique_ptr<LookupTable> small_table, large_table_rules, fallback_table;
+
+void lookup(benchmark::State &state, uint32_t rules, uint32_t distinct)
+{
+	std::unique_ptr<LookupTable> &t = rules == large_table ? large_table_rules : small_table;
+	if (!t)
+		t = std::make_unique<LookupTable>("bench_rt_" + std::to_string(rules), rules);
+	std::vector<RuleKey> keys = key_stream(*t, distinct);
+	CompiledRule *found[burst];
+	size_t off = 0, misses = 0;
+	for (auto _ : state) {
+		t->table.lookup_bulk(&keys[off], burst, found);
+		misses += found[0] == nullptr;
+		off += burst;
+		if (off == keys.size())
+			off = 0;
+	}
+	if (misses != 0)
+		state.SkipWithError("keys missed");
+	set_counters(state);
+}
+
+void BM_lookup_bulk(benchmark::State &state)
+{
+	const auto rules = static_cast<uint32_t>(state.range(0));
+	lookup(state, rules, rules);
+}
+
+// 100,000 rules, but bursts hit only 32 of them: the table's size without
+// its cache misses.
+void BM_lookup_bulk_hot32(benchmark::State &state)
+{
+	lookup(state, static_cast<uint32_t>(state.range(0)), burst);
+}
+
+// 10 (*,G) rules and one (S,G) rule elsewhere: workers then key every
+// packet with its source, so each (*,G) hit is a miss plus a retry.
+void BM_lookup_bulk_any_source_fallback(benchmark::State &state)
+{
+	std::unique_ptr<LookupTable> &t = fallback_table;
+	if (!t) {
+		t = std::make_unique<LookupTable>("bench_rt_fallback", 10);
+		RuleKey sg = t->rule_keys[0];
+		sg.src_ip = rte_cpu_to_be_32(ipv4(198, 18, 9, 9));
+		sg.dst_ip = rte_cpu_to_be_32(ipv4(239, 250, 0, 1));
+		CompiledOutput out{};
+		if (t->table.add(CompiledRule::create("sg", sg, &out, 1, 1)) != 0)
+			throw std::runtime_error("cannot add the (S,G) rule");
+	}
+	std::vector<RuleKey> stream = key_stream(*t, 10);
+	for (RuleKey &k : stream)
+		k.src_ip = rte_cpu_to_be_32(ipv4(198, 18, 0, 10));
+	RuleKey keys[burst];
+	CompiledRule *found[burst];
+	size_t off = 0, misses = 0;
+	for (auto _ : state) {
+		// lookup_bulk clears src_ip on a miss: every burst starts afresh,
+		// and the copy is part of what a worker does anyway (it builds keys).
+		std::memcpy(keys, &stream[off], sizeof(keys));
+		t->table.lookup_bulk(keys, burst, found);
+		misses += found[0] == nullptr;
+		off += burst;
+		if (off == stream.size())
+			off = 0;
+	}
+	if (misses != 0)
+		state.SkipWithError("keys missed");
+	set_counters(state);
+}
+
+BENCHMARK(BM_parse)->Arg(64)->Arg(1400);
+BENCHMARK(BM_lookup_bulk)->Arg(10)->Arg(large_table);
+BENCHMARK(BM_lookup_bulk_hot32)->Arg(large_table);
+BENCHMARK(BM_lookup_bulk_any_source_fallback);
+BENCHMARK(BM_rewrite)->Arg(64)->Arg(1400);
+BENCHMARK(BM_baseline_rx_alloc_copy_free)->Arg(64)->Arg(1400);
+BENCHMARK(BM_full_1to1)->Arg(64)->Arg(1400);
+BENCHMARK(BM_full_1to16)->Arg(64)->Arg(1400);
+BENCHMARK(BM_full_1to16_copy_only)->Arg(1400);
+
+} // namespace
+
+void teardown()
+{
+	small_table.reset();
+	large_table_rules.reset();
+	fallback_table.reset();
+	the_engine.reset();
+}
+
+} // namespace mcr::engine::bench
+
+int main(int argc, char **argv)
+{
+	benchmark::Initialize(&argc, argv);
+	if (benchmark::ReportUnrecognizedArguments(argc, argv))
+		return 1;
+	const char *lcore = std::getenv("MCR_BENCH_LCORE");
+	std::vector<std::string> eal_args = {
+		argv[0], "-l", lcore != nullptr && *lcore ? lcore : "0", "--no-huge", "-m", "256", "--no-pci",
+		"--file-prefix", "mcr-engine-bench-" + std::to_string(getpid()),
+		"--log-level", "lib.eal:error", "--log-level", "mcr.pool:warning",
+	};
+	std::vector<char *> eal_argv;
+	for (std::string &a : eal_args)
+		eal_argv.push_back(a.data());
+	if (rte_eal_init(static_cast<int>(eal_argv.size()), eal_argv.data()) < 0) {
+		std::fprintf(stderr, "bench-engine: rte_eal_init failed\n");
+		return 1;
+	}
+	const std::string runtime_dir = rte_eal_get_runtime_dir();
+	benchmark::RunSpecifiedBenchmarks();
+	benchmark::Shutdown();
+	mcr::engine::bench::teardown();
+	rte_eal_cleanup();
+	std::error_code ignored;
+	std::filesystem::remove_all(runtime_dir, ignored);
+	return 0;
+}

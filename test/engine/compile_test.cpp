@@ -30,10 +30,10 @@ const MacBytes out1_mac{0x02, 0x00, 0x00, 0x00, 0x03, 0x01};
 const MacBytes neighbour_mac{0x02, 0x00, 0x00, 0x00, 0x0e, 0x0e};
 const MacBytes configured_mac{0x02, 0x00, 0x00, 0x00, 0x0c, 0x0c};
 
-struct UniqueDeleter {
+struct RuleDeleter {
 	void operator()(CompiledRule *r) const { CompiledRule::destroy(r); }
 };
-using RulePtr = std::unique_ptr<CompiledRule, UniqueDeleter>;
+using RulePtr = std::unique_ptr<CompiledRule, RuleDeleter>;
 
 class Compile : public ::testing::Test {
 protected:

@@ -6,6 +6,7 @@
 
 #include <rte_ether.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <string>

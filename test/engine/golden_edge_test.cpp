@@ -274,5 +274,48 @@ TEST(GoldenPcapEdge, TheIngressPortIsPartOfTheMatch)
 	EXPECT_EQ(h.worker().ports[h.port_index("in1")].rx_packets.get(), on_in1.size());
 }
 
+TEST(GoldenPcapEdge, AnEmptyCopyPoolDropsOnlyTheOutputsThatNeedIt)
+{
+	// 16 small mbufs, no per-lcore cache: the 17th copy finds the class
+	// empty. The in-place output of the same packets is unaffected.
+	std::vector<UdpFrame> sent;
+	for (uint32_t seq = 0; seq < 24; seq++)
+		sent.push_back(flow_frame(1, seq, 100));
+	RelayHarness h({ingress({}), egress("out0"), egress("out1")}, EngineParams{},
+		       {{"small", 512, 16, {}}, {"large", 2048, 1023, {}}});
+	const config::Rule rule = make_rule("starved", group_1, 5000,
+		{{.port = "out0", .dport = 6000}, {.port = "out1", .dport = 6001}});
+	add_rule(h, rule);
+
+	const PoolUse before = h.pool_in_use();
+	h.receive("in0", built(sent)); // one burst; nothing flushed until below
+	EXPECT_EQ(h.pool_in_use(), plus(before, {{"small", 16}, {"large", 24}}));
+	h.flush();
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+
+	std::vector<UdpFrame> want_out0, want_out1;
+	for (const UdpFrame &f : sent) {
+		if (payload_seq(f.payload) < 16)
+			want_out0.push_back(relayed(f, {group_mac(group_1), out0_mac, out0_ip, {}, 6000}));
+		want_out1.push_back(relayed(f, {group_mac(group_1), out1_mac, out1_ip, {}, 6001}));
+	}
+	const std::vector<Bytes> got_out0 = h.sent_on("out0");
+	const std::vector<Bytes> got_out1 = h.sent_on("out1");
+	{
+		SCOPED_TRACE("out0 (copies, pool runs dry)");
+		expect_flows(got_out0, want_out0);
+	}
+	{
+		SCOPED_TRACE("out1 (in place)");
+		expect_flows(got_out1, want_out1);
+	}
+	const CompiledRule &r = published(h, rule);
+	EXPECT_EQ(r.output_counters(0, 0).packets.get(), 16u);
+	EXPECT_EQ(r.output_counters(0, 0).drops.get(), 8u);
+	EXPECT_EQ(r.output_counters(0, 1).packets.get(), 24u);
+	EXPECT_EQ(r.output_counters(0, 1).drops.get(), 0u);
+	expect_drops(h, {{DropReason::no_buffer, 8}});
+}
+
 } // namespace
 } // namespace mcr::engine::test

@@ -207,6 +207,13 @@ TEST(GoldenPcap, VlanTagsAreMatchedStrippedAndAdded)
 	}
 	for (uint32_t seq = 0; seq < 2; seq++)
 		sent.push_back(flow_frame(5, seq, 64));
+	// 802.1p priority tags (VLAN id 0) count as untagged.
+	for (uint32_t seq = 0; seq < 3; seq++) {
+		UdpFrame priority_tagged = flow_frame(6, seq, 64);
+		priority_tagged.vlan = 0xa000;
+		priority_tagged.dst_ip = group_2;
+		sent.push_back(priority_tagged);
+	}
 
 	RelayHarness h({ingress(sent), egress("out0"), egress("out1")}, EngineParams{});
 	add_rule(h, make_rule("untag", group_1, 5000, {{.port = "out0", .dport = 6000}}, {}, 100));
@@ -223,7 +230,7 @@ TEST(GoldenPcap, VlanTagsAreMatchedStrippedAndAdded)
 		const uint32_t flow = payload_flow(f.payload);
 		if (flow == 1)
 			want_out0.push_back(relayed(f, {group_mac(group_1), out0_mac, out0_ip, {}, 6000}));
-		else if (flow == 2)
+		else if (flow == 2 || flow == 6)
 			want_out1.push_back(relayed(f, {group_mac(group_2), out1_mac, out1_ip, {}, {}, {}, 200}));
 		else if (flow == 3)
 			want_out1.push_back(relayed(f, {group_mac(group_3), out1_mac, out1_ip, {}, {}, {}, 300}));
@@ -235,7 +242,7 @@ TEST(GoldenPcap, VlanTagsAreMatchedStrippedAndAdded)
 		expect_flows(got_out0, want_out0);
 	}
 	{
-		SCOPED_TRACE("out1 (untagged in, VLAN 200 out; VLAN 100 in, VLAN 300 out)");
+		SCOPED_TRACE("out1 (untagged or priority-tagged in, VLAN 200 out; VLAN 100 in, VLAN 300 out)");
 		expect_flows(got_out1, want_out1);
 	}
 	expect_drops(h, {{DropReason::no_rule, 5}});
