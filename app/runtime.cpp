@@ -145,9 +145,11 @@ int Runtime::build_engine(std::string *error)
 }
 
 // Each port's XDP program learns the keys of the rules that match on it,
-// so it hands exactly that traffic to mcr.
+// so it hands exactly that traffic to mcr; the kernel joins their groups.
 int Runtime::sync_xdp_rules(std::string *error)
 {
+	for (const config::Rule &rule : cfg_.rules)
+		join_group(rule);
 	for (const auto &port : ports_) {
 		std::vector<drivers::XdpRuleKey> keys;
 		for (const config::Rule &rule : cfg_.rules)
@@ -217,6 +219,7 @@ void Runtime::stop()
 	}
 	for (auto &port : ports_)
 		port->stop();
+	igmp_.leave_all();
 	for (auto &port : ports_)
 		port->close();
 	if (!ports_.empty())

@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "engine/pools.h"
 #include "engine/worker.h"
+#include "igmp_membership.h"
 #include "neighbour.h"
 #include "port.h"
 
@@ -78,8 +79,13 @@ private:
 	int build_engine(std::string *error);
 	int sync_xdp_rules(std::string *error);
 	engine::NeighbourLookup neighbour_lookup() const;
-	int publish(engine::CompiledRule *compiled, const config::Rule &rule, std::string *error);
+	// new_match: the rule's match was not published before (a replacement
+	// keeps the XDP key and the group membership it has).
+	int publish(engine::CompiledRule *compiled, const config::Rule &rule, bool new_match,
+		    std::string *error);
 	void unpublish(const config::Rule &rule);
+	void join_group(const config::Rule &rule);
+	void leave_group(const config::Rule &rule);
 	void launch_workers();
 	void log_pool_usage(const char *when) const;
 
@@ -87,6 +93,7 @@ private:
 	drivers::NeighbourTable neighbours_; // as it was before the ports opened
 	engine::Pools pools_;
 	std::vector<std::unique_ptr<drivers::Port>> ports_;
+	drivers::IgmpMemberships igmp_; // the groups rules match, joined on their port
 	engine::Engine engine_;
 	std::vector<std::unique_ptr<engine::Worker>> workers_;
 	std::atomic<bool> running_{false};

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
+#include "config/address.h"
 #include "config/compare.h"
 #include "config/error.h"
 #include "config/loader.h"
@@ -52,18 +53,47 @@ engine::NeighbourLookup Runtime::neighbour_lookup() const
 	};
 }
 
-int Runtime::publish(engine::CompiledRule *compiled, const config::Rule &rule, std::string *error)
+// The kernel joins the group on the ingress interface: it sends the
+// reports, answers queries and opens the NIC's multicast filter. Relaying
+// does not depend on it on the lab's veths, so a failure is a warning.
+void Runtime::join_group(const config::Rule &rule)
+{
+	const int port = find_port(rule.match.port);
+	if (port < 0 || !config::is_ipv4_multicast(rule.match.dst))
+		return;
+	std::string why;
+	if (igmp_.join(ports_[port]->iface().index, rule.match.dst, rule.match.src.value_or(0),
+		       &why) < 0)
+		MCR_LOG(rules, WARNING, "rule %s: %s", rule.name.c_str(), why.c_str());
+}
+
+void Runtime::leave_group(const config::Rule &rule)
+{
+	const int port = find_port(rule.match.port);
+	if (port < 0 || !config::is_ipv4_multicast(rule.match.dst))
+		return;
+	std::string why;
+	if (igmp_.leave(ports_[port]->iface().index, rule.match.dst, rule.match.src.value_or(0),
+			&why) < 0)
+		MCR_LOG(rules, WARNING, "rule %s: %s", rule.name.c_str(), why.c_str());
+}
+
+int Runtime::publish(engine::CompiledRule *compiled, const config::Rule &rule, bool new_match,
+		     std::string *error)
 {
 	int rc = engine_.rules().add(compiled);
 	if (rc < 0) {
 		*error = fmt::format("rule '{}': rule table: {}", rule.name, rte_strerror(-rc));
 		return rc;
 	}
+	if (!new_match)
+		return 0;
 	// The engine knows the rule before the XDP program sends its traffic.
 	const int port = find_port(rule.match.port);
 	std::string why;
 	if (port >= 0 && ports_[port]->xdp().add_rule_key(xdp_key(rule.match), &why) < 0)
 		MCR_LOG(rules, WARNING, "rule %s: XDP map: %s", rule.name.c_str(), why.c_str());
+	join_group(rule);
 	return 0;
 }
 
@@ -75,6 +105,7 @@ void Runtime::unpublish(const config::Rule &rule)
 	if (port >= 0 && ports_[port]->xdp().remove_rule_key(xdp_key(rule.match), &why) < 0)
 		MCR_LOG(rules, WARNING, "rule %s: XDP map: %s", rule.name.c_str(), why.c_str());
 	engine_.remove_rule(rule);
+	leave_group(rule);
 }
 
 int Runtime::add_rule(const config::Rule &rule, std::string *error)
@@ -88,7 +119,7 @@ int Runtime::add_rule(const config::Rule &rule, std::string *error)
 	if (compiled == nullptr)
 		return -EINVAL;
 	std::lock_guard lock(control_mutex_);
-	const int rc = publish(compiled, rule, error);
+	const int rc = publish(compiled, rule, true, error);
 	if (rc == 0) {
 		cfg_.rules.push_back(rule);
 		MCR_LOG(rules, INFO, "rule %s added", rule.name.c_str());
@@ -169,9 +200,10 @@ int Runtime::reload(std::string *report)
 		}
 	size_t added = 0, replaced = 0;
 	for (auto &[compiled, r] : changed) {
-		(running.count(key_of(*r)) ? replaced : added)++;
+		const bool new_match = running.count(key_of(*r)) == 0;
+		(new_match ? added : replaced)++;
 		std::string why;
-		if (publish(compiled, *r, &why) < 0)
+		if (publish(compiled, *r, new_match, &why) < 0)
 			MCR_LOG(rules, ERR, "reload: %s", why.c_str());
 	}
 	cfg_.rules = std::move(next.rules);

@@ -315,8 +315,10 @@ int IgmpMemberships::leave(unsigned ifindex, uint32_t group, uint32_t source, st
 	// An idle socket would only be a slot count to remember; reopening is cheap.
 	if (socket->groups.empty())
 		std::erase_if(sockets_, [socket](const auto &open) { return open.get() == socket; });
-	if (rc < 0) {
-		*error = fmt::format("leave {}: {}", describe(ifindex, group, source, iface_name(ifindex)),
+	// ENODEV: the interface went, and its membership with it.
+	if (rc < 0 && rc != -ENODEV) {
+		*error = fmt::format("cannot leave {}: {}",
+				     describe(ifindex, group, source, iface_name(ifindex)),
 				     strerror(-rc));
 		return rc;
 	}

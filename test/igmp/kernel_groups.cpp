@@ -1,12 +1,57 @@
 #include "kernel_groups.h"
 
 #include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
 namespace mcr::drivers::test {
+
+namespace {
+
+// /proc/net/mcfilter starts at the first device whose most recently joined
+// group has sources (igmp_mcf_get_first looks at no other group), so an
+// any-source join on a device hides every source filter of the devices
+// listed before it, its own included. lo is listed first: a source-specific
+// probe on it makes the listing complete.
+class McfilterProbe {
+public:
+	McfilterProbe() : fd_(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0))
+	{
+		group_source_req request{};
+		request.gsr_interface = ifindex();
+		set(&request.gsr_group, kGroup);
+		set(&request.gsr_source, kSource);
+		setsockopt(fd_, IPPROTO_IP, MCAST_JOIN_SOURCE_GROUP, &request, sizeof(request));
+	}
+	~McfilterProbe() { close(fd_); }
+	McfilterProbe(const McfilterProbe &) = delete;
+	McfilterProbe &operator=(const McfilterProbe &) = delete;
+
+	static unsigned ifindex() { return if_nametoindex("lo"); }
+
+private:
+	static constexpr uint32_t kGroup = ipv4(239, 255, 255, 254);
+	static constexpr uint32_t kSource = ipv4(198, 19, 255, 254);
+
+	static void set(sockaddr_storage *storage, uint32_t host)
+	{
+		sockaddr_in address{};
+		address.sin_family = AF_INET;
+		address.sin_addr.s_addr = htonl(host);
+		std::memcpy(storage, &address, sizeof(address));
+	}
+
+	int fd_;
+};
+
+} // namespace
 
 // Device lines: "2\tmg0       :     2      V3"; group lines start with tabs:
 // "\t\t\t\t030201EF     1 0:00000000\t\t0", the address printed as the
@@ -38,6 +83,7 @@ std::vector<KernelGroup> kernel_groups()
 // "  3    mg0 0xef010203 0xc6120009      1      0", addresses in host order.
 std::vector<KernelSourceFilter> kernel_source_filters()
 {
+	const McfilterProbe probe;
 	std::vector<KernelSourceFilter> filters;
 	std::ifstream file("/proc/thread-self/net/mcfilter");
 	std::string line;
@@ -48,7 +94,7 @@ std::vector<KernelSourceFilter> kernel_source_filters()
 		std::string device;
 		fields >> filter.ifindex >> device >> std::hex >> filter.group >> filter.source >>
 			std::dec >> filter.include >> filter.exclude;
-		if (fields)
+		if (fields && filter.ifindex != McfilterProbe::ifindex())
 			filters.push_back(filter);
 	}
 	return filters;

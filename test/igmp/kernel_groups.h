@@ -32,6 +32,7 @@ struct KernelSourceFilter {
 };
 
 std::vector<KernelGroup> kernel_groups();
+// Every device but lo, whose memberships the tests never use.
 std::vector<KernelSourceFilter> kernel_source_filters();
 
 // Users of group on ifindex; 0 when the kernel does not list it.

@@ -167,12 +167,15 @@ TEST_F(IgmpTest, LeavingWhatIsNotJoinedIsENOENT)
 // still free the helper socket's slot.
 TEST_F(IgmpTest, LeaveAfterTheInterfaceWentAway)
 {
+	const uint32_t source_group = ipv4(239, 1, 2, 4);
 	ASSERT_TRUE(joins(iface_, kGroup, 0));
-	ASSERT_TRUE(joins(iface_, ipv4(239, 1, 2, 4), kSource));
+	ASSERT_TRUE(joins(iface_, source_group, kSource));
+	ASSERT_TRUE(joins(iface_, source_group, ipv4(198, 18, 0, 10)));
 	std::string why;
 	ASSERT_TRUE(netns_->ip("link del mg0", &why)) << why;
 	EXPECT_TRUE(leaves(iface_, kGroup, 0));
-	EXPECT_TRUE(leaves(iface_, ipv4(239, 1, 2, 4), kSource));
+	EXPECT_TRUE(leaves(iface_, source_group, kSource));
+	EXPECT_TRUE(leaves(iface_, source_group, ipv4(198, 18, 0, 10)));
 	EXPECT_EQ(igmp_.memberships(), 0u);
 	EXPECT_EQ(igmp_.sockets(), 0u);
 }
