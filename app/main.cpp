@@ -2,6 +2,7 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_log.h>
+#include <rte_pdump.h>
 
 #include <poll.h>
 
@@ -167,7 +168,20 @@ int main(int argc, char **argv)
 	install_signal_handlers();
 	mcr::drivers::route_bpf_library_logs();
 
+	// Packet capture: dpdk-dumpcap, a secondary process, asks mcr over
+	// EAL's multi-process channel to copy a port's packets into its ring.
+	// A secondary maps mcr's memory from its hugepage files, so with
+	// --no-huge it cannot attach; mcr forwards either way.
+	const bool capture = rte_pdump_init() == 0;
+	if (!capture)
+		MCR_LOG(app, WARNING, "packet capture (dpdk-dumpcap) unavailable: %s",
+			rte_strerror(rte_errno));
+	else if (!rte_eal_has_hugepages())
+		MCR_LOG(app, INFO, "packet capture (dpdk-dumpcap) needs hugepages: not with --no-huge");
+
 	const int rc = run(opt, std::move(cfg));
+	if (capture)
+		rte_pdump_uninit();
 	rte_eal_cleanup();
 	return rc;
 }

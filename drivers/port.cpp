@@ -1,8 +1,15 @@
 #include "port.h"
 
+#include <dirent.h>
+#include <linux/filter.h>
+#include <linux/if_packet.h>
 #include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <sys/socket.h>
+
+#include <cstdlib>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -22,6 +29,47 @@ int fail(std::string *error, int rc, const std::string &what)
 {
 	*error = fmt::format("{}: {}", what, rte_strerror(-rc));
 	return rc;
+}
+
+// The af_packet PMD's sockets also receive what the host itself sends on
+// the interface (its IGMP reports, its replies), which would reach mcr as
+// traffic to drop. 22.11 keeps its sockets private and joins them to a
+// fanout group, whose hook ignores PACKET_IGNORE_OUTGOING set afterwards;
+// a classic BPF filter on each socket, dropping pkttype OUTGOING, works
+// (it runs after the fanout picks the socket). mcr finds the sockets by
+// the interface they are bound to.
+int ignore_outgoing(unsigned ifindex)
+{
+	// SKF_AD_OFF is negative; the instruction takes it as a u32.
+	constexpr auto pkttype = static_cast<uint32_t>(SKF_AD_OFF + SKF_AD_PKTTYPE);
+	static sock_filter incoming_only[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, pkttype),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+	};
+	const sock_fprog program{static_cast<unsigned short>(std::size(incoming_only)), incoming_only};
+	int changed = 0;
+	DIR *dir = opendir("/proc/self/fd");
+	if (dir == nullptr)
+		return 0;
+	while (const dirent *e = readdir(dir)) {
+		const int fd = std::atoi(e->d_name);
+		int domain = 0;
+		socklen_t len = sizeof(domain);
+		if (fd <= 2 || getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
+		    domain != AF_PACKET)
+			continue;
+		sockaddr_ll sll{};
+		len = sizeof(sll);
+		if (getsockname(fd, reinterpret_cast<sockaddr *>(&sll), &len) < 0 ||
+		    static_cast<unsigned>(sll.sll_ifindex) != ifindex)
+			continue;
+		if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof(program)) == 0)
+			changed++;
+	}
+	closedir(dir);
+	return changed;
 }
 
 } // namespace
@@ -175,6 +223,9 @@ int Port::open_backend(Backend backend, const PortRequest &req, std::string *err
 		return fail(error, rc, "start");
 	}
 	started_ = true;
+	if (backend == Backend::af_packet && ignore_outgoing(iface_.index) == 0)
+		MCR_LOG(port, WARNING, "port %s: cannot keep the host's outgoing packets out of the "
+			"af_packet sockets; mcr will count them as drops", name_.c_str());
 	rc = start_xdp(backend, *req.cfg, error);
 	if (rc < 0) {
 		close();
