@@ -1,0 +1,147 @@
+#include "gen_options.h"
+
+#include <cstring>
+#include <string_view>
+
+
+namespace mcr::gen {
+
+using namespace mcr::traffic;
+
+const char *gen_usage =
+	"usage: mcr-gen [EAL options --] --flow DST:DPORT[@SRC[:SPORT]]... [options]\n"
+	"  Sends UDP to the flows in turn, each payload starting with mcr-gen's header\n"
+	"  (magic, flow id, sequence, send time); prints what it sent per flow.\n"
+	"  --flow DST:DPORT[@SRC[:SPORT]]  a flow (group or unicast); flow ids follow the\n"
+	"                     order given. Source default: the kernel's choice; on a DPDK\n"
+	"                     port the interface's address and port 4000\n"
+	"  --rate PPS|max     packets per second, all flows together (default 1000)\n"
+	"  --size BYTES       Ethernet frame size without FCS, 66..1514 (default 128);\n"
+	"                     the UDP payload is BYTES - 42\n"
+	"  --count N          sequence numbers per flow (default: no limit)\n"
+	"  --duration SEC     stop after SEC seconds (default: no limit)\n"
+	"  --burst N          packets per send call, 1..512 (default 32)\n"
+	"  --ttl N            IPv4 TTL, multicast included (default 16)\n"
+	"  --flow-id-base N   id of the first flow (default 0)\n"
+	"  --skip N           never send sequence s when (s+1) % N == 0 (N >= 2)\n"
+	"  --dup N            send sequence s twice when (s+1) % N == 0\n"
+	"  --swap N           send pair k = (2k, 2k+1) reversed when (k+1) % N == 0\n"
+	"  --port DRIVER:IFACE  send on a DPDK port (af_packet or af_xdp) instead of\n"
+	"                     kernel sockets; EAL options go before \"--\" (default: no\n"
+	"                     hugepages, no PCI, a private file prefix)\n"
+	"  --dst-mac MAC      destination MAC of unicast flows on a DPDK port\n"
+	"  --json FILE|-      also write the summary as JSON (- : standard output)\n"
+	"  --quiet            no human-readable summary\n"
+	"  Stops at --count, --duration or SIGINT/SIGTERM, whichever comes first.\n";
+
+namespace {
+
+// "DST:DPORT[@SRC[:SPORT]]"
+bool parse_flow(std::string_view text, FlowSpec *flow)
+{
+	const size_t at = text.find('@');
+	if (!parse_endpoint(text.substr(0, at), &flow->dst))
+		return false;
+	if (at == std::string_view::npos)
+		return true;
+	const std::string_view src = text.substr(at + 1);
+	if (src.find(':') == std::string_view::npos)
+		return parse_ipv4(src, &flow->src_addr);
+	Endpoint ep;
+	if (!parse_endpoint(src, &ep))
+		return false;
+	flow->src_addr = ep.addr;
+	flow->src_port = ep.port;
+	return true;
+}
+
+} // namespace
+
+bool parse_gen_options(int argc, char **argv, GenOptions *opt, std::string *error)
+{
+	for (int i = 1; i < argc; i++) {
+		const std::string_view name = argv[i];
+		if (name == "--help" || name == "-h") {
+			error->clear();
+			return false;
+		}
+		if (name == "--quiet") {
+			opt->quiet = true;
+			continue;
+		}
+		if (i + 1 >= argc) {
+			*error = std::string(name) + " needs a value (or is unknown)";
+			return false;
+		}
+		const std::string_view value = argv[++i];
+		uint64_t n = 0;
+		bool ok = true;
+		if (name == "--flow") {
+			FlowSpec flow;
+			ok = parse_flow(value, &flow);
+			if (ok)
+				opt->flows.push_back(flow);
+		} else if (name == "--rate") {
+			if (value == "max")
+				opt->rate_pps = 0;
+			else
+				ok = parse_u64(value, 1, 1000000000, &opt->rate_pps);
+		} else if (name == "--size") {
+			ok = parse_u64(value, min_frame_size, max_frame_size, &n);
+			opt->frame_size = static_cast<uint32_t>(n);
+		} else if (name == "--count") {
+			ok = parse_u64(value, 1, UINT64_MAX - 1, &opt->count_per_flow);
+		} else if (name == "--duration") {
+			ok = parse_seconds(value, &opt->duration_s) && opt->duration_s > 0;
+		} else if (name == "--burst") {
+			ok = parse_u64(value, 1, 512, &n);
+			opt->burst = static_cast<uint32_t>(n);
+		} else if (name == "--ttl") {
+			ok = parse_u64(value, 1, 255, &n);
+			opt->ttl = static_cast<uint8_t>(n);
+		} else if (name == "--flow-id-base") {
+			ok = parse_u64(value, 0, UINT32_MAX, &n);
+			opt->flow_id_base = static_cast<uint32_t>(n);
+		} else if (name == "--skip") {
+			ok = parse_u64(value, 2, UINT64_MAX, &opt->pattern.skip_every);
+		} else if (name == "--dup") {
+			ok = parse_u64(value, 1, UINT64_MAX, &opt->pattern.dup_every);
+		} else if (name == "--swap") {
+			ok = parse_u64(value, 1, UINT64_MAX, &opt->pattern.swap_every);
+		} else if (name == "--port") {
+			PortSpec spec;
+			ok = parse_port_spec(value, &spec);
+			opt->port = spec;
+		} else if (name == "--dst-mac") {
+			MacAddress mac;
+			ok = parse_mac(value, &mac);
+			opt->dst_mac = mac;
+		} else if (name == "--json") {
+			opt->json_path = std::string(value);
+		} else {
+			*error = "unknown option " + std::string(name);
+			return false;
+		}
+		if (!ok) {
+			*error = "bad value for " + std::string(name) + ": '" + std::string(value) + "'";
+			if (name == "--size")
+				*error += " (66..1514: 42 bytes of headers, then mcr-gen's 24-byte header)";
+			return false;
+		}
+	}
+	if (opt->flows.empty()) {
+		*error = "no --flow given";
+		return false;
+	}
+	if (uint64_t{opt->flow_id_base} + opt->flows.size() - 1 > UINT32_MAX) {
+		*error = "flow ids would pass 2^32 - 1";
+		return false;
+	}
+	if (opt->dst_mac && !opt->port) {
+		*error = "--dst-mac is for a DPDK --port only";
+		return false;
+	}
+	return true;
+}
+
+} // namespace mcr::gen

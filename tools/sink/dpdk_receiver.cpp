@@ -1,0 +1,110 @@
+#include "dpdk_receiver.h"
+
+#include <algorithm>
+
+#include <rte_byteorder.h>
+#include <rte_ethdev.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+#include <rte_pause.h>
+#include <rte_udp.h>
+
+#include "packet/bytes.h"
+#include "packet/checksum.h"
+#include "packet/parse.h"
+#include "traffic/clock.h"
+
+namespace mcr::sink {
+
+using namespace mcr::traffic;
+
+namespace {
+
+constexpr uint16_t burst = 32;
+// Empty polls before poll() returns to let the main loop check its limits.
+constexpr uint32_t empty_polls = 1000;
+
+// The UDP checksum of a parsed frame is right, or absent (0, allowed over
+// IPv4).
+bool udp_checksum_ok(const uint8_t *frame, const packet::ParsedPacket &pkt)
+{
+	const uint8_t *udp = frame + pkt.l4_offset;
+	if (packet::load<uint16_t>(udp + offsetof(rte_udp_hdr, dgram_cksum)) == 0)
+		return true;
+	const auto ip = packet::load<rte_ipv4_hdr>(frame + pkt.l3_offset);
+	const uint16_t udp_len = rte_be_to_cpu_16(packet::load<uint16_t>(udp + offsetof(rte_udp_hdr, dgram_len)));
+	const uint64_t sum = uint64_t{rte_ipv4_phdr_cksum(&ip, 0)} + rte_raw_cksum(udp, udp_len);
+	return packet::checksum_fold(sum) == 0xffff;
+}
+
+} // namespace
+
+int DpdkReceiver::open(const SinkOptions &opt, std::string *error)
+{
+	spec_ = *opt.port;
+	for (const ListenSpec &l : opt.listen)
+		filter_.push_back(l.ep);
+	return port_.open(spec_, "sink", error);
+}
+
+const char *DpdkReceiver::backend() const
+{
+	return spec_.driver == PortSpec::Driver::af_xdp ? "dpdk af_xdp" : "dpdk af_packet";
+}
+
+bool DpdkReceiver::wanted(uint32_t dst_ip, uint16_t dst_port) const
+{
+	if (filter_.empty())
+		return true;
+	for (const Endpoint &ep : filter_) {
+		if (ep.addr == dst_ip && ep.port == dst_port)
+			return true;
+	}
+	return false;
+}
+
+uint32_t DpdkReceiver::poll(FlowTable &table)
+{
+	rte_mbuf *mbufs[burst];
+	for (uint32_t idle = 0; idle < empty_polls; idle++) {
+		const uint16_t n = rte_eth_rx_burst(port_.id(), 0, mbufs, burst);
+		if (n == 0) {
+			rte_pause();
+			continue;
+		}
+		const uint64_t rx_ns = monotonic_ns();
+		for (uint16_t i = 0; i < n; i++) {
+			// Headers and mcr-gen's header are in the first segment.
+			const auto *frame = rte_pktmbuf_mtod(mbufs[i], const uint8_t *);
+			packet::ParsedPacket pkt;
+			if (packet::parse_frame(frame, mbufs[i]->data_len, pkt) != packet::DropReason::none) {
+				not_udp_++;
+				continue;
+			}
+			const uint32_t dst_ip = rte_be_to_cpu_32(pkt.dst_ip);
+			const uint16_t dst_port = rte_be_to_cpu_16(pkt.dst_port);
+			if (!wanted(dst_ip, dst_port)) {
+				other_endpoint_++;
+				continue;
+			}
+			if (!udp_checksum_ok(frame, pkt)) {
+				bad_checksum_++;
+				continue;
+			}
+			const uint32_t off = packet::payload_offset(pkt);
+			const uint32_t len = std::min<uint32_t>(packet::payload_len(pkt),
+								mbufs[i]->data_len - off);
+			table.account(dst_ip, dst_port, frame + off, len, rx_ns);
+		}
+		rte_pktmbuf_free_bulk(mbufs, n);
+		return n;
+	}
+	return 0;
+}
+
+std::vector<std::pair<std::string, uint64_t>> DpdkReceiver::counters() const
+{
+	return {{"not_udp", not_udp_}, {"other_endpoint", other_endpoint_}, {"bad_checksum", bad_checksum_}};
+}
+
+} // namespace mcr::sink

@@ -1,0 +1,82 @@
+#include "traffic/udp_frame.h"
+
+#include <netinet/in.h>
+
+#include <cstring>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "packet/bytes.h"
+#include "packet/checksum.h"
+
+namespace mcr::traffic {
+
+namespace {
+
+constexpr uint32_t ip_offset = sizeof(rte_ether_hdr);
+constexpr uint32_t udp_offset = ip_offset + sizeof(rte_ipv4_hdr);
+constexpr uint32_t payload_offset = udp_offset + sizeof(rte_udp_hdr);
+// The per-packet fields: sequence and send stamp, 16 bytes at an even
+// offset from the UDP header, so they are whole checksum words.
+constexpr uint32_t stamp_offset = payload_offset + 8;
+constexpr uint32_t stamp_size = 16;
+
+static_assert(payload_offset == udp_frame_overhead);
+static_assert((stamp_offset - udp_offset) % 2 == 0);
+
+} // namespace
+
+UdpFrameTemplate::UdpFrameTemplate(const UdpFrameSpec &spec) : bytes_(spec.frame_size, 0)
+{
+	uint8_t *f = bytes_.data();
+	const uint32_t ip_len = spec.frame_size - ip_offset;
+	const uint32_t udp_len = spec.frame_size - udp_offset;
+
+	rte_ether_hdr eth{};
+	std::memcpy(eth.dst_addr.addr_bytes, spec.dst_mac.data(), RTE_ETHER_ADDR_LEN);
+	std::memcpy(eth.src_addr.addr_bytes, spec.src_mac.data(), RTE_ETHER_ADDR_LEN);
+	eth.ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	packet::store(f, eth);
+
+	rte_ipv4_hdr ip{};
+	ip.version_ihl = RTE_IPV4_VHL_DEF;
+	ip.total_length = rte_cpu_to_be_16(static_cast<uint16_t>(ip_len));
+	ip.fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	ip.time_to_live = spec.ttl;
+	ip.next_proto_id = IPPROTO_UDP;
+	ip.src_addr = rte_cpu_to_be_32(spec.src_ip);
+	ip.dst_addr = rte_cpu_to_be_32(spec.dst_ip);
+	ip.hdr_checksum = rte_ipv4_cksum(&ip);
+	packet::store(f + ip_offset, ip);
+
+	rte_udp_hdr udp{};
+	udp.src_port = rte_cpu_to_be_16(spec.src_port);
+	udp.dst_port = rte_cpu_to_be_16(spec.dst_port);
+	udp.dgram_len = rte_cpu_to_be_16(static_cast<uint16_t>(udp_len));
+	packet::store(f + udp_offset, udp);
+
+	encode_payload_header(f + payload_offset, PayloadHeader{spec.flow_id, 0, 0});
+	// Filler a corrupting hop would disturb, unlike zeros.
+	for (uint32_t i = payload_offset + payload_header_size; i < spec.frame_size; i++)
+		f[i] = static_cast<uint8_t>(i);
+
+	udp_partial_sum_ = uint64_t{rte_ipv4_phdr_cksum(&ip, 0)} + rte_raw_cksum(f + udp_offset, udp_len);
+}
+
+void UdpFrameTemplate::write(uint8_t *dst, uint64_t seq, uint64_t send_ns) const
+{
+	std::memcpy(dst, bytes_.data(), bytes_.size());
+	stamp_payload_header(dst + payload_offset, seq, send_ns);
+	// Summing 32-bit words equals summing their 16-bit halves modulo
+	// 0xffff; the fold absorbs the carries (see packet/checksum.h).
+	uint64_t sum = udp_partial_sum_;
+	for (uint32_t off = 0; off < stamp_size; off += 4)
+		sum += packet::load<uint32_t>(dst + stamp_offset + off);
+	const auto cksum = packet::udp_checksum_field(static_cast<uint16_t>(~packet::checksum_fold(sum)));
+	packet::store(dst + udp_offset + offsetof(rte_udp_hdr, dgram_cksum), cksum);
+}
+
+} // namespace mcr::traffic

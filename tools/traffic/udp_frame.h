@@ -1,0 +1,52 @@
+// Ethernet/IPv4/UDP frames for the DPDK generator, built once per flow as
+// a template and copied per packet. Only the sequence number and the send
+// stamp change between packets, so the UDP checksum is finished from a
+// sum precomputed over everything else plus those 16 bytes; the IPv4
+// header never changes (DF set, id 0, as RFC 6864 allows for atomic
+// datagrams), nor does its checksum.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "traffic/address.h"
+#include "traffic/payload_header.h"
+
+namespace mcr::traffic {
+
+// Ethernet (14) + IPv4 (20) + UDP (8): "frame size" in the tools is the
+// frame without FCS, so the UDP payload is size - 42.
+inline constexpr uint32_t udp_frame_overhead = 42;
+inline constexpr uint32_t min_frame_size = udp_frame_overhead + payload_header_size; // 66
+inline constexpr uint32_t max_frame_size = 1514; // a full 1500-byte IPv4 packet
+
+struct UdpFrameSpec {
+	MacAddress src_mac{};
+	MacAddress dst_mac{};
+	uint32_t src_ip = 0; // host order
+	uint32_t dst_ip = 0; // host order
+	uint16_t src_port = 0;
+	uint16_t dst_port = 0;
+	uint8_t ttl = 16;
+	uint32_t frame_size = min_frame_size; // [min_frame_size, max_frame_size]
+	uint32_t flow_id = 0;
+};
+
+class UdpFrameTemplate {
+public:
+	explicit UdpFrameTemplate(const UdpFrameSpec &spec);
+
+	uint32_t size() const { return static_cast<uint32_t>(bytes_.size()); }
+	const uint8_t *bytes() const { return bytes_.data(); }
+
+	// Writes the frame for one packet into dst[0, size()).
+	void write(uint8_t *dst, uint64_t seq, uint64_t send_ns) const;
+
+private:
+	std::vector<uint8_t> bytes_;
+	// One's-complement sum (unfolded) of the UDP pseudo-header, header and
+	// payload with the sequence and stamp fields zero.
+	uint64_t udp_partial_sum_ = 0;
+};
+
+} // namespace mcr::traffic
