@@ -182,6 +182,7 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 	unsigned nkeys = 0;
 	const RuleTable &table = w.engine->rules();
 	const bool by_source = table.has_source_specific();
+	const rte_ether_addr &port_mac = w.engine->ports()[port_index].mac;
 
 	for (unsigned i = 0; i < n; i++) {
 		if (i + 2 < n)
@@ -193,6 +194,12 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 					    packet::ip_checksum_from_rx_flags(m->ol_flags));
 		if (unlikely(verdict != DropReason::none)) {
 			count_drop(w, verdict);
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		if (unlikely(!packet::l2_destination_ok(rte_pktmbuf_mtod(m, const uint8_t *), p.dst_ip,
+							port_mac))) {
+			count_drop(w, DropReason::mac_mismatch);
 			rte_pktmbuf_free(m);
 			continue;
 		}

@@ -21,6 +21,7 @@ constexpr std::array<const char *, drop_reason_count> names = {
 	"ttl-expired",
 	"no-rule",
 	"vlan-unsupported",
+	"mac-mismatch",
 	"no-buffer",
 	"tx-full",
 };

@@ -21,6 +21,7 @@ enum class DropReason : uint8_t {
 	ttl_expired,      // TTL would reach 0 on decrement (rewrite)
 	no_rule,          // parsed fine, no rule matches (engine)
 	vlan_unsupported, // stacked tags (QinQ): only one 802.1Q tag is understood
+	mac_mismatch,     // Ethernet destination is not the group's MAC (multicast) or the port's (unicast)
 	no_buffer,        // size-class pool or clone pool empty (engine)
 	tx_full,          // TX ring full after retries (engine)
 	count

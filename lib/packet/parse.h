@@ -151,6 +151,21 @@ __rte_always_inline DropReason parse_frame(const uint8_t *frame, uint32_t len, P
 	return DropReason::none;
 }
 
+// Whether the frame was sent to us at layer 2 as its IPv4 destination says:
+// a group's datagram to that group's MAC (RFC 1112), a unicast datagram to
+// our port's MAC. Anything else reached the port by flooding or forgery
+// (a router drops it as PACKET_OTHERHOST, or as multicast IP in a
+// broadcast frame, RFC 1122).
+static inline bool l2_destination_ok(const uint8_t *frame, uint32_t dst_ip_be,
+				     const rte_ether_addr &port_mac)
+{
+	const auto *ip = reinterpret_cast<const uint8_t *>(&dst_ip_be);
+	if ((ip[0] & 0xf0) == 0xe0)
+		return frame[0] == 0x01 && frame[1] == 0x00 && frame[2] == 0x5e &&
+		       frame[3] == (ip[1] & 0x7f) && frame[4] == ip[2] && frame[5] == ip[3];
+	return std::memcmp(frame, port_mac.addr_bytes, RTE_ETHER_ADDR_LEN) == 0;
+}
+
 // The bytes an output carries unchanged: everything after the UDP header up
 // to the IPv4 total length (padding excluded).
 inline uint32_t payload_offset(const ParsedPacket &pkt)

@@ -109,6 +109,7 @@ TEST(GoldenPcapEdge, BurstsLargerThanOneBulkLookupKeepOrderAndVerdicts)
 		UdpFrame f = flow_frame(1, seq, 100 + seq % 50);
 		if (seq % 5 == 4) {
 			f.dst_ip = ipv4(239, 9, 9, 9);
+			f.dst_mac = group_mac(f.dst_ip);
 			unmatched++;
 		}
 		sent.push_back(f);
@@ -238,6 +239,7 @@ TEST(GoldenPcapEdge, TheIngressPortIsPartOfTheMatch)
 		on_in1.push_back(flow_frame(2, seq, 90));
 		UdpFrame only_in0_has_a_rule = flow_frame(3, seq, 90);
 		only_in0_has_a_rule.dst_ip = group_2;
+		only_in0_has_a_rule.dst_mac = group_mac(group_2);
 		on_in1.push_back(only_in0_has_a_rule);
 	}
 	const PortPlan in1{"in1", {0x02, 0x00, 0x00, 0x00, 0x04, 0x01}, ipv4(198, 18, 4, 1), built(on_in1)};

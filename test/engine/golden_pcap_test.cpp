@@ -197,6 +197,7 @@ TEST(GoldenPcap, VlanTagsAreMatchedStrippedAndAdded)
 		UdpFrame retag = flow_frame(3, seq, 64);
 		retag.vlan = 100;
 		retag.dst_ip = group_3;
+		retag.dst_mac = group_mac(retag.dst_ip);
 		sent.push_back(retag);
 	}
 	// No rule: the right group on another VLAN, and untagged.
@@ -212,6 +213,7 @@ TEST(GoldenPcap, VlanTagsAreMatchedStrippedAndAdded)
 		UdpFrame priority_tagged = flow_frame(6, seq, 64);
 		priority_tagged.vlan = 0xa000;
 		priority_tagged.dst_ip = group_2;
+		priority_tagged.dst_mac = group_mac(priority_tagged.dst_ip);
 		sent.push_back(priority_tagged);
 	}
 
@@ -329,10 +331,12 @@ TEST(GoldenPcap, MalformedFramesAreDroppedByReasonAndValidOnesRelayed)
 	}
 	for (uint32_t i = 0; i < 7; i++) {
 		UdpFrame f = flow_frame(9, i, 200);
-		if (i % 2)
+		if (i % 2) {
 			f.dst_port = 5999;
-		else
+		} else {
 			f.dst_ip = ipv4(239, 9, 9, 9);
+			f.dst_mac = group_mac(f.dst_ip);
+		}
 		bad[6].push_back(build_frame(f));
 	}
 	// Valid and malformed interleaved, so drops happen inside bursts

@@ -406,3 +406,28 @@ TEST(DropReasonName, NamesEveryReasonDistinctly)
 
 } // namespace
 } // namespace mcr::packet
+
+TEST(L2Destination, GroupsNeedTheirOwnMacAndUnicastNeedsThePortsMac)
+{
+	const rte_ether_addr port_mac{{0x02, 0, 0, 0, 0x01, 0x01}};
+	const auto ip_be = [](uint8_t a, uint8_t b, uint8_t c, uint8_t d) {
+		const uint8_t bytes[4] = {a, b, c, d};
+		uint32_t v;
+		std::memcpy(&v, bytes, 4);
+		return v;
+	};
+	const uint8_t group_mac[6] = {0x01, 0x00, 0x5e, 0x01, 0x01, 0x01};
+	const uint8_t aliased_mac[6] = {0x01, 0x00, 0x5e, 0x01, 0x01, 0x02};
+	const uint8_t broadcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+	const uint8_t other_host[6] = {0x02, 0, 0, 0, 0x09, 0x09};
+	// 239.129.1.1 maps to the same MAC as 239.1.1.1 (23 bits): accepted.
+	EXPECT_TRUE(mcr::packet::l2_destination_ok(group_mac, ip_be(239, 1, 1, 1), port_mac));
+	EXPECT_TRUE(mcr::packet::l2_destination_ok(group_mac, ip_be(239, 129, 1, 1), port_mac));
+	EXPECT_FALSE(mcr::packet::l2_destination_ok(aliased_mac, ip_be(239, 1, 1, 1), port_mac));
+	EXPECT_FALSE(mcr::packet::l2_destination_ok(broadcast, ip_be(239, 1, 1, 1), port_mac));
+	EXPECT_FALSE(mcr::packet::l2_destination_ok(port_mac.addr_bytes, ip_be(239, 1, 1, 1), port_mac));
+	EXPECT_TRUE(mcr::packet::l2_destination_ok(port_mac.addr_bytes, ip_be(198, 18, 1, 1), port_mac));
+	EXPECT_FALSE(mcr::packet::l2_destination_ok(group_mac, ip_be(198, 18, 1, 1), port_mac));
+	EXPECT_FALSE(mcr::packet::l2_destination_ok(broadcast, ip_be(198, 18, 1, 1), port_mac));
+	EXPECT_FALSE(mcr::packet::l2_destination_ok(other_host, ip_be(198, 18, 1, 1), port_mac));
+}
