@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Counts test cases, not meson test programs, from meson's testlog.json:
+"""Counts test cases, not meson test programs, from meson's testlog.json
+files (one per build):
 GoogleTest and unittest print their own totals; anything else counts as one
 case. Prints "N passed, N failed[, N skipped]" and exits 1 on any failure."""
 
@@ -32,14 +33,18 @@ def count(entry):
     return p, f, s
 
 
-def main(path):
+def main(paths):
     passed = failed = skipped = 0
-    with open(path) as log:
-        for line in log:
-            entry = json.loads(line)
-            p, f, s = count(entry)
-            print(f"  {entry['name']:<32} {entry['result']:<8} {p} passed, {f} failed, {s} skipped")
-            passed, failed, skipped = passed + p, failed + f, skipped + s
+    for path in paths:
+        # The sanitizer build's log names its tests after its folder.
+        tag = "" if len(paths) == 1 or path == paths[0] else " [asan]"
+        with open(path) as log:
+            for line in log:
+                entry = json.loads(line)
+                p, f, s = count(entry)
+                name = entry["name"] + tag
+                print(f"  {name:<40} {entry['result']:<8} {p} passed, {f} failed, {s} skipped")
+                passed, failed, skipped = passed + p, failed + f, skipped + s
     summary = f"{passed} passed, {failed} failed"
     if skipped:
         summary += f", {skipped} skipped"
@@ -48,4 +53,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "build/meson-logs/testlog.json"))
+    sys.exit(main(sys.argv[1:] or ["build/meson-logs/testlog.json"]))
