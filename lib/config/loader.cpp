@@ -7,6 +7,7 @@
 #include <memory>
 
 #include <fmt/format.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include "config/error.h"
@@ -57,6 +58,9 @@ std::optional<Location> find_indentation_tab(std::string_view yaml, const std::s
 	if (auto tab = find_indentation_tab(yaml, diagnostics.file(), where.line))
 		fail(diagnostics, *tab,
 		     "tab character in indentation (YAML indents with spaces only)");
+	// yaml-cpp's depth guard says only "bad file".
+	if (dynamic_cast<const YAML::DeepRecursion *>(&error) != nullptr)
+		fail(diagnostics, where, "invalid YAML: nested too deeply");
 	fail(diagnostics, where, fmt::format("invalid YAML: {}", error.msg));
 }
 

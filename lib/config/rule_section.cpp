@@ -177,6 +177,7 @@ void read_rules(Diagnostics &diagnostics, const Value &rules, Config &cfg)
 	// No rules is fine: they can be added from the console.
 	if (!expect_list(diagnostics, rules))
 		return;
+	RuleIndex index;
 	for (const auto &item : list_items(diagnostics, rules)) {
 		auto read = read_rule(diagnostics, item);
 		if (!read)
@@ -185,8 +186,9 @@ void read_rules(Diagnostics &diagnostics, const Value &rules, Config &cfg)
 			diagnostics.add(check_rule_ports(cfg, read->rule));
 			continue;
 		}
-		diagnostics.add(check_rule(cfg, read->rule));
+		diagnostics.add(check_rule(cfg, read->rule, index));
 		cfg.rules.push_back(std::move(read->rule));
+		index.add(cfg, cfg.rules.size() - 1);
 	}
 }
 

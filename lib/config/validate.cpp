@@ -82,20 +82,27 @@ void check_outputs(const Rule &rule, std::vector<Diagnostic> &found)
 	}
 }
 
+void duplicate_name(const Rule &rule, const Rule &first, std::vector<Diagnostic> &found)
+{
+	found.push_back({rule.where, fmt::format("duplicate rule name '{}' (first defined at {})",
+						 rule.name, format_location(first.where))});
+}
+
+void duplicate_match(const Rule &rule, const Rule &other, std::vector<Diagnostic> &found)
+{
+	found.push_back({rule.match.where,
+			 fmt::format("match ({}) is already used by rule '{}' (defined at {})",
+				     describe_match(rule.match), other.name,
+				     format_location(other.match.where))});
+}
+
 void check_against_rules(const Config &cfg, const Rule &rule, std::vector<Diagnostic> &found)
 {
 	if (const Rule *first = cfg.find_rule(rule.name))
-		found.push_back(
-			{rule.where, fmt::format("duplicate rule name '{}' (first defined at {})",
-						 rule.name, format_location(first->where))});
+		duplicate_name(rule, *first, found);
 	for (const auto &other : cfg.rules) {
 		if (same_match_key(other.match, rule.match)) {
-			found.push_back(
-				{rule.match.where,
-				 fmt::format(
-					 "match ({}) is already used by rule '{}' (defined at {})",
-					 describe_match(rule.match), other.name,
-					 format_location(other.match.where))});
+			duplicate_match(rule, other, found);
 			break;
 		}
 	}
@@ -131,6 +138,43 @@ std::vector<Diagnostic> check_rule(const Config &cfg, const Rule &rule)
 {
 	std::vector<Diagnostic> found;
 	check_against_rules(cfg, rule, found);
+	for (auto &diagnostic : check_rule_ports(cfg, rule))
+		found.push_back(std::move(diagnostic));
+	check_outputs(rule, found);
+	return found;
+}
+
+RuleIndex::MatchKey RuleIndex::key(const Match &m)
+{
+	return {m.port, m.vlan, m.dst, m.dport, m.src.value_or(0)};
+}
+
+void RuleIndex::add(const Config &cfg, size_t rule)
+{
+	const Rule &r = cfg.rules[rule];
+	names_.emplace(r.name, rule);
+	matches_.emplace(key(r.match), rule);
+}
+
+std::optional<size_t> RuleIndex::by_name(const std::string &name) const
+{
+	const auto it = names_.find(name);
+	return it == names_.end() ? std::nullopt : std::optional<size_t>(it->second);
+}
+
+std::optional<size_t> RuleIndex::by_match(const Match &match) const
+{
+	const auto it = matches_.find(key(match));
+	return it == matches_.end() ? std::nullopt : std::optional<size_t>(it->second);
+}
+
+std::vector<Diagnostic> check_rule(const Config &cfg, const Rule &rule, const RuleIndex &index)
+{
+	std::vector<Diagnostic> found;
+	if (const auto first = index.by_name(rule.name))
+		duplicate_name(rule, cfg.rules[*first], found);
+	if (const auto other = index.by_match(rule.match))
+		duplicate_match(rule, cfg.rules[*other], found);
 	for (auto &diagnostic : check_rule_ports(cfg, rule))
 		found.push_back(std::move(diagnostic));
 	check_outputs(rule, found);

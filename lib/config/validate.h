@@ -3,7 +3,10 @@
 // live table, so both refuse exactly the same rules.
 #pragma once
 
+#include <map>
+#include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "config/error.h"
@@ -18,6 +21,25 @@ namespace mcr::config {
 // checked against a cfg without ports (a loaded file whose ports section
 // was unusable, already reported).
 std::vector<Diagnostic> check_rule(const Config &cfg, const Rule &rule);
+
+// The names and matches of cfg.rules, so that checking a file of N rules
+// costs N log N rather than N^2. Holds indices into cfg.rules: add() each
+// rule right after pushing it.
+class RuleIndex {
+public:
+	void add(const Config &cfg, size_t rule);
+	std::optional<size_t> by_name(const std::string &name) const;
+	std::optional<size_t> by_match(const Match &match) const;
+
+private:
+	using MatchKey = std::tuple<std::string, uint16_t, Ipv4, uint16_t, Ipv4>;
+	static MatchKey key(const Match &m);
+	std::map<std::string, size_t> names_;
+	std::map<MatchKey, size_t> matches_;
+};
+
+// check_rule for a rule that cfg does not hold yet, using index.
+std::vector<Diagnostic> check_rule(const Config &cfg, const Rule &rule, const RuleIndex &index);
 
 // Only the unknown-port part of check_rule, for a rule whose name or match
 // could not be read and so cannot be compared with others. Ports with an
