@@ -210,6 +210,14 @@ CommandResult Console::execute(const std::string &line)
 	return error(fmt::format("unknown command '{}' (type help)", line));
 }
 
+std::vector<Console::Syntax> Console::syntaxes()
+{
+	std::vector<Syntax> out;
+	for (const CommandSpec &cmd : ConsoleCommands::table())
+		out.push_back({cmd.syntax, cmd.help});
+	return out;
+}
+
 std::string Console::help()
 {
 	std::string out;

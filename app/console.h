@@ -22,6 +22,13 @@ public:
 	explicit Console(Runtime &rt) : rt_(rt) {}
 
 	CommandResult execute(const std::string &line);
+
+	struct Syntax {
+		std::string pattern; // "show port stats NAME", "rule add RULE..."
+		std::string help;
+	};
+	// The command table's patterns, for the TTY's completion.
+	static std::vector<Syntax> syntaxes();
 	// The counters block printed by --stats-period.
 	std::string periodic_stats();
 

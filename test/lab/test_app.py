@@ -100,3 +100,54 @@ class ConsoleTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+@skip_unless_root
+class TtyTest(unittest.TestCase):
+    """The interactive console on a terminal: completion, history, errors."""
+
+    def test_completion_history_and_errors_on_a_tty(self):
+        import os
+        import pty
+        import select
+
+        from labkit import LAB_SH
+
+        def read_until(fd, text, timeout=10):
+            out = b""
+            deadline = time.time() + timeout
+            while text.encode() not in out and time.time() < deadline:
+                if select.select([fd], [], [], 0.2)[0]:
+                    try:
+                        out += os.read(fd, 4096)
+                    except OSError:
+                        break
+            return out.decode(errors="replace")
+
+        with Lab() as lab:
+            mcr = Mcr(lab, config("af_packet"))
+            self.addCleanup(mcr.close)
+            pid, fd = pty.fork()
+            if pid == 0:
+                os.execv(LAB_SH, [LAB_SH, "exec", "--prefix", lab.prefix, "relay", *mcr.args])
+            try:
+                self.assertIn("mcr> ", read_until(fd, "mcr> ", 30))
+                os.write(fd, b"sho\t")           # completes the only command word
+                self.assertIn("show", read_until(fd, "show"))
+                os.write(fd, b" poo\t\r")        # "show pools"
+                self.assertIn("in-use", read_until(fd, "in-use"))
+                os.write(fd, b"frobnicate\r")     # cmdline's own answer on a TTY
+                self.assertIn("Command not found", read_until(fd, "Command not found"))
+                os.write(fd, b"show port stats nosuch\r")
+                self.assertIn("error: no port named 'nosuch'", read_until(fd, "error: no port"))
+                os.write(fd, b"\x1b[A\x1b[A\x1b[A\r")  # history: up three = show pools
+                self.assertIn("in-use", read_until(fd, "in-use"))
+                os.write(fd, b"quit\r")
+                _, status = os.waitpid(pid, 0)
+                self.assertEqual(os.waitstatus_to_exitcode(status), 0)
+            finally:
+                try:
+                    os.kill(pid, 9)
+                except ProcessLookupError:
+                    pass
+                os.close(fd)
