@@ -108,14 +108,24 @@ class MalformedTrafficTest(unittest.TestCase):
                         "drop_malformed", "drop_fragment", "drop_strict"):
             with self.subTest(xdp=counter):
                 self.assertEqual(xdp[counter], want_xdp[counter])
-        # On af_packet the egress port also receives the sink host's IGMP
-        # reports (the sink joined the output group): not-udp, on down0.
-        want_drops["not_udp"] += down["rx_packets"]
+        # Drops are counted per reason over all ports, and on af_packet the
+        # egress port also receives what the sink host sends (its IGMP
+        # reports for the output group): those land among the non-UDP or
+        # non-IPv4 drops, so those two may exceed the ingress's by that much.
+        noise = down["rx_packets"]
         for reason, count in drops.items():
             with self.subTest(drop=reason):
-                self.assertEqual(count, want_drops[reason])
+                if reason in ("not_udp", "not_ipv4"):
+                    self.assertGreaterEqual(count, want_drops[reason])
+                    self.assertLessEqual(count, want_drops[reason] + noise)
+                else:
+                    self.assertEqual(count, want_drops[reason])
+        # (down0's counters are read after the drops: a report arriving in
+        # between is in noise but not yet in drops.)
+        self.assertGreaterEqual(sum(drops.values()), sum(want_drops.values()))
+        self.assertLessEqual(sum(drops.values()), sum(want_drops.values()) + noise)
         self.assertEqual(port["rx_packets"], reached_mcr)
-        self.assertEqual(reached_mcr, relayed + sum(want_drops.values()) - down["rx_packets"])
+        self.assertEqual(reached_mcr, relayed + sum(want_drops.values()))
 
     def test_af_packet(self):
         self.check("af_packet")
