@@ -14,6 +14,8 @@ packages=(
 	libgtest-dev libbenchmark-dev
 	# the lab and its tools
 	iproute2 ethtool iputils-ping tcpdump python3 procps
+	# the side-by-side benchmark (tools/bench/mcr-bench)
+	smcroute python3-matplotlib
 )
 
 missing=()

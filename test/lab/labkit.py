@@ -5,6 +5,7 @@ removed when it ends, whatever happened."""
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -213,6 +214,8 @@ class Mcr:
         if self.proc is not None and self.proc.stdin and not self.proc.stdin.closed:
             self.proc.stdin.close()
         self.dir.cleanup()
+        # EAL's runtime folder (sockets, config) outlives the process.
+        shutil.rmtree(f"/var/run/dpdk/{self.file_prefix}", ignore_errors=True)
 
     def run_to_exit(self, timeout=30):
         """For runs that should fail at start-up."""

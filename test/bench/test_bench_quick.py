@@ -1,0 +1,66 @@
+"""mcr-bench --quick in the lab: it runs all four systems (mcr on af_xdp and
+af_packet, testpmd io, the kernel through smcrouted) over the quick cases and
+writes its markdown table, its CSV with a row per system and case, and
+non-empty PNG plots. The rates and latencies themselves are not asserted:
+they are whatever this host gives."""
+
+import csv
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+SOURCE_DIR = os.environ.get("MCR_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
+BENCH = os.path.join(SOURCE_DIR, "tools", "bench", "mcr-bench")
+SYSTEMS = {"mcr-af_xdp", "mcr-af_packet", "testpmd-io", "kernel"}
+QUICK_CASES = {("66", "1"), ("1400", "1"), ("66", "4")}
+
+
+@unittest.skipUnless(os.geteuid() == 0, "lab tests need root")
+@unittest.skipUnless(shutil.which("smcrouted") and shutil.which("dpdk-testpmd"),
+                     "needs smcroute and dpdk-testpmd (tools/install-deps.sh)")
+class BenchQuickTest(unittest.TestCase):
+    def test_quick_run_writes_table_csv_and_plots(self):
+        with tempfile.TemporaryDirectory(prefix="mcr-bench-test-") as results:
+            run = subprocess.run([sys.executable, BENCH, "--quick", "--results", results],
+                                 capture_output=True, text=True, timeout=840)
+            self.assertEqual(run.returncode, 0, run.stderr[-3000:])
+
+            with open(os.path.join(results, "results.md")) as f:
+                table = f.read()
+            self.assertIn("| frame B | fan-out | system |", table)
+            for system in SYSTEMS:
+                self.assertIn(f"| {system} |", table)
+
+            with open(os.path.join(results, "results.csv"), newline="") as f:
+                rows = list(csv.DictReader(f))
+            seen = {(r["system"], r["size"], r["fanout"]) for r in rows}
+            expected = {(s, size, fan) for s in SYSTEMS for size, fan in QUICK_CASES}
+            self.assertEqual(seen, expected)
+            self.assertEqual(len(rows), len(expected))
+            for r in rows:
+                with self.subTest(system=r["system"], size=r["size"], fanout=r["fanout"]):
+                    if r["system"] == "testpmd-io" and r["fanout"] != "1":
+                        self.assertEqual(r["status"], "n/a")
+                        continue
+                    # Each system started and forwarded at the warm-up rate.
+                    self.assertEqual(r["status"], "ok", r["note"])
+                    self.assertGreaterEqual(float(r["pdr_pps"]), float(r["ndr_pps"]))
+
+            with open(os.path.join(results, "trials.csv"), newline="") as f:
+                trials = list(csv.DictReader(f))
+            self.assertTrue(trials)
+            self.assertIn("cpu1_softirq", trials[0])
+
+            for png in ("rates.png", "latency.png"):
+                path = os.path.join(results, png)
+                self.assertTrue(os.path.isfile(path), png)
+                with open(path, "rb") as f:
+                    self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n", png)
+                self.assertGreater(os.path.getsize(path), 1000, png)
+
+
+if __name__ == "__main__":
+    unittest.main()
