@@ -99,19 +99,8 @@ int main(int argc, char **argv)
 		std::fprintf(stderr, "mcr-gen: %s\n%s", error.c_str(), gen_usage);
 		return 2;
 	}
-	if (args.has_eal_args && !opt.port) {
-		std::fprintf(stderr, "mcr-gen: EAL options given but no --port\n");
-		return 2;
-	}
-	if (opt.port) {
-		std::vector<std::string> eal(args.eal.begin() + 1, args.eal.end());
-		if (!args.has_eal_args)
-			eal = default_eal_args("mcr-gen");
-		if (start_eal(argv[0], eal, &error) < 0) {
-			std::fprintf(stderr, "mcr-gen: %s\n", error.c_str());
-			return 1;
-		}
-	}
+	if (const int status = start_eal_for_port("mcr-gen", args, opt.port.has_value()); status != 0)
+		return status;
 	// The pacer's sleeps end within a few microseconds, not the default 50.
 	prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
 	install_stop_handlers();

@@ -85,19 +85,8 @@ int main(int argc, char **argv)
 		std::fprintf(stderr, "mcr-sink: %s\n%s", error.c_str(), sink_usage);
 		return 2;
 	}
-	if (args.has_eal_args && !opt.port) {
-		std::fprintf(stderr, "mcr-sink: EAL options given but no --port\n");
-		return 2;
-	}
-	if (opt.port) {
-		std::vector<std::string> eal(args.eal.begin() + 1, args.eal.end());
-		if (!args.has_eal_args)
-			eal = default_eal_args("mcr-sink");
-		if (start_eal(argv[0], eal, &error) < 0) {
-			std::fprintf(stderr, "mcr-sink: %s\n", error.c_str());
-			return 1;
-		}
-	}
+	if (const int status = start_eal_for_port("mcr-sink", args, opt.port.has_value()); status != 0)
+		return status;
 	install_stop_handlers();
 
 	int status = 0;

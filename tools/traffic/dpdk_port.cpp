@@ -87,6 +87,25 @@ void remove_runtime_dir(const std::string &dir)
 		rmdir(dir.c_str());
 }
 
+int start_eal_for_port(const char *tool, const SplitArgs &args, bool has_port)
+{
+	if (args.has_eal_args && !has_port) {
+		std::fprintf(stderr, "%s: EAL options given but no --port\n", tool);
+		return 2;
+	}
+	if (!has_port)
+		return 0;
+	std::vector<std::string> eal(args.eal.begin() + 1, args.eal.end());
+	if (!args.has_eal_args)
+		eal = default_eal_args(tool);
+	std::string error;
+	if (start_eal(args.eal[0], eal, &error) < 0) {
+		std::fprintf(stderr, "%s: %s\n", tool, error.c_str());
+		return 1;
+	}
+	return 0;
+}
+
 int start_eal(const char *argv0, const std::vector<std::string> &args, std::string *error)
 {
 	std::vector<std::string> storage{argv0};

@@ -33,6 +33,12 @@ std::vector<std::string> default_eal_args(const char *tool);
 // rte_eal_init with argv0 followed by args; 0 or -1 with *error set.
 int start_eal(const char *argv0, const std::vector<std::string> &args, std::string *error);
 
+// What mcr-gen and mcr-sink do before anything else: EAL options without a
+// DPDK port are an error; with one, EAL starts with the user's options or
+// default_eal_args(tool). Returns 0 to go on, or the exit status for main
+// (the message is printed).
+int start_eal_for_port(const char *tool, const SplitArgs &args, bool has_port);
+
 // Removes EAL's runtime directory (rte_eal_get_runtime_dir(), read before
 // rte_eal_cleanup) when it is empty: the defaults leave nothing behind.
 void remove_runtime_dir(const std::string &dir);
