@@ -295,8 +295,14 @@ std::string Console::workers()
 			queues += fmt::format(" {}/{}", rt_.ports()[q.port_index]->name(), q.queue_id);
 		const uint64_t polls = w->counters.polls.get();
 		const uint64_t busy = w->counters.busy_polls.get();
-		out += fmt::format("  worker {} lcore {}: rx queues{}; polls {} busy {:.1f}%\n", w->index,
-				   w->lcore, queues, polls, polls ? 100.0 * busy / polls : 0.0);
+		uint64_t rx = 0, tx = 0;
+		for (size_t p = 0; p < rt_.ports().size(); p++) {
+			rx += w->ports[p].rx_packets.get();
+			tx += w->ports[p].tx_packets.get();
+		}
+		out += fmt::format("  worker {} lcore {}: rx queues{}; rx {} tx {} packets; polls {} "
+				   "busy {:.1f}%\n",
+				   w->index, w->lcore, queues, rx, tx, polls, polls ? 100.0 * busy / polls : 0.0);
 	}
 	return out;
 }
