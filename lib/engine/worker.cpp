@@ -157,8 +157,12 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 			consumed = tx != nullptr;
 		}
 		if (tx == nullptr) {
+			// A clone would carry every segment of m, but the datagram is
+			// all in the first (parse_frame read it there): copy from
+			// chained mbufs.
 			const bool copy = out_size_base + out.header_len <= copy_threshold ||
-					  !w.engine->ports()[out.port_index].multi_seg_tx;
+					  !w.engine->ports()[out.port_index].multi_seg_tx ||
+					  m->nb_segs != 1;
 			tx = copy ? copy_out(w, frame, p, out) : clone_out(w, m, p, out);
 		}
 		if (unlikely(tx == nullptr)) {
