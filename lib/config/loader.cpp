@@ -5,9 +5,11 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include "config/error.h"
@@ -64,6 +66,66 @@ std::optional<Location> find_indentation_tab(std::string_view yaml, const std::s
 	fail(diagnostics, where, fmt::format("invalid YAML: {}", error.msg));
 }
 
+// Where each document of a stream starts and where its first node is, from
+// yaml-cpp's event parser. YAML::LoadAll is not used: in yaml-cpp 0.7 it
+// never returns, allocating without bound, when the parser stops advancing
+// (a stray ',' at the top level: jbeder/yaml-cpp#1040, fixed upstream
+// after 0.8.0).
+class DocumentMarks : public YAML::EventHandler {
+public:
+	struct Document {
+		YAML::Mark start;
+		YAML::Mark root = YAML::Mark::null_mark();
+	};
+	std::vector<Document> documents;
+
+	void OnDocumentStart(const YAML::Mark &mark) override { documents.push_back({mark}); }
+	void OnDocumentEnd() override {}
+	void OnNull(const YAML::Mark &mark, YAML::anchor_t) override { node(mark); }
+	void OnAlias(const YAML::Mark &mark, YAML::anchor_t) override { node(mark); }
+	void OnScalar(const YAML::Mark &mark, const std::string &, YAML::anchor_t,
+		      const std::string &) override
+	{
+		node(mark);
+	}
+	void OnSequenceStart(const YAML::Mark &mark, const std::string &, YAML::anchor_t,
+			     YAML::EmitterStyle::value) override
+	{
+		node(mark);
+	}
+	void OnSequenceEnd() override {}
+	void OnMapStart(const YAML::Mark &mark, const std::string &, YAML::anchor_t,
+			YAML::EmitterStyle::value) override
+	{
+		node(mark);
+	}
+	void OnMapEnd() override {}
+
+private:
+	void node(const YAML::Mark &mark)
+	{
+		if (!documents.empty() && documents.back().root.is_null())
+			documents.back().root = mark;
+	}
+};
+
+// A "document" that starts where the one before it did is the parser not
+// advancing (the yaml-cpp bug above), not a document: it ends the scan.
+std::vector<DocumentMarks::Document> scan_documents(const std::string &yaml)
+{
+	std::istringstream in(yaml);
+	YAML::Parser parser(in);
+	DocumentMarks marks;
+	while (parser.HandleNextDocument(marks)) {
+		const auto &docs = marks.documents;
+		if (docs.size() >= 2 && docs[docs.size() - 1].start.pos <= docs[docs.size() - 2].start.pos) {
+			marks.documents.pop_back();
+			break;
+		}
+	}
+	return marks.documents;
+}
+
 Config read_config(detail::Diagnostics &diagnostics, const YAML::Node &root)
 {
 	Config cfg;
@@ -85,9 +147,13 @@ Config read_config(detail::Diagnostics &diagnostics, const YAML::Node &root)
 Config load_string(std::string_view yaml, const std::string &file_name)
 {
 	detail::Diagnostics diagnostics(file_name);
-	std::vector<YAML::Node> documents;
+	const std::string text(yaml);
+	std::vector<DocumentMarks::Document> documents;
+	YAML::Node root;
 	try {
-		documents = YAML::LoadAll(std::string(yaml));
+		documents = scan_documents(text);
+		if (!documents.empty())
+			root = YAML::Load(text); // the first document only
 	} catch (const YAML::Exception &error) {
 		fail_syntax(diagnostics, yaml, error);
 	}
@@ -96,10 +162,12 @@ Config load_string(std::string_view yaml, const std::string &file_name)
 		fail(diagnostics, {file_name, 1, 1},
 		     "empty configuration (expected a map with keys: ports, "
 		     "workers, pools, rules)");
-	if (documents.size() > 1)
-		fail(diagnostics, diagnostics.at(documents[1].Mark()),
+	if (documents.size() > 1) {
+		const YAML::Mark &second =
+			documents[1].root.is_null() ? documents[1].start : documents[1].root;
+		fail(diagnostics, diagnostics.at(second),
 		     fmt::format("expected one YAML document, found {}", documents.size()));
-	const YAML::Node &root = documents.front();
+	}
 	if (!root.IsMap()) {
 		Location where =
 			root.IsNull() ? Location{file_name, 1, 1} : diagnostics.at(root.Mark());

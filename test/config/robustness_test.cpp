@@ -125,3 +125,10 @@ TEST(Robustness, TenMegabyteFilesLoad)
 	const Config cfg = load_string(yaml, "t.yaml");
 	EXPECT_EQ(cfg.rules.size(), 20001u);
 }
+
+TEST(Robustness, AStrayTopLevelCommaDoesNotHang)
+{
+	// yaml-cpp 0.7's LoadAll loops for ever, allocating, on this input
+	// (found by fuzz_config); the loader scans documents itself.
+	EXPECT_EQ(first_error(",\n"), "t.yaml:1:1: expected a map at the top level, got nothing");
+}
