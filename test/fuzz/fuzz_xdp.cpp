@@ -1,0 +1,325 @@
+// fuzz_xdp: mcr's XDP program, run by the kernel on the input bytes through
+// BPF_PROG_TEST_RUN (as test/bpf's harness does), with relay_flows()'
+// keys for port in0 in its maps. Each input runs twice: af_packet flags
+// (no redirect), then af_packet + strict. Needs root (CAP_BPF and
+// CAP_NET_ADMIN); without it the target exits 77, which meson counts as
+// skipped.
+//
+// Checked per run:
+//   - the action and the one counter it bumps are those of the verdict
+//     table in doc/xdp.md (expected_verdict below, written from the table);
+//   - against the user-space parser (parse_frame, which mcr runs on what
+//     XDP lets through): a frame mcr would relay (parsed, matching a flow)
+//     is pass_match; whatever XDP drops as malformed or fragment mcr
+//     rejects too; what XDP counts as pass_match mcr either relays or
+//     rejects only for the IPv4 checksum, which XDP does not verify.
+// Intended differences (XDP leaves them to the kernel, mcr drops them):
+// malformed UDP not aimed at a relay group, non-UDP and non-IPv4 frames,
+// stacked VLAN tags, later fragments to unicast destinations. XDP does not
+// look at the Ethernet destination (mcr drops a mismatch as mac-mismatch),
+// so "mcr relays" here means parsed and matching a flow, whatever the MAC.
+#include <arpa/inet.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/bpf.h>
+
+#include "fuzz_check.h"
+#include "mcr_xdp_shared.h"
+#include "packet/parse.h"
+#include "reference_frame.h"
+#include "relay_flows.h"
+#include "xdp_config.h"
+#include "xdp_maps.h"
+#include "xdp_object.h"
+#include "xdp_rules.h"
+#include "xdp_stats.h"
+
+namespace mcr::fuzz {
+namespace {
+
+using packet::DropReason;
+using packet::drop_reason_name;
+
+// BPF_PROG_TEST_RUN wants at least an Ethernet header, and a linear XDP
+// buffer is one page less headroom and skb_shared_info.
+constexpr size_t min_frame = 14;
+constexpr size_t max_frame = 3000;
+
+struct Loaded {
+	bpf::XdpObject object;
+	bpf::XdpMaps maps;
+	size_t cpus;
+	uint32_t flags = ~0u; // what mcr_config holds now
+	std::array<uint64_t, MCR_XDP_STAT__COUNT> stats{}; // after the last run
+};
+
+Loaded *loaded = nullptr;
+
+struct Verdict {
+	int action = -1;
+	int stat = -1;
+	bool operator==(const Verdict &) const = default;
+};
+
+// One libFuzzer feature per (user-space verdict, XDP counter, mode): the
+// program runs in the kernel, out of reach of coverage instrumentation, so
+// this is how the fuzzer learns that an input reached a new verdict.
+__attribute__((used, section("__libfuzzer_extra_counters"))) uint8_t
+	verdict_features[2][packet::drop_reason_count][MCR_XDP_STAT__COUNT];
+
+const char *stat_name(int stat)
+{
+	return stat >= 0 && stat < MCR_XDP_STAT__COUNT
+		       ? bpf::xdp_stat_name(static_cast<mcr_xdp_stat>(stat)).data()
+		       : "none";
+}
+
+const char *action_name(int action)
+{
+	return action == XDP_PASS ? "XDP_PASS" : action == XDP_DROP ? "XDP_DROP" : "other";
+}
+
+// --- the verdict table of doc/xdp.md ---------------------------------------
+
+bool group_known(uint32_t dst)
+{
+	for (const Flow &f : relay_flows())
+		if (f.in_port == in0 && f.dst == dst)
+			return true;
+	return false;
+}
+
+bool rule_matches(uint32_t dst, uint16_t dport, uint16_t vlan, uint32_t src)
+{
+	return find_flow(in0, dst, dport, vlan, src) != nullptr;
+}
+
+bool is_multicast(uint32_t dst)
+{
+	return (dst >> 28) == 0xe;
+}
+
+bool is_routable_multicast(uint32_t dst)
+{
+	return is_multicast(dst) && (dst >> 8) != 0xe00000;
+}
+
+Verdict expected_verdict(std::span<const uint8_t> f, uint32_t flags)
+{
+	const size_t n = f.size();
+	auto pass = [](int stat) { return Verdict{XDP_PASS, stat}; };
+	auto drop = [](int stat) { return Verdict{XDP_DROP, stat}; };
+	if (n < 14)
+		return pass(MCR_XDP_STAT_PASS_MALFORMED);
+	size_t l3 = 14;
+	uint16_t type = be16(&f[12]), vlan = 0;
+	if (type == 0x8100) {
+		if (n < 18)
+			return pass(MCR_XDP_STAT_PASS_MALFORMED);
+		vlan = be16(&f[14]) & 0x0fff;
+		type = be16(&f[16]);
+		l3 = 18;
+	}
+	if (type != 0x0800)
+		return pass(MCR_XDP_STAT_PASS_NON_IP);
+	if (n < l3 + 20)
+		return pass(MCR_XDP_STAT_PASS_MALFORMED);
+	const uint8_t *ip = &f[l3];
+	if (ip[9] != 17)
+		return pass(MCR_XDP_STAT_PASS_OTHER);
+
+	const uint32_t dst = be32(ip + 16), src = be32(ip + 12);
+	// (†): the strict filter takes routable multicast no rule wants.
+	auto not_for_relay = [&](int stat) {
+		if ((flags & MCR_XDP_F_STRICT) && is_routable_multicast(dst))
+			return drop(MCR_XDP_STAT_DROP_STRICT);
+		return pass(stat);
+	};
+	const size_t ihl = size_t{ip[0] & 0x0fu} * 4, total = be16(ip + 2);
+	if ((ip[0] >> 4) != 4 || ihl < 20 || l3 + ihl > n || total < ihl || l3 + total > n)
+		return group_known(dst) ? drop(MCR_XDP_STAT_DROP_MALFORMED)
+					: not_for_relay(MCR_XDP_STAT_PASS_MALFORMED);
+	const uint16_t frag = be16(ip + 6);
+	if (frag & 0x1fff)
+		return is_multicast(dst) && group_known(dst) ? drop(MCR_XDP_STAT_DROP_FRAGMENT)
+							     : not_for_relay(MCR_XDP_STAT_PASS_OTHER);
+	const bool first_fragment = frag & 0x2000;
+	// "Cut" is against the frame, not the IPv4 total length: the program
+	// reads the port wherever the frame still has bytes.
+	const size_t l4 = l3 + ihl;
+	if (l4 + 4 > n)
+		return group_known(dst) ? drop(first_fragment ? MCR_XDP_STAT_DROP_FRAGMENT
+							      : MCR_XDP_STAT_DROP_MALFORMED)
+					: not_for_relay(MCR_XDP_STAT_PASS_MALFORMED);
+	const bool aimed = rule_matches(dst, be16(&f[l4 + 2]), vlan, src);
+	if (first_fragment)
+		return aimed ? drop(MCR_XDP_STAT_DROP_FRAGMENT) : not_for_relay(MCR_XDP_STAT_PASS_OTHER);
+	if (l4 + 8 > n || be16(&f[l4 + 4]) < 8 || be16(&f[l4 + 4]) > total - ihl)
+		return aimed ? drop(MCR_XDP_STAT_DROP_MALFORMED)
+			     : not_for_relay(MCR_XDP_STAT_PASS_MALFORMED);
+	if (aimed)
+		return pass(MCR_XDP_STAT_PASS_MATCH);
+	return not_for_relay(MCR_XDP_STAT_PASS_OTHER);
+}
+
+// --- running the program -----------------------------------------------------
+
+// Every counter summed over CPUs, in one batched lookup: the syscalls,
+// not the program, are what a fuzz iteration costs.
+std::array<uint64_t, MCR_XDP_STAT__COUNT> read_stats()
+{
+	std::array<uint32_t, MCR_XDP_STAT__COUNT> keys{};
+	std::vector<uint64_t> values(MCR_XDP_STAT__COUNT * loaded->cpus);
+	uint32_t count = MCR_XDP_STAT__COUNT, next = 0;
+	const int err = bpf_map_lookup_batch(loaded->maps.stats.get(), nullptr, &next, keys.data(),
+					     values.data(), &count, nullptr);
+	FUZZ_CHECK((err == 0 || err == -ENOENT) && count == MCR_XDP_STAT__COUNT,
+		   "batched lookup of mcr_stats: %d, %u entries", err, count);
+	std::array<uint64_t, MCR_XDP_STAT__COUNT> totals{};
+	for (uint32_t i = 0; i < count; i++)
+		for (size_t cpu = 0; cpu < loaded->cpus; cpu++)
+			totals[keys[i]] += values[i * loaded->cpus + cpu];
+	return totals;
+}
+
+Verdict run(std::span<const uint8_t> frame, uint32_t flags)
+{
+	if (loaded->flags != flags) {
+		const bpf::Status set = bpf::set_xdp_flags(loaded->maps, flags);
+		FUZZ_CHECK(set.ok(), "set_xdp_flags: %s", set.error().message.c_str());
+		loaded->flags = flags;
+	}
+	// Only this process runs this instance of the program (it is attached
+	// nowhere), so the counters after the previous run are still current.
+	std::vector<uint8_t> input(frame.begin(), frame.end());
+	bpf_test_run_opts opts{};
+	opts.sz = sizeof(opts);
+	opts.data_in = input.data();
+	opts.data_size_in = static_cast<uint32_t>(input.size());
+	opts.repeat = 1;
+	const int err = bpf_prog_test_run_opts(loaded->object.program_fd(), &opts);
+	FUZZ_CHECK(err == 0, "bpf_prog_test_run_opts(%zu bytes): %d", frame.size(), err);
+
+	Verdict v;
+	v.action = static_cast<int>(opts.retval);
+	const auto after = read_stats();
+	for (uint32_t s = 0; s < MCR_XDP_STAT__COUNT; s++) {
+		const uint64_t delta = after[s] - loaded->stats[s];
+		FUZZ_CHECK(delta == 0 || (delta == 1 && v.stat < 0),
+			   "one frame bumped %s by %lu (and %s)", stat_name(static_cast<int>(s)),
+			   static_cast<unsigned long>(delta), stat_name(v.stat));
+		if (delta == 1)
+			v.stat = static_cast<int>(s);
+	}
+	loaded->stats = after;
+	FUZZ_CHECK(v.stat >= 0, "no counter moved (action %s)", action_name(v.action));
+	return v;
+}
+
+// mcr's view of the same frame: what its worker would do after XDP passed it.
+struct UserSpace {
+	DropReason verdict;
+	bool relayed; // parsed and matches a flow of in0
+};
+
+UserSpace user_space(std::span<const uint8_t> frame)
+{
+	packet::ParsedPacket pkt{};
+	UserSpace u{packet::parse_frame(frame.data(), static_cast<uint32_t>(frame.size()), pkt),
+		    false};
+	if (u.verdict == DropReason::none)
+		u.relayed = rule_matches(ntohl(pkt.dst_ip), ntohs(pkt.dst_port), pkt.vlan,
+					 ntohl(pkt.src_ip));
+	return u;
+}
+
+bool is_drop_for_relay(int stat)
+{
+	return stat == MCR_XDP_STAT_DROP_MALFORMED || stat == MCR_XDP_STAT_DROP_FRAGMENT;
+}
+
+void check_against_user_space(const UserSpace &u, const Verdict &v, uint32_t flags)
+{
+	const char *mode = (flags & MCR_XDP_F_STRICT) ? "strict" : "normal";
+	if (u.relayed)
+		FUZZ_CHECK(v.action == XDP_PASS && v.stat == MCR_XDP_STAT_PASS_MATCH,
+			   "%s: mcr relays this frame, XDP says %s/%s", mode, action_name(v.action),
+			   stat_name(v.stat));
+	if (is_drop_for_relay(v.stat))
+		FUZZ_CHECK(u.verdict != DropReason::none,
+			   "%s: XDP drops as %s a frame mcr accepts", mode, stat_name(v.stat));
+	if (v.stat == MCR_XDP_STAT_PASS_MATCH)
+		FUZZ_CHECK(u.relayed || u.verdict == DropReason::bad_checksum,
+			   "%s: XDP steers to mcr a frame mcr %s", mode,
+			   u.verdict == DropReason::none ? "has no rule for"
+							 : drop_reason_name(u.verdict));
+	if (v.stat == MCR_XDP_STAT_DROP_STRICT)
+		FUZZ_CHECK(!u.relayed, "%s: the strict filter drops a relayed frame", mode);
+}
+
+} // namespace
+} // namespace mcr::fuzz
+
+extern "C" int LLVMFuzzerInitialize(int *, char ***)
+{
+	using namespace mcr;
+	auto object = bpf::XdpObject::load();
+	if (!object) {
+		std::fprintf(stderr, "fuzz_xdp: cannot load the XDP program: %s\n",
+			     object.error().message.c_str());
+		// No privilege is a skip (meson: exit 77); anything else fails.
+		std::exit(object.error().code == -EPERM ? 77 : 1);
+	}
+	auto maps = object->maps();
+	if (!maps) {
+		std::fprintf(stderr, "fuzz_xdp: %s\n", maps.error().message.c_str());
+		std::exit(1);
+	}
+	std::vector<mcr_rule_key> keys;
+	for (const fuzz::Flow &f : fuzz::relay_flows())
+		if (f.in_port == fuzz::in0)
+			keys.push_back(bpf::make_rule_key(f.dst, f.dport, f.vlan, f.src));
+	if (auto synced = bpf::sync_rules(maps.value(), keys); !synced) {
+		std::fprintf(stderr, "fuzz_xdp: %s\n", synced.error().message.c_str());
+		std::exit(1);
+	}
+	const int cpus = libbpf_num_possible_cpus();
+	if (cpus <= 0) {
+		std::fprintf(stderr, "fuzz_xdp: cannot count CPUs\n");
+		std::exit(1);
+	}
+	fuzz::loaded = new fuzz::Loaded{std::move(object).value(), std::move(maps).value(),
+					static_cast<size_t>(cpus)};
+	fuzz::loaded->stats = fuzz::read_stats();
+	return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	using namespace mcr::fuzz;
+	if (size < min_frame || size > max_frame)
+		return -1; // BPF_PROG_TEST_RUN refuses these sizes
+	const std::span<const uint8_t> frame(data, size);
+	const UserSpace u = user_space(frame);
+
+	const uint32_t modes[] = {0, MCR_XDP_F_STRICT}; // af_packet, af_packet + strict
+	for (int m = 0; m < 2; m++) {
+		const Verdict got = run(frame, modes[m]);
+		const Verdict want = expected_verdict(frame, modes[m]);
+		verdict_features[m][static_cast<size_t>(u.verdict)][got.stat] = 1;
+		FUZZ_CHECK(got == want, "%s: XDP says %s/%s, the verdict table %s/%s",
+			   m ? "strict" : "normal", action_name(got.action), stat_name(got.stat),
+			   action_name(want.action), stat_name(want.stat));
+		FUZZ_CHECK((got.action == XDP_DROP) == (got.stat >= MCR_XDP_STAT_DROP_MALFORMED),
+			   "action %s with counter %s", action_name(got.action), stat_name(got.stat));
+		check_against_user_space(u, got, modes[m]);
+	}
+	return 0;
+}

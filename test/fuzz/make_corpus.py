@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora in test/fuzz/corpus/<target>/: small, valid
+inputs of each kind (and a few near misses) for the fuzzers to mutate.
+Deterministic, so re-running it changes nothing; the files are committed.
+
+  test/fuzz/make_corpus.py [--out DIR]
+
+Frames aim at the flows of relay_flows.h (239.1.1.1:5000 any source,
+239.1.1.2:5000 from 198.18.0.7, 239.1.1.3:6000 on VLAN 100,
+198.18.1.1:7000), in frames to the group's MAC or to in0's.
+fuzz_engine's records follow engine_input.h.
+"""
+import argparse
+import shutil
+import struct
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+
+
+def ip(dotted):
+    a, b, c, d = (int(x) for x in dotted.split('.'))
+    return a << 24 | b << 16 | c << 8 | d
+
+
+def ones_sum(data):
+    if len(data) % 2:
+        data += b'\0'
+    s = sum(struct.unpack(f'!{len(data) // 2}H', data))
+    while s > 0xffff:
+        s = (s & 0xffff) + (s >> 16)
+    return s
+
+
+def frame(src='198.18.0.7', dst='239.1.1.1', sport=4000, dport=5000, payload=32, vlan=None,
+          ttl=64, options=b'', frag=0, proto=17, udp_cksum=True, bad_udp_cksum=False,
+          bad_ip_cksum=False, udp_len_delta=0, total_delta=0, trailer=0, ethertype=0x0800,
+          outer=None, cut=None, version=4, ihl=None, dst_mac=None):
+    body = bytes((i * 7 + 3) & 0xff for i in range(payload))
+    udp_len = 8 + len(body) + udp_len_delta
+    udp = struct.pack('!HHHH', sport, dport, udp_len, 0) + body
+    if udp_cksum and proto == 17:
+        pseudo = struct.pack('!IIBBH', ip(src), ip(dst), 0, 17, udp_len)
+        c = 0xffff - ones_sum(pseudo + udp[:udp_len] if udp_len <= len(udp) else pseudo + udp)
+        c = c or 0xffff
+        if bad_udp_cksum:
+            c ^= 0x0101
+        udp = udp[:6] + struct.pack('!H', c) + udp[8:]
+    ihl_words = ihl if ihl is not None else 5 + len(options) // 4
+    total = 20 + len(options) + len(udp) + total_delta
+    hdr = struct.pack('!BBHHHBBHII', version << 4 | ihl_words, 0, total & 0xffff, 0x1234, frag,
+                      ttl, proto, 0, ip(src), ip(dst)) + options
+    c = 0xffff - ones_sum(hdr)
+    if bad_ip_cksum:
+        c ^= 0x00ff
+    hdr = hdr[:10] + struct.pack('!H', c) + hdr[12:]
+    if dst_mac is None:
+        d = ip(dst)
+        # The group's MAC, or in0's own (fuzz_engine gives in0 02:00:00:00:01:00).
+        dst_mac = (bytes([1, 0, 0x5e, d >> 16 & 0x7f, d >> 8 & 0xff, d & 0xff]) if d >> 28 == 0xe
+                   else bytes.fromhex('020000000100'))
+    eth = dst_mac + bytes.fromhex('020000000007')
+    if outer is not None:
+        eth += struct.pack('!HH', outer, 10)
+    if vlan is not None:
+        eth += struct.pack('!HH', 0x8100, vlan)
+    eth += struct.pack('!H', ethertype)
+    out = eth + hdr + udp + bytes(trailer)
+    return out[:cut] if cut is not None else out
+
+
+def frames():
+    """Named frames: the relay flows, every rewrite-relevant variation and
+    one frame per drop reason."""
+    return {
+        'group-any-source': frame(),
+        'group-other-source': frame(src='198.18.9.9'),
+        'group-source-specific': frame(dst='239.1.1.2'),
+        'group-source-specific-wrong-source': frame(dst='239.1.1.2', src='198.18.0.8'),
+        'group-on-vlan': frame(dst='239.1.1.3', dport=6000, vlan=100),
+        'group-on-vlan-priority-bits': frame(dst='239.1.1.3', dport=6000, vlan=0xe064),
+        'priority-tagged': frame(vlan=0),
+        'unicast': frame(dst='198.18.1.1', dport=7000),
+        'no-udp-checksum': frame(udp_cksum=False),
+        'bad-udp-checksum': frame(bad_udp_cksum=True),
+        'udp-shorter-than-ip-payload': frame(udp_len_delta=-8),
+        'empty-payload': frame(payload=0),
+        'odd-payload': frame(payload=33),
+        'ip-options': frame(options=bytes([1, 1, 1, 0])),
+        'ip-options-max': frame(options=bytes([1] * 39 + [0])),
+        'ethernet-padding': frame(payload=2, trailer=16),
+        'dont-fragment': frame(frag=0x4000),
+        'reserved-flag': frame(frag=0x8000),
+        'ttl-1': frame(ttl=1),
+        'ttl-0': frame(ttl=0),
+        'ttl-255': frame(ttl=255),
+        'large-1400': frame(payload=1400),
+        'first-fragment': frame(frag=0x2000),
+        'later-fragment': frame(frag=0x0010),
+        'later-fragment-unicast': frame(dst='198.18.1.1', dport=7000, frag=0x0010),
+        'unmatched-port': frame(dport=5001),
+        'unmatched-group': frame(dst='239.9.9.9'),
+        'link-local-group': frame(dst='224.0.0.251', dport=5353),
+        'tcp': frame(proto=6),
+        'igmp': frame(proto=2, payload=8),
+        'arp': bytes.fromhex('ffffffffffff020000000007 0806'.replace(' ', '')) + bytes(28),
+        'ipv6': bytes.fromhex('333300000001020000000007 86dd'.replace(' ', '')) + bytes(48),
+        'qinq': frame(outer=0x88a8, vlan=100),
+        'double-8100': frame(outer=0x8100, vlan=100),
+        'bad-version': frame(version=6),
+        'bad-ihl': frame(ihl=4),
+        'bad-ip-checksum': frame(bad_ip_cksum=True),
+        'total-length-past-frame': frame(total_delta=4),
+        'total-length-short': frame(total_delta=-(8 + 32 + 1)),
+        'udp-length-past-ip': frame(udp_len_delta=4),
+        'udp-length-below-8': frame(udp_len_delta=-(8 + 32) + 4),
+        'cut-in-ethernet': frame(cut=10),
+        'cut-in-vlan-tag': frame(vlan=100, cut=16),
+        'cut-in-ip': frame(cut=30),
+        'cut-in-options': frame(options=bytes([1] * 8), cut=38),
+        'cut-before-port': frame(cut=34 + 2),
+        'cut-after-port': frame(cut=34 + 5),
+        'mac-of-another-group': frame(dst_mac=bytes.fromhex('01005e010102')),
+        'group-in-broadcast-frame': frame(dst_mac=bytes.fromhex('ffffffffffff')),
+        'unicast-to-another-mac': frame(dst='198.18.1.1', dport=7000,
+                                        dst_mac=bytes.fromhex('020000000101')),
+    }
+
+
+def engine_record(data, ctl=0, tci=None, split=None):
+    rec = struct.pack('!BH', ctl, len(data))
+    if ctl & 0x02:
+        rec += struct.pack('!H', tci)
+    if ctl & 0x08:
+        rec += bytes([split])
+    return rec + data
+
+
+def engine_inputs(f):
+    """fuzz_engine inputs: refusal byte, then records (engine_input.h)."""
+    on_in1, stripped, cksum_good, two_segs = 0x01, 0x02, 0x04, 0x08
+    small_headroom = 0x10  # 8 bytes: the in-place output must fall back to a copy
+    every = b''.join(engine_record(v) for v in f.values() if len(v) > 0)
+    return {
+        'one-of-each': b'\0' + every,
+        'one-of-each-refused': b'\xff' + every,
+        'fan-out-burst': b'\0' + engine_record(f['group-any-source']) * 40,
+        'fan-out-burst-half-refused': b'\x55' + engine_record(f['group-any-source']) * 40,
+        'vlan-stripped': b'\0' + engine_record(
+            frame(dst='239.1.1.3', dport=6000), stripped, tci=0x2064),
+        'vlan-stripped-on-tagged-frame': b'\0' + engine_record(
+            f['group-on-vlan'], stripped, tci=100),
+        'checksum-trusted': b'\0' + engine_record(f['bad-ip-checksum'], cksum_good),
+        'two-segments-in-payload': b'\0' + engine_record(f['large-1400'], two_segs, split=200),
+        # Finding 1 (doc/reliability.md): the datagram is all in the first
+        # segment, bytes past it in a second; the output to out0 is cloned
+        # with both segments and goes out with nb_segs/pkt_len that
+        # disagree with its chain.
+        'finding-clone-of-chained-mbuf': b'\0' + engine_record(
+            frame(payload=600, trailer=64), two_segs, split=250),
+        'two-segments-in-header': b'\0' + engine_record(f['group-any-source'], two_segs, split=20),
+        'small-headroom': b'\0' + engine_record(f['group-source-specific'], small_headroom)
+                          + engine_record(f['unicast'], small_headroom),
+        'second-port': b'\0' + engine_record(f['group-any-source'], on_in1)
+                       + engine_record(f['group-any-source']),
+        'large-clone': b'\0' + engine_record(f['large-1400']) + engine_record(
+            frame(dst='239.1.1.3', dport=6000, vlan=100, payload=1400)),
+        'jumbo': b'\0' + engine_record(frame(payload=8000)),
+        'ttl-edges': b'\0' + engine_record(f['ttl-1']) + engine_record(f['ttl-0'])
+                     + engine_record(frame(dst='239.1.1.3', dport=6000, vlan=100, ttl=1)),
+    }
+
+
+def rule_lines():
+    return {
+        'minimal': 'feed match port up0 dst 239.1.1.1 dport 5000 output port down0',
+        'every-field': 'feed-b match port up0 dst 239.1.1.2 dport 5001 src 198.18.1.10 vlan 100 '
+                       'output port down0 dst 239.2.2.3 dport 6000 ttl 16 vlan 200 '
+                       'mac 02:00:00:00:02:0a output port down1',
+        'unicast': 'uni match port up0 dst 198.18.1.1 dport 7000 '
+                   'output port down0 dst 198.18.2.10 mac 02:00:00:00:02:0A',
+        'keywords-as-names': 'match match port output dst 239.1.1.1 dport 1 output port match',
+        'reordered': 'r output port a dst 239.0.0.1 match port b dport 65535 dst 224.0.0.1',
+        'bad-number': 'r match port up0 dst 239.1.1.1 dport 0x10 output port down0',
+        'missing-value': 'r match port up0 dst 239.1.1.1 dport',
+        'bad-mac': 'r match port a dst 239.1.1.1 dport 1 output port b mac 01:00:5e:00:00:01',
+    }
+
+
+def write(directory, files):
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        if isinstance(data, str):
+            data = data.encode()
+        (directory / name).write_bytes(data)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--out', type=Path, default=HERE / 'corpus')
+    out = parser.parse_args().out
+    for target in ('packet', 'engine', 'xdp', 'config', 'rule_grammar'):
+        shutil.rmtree(out / target, ignore_errors=True)
+
+    f = frames()
+    write(out / 'packet', f)
+    write(out / 'packet', {'jumbo': frame(payload=8972)})
+    write(out / 'xdp', {k: v for k, v in f.items() if len(v) >= 14})
+    write(out / 'engine', engine_inputs(f))
+    write(out / 'rule_grammar', rule_lines())
+    configs = {p.name: p.read_bytes() for p in sorted((REPO / 'config').glob('*.yaml'))}
+    configs.update({
+        'minimal.yaml': b'ports: [{name: a, iface: eth0}, {name: b, iface: eth1}]\nrules: []\n',
+        'flow-style.yaml': b'{ports: [{name: a, iface: e0, address: 10.0.0.1}, '
+                           b'{name: b, iface: e1}], workers: {lcores: [1, 2]}, '
+                           b'rules: [{name: r, match: {port: a, dst: 239.1.1.1, dport: 1}, '
+                           b'outputs: [{port: b, ttl: 1, vlan: 4094}]}]}\n',
+        'errors.yaml': b'ports:\n  - name: a\n    iface: eth0\n    queues: 65\nworkers:\n'
+                       b'  burst: 0\nrules:\n  - name: r\n    match: {port: z, dst: 1.2.3}\n',
+        'anchors.yaml': b'ports:\n  - &p {name: a, iface: e0}\n  - {name: b, iface: e1}\n'
+                        b'rules:\n  - {name: r, match: {port: a, dst: 239.1.1.1, dport: 1}, '
+                        b'outputs: [{port: b}, {port: b, dst: 239.1.1.2}]}\n',
+        'tab-indent.yaml': b'ports:\n\t- name: a\n',
+        'two-documents.yaml': b'ports: []\n---\nrules: []\n',
+        # Finding 2 (doc/reliability.md): yaml-cpp 0.7's LoadAll never
+        # returns on a stray top-level ',' and allocates until OOM.
+        'finding-yaml-loadall-loop.yaml': b',\n',
+    })
+    write(out / 'config', configs)
+    for target in ('packet', 'engine', 'xdp', 'config', 'rule_grammar'):
+        n = len(list((out / target).iterdir()))
+        print(f'{target}: {n} seeds')
+
+
+if __name__ == '__main__':
+    main()
