@@ -16,6 +16,7 @@
 #include "kernel_sender.h"
 #include "traffic/clock.h"
 #include "traffic/dpdk_port.h"
+#include "traffic/tool_options.h"
 #include "traffic/rate_pacer.h"
 #include "traffic/stop_signal.h"
 
@@ -90,15 +91,10 @@ int main(int argc, char **argv)
 {
 	SplitArgs args = split_eal_args(argc, argv);
 	GenOptions opt;
+	if (const int status = parse_tool_options("mcr-gen", gen_usage, args, parse_gen_options, &opt);
+	    status >= 0)
+		return status;
 	std::string error;
-	if (!parse_gen_options(static_cast<int>(args.tool.size()), args.tool.data(), &opt, &error)) {
-		if (error.empty()) {
-			std::fputs(gen_usage, stdout);
-			return 0;
-		}
-		std::fprintf(stderr, "mcr-gen: %s\n%s", error.c_str(), gen_usage);
-		return 2;
-	}
 	if (const int status = start_eal_for_port("mcr-gen", args, opt.port.has_value()); status != 0)
 		return status;
 	// The pacer's sleeps end within a few microseconds, not the default 50.

@@ -13,6 +13,7 @@
 #include "sink_report.h"
 #include "traffic/clock.h"
 #include "traffic/dpdk_port.h"
+#include "traffic/tool_options.h"
 #include "traffic/stop_signal.h"
 
 namespace {
@@ -76,15 +77,10 @@ int main(int argc, char **argv)
 {
 	SplitArgs args = split_eal_args(argc, argv);
 	SinkOptions opt;
+	if (const int status = parse_tool_options("mcr-sink", sink_usage, args, parse_sink_options, &opt);
+	    status >= 0)
+		return status;
 	std::string error;
-	if (!parse_sink_options(static_cast<int>(args.tool.size()), args.tool.data(), &opt, &error)) {
-		if (error.empty()) {
-			std::fputs(sink_usage, stdout);
-			return 0;
-		}
-		std::fprintf(stderr, "mcr-sink: %s\n%s", error.c_str(), sink_usage);
-		return 2;
-	}
 	if (const int status = start_eal_for_port("mcr-sink", args, opt.port.has_value()); status != 0)
 		return status;
 	install_stop_handlers();
