@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
+#include "common/mbuf_pool.h"
 
 namespace mcr::drivers {
 
@@ -164,6 +165,12 @@ int Port::open_backend(Backend backend, const PortRequest &req, std::string *err
 			*error = fmt::format("{} has {} combined channel(s) (ethtool -l) and the af_xdp "
 					     "PMD needs one per queue pair ({}: one per worker)",
 					     req.cfg->iface, channels, req.queue_pairs);
+			return -EINVAL;
+		}
+		if (!pool_fits_umem_window(req.rx_pool)) {
+			*error = fmt::format("pool {} is not one contiguous area, so the af_xdp PMD "
+					     "cannot register all of it as UMEM (give EAL more memory, -m)",
+					     req.rx_pool->name);
 			return -EINVAL;
 		}
 	}

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
+#include "common/mbuf_pool.h"
 #include "config/address.h"
 
 namespace mcr::engine {
@@ -39,9 +40,9 @@ int Engine::init(std::vector<EnginePort> ports, const Pools *pools, uint16_t n_w
 	for (const SizeClass &sc : pools->classes())
 		count = std::max(count, sc.count);
 	const int socket = static_cast<int>(rte_socket_id());
-	clone_pool_ = rte_pktmbuf_pool_create("mcr.clone", count, pool_cache_size(count), 0, 0, socket);
-	header_pool_ = rte_pktmbuf_pool_create("mcr.header", count, pool_cache_size(count), 0,
-					       RTE_PKTMBUF_HEADROOM + header_data_size, socket);
+	clone_pool_ = create_mbuf_pool("mcr.clone", count, pool_cache_size(count), 0, socket);
+	header_pool_ = create_mbuf_pool("mcr.header", count, pool_cache_size(count),
+					RTE_PKTMBUF_HEADROOM + header_data_size, socket);
 	if (clone_pool_ == nullptr || header_pool_ == nullptr) {
 		*error = fmt::format("cannot create the clone and header pools ({} mbufs each): {}",
 				     count, rte_strerror(rte_errno));

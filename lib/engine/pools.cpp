@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
+#include "common/mbuf_pool.h"
 
 namespace mcr::engine {
 
@@ -39,9 +40,9 @@ int Pools::create(const std::vector<config::Pool> &classes, int socket_id, std::
 		if (pool_name.size() >= RTE_MEMPOOL_NAMESIZE)
 			pool_name = fmt::format("mcr.{}.{}", i, cls.name).substr(0, RTE_MEMPOOL_NAMESIZE - 1);
 		const uint32_t room = RTE_PKTMBUF_HEADROOM + cls.data_size;
-		rte_mempool *mp = rte_pktmbuf_pool_create(pool_name.c_str(), cls.count,
-							  pool_cache_size(cls.count), 0,
-							  static_cast<uint16_t>(room), socket_id);
+		rte_mempool *mp = create_mbuf_pool(pool_name.c_str(), cls.count,
+						   pool_cache_size(cls.count),
+						   static_cast<uint16_t>(room), socket_id);
 		if (mp == nullptr) {
 			const int err = rte_errno;
 			*error = fmt::format("cannot create pool '{}' ({} mbufs of {} bytes): {}{}",

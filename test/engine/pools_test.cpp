@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/mbuf_pool.h"
 #include "config/bounds.h"
 #include "engine/engine.h"
 #include "engine/pools.h"
@@ -43,6 +44,26 @@ TEST(Pools, ClassesAreSortedAndTheSmallestFittingIsChosen)
 	EXPECT_EQ(pools->smallest_fitting(2048), &c[1]);
 	EXPECT_EQ(pools->smallest_fitting(9216), &c[2]);
 	EXPECT_EQ(pools->smallest_fitting(9217), nullptr);
+}
+
+// The af_xdp PMD registers count x object size from the first object as
+// its UMEM. With --no-huge (4 KiB pages), DPDK's default pool keeps every
+// 2 KiB-class object inside one page, so the objects spread over nearly
+// twice that window, and the kernel discards the fill-ring buffers beyond
+// it: the port stopped receiving after an overload. mcr's pools may
+// straddle pages and fit the window exactly.
+TEST(Pools, EveryObjectLiesInTheAfXdpUmemWindow)
+{
+	const auto pools = test::make_pools({{"pt_umem", 2048, 8191, {}}});
+	ASSERT_EQ(pools->classes().size(), 1u);
+	EXPECT_TRUE(pool_fits_umem_window(pools->classes()[0].pool));
+
+	rte_mempool *page_bound = rte_pktmbuf_pool_create("pt_page_bound", 8191, 0, 0,
+							  RTE_PKTMBUF_HEADROOM + 2048, SOCKET_ID_ANY);
+	ASSERT_NE(page_bound, nullptr);
+	EXPECT_FALSE(pool_fits_umem_window(page_bound))
+		<< "the check must catch DPDK's page-bounded layout (this EAL runs --no-huge)";
+	rte_mempool_free(page_bound);
 }
 
 TEST(Pools, CacheSizeIsAnEighthCappedAndNoneForSmallPools)

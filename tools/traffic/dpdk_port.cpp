@@ -14,6 +14,8 @@
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
+#include "common/mbuf_pool.h"
+
 namespace mcr::traffic {
 
 namespace {
@@ -142,8 +144,8 @@ int DpdkPort::open(const PortSpec &spec, const char *owner, std::string *error)
 		return fail(error, rc, "ethdev not found after probe");
 	}
 	const int socket = rte_eth_dev_socket_id(port_id_);
-	pool_ = rte_pktmbuf_pool_create((std::string("mcr_traffic_") + owner).c_str(), pool_mbufs,
-					pool_cache, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	pool_ = create_mbuf_pool((std::string("mcr_traffic_") + owner).c_str(), pool_mbufs,
+				 pool_cache, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	if (pool_ == nullptr) {
 		close();
 		return fail(error, rte_errno, "mbuf pool");
