@@ -120,6 +120,7 @@ int Runtime::build_engine(std::string *error)
 		std::copy(port->iface().mac.begin(), port->iface().mac.end(), ep.mac.addr_bytes);
 		ep.ipv4 = port->source_ipv4();
 		ep.multi_seg_tx = port->multi_seg_tx();
+		ep.reclaims_in_tx_call = port->backend() == drivers::Backend::af_xdp;
 		eports.push_back(std::move(ep));
 	}
 	engine::EngineParams params;

@@ -25,6 +25,9 @@ struct EnginePort {
 	rte_ether_addr mac{};
 	uint32_t ipv4 = 0;      // host order; 0 = unknown (rules sending here are refused)
 	bool multi_seg_tx = false; // PMD takes chained mbufs (clone + header)
+	// The PMD frees sent mbufs only inside a later TX call (af_xdp reads its
+	// completion ring there): an idle worker makes a few empty ones.
+	bool reclaims_in_tx_call = false;
 };
 
 struct EngineParams {

@@ -22,6 +22,11 @@ namespace {
 // full ring usually drains within a retry or two, but a worker never waits.
 constexpr int tx_retries = 2;
 
+// Empty TX calls after a port last sent: on veth the peer's NAPI completes
+// frames some tens of microseconds after the send, so the first empty call
+// may come too early; three drain ticks (300 us by default) are plenty.
+constexpr uint8_t idle_tx_reclaims = 3;
+
 inline void count_drop(Worker &w, DropReason reason)
 {
 	w.counters.drops[static_cast<size_t>(reason)].add(1);
@@ -46,6 +51,10 @@ void flush_port(Worker &w, uint16_t port_index)
 	}
 	pc.tx_packets.add(sent);
 	pc.tx_bytes.add(bytes);
+	if (w.engine->ports()[port_index].reclaims_in_tx_call && sent > 0) {
+		w.tx_reclaims_owed += w.tx_reclaims[port_index] == 0;
+		w.tx_reclaims[port_index] = idle_tx_reclaims;
+	}
 	if (unlikely(sent < b.count)) {
 		const uint16_t refused = b.count - sent;
 		for (uint16_t i = sent; i < b.count; i++)
@@ -257,6 +266,19 @@ void worker_flush(Worker &w)
 		flush_port(w, p);
 }
 
+void worker_reclaim_tx(Worker &w)
+{
+	if (w.tx_reclaims_owed == 0)
+		return;
+	for (uint16_t p = 0; p < w.engine->ports().size(); p++) {
+		if (w.tx_reclaims[p] == 0)
+			continue;
+		rte_eth_tx_burst(w.engine->ports()[p].port_id, w.tx_queue, nullptr, 0);
+		if (--w.tx_reclaims[p] == 0)
+			w.tx_reclaims_owed--;
+	}
+}
+
 unsigned worker_poll(Worker &w)
 {
 	rte_mbuf *pkts[max_burst];
@@ -283,6 +305,7 @@ int worker_main(void *arg)
 
 	const uint64_t drain_tsc = rte_get_tsc_hz() * w.engine->params().tx_drain_us / 1000000;
 	uint64_t last_flush = rte_rdtsc();
+	uint64_t last_reclaim = last_flush;
 	MCR_LOG(worker, INFO, "worker %u on lcore %u: %zu RX queue(s)", w.index, w.lcore, w.rx.size());
 	while (w.running->load(std::memory_order_relaxed)) {
 		const unsigned received = worker_poll(w);
@@ -292,6 +315,10 @@ int worker_main(void *arg)
 		if (received == 0 || now - last_flush >= drain_tsc) {
 			worker_flush(w);
 			last_flush = now;
+		}
+		if (received == 0 && now - last_reclaim >= drain_tsc) {
+			worker_reclaim_tx(w);
+			last_reclaim = now;
 		}
 		// Buffered packets point at their rule's counters: only with
 		// empty buffers may the rule table retire a rule.

@@ -55,6 +55,10 @@ struct Worker {
 	PortCounters ports[max_ports];
 	TxBuffer tx[max_ports];
 	uint32_t tx_pending = 0; // packets across all TX buffers
+	// Empty TX calls still owed, per port, to take back what it sent
+	// (EnginePort::reclaims_in_tx_call); made while idle, one per drain tick.
+	uint8_t tx_reclaims[max_ports] = {};
+	uint32_t tx_reclaims_owed = 0; // ports with tx_reclaims[] > 0
 };
 
 // rte_eal_remote_launch entry point; arg is a Worker*. Returns 0 when
@@ -66,6 +70,8 @@ int worker_main(void *arg);
 unsigned worker_poll(Worker &w);
 // Sends whatever the TX buffers hold.
 void worker_flush(Worker &w);
+// One empty TX call on each port still owed one (see Worker::tx_reclaims).
+void worker_reclaim_tx(Worker &w);
 
 // Processes a received burst (exposed for tests and benchmarks).
 void worker_handle_burst(Worker &w, uint16_t port_index, rte_mbuf **pkts, uint16_t n);

@@ -29,14 +29,30 @@ rules:
 
 # Two TX buffers of up to 64 copies each can hold twice the tiny pool.
 
+# af_xdp on every port, and copies taken from the RX class (no smaller
+# one): an overload dips deep into the pool that is also the ports' UMEM.
+AF_XDP_FAN_OUT = """
+ports:
+  - { name: up0, iface: "@P@r0", driver: af_xdp }
+  - { name: down0, iface: "@P@r1", driver: af_xdp }
+  - { name: down1, iface: "@P@r2", driver: af_xdp }
+workers: { lcores: [1] }
+pools:
+  - { name: rx, data_size: 2048, count: 16383 }
+rules:
+  - name: wide
+    match: { port: up0, dst: 239.1.1.1, dport: 5000 }
+    outputs:
+""" + "".join(f"      - {{ port: down{i % 2}, dst: 239.2.2.{i}, dport: 6000 }}\n" for i in range(1, 9))
+
 
 @skip_unless_root
 class LimitsTest(unittest.TestCase):
-    def blast(self, lab, count, rate="max"):
+    def blast(self, lab, count, rate="max", size=128):
         # Paced runs send one datagram at a time, so nothing arrives in bursts.
         burst = "32" if rate == "max" else "1"
         out = lab.exec("gen", GEN, "--flow", "239.1.1.1:5000", "--rate", str(rate), "--count",
-                       str(count), "--size", "128", "--burst", burst, "--quiet",
+                       str(count), "--size", str(size), "--burst", burst, "--quiet",
                        "--json", "-").stdout
         return json.loads(out)["sent"]
 
@@ -95,6 +111,24 @@ class LimitsTest(unittest.TestCase):
             self.blast(lab, 300, rate=2000)
             time.sleep(0.5)
             self.assertEqual(mcr.telemetry("/mcr/rules")["wide"]["output7_packets"] - before, 300)
+            self.assertEqual(mcr.stop(), 0)
+
+    def test_af_xdp_ports_keep_receiving_after_an_overload(self):
+        # Regression: with --no-huge, DPDK's default pool layout spread the
+        # objects beyond the window the af_xdp PMD registers as UMEM; after
+        # an overload the kernel had discarded the fill-ring buffers from
+        # there, in-use never came back, and up0 stopped receiving.
+        with Lab(sinks=2) as lab, Mcr(lab, AF_XDP_FAN_OUT) as mcr:
+            idle = mcr.telemetry("/mcr/pools")["rx"]["in_use"]
+            for _ in range(3):
+                self.blast(lab, 60000, size=512)
+            time.sleep(1)
+            self.assertEqual(mcr.telemetry("/mcr/pools")["rx"]["in_use"], idle,
+                             "buffers lost to the kernel after the overload")
+            before = mcr.port("up0")["rx_packets"]
+            self.blast(lab, 300, rate=2000, size=512)
+            time.sleep(0.5)
+            self.assertEqual(mcr.port("up0")["rx_packets"] - before, 300)
             self.assertEqual(mcr.stop(), 0)
 
 
