@@ -110,6 +110,7 @@ int ControlSocket::open(const std::string &path, std::string *error)
 	}
 	listen_fd_ = fd;
 	path_ = path;
+	owner_ = ::geteuid();
 	MCR_LOG(console, INFO, "control socket %s", path.c_str());
 	return 0;
 }
@@ -122,7 +123,7 @@ bool ControlSocket::serve(Console &console)
 	ucred peer{};
 	socklen_t len = sizeof(peer);
 	if (::getsockopt(client.get(), SOL_SOCKET, SO_PEERCRED, &peer, &len) < 0 ||
-	    peer.uid != ::geteuid()) {
+	    peer.uid != owner_) {
 		send_all(client.get(), "error\nerror: permission denied\n");
 		MCR_LOG(console, WARNING, "control socket: refused uid %u", peer.uid);
 		return true;

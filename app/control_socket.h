@@ -1,7 +1,11 @@
 // The console's command language on a Unix socket, for mcr-ctl: one
 // command per connection, answered with a status line ("ok" or "error")
-// and the command's output. Only the user mcr runs as may connect.
+// and the command's output. Only the user that created the socket may
+// connect: the one mcr started as (root), also after --user switched mcr to
+// another user (doc/reliability.md, "Least privilege").
 #pragma once
+
+#include <sys/types.h>
 
 #include <string>
 
@@ -31,6 +35,7 @@ public:
 private:
 	int listen_fd_ = -1;
 	std::string path_;
+	uid_t owner_ = 0; // effective uid at open(): the socket file's owner
 };
 
 } // namespace mcr::app

@@ -80,8 +80,15 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 	}
 	// Ports, XDP programs and the control socket exist now: what made
 	// them is no longer needed.
-	if (drop_privileges(&error) < 0)
+	if (drop_privileges(opt.user ? &*opt.user : nullptr, &error) < 0) {
+		if (opt.user) { // asked for, not done: do not run as root
+			std::fprintf(stderr, "mcr: %s\n", error.c_str());
+			unregister_telemetry();
+			rt.stop();
+			return 1;
+		}
 		MCR_LOG(app, WARNING, "%s", error.c_str());
+	}
 	ConsoleInput input(console, !opt.no_console);
 	if (!opt.cmdline_file.empty() && !input.run_file(opt.cmdline_file, &error))
 		std::fprintf(stderr, "mcr: %s\n", error.c_str());
@@ -139,6 +146,9 @@ int main(int argc, char **argv)
 	} catch (const std::invalid_argument &e) {
 		std::fprintf(stderr, "mcr: %s\n%s", e.what(), mcr::app::usage());
 		return 2;
+	} catch (const std::runtime_error &e) { // --user unknown
+		std::fprintf(stderr, "mcr: %s\n", e.what());
+		return 1;
 	}
 	if (opt.help) {
 		std::fputs(mcr::app::usage(), stdout);

@@ -65,6 +65,8 @@ Options parse_options(const std::vector<std::string> &args)
 			opt.stats_period = parse_seconds(value());
 		else if (a == "--log-level")
 			opt.log_level = parse_level(value());
+		else if (a == "--user")
+			opt.user = lookup_user(value());
 		else if (a == "-h" || a == "--help")
 			opt.help = true;
 		else
@@ -79,12 +81,15 @@ const char *usage()
 {
 	return "usage: mcr [EAL options] -- --config FILE [--check] [--cmdline-file FILE]\n"
 	       "           [--no-console] [--stats-period SEC] [--log-level LEVEL]\n"
+	       "           [--user NAME]\n"
 	       "  --config FILE        the deployment's YAML\n"
 	       "  --check              validate the config, print every error, exit 0 or 1\n"
 	       "  --cmdline-file FILE  run the console commands in FILE, then keep forwarding\n"
 	       "  --no-console         no console on stdin\n"
 	       "  --stats-period SEC   print port counters every SEC seconds\n"
-	       "  --log-level LEVEL    level of mcr's own log types (error..debug)\n";
+	       "  --log-level LEVEL    level of mcr's own log types (error..debug)\n"
+	       "  --user NAME          once ports are up, run as NAME (its uid, gid and groups),\n"
+	       "                       keeping only CAP_NET_ADMIN and CAP_BPF; start as root\n";
 }
 
 } // namespace mcr::app

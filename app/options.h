@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "privileges.h"
+
 namespace mcr::app {
 
 struct Options {
@@ -14,10 +16,12 @@ struct Options {
 	bool no_console = false;
 	unsigned stats_period = 0; // seconds, 0 = off
 	std::optional<unsigned> log_level; // RTE_LOG_* for every mcr.* type
+	std::optional<RunAs> user; // --user NAME, looked up while parsing
 	bool help = false;
 };
 
-// Throws std::invalid_argument with a one-line message.
+// Throws std::invalid_argument with a one-line message, or, for a --user
+// the system does not know, UnknownUser (a std::runtime_error).
 Options parse_options(const std::vector<std::string> &args);
 
 const char *usage();

@@ -10,6 +10,9 @@ packages=(
 	libbpf-dev libxdp-dev libelf-dev zlib1g-dev
 	libyaml-cpp-dev libfmt-dev libcap-dev
 	clang llvm bpftool
+	# the fuzz targets (test/fuzz): libFuzzer and the sanitizer runtimes,
+	# only recommended by clang-14
+	libclang-rt-14-dev
 	# tests and benchmarks
 	libgtest-dev libbenchmark-dev
 	# the lab and its tools

@@ -1,17 +1,26 @@
 #!/usr/bin/env bash
 # Every test: installs what is missing, builds, runs the unit, golden-pcap
 # and lab suites, then the unit suites again under ASan + UBSan (with
-# LeakSanitizer), and ends with one line "N passed, N failed[, N skipped]".
+# LeakSanitizer), then the libFuzzer smoke test (suite fuzz: the seeds and
+# 20,000 mutations per target, built with clang), and ends with one line
+# "N passed, N failed[, N skipped]".
 # Lab tests need root; without it they are skipped, and said so.
-#   tools/run-tests.sh [--no-sanitize] [meson test args]
+#   tools/run-tests.sh [--no-sanitize] [--no-fuzz] [meson test args]
+#   --no-sanitize  skip the ASan + UBSan build (build-asan)
+#   --no-fuzz      skip the fuzz build (build-fuzz)
+# The meson test args apply to the first build only.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
 sanitize=1
-if [[ ${1:-} == --no-sanitize ]]; then
-	sanitize=0
-	shift
-fi
+fuzz=1
+while [[ $# -gt 0 ]]; do
+	case $1 in
+	--no-sanitize) sanitize=0; shift ;;
+	--no-fuzz) fuzz=0; shift ;;
+	*) break ;;
+	esac
+done
 werror=()
 [[ ${CI:-} == true ]] && werror=(-Dwerror=true)
 tools/build.sh "${werror[@]}" || { echo "0 passed, 1 failed"; exit 1; }
@@ -36,6 +45,35 @@ if [[ $sanitize == 1 ]]; then
 	else
 		tail -20 "$asan.log"
 		echo "sanitizer build failed"
+		status=1
+	fi
+fi
+
+# The fuzz smoke test builds only the fuzz targets (with clang; the rest of
+# the tree is the GCC builds' job): about a minute from scratch on 2 cores,
+# then a few seconds per target (doc/reliability.md, "Running"). Not with
+# -Dwerror: warnings are the GCC builds' job too.
+build_fuzz_targets() {
+	local dir=$1 targets
+	if [[ ! -f $dir/build.ninja ]]; then
+		CC=clang CXX=clang++ meson setup "$dir" -Dfuzz=true -Dlab_tests=false \
+			-Db_lundef=false || return 1
+	fi
+	targets=$(ninja -C "$dir" -t targets all |
+		sed -n 's|^\(test/fuzz/fuzz_[a-z_]*\): .*|\1|p') || return 1
+	[[ -n $targets ]] || { echo "$dir has no fuzz targets: configured without -Dfuzz=true?"; return 1; }
+	# shellcheck disable=SC2086 # one target per word
+	ninja -C "$dir" $targets
+}
+
+if [[ $fuzz == 1 ]]; then
+	fz=${MCR_FUZZ_BUILD_DIR:-build-fuzz}
+	if build_fuzz_targets "$fz" >"$fz.log" 2>&1; then
+		meson test -C "$fz" --suite fuzz --no-rebuild --print-errorlogs || status=1
+		logs+=("$fz/meson-logs/testlog.json")
+	else
+		tail -20 "$fz.log"
+		echo "fuzz build failed"
 		status=1
 	fi
 fi

@@ -5,6 +5,7 @@ GoogleTest and unittest print their own totals; anything else counts as one
 case. Prints "N passed, N failed[, N skipped]" and exits 1 on any failure."""
 
 import json
+import os
 import re
 import sys
 
@@ -33,11 +34,18 @@ def count(entry):
     return p, f, s
 
 
+def build_name(path):
+    """build-asan/meson-logs/testlog.json -> asan"""
+    folder = os.path.basename(os.path.dirname(os.path.dirname(os.path.abspath(path))))
+    return folder[len("build-"):] if folder.startswith("build-") else folder
+
+
 def main(paths):
     passed = failed = skipped = 0
     for path in paths:
-        # The sanitizer build's log names its tests after its folder.
-        tag = "" if len(paths) == 1 or path == paths[0] else " [asan]"
+        # The other builds' tests have the first build's names: tag them
+        # with their folder, less "build-" (build-asan, build-fuzz).
+        tag = "" if len(paths) == 1 or path == paths[0] else f" [{build_name(path)}]"
         with open(path) as log:
             for line in log:
                 entry = json.loads(line)
