@@ -301,8 +301,9 @@ std::string Console::workers()
 			tx += w->ports[p].tx_packets.get();
 		}
 		out += fmt::format("  worker {} lcore {}: rx queues{}; rx {} tx {} packets; polls {} "
-				   "busy {:.1f}%\n",
-				   w->index, w->lcore, queues, rx, tx, polls, polls ? 100.0 * busy / polls : 0.0);
+				   "busy {:.1f}%; idle sleeps {}\n",
+				   w->index, w->lcore, queues, rx, tx, polls, polls ? 100.0 * busy / polls : 0.0,
+				   w->counters.idle_sleeps.get());
 	}
 	return out;
 }

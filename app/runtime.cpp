@@ -127,6 +127,7 @@ int Runtime::build_engine(std::string *error)
 	params.burst = cfg_.workers.burst;
 	params.copy_threshold = cfg_.workers.copy_threshold;
 	params.tx_drain_us = cfg_.workers.tx_drain_us;
+	params.idle_sleep_us = cfg_.workers.idle_sleep_us;
 	const auto nworkers = static_cast<uint16_t>(cfg_.workers.lcores.size());
 	int rc = engine_.init(std::move(eports), &pools_, nworkers, params, error);
 	if (rc < 0)

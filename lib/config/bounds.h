@@ -27,6 +27,7 @@ inline constexpr Range lcore{0, 1023};
 inline constexpr Range burst{1, 512};
 inline constexpr Range copy_threshold{0, 65535};
 inline constexpr Range tx_drain_us{1, 100000};
+inline constexpr Range idle_sleep_us{0, 10000};
 
 // An mbuf's data room is a uint16_t that also holds the 128-byte headroom.
 inline constexpr Range data_size{256, 65535 - 128};

@@ -64,6 +64,10 @@ struct Workers {
 	// TX buffers are sent when full, when the worker is idle, and at
 	// least this often.
 	uint32_t tx_drain_us = 100;
+	// 0: busy-poll always. Otherwise an idle worker sleeps, a little longer
+	// each idle round up to this many microseconds, so that what shares its
+	// core (softirq, other processes) runs.
+	uint32_t idle_sleep_us = 0;
 	Location where;
 };
 

@@ -13,7 +13,8 @@ namespace {
 
 using namespace std::string_view_literals;
 
-constexpr std::array worker_keys = {"lcores"sv, "burst"sv, "copy_threshold"sv, "tx_drain_us"sv};
+constexpr std::array worker_keys = {"lcores"sv, "burst"sv, "copy_threshold"sv, "tx_drain_us"sv,
+			       "idle_sleep_us"sv};
 
 std::vector<unsigned> read_lcores(Diagnostics &diagnostics, const Value &lcores)
 {
@@ -50,6 +51,7 @@ Workers read_workers(Diagnostics &diagnostics, const Value &workers)
 	read_int_field(diagnostics, map, "burst", limits::burst, read.burst);
 	read_int_field(diagnostics, map, "copy_threshold", limits::copy_threshold, read.copy_threshold);
 	read_int_field(diagnostics, map, "tx_drain_us", limits::tx_drain_us, read.tx_drain_us);
+	read_int_field(diagnostics, map, "idle_sleep_us", limits::idle_sleep_us, read.idle_sleep_us);
 	return read;
 }
 

@@ -37,6 +37,7 @@ struct EngineParams {
 	// (on ports that take chained mbufs).
 	uint32_t copy_threshold = 512;
 	uint32_t tx_drain_us = 100;
+	uint32_t idle_sleep_us = 0; // config::Workers::idle_sleep_us
 	uint32_t rule_capacity = 131072;
 };
 

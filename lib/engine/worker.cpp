@@ -1,5 +1,9 @@
 #include "engine/worker.h"
 
+#include <sys/prctl.h>
+
+#include <algorithm>
+
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
@@ -26,6 +30,10 @@ constexpr int tx_retries = 2;
 // frames some tens of microseconds after the send, so the first empty call
 // may come too early; three drain ticks (300 us by default) are plenty.
 constexpr uint8_t idle_tx_reclaims = 3;
+
+// Empty poll rounds before an idle worker first sleeps: a gap between two
+// bursts of a busy flow is not idleness.
+constexpr unsigned idle_rounds_before_sleep = 16;
 
 inline void count_drop(Worker &w, DropReason reason)
 {
@@ -296,6 +304,20 @@ unsigned worker_poll(Worker &w)
 	return received;
 }
 
+namespace {
+
+// The n-th consecutive idle round sleeps n - idle_rounds_before_sleep
+// microseconds, at most max_us: a worker that keeps finding nothing backs
+// off, one that finds traffic again polls flat out at once.
+void idle_sleep(Worker &w, unsigned idle_rounds, unsigned max_us)
+{
+	const unsigned us = std::min(idle_rounds - idle_rounds_before_sleep, max_us);
+	w.counters.idle_sleeps.add(1);
+	rte_delay_us_sleep(us);
+}
+
+} // namespace
+
 int worker_main(void *arg)
 {
 	Worker &w = *static_cast<Worker *>(arg);
@@ -306,6 +328,12 @@ int worker_main(void *arg)
 	const uint64_t drain_tsc = rte_get_tsc_hz() * w.engine->params().tx_drain_us / 1000000;
 	uint64_t last_flush = rte_rdtsc();
 	uint64_t last_reclaim = last_flush;
+	const unsigned idle_sleep_us = w.engine->params().idle_sleep_us;
+	unsigned idle_rounds = 0;
+	// Sleeps of a few microseconds mean nothing with the default 50 us of
+	// timer slack.
+	if (idle_sleep_us != 0)
+		prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	MCR_LOG(worker, INFO, "worker %u on lcore %u: %zu RX queue(s)", w.index, w.lcore, w.rx.size());
 	while (w.running->load(std::memory_order_relaxed)) {
 		const unsigned received = worker_poll(w);
@@ -324,6 +352,12 @@ int worker_main(void *arg)
 		// empty buffers may the rule table retire a rule.
 		if (w.tx_pending == 0)
 			rte_rcu_qsbr_quiescent(qsbr, w.index);
+		if (received != 0 || w.tx_pending != 0)
+			idle_rounds = 0;
+		else if (idle_rounds < idle_rounds_before_sleep + idle_sleep_us)
+			idle_rounds++; // capped: the sleep no longer grows
+		if (idle_sleep_us != 0 && idle_rounds > idle_rounds_before_sleep)
+			idle_sleep(w, idle_rounds, idle_sleep_us); // quiescent already
 	}
 	worker_flush(w);
 	rte_rcu_qsbr_thread_offline(qsbr, w.index);

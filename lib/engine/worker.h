@@ -39,6 +39,7 @@ struct alignas(RTE_CACHE_LINE_SIZE) PortCounters {
 struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
 	Counter polls;      // RX bursts attempted
 	Counter busy_polls; // bursts that returned at least one packet
+	Counter idle_sleeps; // sleeps of an idle worker (EngineParams::idle_sleep_us)
 	Counter drops[packet::drop_reason_count];
 };
 

@@ -87,6 +87,7 @@ TEST(Loader, FillsInDefaults)
 	EXPECT_EQ(cfg.workers.burst, 32);
 	EXPECT_EQ(cfg.workers.copy_threshold, 512u);
 	EXPECT_EQ(cfg.workers.tx_drain_us, 100u);
+	EXPECT_EQ(cfg.workers.idle_sleep_us, 0u) << "busy-polling unless asked";
 
 	ASSERT_EQ(cfg.pools.size(), 1u);
 	EXPECT_EQ(cfg.pools[0].name, "default");
@@ -124,6 +125,7 @@ workers:
   burst: 512
   copy_threshold: 0
   tx_drain_us: 250
+  idle_sleep_us: 40
 pools:
   - { name: small, data_size: 256, count: 64 }
   - { name: jumbo, data_size: 65407, count: 16777215 }
@@ -165,6 +167,7 @@ rules:
 	EXPECT_EQ(cfg.workers.burst, 512);
 	EXPECT_EQ(cfg.workers.copy_threshold, 0u);
 	EXPECT_EQ(cfg.workers.tx_drain_us, 250u);
+	EXPECT_EQ(cfg.workers.idle_sleep_us, 40u);
 
 	ASSERT_EQ(cfg.pools.size(), 2u);
 	EXPECT_EQ(cfg.pools[0].name, "small");
@@ -183,7 +186,7 @@ rules:
 	EXPECT_EQ(rule.match.dport, 65535);
 	EXPECT_EQ(rule.match.src, ip("198.18.1.10"));
 	EXPECT_EQ(rule.match.vlan, 4094);
-	EXPECT_EQ(rule.match.port_where.line, 21);
+	EXPECT_EQ(rule.match.port_where.line, 22);
 	EXPECT_EQ(rule.match.port_where.column, 20);
 	ASSERT_EQ(rule.outputs.size(), 2u);
 	const Output &unicast = rule.outputs[0];
@@ -198,7 +201,7 @@ rules:
 	EXPECT_EQ(hairpin.port, "up0");
 	EXPECT_EQ(hairpin.ttl, 1);
 	EXPECT_EQ(hairpin.vlan, 7);
-	EXPECT_EQ(hairpin.where.line, 24);
+	EXPECT_EQ(hairpin.where.line, 25);
 	EXPECT_EQ(hairpin.where.column, 9);
 }
 
