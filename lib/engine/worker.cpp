@@ -89,14 +89,15 @@ inline void enqueue(Worker &w, uint16_t port_index, rte_mbuf *m, OutputCounters 
 
 // The last output reuses the received mbuf: new headers are written just
 // in front of the payload, which does not move.
-inline rte_mbuf *rewrite_in_place(rte_mbuf *m, const ParsedPacket &p, const CompiledOutput &out)
+inline rte_mbuf *rewrite_in_place(rte_mbuf *m, const ParsedPacket &p,
+				  const packet::RewriteInput &in, const CompiledOutput &out)
 {
 	const uint32_t payload_off = packet::payload_offset(p);
 	if (unlikely(m->data_off + payload_off < out.header_len))
 		return nullptr; // no headroom for a larger header: caller copies
 	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *start = frame + payload_off - out.header_len;
-	packet::write_output_headers(frame, p, out.rewrite, start);
+	packet::write_output_headers(in, out.rewrite, start);
 	m->data_off = static_cast<uint16_t>(m->data_off + payload_off - out.header_len);
 	m->data_len = static_cast<uint16_t>(out.header_len + packet::payload_len(p));
 	m->pkt_len = m->data_len;
@@ -104,7 +105,51 @@ inline rte_mbuf *rewrite_in_place(rte_mbuf *m, const ParsedPacket &p, const Comp
 	return m;
 }
 
-inline rte_mbuf *copy_out(const Worker &w, const uint8_t *frame, const ParsedPacket &p,
+// Copy buffers of one fan-out of a small packet, whose outputs are all
+// copies: taken in one bulk get on the first copy rather than one pool
+// operation per output. What is left (an output dropped for its TTL, or a
+// VLAN-tagged one that needs the next class) goes back at the end.
+class CopyStash {
+public:
+	explicit CopyStash(unsigned copies) : wanted_(copies) {}
+	CopyStash(const CopyStash &) = delete;
+	CopyStash &operator=(const CopyStash &) = delete;
+	~CopyStash()
+	{
+		if (unlikely(next_ < count_))
+			give_back();
+	}
+
+	rte_mbuf *take(const SizeClass *sc)
+	{
+		if (sc == cls_ && next_ < count_)
+			return bufs_[next_++];
+		if (cls_ == nullptr && wanted_ > 1 &&
+		    rte_pktmbuf_alloc_bulk(sc->pool, bufs_, wanted_) == 0) {
+			cls_ = sc;
+			count_ = wanted_;
+			next_ = 1;
+			return bufs_[0];
+		}
+		return rte_pktmbuf_alloc(sc->pool);
+	}
+
+private:
+	__rte_noinline void give_back()
+	{
+		rte_mempool_put_bulk(cls_->pool, reinterpret_cast<void **>(bufs_ + next_),
+				     count_ - next_);
+	}
+
+	unsigned wanted_;
+	const SizeClass *cls_ = nullptr;
+	unsigned count_ = 0;
+	unsigned next_ = 0;
+	rte_mbuf *bufs_[max_outputs];
+};
+
+inline rte_mbuf *copy_out(const Worker &w, CopyStash &stash, const uint8_t *frame,
+			  const ParsedPacket &p, const packet::RewriteInput &in,
 			  const CompiledOutput &out)
 {
 	const uint32_t payload = packet::payload_len(p);
@@ -112,11 +157,11 @@ inline rte_mbuf *copy_out(const Worker &w, const uint8_t *frame, const ParsedPac
 	const SizeClass *sc = w.engine->pools().smallest_fitting(size);
 	if (unlikely(sc == nullptr))
 		return nullptr;
-	rte_mbuf *c = rte_pktmbuf_alloc(sc->pool);
+	rte_mbuf *c = stash.take(sc);
 	if (unlikely(c == nullptr))
 		return nullptr;
 	uint8_t *dst = rte_pktmbuf_mtod(c, uint8_t *);
-	packet::write_output_headers(frame, p, out.rewrite, dst);
+	packet::write_output_headers(in, out.rewrite, dst);
 	rte_memcpy(dst + out.header_len, frame + packet::payload_offset(p), payload);
 	c->data_len = static_cast<uint16_t>(size);
 	c->pkt_len = size;
@@ -124,7 +169,7 @@ inline rte_mbuf *copy_out(const Worker &w, const uint8_t *frame, const ParsedPac
 }
 
 inline rte_mbuf *clone_out(const Worker &w, rte_mbuf *m, const ParsedPacket &p,
-			   const CompiledOutput &out)
+			   const packet::RewriteInput &in, const CompiledOutput &out)
 {
 	rte_mbuf *h = rte_pktmbuf_alloc(w.engine->header_pool());
 	if (unlikely(h == nullptr))
@@ -140,8 +185,7 @@ inline rte_mbuf *clone_out(const Worker &w, rte_mbuf *m, const ParsedPacket &p,
 	payload->data_off = static_cast<uint16_t>(payload->data_off + packet::payload_offset(p));
 	payload->data_len = static_cast<uint16_t>(len);
 	payload->pkt_len = len;
-	packet::write_output_headers(rte_pktmbuf_mtod(m, uint8_t *), p, out.rewrite,
-				     rte_pktmbuf_mtod(h, uint8_t *));
+	packet::write_output_headers(in, out.rewrite, rte_pktmbuf_mtod(h, uint8_t *));
 	h->data_len = out.header_len;
 	h->pkt_len = out.header_len + len;
 	h->next = payload;
@@ -156,9 +200,13 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 	rc.bytes.add(m->pkt_len);
 
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	const packet::RewriteInput in = packet::read_rewrite_input(frame, p);
 	const uint32_t out_size_base = packet::payload_len(p);
 	const uint32_t copy_threshold = w.engine->params().copy_threshold;
 	const unsigned n = rule.output_count();
+	const bool last_in_place = RTE_MBUF_DIRECT(m) && m->nb_segs == 1;
+	const bool all_copies = out_size_base + packet::max_output_header_len <= copy_threshold;
+	CopyStash stash(all_copies ? n - last_in_place : 0);
 	bool consumed = false;
 	for (unsigned o = 0; o < n; o++) {
 		const CompiledOutput &out = rule.output(o);
@@ -169,8 +217,8 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 			continue;
 		}
 		rte_mbuf *tx = nullptr;
-		if (o == n - 1 && RTE_MBUF_DIRECT(m) && m->nb_segs == 1) {
-			tx = rewrite_in_place(m, p, out);
+		if (o == n - 1 && last_in_place) {
+			tx = rewrite_in_place(m, p, in, out);
 			consumed = tx != nullptr;
 		}
 		if (tx == nullptr) {
@@ -180,7 +228,7 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 			const bool copy = out_size_base + out.header_len <= copy_threshold ||
 					  !w.engine->ports()[out.port_index].multi_seg_tx ||
 					  m->nb_segs != 1;
-			tx = copy ? copy_out(w, frame, p, out) : clone_out(w, m, p, out);
+			tx = copy ? copy_out(w, stash, frame, p, in, out) : clone_out(w, m, p, in, out);
 		}
 		if (unlikely(tx == nullptr)) {
 			oc.drops.add(1);

@@ -43,21 +43,45 @@ struct RewriteResult {
 	DropReason drop;     // none, or ttl_expired (then nothing is written)
 };
 
-// Writes the output's Ethernet [+ 802.1Q] + IPv4 + UDP headers at dst for a
-// frame that parse_frame accepted as pkt. IPv4 options are not carried (the
-// relay re-originates the datagram, IHL is 5); TOS, id and DF are kept. The
-// IPv4 checksum is computed afresh; the UDP checksum is updated
-// incrementally, so an error in the received datagram stays detectable
-// downstream, and a zero (absent) UDP checksum stays zero.
-//
-// Every source field is read before anything is written, so dst may overlap
-// the frame's own headers: rewriting in place is valid when
-// dst + header_len == frame + payload_offset(pkt).
+// What every output of one received datagram takes from it, read once per
+// packet however many outputs it has. Words as they sit in memory.
+struct RewriteInput {
+	uint64_t ip_sum;      // IPv4 words no output changes: version/IHL + TOS, length, id, flags
+	uint64_t udp_removed; // what leaves the UDP checksum: ~checksum, ~src, ~dst, ~port
+	uint32_t dst_ip;
+	uint16_t first_word; // version/IHL (no options) + TOS
+	uint16_t total_len;  // without the options, which are not carried
+	uint16_t packet_id;
+	uint16_t fragment;
+	uint16_t src_port;
+	uint16_t dst_port;
+	uint16_t udp_len;
+	uint8_t ttl;
+	bool udp_checksum; // false: sent without one (0), and stays so
+};
+
+// Reads the fields of a frame that parse_frame accepted as pkt.
+RewriteInput read_rewrite_input(const uint8_t *frame, const ParsedPacket &pkt);
+
+// Writes the output's Ethernet [+ 802.1Q] + IPv4 + UDP headers at dst.
+// IPv4 options are not carried (the relay re-originates the datagram, IHL
+// is 5); TOS, id and DF are kept. The IPv4 checksum is computed afresh; the
+// UDP checksum is updated incrementally, so an error in the received
+// datagram stays detectable downstream, and a zero (absent) UDP checksum
+// stays zero. Reads nothing of the frame, so dst may overlap it.
+RewriteResult write_output_headers(const RewriteInput &in, const OutputRewrite &out, uint8_t *dst);
+
+// Both steps for one output. Every source field is read before anything is
+// written, so dst may overlap the frame's own headers: rewriting in place is
+// valid when dst + header_len == frame + payload_offset(pkt).
 //
 // The payload that must follow is frame + payload_offset(pkt), payload_len(pkt)
 // bytes long.
-RewriteResult write_output_headers(const uint8_t *frame, const ParsedPacket &pkt,
-				   const OutputRewrite &out, uint8_t *dst);
+inline RewriteResult write_output_headers(const uint8_t *frame, const ParsedPacket &pkt,
+					  const OutputRewrite &out, uint8_t *dst)
+{
+	return write_output_headers(read_rewrite_input(frame, pkt), out, dst);
+}
 
 // Ethernet destination of an IPv4 multicast group (RFC 1112: 01:00:5e and
 // the group's low 23 bits). group is in network order.
