@@ -4,7 +4,7 @@ again. The untouched flows lose nothing, pools and process memory stay
 flat, and every received packet is forwarded or dropped under a reason.
 
 MCR_SOAK_SECONDS sets the length: 20 s by default (CI), 600 for the long
-run (tools/run-soak.sh)."""
+run (tools/run-soak.sh). MCR_SOAK_RATE sets the rate per flow (pps)."""
 
 import json
 import os
@@ -18,7 +18,8 @@ from labkit import BUILD_DIR, Lab, Mcr, skip_unless_root
 from test_control import CONFIG, RULE_C
 
 SECONDS = float(os.environ.get("MCR_SOAK_SECONDS", "20"))
-RATE = 2000  # pps per flow: far under this VM's PDR, so loss means a bug
+# pps per flow: far under this VM's PDR, so loss means a bug
+RATE = int(os.environ.get("MCR_SOAK_RATE", "2000"))
 GEN = os.path.join(BUILD_DIR, "tools", "gen", "mcr-gen")
 SINK = os.path.join(BUILD_DIR, "tools", "sink", "mcr-sink")
 RULE_D = ("\n  - name: feed-d\n    match: { port: up0, dst: 239.1.1.4, dport: 5000 }\n"
