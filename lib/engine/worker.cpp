@@ -148,13 +148,36 @@ private:
 	rte_mbuf *bufs_[max_outputs];
 };
 
-inline rte_mbuf *copy_out(const Worker &w, CopyStash &stash, const uint8_t *frame,
+// The size class of a copy, found once per packet for untagged outputs and
+// once for tagged ones (the only two header sizes).
+class CopyClasses {
+public:
+	CopyClasses(const Pools &pools, uint32_t payload) : pools_(pools), payload_(payload) {}
+
+	const SizeClass *get(const CompiledOutput &out)
+	{
+		const bool tagged = out.rewrite.vlan != 0;
+		if (!known_[tagged]) {
+			cls_[tagged] = pools_.smallest_fitting(out.header_len + payload_);
+			known_[tagged] = true;
+		}
+		return cls_[tagged];
+	}
+
+private:
+	const Pools &pools_;
+	uint32_t payload_;
+	bool known_[2] = {false, false};
+	const SizeClass *cls_[2] = {nullptr, nullptr};
+};
+
+inline rte_mbuf *copy_out(CopyClasses &classes, CopyStash &stash, const uint8_t *frame,
 			  const ParsedPacket &p, const packet::RewriteInput &in,
 			  const CompiledOutput &out)
 {
 	const uint32_t payload = packet::payload_len(p);
 	const uint32_t size = out.header_len + payload;
-	const SizeClass *sc = w.engine->pools().smallest_fitting(size);
+	const SizeClass *sc = classes.get(out);
 	if (unlikely(sc == nullptr))
 		return nullptr;
 	rte_mbuf *c = stash.take(sc);
@@ -207,6 +230,7 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 	const bool last_in_place = RTE_MBUF_DIRECT(m) && m->nb_segs == 1;
 	const bool all_copies = out_size_base + packet::max_output_header_len <= copy_threshold;
 	CopyStash stash(all_copies ? n - last_in_place : 0);
+	CopyClasses classes(w.engine->pools(), out_size_base);
 	bool consumed = false;
 	for (unsigned o = 0; o < n; o++) {
 		const CompiledOutput &out = rule.output(o);
@@ -228,7 +252,7 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 			const bool copy = out_size_base + out.header_len <= copy_threshold ||
 					  !w.engine->ports()[out.port_index].multi_seg_tx ||
 					  m->nb_segs != 1;
-			tx = copy ? copy_out(w, stash, frame, p, in, out) : clone_out(w, m, p, in, out);
+			tx = copy ? copy_out(classes, stash, frame, p, in, out) : clone_out(w, m, p, in, out);
 		}
 		if (unlikely(tx == nullptr)) {
 			oc.drops.add(1);

@@ -12,14 +12,17 @@
 
 namespace mcr::packet {
 
-// Folds a wide one's-complement accumulator to 16 bits (not complemented).
+// Folds a wide one's-complement accumulator to 16 bits (not complemented):
+// the two 32-bit halves added with their end-around carry, then the two
+// 16-bit halves twice.
 inline uint16_t checksum_fold(uint64_t sum)
 {
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffffffff) + (sum >> 32);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return static_cast<uint16_t>(sum);
+	const auto low = static_cast<uint32_t>(sum);
+	uint32_t s = low + static_cast<uint32_t>(sum >> 32);
+	s += s < low;
+	s = (s & 0xffff) + (s >> 16);
+	s += s >> 16;
+	return static_cast<uint16_t>(s);
 }
 
 // True when an IPv4 header (options included) sums to all ones, i.e. its

@@ -1,6 +1,7 @@
 #include "packet/rewrite.h"
 
 #include <cstddef>
+#include <cstring>
 
 #include <netinet/in.h>
 #include <netinet/ip.h>
@@ -80,8 +81,10 @@ RewriteResult write_output_headers(const RewriteInput &in, const OutputRewrite &
 				: 0;
 
 	uint8_t *p = dst;
-	store(p + offsetof(rte_ether_hdr, dst_addr), out.dst_mac);
-	store(p + offsetof(rte_ether_hdr, src_addr), out.src_mac);
+	// Both addresses in one go: OutputRewrite holds them in header order.
+	static_assert(offsetof(OutputRewrite, src_mac) ==
+		      offsetof(OutputRewrite, dst_mac) + sizeof(rte_ether_addr));
+	std::memcpy(p + offsetof(rte_ether_hdr, dst_addr), &out.dst_mac, 2 * sizeof(rte_ether_addr));
 	if (out.vlan != 0) {
 		store(p + offsetof(rte_ether_hdr, ether_type), rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN));
 		p += sizeof(rte_ether_hdr);
