@@ -3,6 +3,7 @@
 #include <rte_errno.h>
 #include <rte_hash.h>
 #include <rte_hash_crc.h>
+#include <rte_lcore.h>
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
@@ -40,8 +41,13 @@ int RuleTable::create(const std::string &name, uint32_t capacity, unsigned max_r
 	params.hash_func = rte_hash_crc;
 	params.socket_id = static_cast<int>(rte_socket_id());
 	// Readers never lock; with LF the key slot of a deleted entry is freed
-	// by us, after the grace period (see retire()).
-	params.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF;
+	// by us, after the grace period (see retire()). MULTI_WRITER_ADD for
+	// its per-lcore cache of free key slots: a slot freed by `rule del` is
+	// the next one `rule add` takes. Without it the free slots form a FIFO,
+	// rule churn walks through every slot of the table, and RSS grows by
+	// the whole key store (~4 MB) as its pages are touched for the first
+	// time. The cache is indexed by lcore id: writers must be EAL lcores.
+	params.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD;
 	hash_ = rte_hash_create(&params);
 	if (hash_ == nullptr) {
 		*error = fmt::format("cannot create the rule table ({} rules): {}", capacity,
@@ -65,6 +71,10 @@ void RuleTable::retire(CompiledRule *rule, int32_t key_position)
 
 int RuleTable::add(CompiledRule *rule)
 {
+	if (rte_lcore_id() == LCORE_ID_ANY) {
+		CompiledRule::destroy(rule);
+		return -EPERM; // see create(): the free-slot cache needs an lcore id
+	}
 	CompiledRule *old = find(rule->key());
 	if (rule->key().src_ip != 0)
 		source_specific_.fetch_add(1, std::memory_order_relaxed);
@@ -82,6 +92,8 @@ int RuleTable::add(CompiledRule *rule)
 
 int RuleTable::remove(const RuleKey &key)
 {
+	if (rte_lcore_id() == LCORE_ID_ANY)
+		return -EPERM;
 	CompiledRule *old = find(key);
 	if (old == nullptr)
 		return -ENOENT;
@@ -108,6 +120,11 @@ std::vector<CompiledRule *> RuleTable::rules() const
 	while (rte_hash_iterate(hash_, &key, &data, &next) >= 0)
 		out.push_back(static_cast<CompiledRule *>(data));
 	return out;
+}
+
+int32_t RuleTable::key_slot(const RuleKey &key) const
+{
+	return rte_hash_lookup(hash_, &key);
 }
 
 uint32_t RuleTable::size() const

@@ -34,7 +34,8 @@ public:
 
 	// --- main lcore ---
 	// Publishes rule under rule->key(), replacing (and retiring) any rule
-	// there. The table owns rule from here on, even on error.
+	// there. The table owns rule from here on, even on error. -EPERM from
+	// a thread that is not an EAL lcore (add and remove only).
 	int add(CompiledRule *rule);
 	// Unpublishes and retires the rule under key. -ENOENT if none.
 	int remove(const RuleKey &key);
@@ -43,6 +44,8 @@ public:
 	// pointers is safe only on the main lcore, which alone retires rules.
 	std::vector<CompiledRule *> rules() const;
 	uint32_t size() const;
+	// The key slot a published key occupies, or a negative errno (tests).
+	int32_t key_slot(const RuleKey &key) const;
 
 	// --- workers ---
 	rte_rcu_qsbr *qsbr() const { return qsbr_; }

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -288,6 +289,44 @@ TEST(RuleTable, FullTableRefusesTheRuleAndFreesIt)
 	EXPECT_EQ(table->add(fits), 0);
 	EXPECT_EQ(table->find(extra), fits);
 	EXPECT_TRUE(table->has_source_specific());
+}
+
+// rte_hash's free-slot cache (which keeps RSS flat under rule churn) is
+// indexed by lcore id: a non-EAL thread is refused, not let write out of
+// bounds.
+TEST(RuleTable, WritersMustBeEalLcores)
+{
+	auto table = make_table(64);
+	ASSERT_NE(table, nullptr);
+	const int64_t live_before = live_aligned_allocations();
+	int added = 0, removed = 0;
+	std::thread([&] {
+		added = table->add(make_rule("r", make_key(0, group_a, 5000)));
+		removed = table->remove(make_key(0, group_a, 5000));
+	}).join();
+	EXPECT_EQ(added, -EPERM);
+	EXPECT_EQ(removed, -EPERM);
+	EXPECT_EQ(live_aligned_allocations(), live_before) << "the refused rule was not freed";
+	EXPECT_EQ(table->size(), 0u);
+	EXPECT_EQ(table->add(make_rule("r", make_key(0, group_a, 5000))), 0) << "main lcore";
+}
+
+// A rule deleted and added again reuses its key slot.
+TEST(RuleTable, ChurnReusesKeySlots)
+{
+	auto table = make_table(1024);
+	ASSERT_NE(table, nullptr);
+	std::vector<int32_t> positions;
+	for (int i = 0; i < 200; i++) {
+		const RuleKey key = make_key(0, group_a + static_cast<uint32_t>(i % 3), 5000);
+		ASSERT_EQ(table->add(make_rule("r", key)), 0);
+		positions.push_back(table->key_slot(key));
+		ASSERT_EQ(table->remove(key), 0);
+	}
+	std::sort(positions.begin(), positions.end());
+	positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
+	EXPECT_LE(positions.size(), 3u) << "200 add/del pairs walked over " << positions.size()
+					<< " key slots";
 }
 
 } // namespace
