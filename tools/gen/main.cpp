@@ -1,7 +1,6 @@
 // mcr-gen: UDP to one or many flows at a fixed rate or flat out, through
 // kernel sockets or a DPDK port, with mcr-gen's header in every payload
 // for mcr-sink to account. See doc/traffic-tools.md.
-#include <rte_eal.h>
 
 #include <sys/prctl.h>
 
@@ -121,11 +120,6 @@ int main(int argc, char **argv)
 			report(opt, *sender, run(opt, *sender));
 		}
 	}
-	if (opt.port) {
-		const std::string runtime_dir = rte_eal_get_runtime_dir();
-		rte_eal_cleanup();
-		if (!args.has_eal_args)
-			remove_runtime_dir(runtime_dir);
-	}
+	stop_eal_for_port(args, opt.port.has_value());
 	return status;
 }

@@ -1,7 +1,6 @@
 // mcr-sink: receives mcr-gen's traffic on kernel sockets or a DPDK port
 // and reports per flow what arrived, what was lost, duplicated or
 // reordered, and the one-way latency. See doc/traffic-tools.md.
-#include <rte_eal.h>
 
 #include <cstdio>
 #include <memory>
@@ -111,11 +110,6 @@ int main(int argc, char **argv)
 			report(opt, table, run);
 		}
 	}
-	if (opt.port) {
-		const std::string runtime_dir = rte_eal_get_runtime_dir();
-		rte_eal_cleanup();
-		if (!args.has_eal_args)
-			remove_runtime_dir(runtime_dir);
-	}
+	stop_eal_for_port(args, opt.port.has_value());
 	return status;
 }

@@ -81,12 +81,16 @@ std::vector<std::string> default_eal_args(const char *tool)
 		"--no-telemetry", "--log-level", "lib.eal:error"};
 }
 
-void remove_runtime_dir(const std::string &dir)
+void stop_eal_for_port(const SplitArgs &args, bool has_port)
 {
+	if (!has_port)
+		return;
+	const std::string runtime_dir = rte_eal_get_runtime_dir();
+	rte_eal_cleanup();
 	// With --no-shconf and no telemetry EAL leaves the directory empty;
 	// rmdir refuses anything else, so nothing of another run is touched.
-	if (!dir.empty())
-		rmdir(dir.c_str());
+	if (!args.has_eal_args && !runtime_dir.empty())
+		rmdir(runtime_dir.c_str());
 }
 
 int start_eal_for_port(const char *tool, const SplitArgs &args, bool has_port)

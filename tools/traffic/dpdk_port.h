@@ -39,9 +39,10 @@ int start_eal(const char *argv0, const std::vector<std::string> &args, std::stri
 // (the message is printed).
 int start_eal_for_port(const char *tool, const SplitArgs &args, bool has_port);
 
-// Removes EAL's runtime directory (rte_eal_get_runtime_dir(), read before
-// rte_eal_cleanup) when it is empty: the defaults leave nothing behind.
-void remove_runtime_dir(const std::string &dir);
+// The end of what start_eal_for_port began: rte_eal_cleanup, and with
+// default_eal_args also EAL's runtime directory, so the defaults leave
+// nothing behind. Nothing without a port.
+void stop_eal_for_port(const SplitArgs &args, bool has_port);
 
 class DpdkPort {
 public:
