@@ -51,11 +51,20 @@ void flush_port(Worker &w, uint16_t port_index)
 		sent += rte_eth_tx_burst(port_id, w.tx_queue, b.pkts + sent, b.count - sent);
 
 	PortCounters &pc = w.ports[port_index];
-	uint64_t bytes = 0;
-	for (uint16_t i = 0; i < sent; i++) {
-		b.owners[i]->packets.add(1);
-		b.owners[i]->bytes.add(b.lengths[i]);
-		bytes += b.lengths[i];
+	uint64_t bytes = b.bytes;
+	if (unlikely(sent < b.count)) {
+		// Outputs counted these when they were queued: take them back.
+		const uint16_t refused = b.count - sent;
+		for (uint16_t i = sent; i < b.count; i++) {
+			const uint32_t len = b.pkts[i]->pkt_len;
+			b.owners[i]->packets.sub(1);
+			b.owners[i]->bytes.sub(len);
+			b.owners[i]->drops.add(1);
+			bytes -= len;
+		}
+		pc.tx_dropped.add(refused);
+		w.counters.drops[static_cast<size_t>(DropReason::tx_full)].add(refused);
+		rte_pktmbuf_free_bulk(b.pkts + sent, refused);
 	}
 	pc.tx_packets.add(sent);
 	pc.tx_bytes.add(bytes);
@@ -63,24 +72,23 @@ void flush_port(Worker &w, uint16_t port_index)
 		w.tx_reclaims_owed += w.tx_reclaims[port_index] == 0;
 		w.tx_reclaims[port_index] = idle_tx_reclaims;
 	}
-	if (unlikely(sent < b.count)) {
-		const uint16_t refused = b.count - sent;
-		for (uint16_t i = sent; i < b.count; i++)
-			b.owners[i]->drops.add(1);
-		pc.tx_dropped.add(refused);
-		w.counters.drops[static_cast<size_t>(DropReason::tx_full)].add(refused);
-		rte_pktmbuf_free_bulk(b.pkts + sent, refused);
-	}
 	w.tx_pending -= b.count;
 	b.count = 0;
+	b.bytes = 0;
 }
 
+// Counts the packet on its output now, while that output's counters are
+// in cache, rather than in a second pass after the PMD took the burst;
+// flush_port takes back what the PMD refuses.
 inline void enqueue(Worker &w, uint16_t port_index, rte_mbuf *m, OutputCounters *owner)
 {
 	TxBuffer &b = w.tx[port_index];
+	const uint32_t len = m->pkt_len;
+	owner->packets.add(1);
+	owner->bytes.add(len);
 	b.pkts[b.count] = m;
 	b.owners[b.count] = owner;
-	b.lengths[b.count] = m->pkt_len;
+	b.bytes += len;
 	b.count++;
 	w.tx_pending++;
 	if (b.count >= w.engine->params().burst || b.count == tx_buffer_capacity)
@@ -107,8 +115,9 @@ inline rte_mbuf *rewrite_in_place(rte_mbuf *m, const ParsedPacket &p,
 
 // Copy buffers of one fan-out of a small packet, whose outputs are all
 // copies: taken in one bulk get on the first copy rather than one pool
-// operation per output. What is left (an output dropped for its TTL, or a
-// VLAN-tagged one that needs the next class) goes back at the end.
+// operation per output, and left uninitialised (copy_out sets what a copy
+// needs). What is left (an output dropped for its TTL, or a VLAN-tagged one
+// that needs the next class) goes back at the end.
 class CopyStash {
 public:
 	explicit CopyStash(unsigned copies) : wanted_(copies) {}
@@ -120,21 +129,28 @@ public:
 			give_back();
 	}
 
+	// A buffer of class sc, raw as rte_mbuf_raw_alloc returns it, or
+	// nullptr when the pool is empty.
 	rte_mbuf *take(const SizeClass *sc)
 	{
-		if (sc == cls_ && next_ < count_)
+		if (likely(sc == cls_ && next_ < count_))
 			return bufs_[next_++];
+		return refill(sc);
+	}
+
+private:
+	__rte_noinline rte_mbuf *refill(const SizeClass *sc)
+	{
 		if (cls_ == nullptr && wanted_ > 1 &&
-		    rte_pktmbuf_alloc_bulk(sc->pool, bufs_, wanted_) == 0) {
+		    rte_mempool_get_bulk(sc->pool, reinterpret_cast<void **>(bufs_), wanted_) == 0) {
 			cls_ = sc;
 			count_ = wanted_;
 			next_ = 1;
 			return bufs_[0];
 		}
-		return rte_pktmbuf_alloc(sc->pool);
+		return rte_mbuf_raw_alloc(sc->pool);
 	}
 
-private:
 	__rte_noinline void give_back()
 	{
 		rte_mempool_put_bulk(cls_->pool, reinterpret_cast<void **>(bufs_ + next_),
@@ -171,7 +187,7 @@ private:
 	const SizeClass *cls_[2] = {nullptr, nullptr};
 };
 
-inline rte_mbuf *copy_out(CopyClasses &classes, CopyStash &stash, const uint8_t *frame,
+__rte_always_inline rte_mbuf *copy_out(CopyClasses &classes, CopyStash &stash, const uint8_t *frame,
 			  const ParsedPacket &p, const packet::RewriteInput &in,
 			  const CompiledOutput &out)
 {
@@ -183,15 +199,26 @@ inline rte_mbuf *copy_out(CopyClasses &classes, CopyStash &stash, const uint8_t 
 	rte_mbuf *c = stash.take(sc);
 	if (unlikely(c == nullptr))
 		return nullptr;
+	// A free mbuf already has refcnt 1, one segment and no next (the
+	// pool's invariant, rte_mbuf_raw_alloc): set only what a single-segment
+	// frame without offloads needs, not all rte_pktmbuf_reset clears (it
+	// also writes the mbuf's second cache line).
+	c->data_off = RTE_PKTMBUF_HEADROOM;
+	c->port = RTE_MBUF_PORT_INVALID;
+	c->ol_flags = 0;
+	c->packet_type = 0;
+	c->pkt_len = size;
+	c->data_len = static_cast<uint16_t>(size);
+	c->vlan_tci = 0;
 	uint8_t *dst = rte_pktmbuf_mtod(c, uint8_t *);
 	packet::write_output_headers(in, out.rewrite, dst);
 	rte_memcpy(dst + out.header_len, frame + packet::payload_offset(p), payload);
-	c->data_len = static_cast<uint16_t>(size);
-	c->pkt_len = size;
 	return c;
 }
 
-inline rte_mbuf *clone_out(const Worker &w, rte_mbuf *m, const ParsedPacket &p,
+// Out of line, so the copy loop stays small: next to two allocations and
+// an atomic increment, a call costs nothing here.
+__rte_noinline rte_mbuf *clone_out(const Worker &w, rte_mbuf *m, const ParsedPacket &p,
 			   const packet::RewriteInput &in, const CompiledOutput &out)
 {
 	rte_mbuf *h = rte_pktmbuf_alloc(w.engine->header_pool());
@@ -216,6 +243,44 @@ inline rte_mbuf *clone_out(const Worker &w, rte_mbuf *m, const ParsedPacket &p,
 	return h;
 }
 
+// What an output needs besides its rewrite, fixed for one received packet.
+struct FanOutPacket {
+	rte_mbuf *m;
+	const uint8_t *frame;
+	const ParsedPacket &parsed;
+	packet::RewriteInput in;
+	uint32_t payload_len;
+	bool all_copies; // small enough for every output to be a copy
+};
+
+// A copy, or a clone behind a header mbuf, of the received packet for one
+// output; nullptr when a pool is empty.
+__rte_always_inline rte_mbuf *copy_or_clone(const Worker &w, const FanOutPacket &f, CopyClasses &classes,
+			       CopyStash &stash, const CompiledOutput &out)
+{
+	// A clone would carry every segment of m, but the datagram is all in
+	// the first (parse_frame read it there): copy from chained mbufs.
+	const bool copy = f.all_copies || f.payload_len + out.header_len <= w.engine->params().copy_threshold ||
+			  !w.engine->ports()[out.port_index].multi_seg_tx || f.m->nb_segs != 1;
+	return copy ? copy_out(classes, stash, f.frame, f.parsed, f.in, out)
+		    : clone_out(w, f.m, f.parsed, f.in, out);
+}
+
+// The last output when m has no headroom for its header: rare, so not
+// inlined a second time.
+__rte_noinline rte_mbuf *copy_or_clone_last(const Worker &w, const FanOutPacket &f,
+					    CopyClasses &classes, CopyStash &stash,
+					    const CompiledOutput &out)
+{
+	return copy_or_clone(w, f, classes, stash, out);
+}
+
+inline void count_output_drop(Worker &w, OutputCounters &oc, DropReason reason)
+{
+	oc.drops.add(1);
+	count_drop(w, reason);
+}
+
 void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacket &p)
 {
 	RuleCounters &rc = rule.counters(w.index);
@@ -223,46 +288,59 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 	rc.bytes.add(m->pkt_len);
 
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
-	const packet::RewriteInput in = packet::read_rewrite_input(frame, p);
-	const uint32_t out_size_base = packet::payload_len(p);
-	const uint32_t copy_threshold = w.engine->params().copy_threshold;
+	const uint32_t payload = packet::payload_len(p);
+	const FanOutPacket f{
+		.m = m,
+		.frame = frame,
+		.parsed = p,
+		.in = packet::read_rewrite_input(frame, p),
+		.payload_len = payload,
+		.all_copies = payload + packet::max_output_header_len <= w.engine->params().copy_threshold,
+	};
+	// The last output reuses m when it can; the others get copies or clones.
 	const unsigned n = rule.output_count();
 	const bool last_in_place = RTE_MBUF_DIRECT(m) && m->nb_segs == 1;
-	const bool all_copies = out_size_base + packet::max_output_header_len <= copy_threshold;
-	CopyStash stash(all_copies ? n - last_in_place : 0);
-	CopyClasses classes(w.engine->pools(), out_size_base);
-	bool consumed = false;
-	for (unsigned o = 0; o < n; o++) {
+	const unsigned copies_end = n - last_in_place;
+	const bool ttl_expires = p.ttl <= 1;
+	OutputCounters *counters = &rule.output_counters(w.index, 0);
+	CopyStash stash(f.all_copies ? copies_end : 0);
+	CopyClasses classes(w.engine->pools(), payload);
+
+	for (unsigned o = 0; o < copies_end; o++) {
 		const CompiledOutput &out = rule.output(o);
-		OutputCounters &oc = rule.output_counters(w.index, o);
-		if (out.rewrite.ttl == 0 && p.ttl <= 1) {
-			oc.drops.add(1);
-			count_drop(w, DropReason::ttl_expired);
+		if (out.rewrite.ttl == 0 && ttl_expires) {
+			count_output_drop(w, counters[o], DropReason::ttl_expired);
 			continue;
 		}
-		rte_mbuf *tx = nullptr;
-		if (o == n - 1 && last_in_place) {
-			tx = rewrite_in_place(m, p, in, out);
-			consumed = tx != nullptr;
-		}
-		if (tx == nullptr) {
-			// A clone would carry every segment of m, but the datagram is
-			// all in the first (parse_frame read it there): copy from
-			// chained mbufs.
-			const bool copy = out_size_base + out.header_len <= copy_threshold ||
-					  !w.engine->ports()[out.port_index].multi_seg_tx ||
-					  m->nb_segs != 1;
-			tx = copy ? copy_out(classes, stash, frame, p, in, out) : clone_out(w, m, p, in, out);
-		}
+		rte_mbuf *tx = copy_or_clone(w, f, classes, stash, out);
 		if (unlikely(tx == nullptr)) {
-			oc.drops.add(1);
-			count_drop(w, DropReason::no_buffer);
+			count_output_drop(w, counters[o], DropReason::no_buffer);
 			continue;
 		}
-		enqueue(w, out.port_index, tx, &oc);
+		enqueue(w, out.port_index, tx, &counters[o]);
 	}
-	if (!consumed)
+	if (!last_in_place) {
 		rte_pktmbuf_free(m);
+		return;
+	}
+
+	const CompiledOutput &out = rule.output(n - 1);
+	OutputCounters &oc = counters[n - 1];
+	if (out.rewrite.ttl == 0 && ttl_expires) {
+		count_output_drop(w, oc, DropReason::ttl_expired);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	rte_mbuf *tx = rewrite_in_place(m, p, f.in, out);
+	if (unlikely(tx == nullptr)) {
+		tx = copy_or_clone_last(w, f, classes, stash, out);
+		rte_pktmbuf_free(m); // a clone holds its own reference
+	}
+	if (unlikely(tx == nullptr)) {
+		count_output_drop(w, oc, DropReason::no_buffer);
+		return;
+	}
+	enqueue(w, out.port_index, tx, &oc);
 }
 
 // Parses and looks up up to 64 packets (the bulk lookup's limit).

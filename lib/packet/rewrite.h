@@ -3,12 +3,20 @@
 // chained to an indirect clone of the received payload.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
+
+#include <netinet/in.h>
+#include <rte_branch_prediction.h>
+#include <rte_common.h>
 
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include "packet/bytes.h"
+#include "packet/checksum.h"
 #include "packet/drop_reason.h"
 #include "packet/parse.h"
 
@@ -69,7 +77,67 @@ RewriteInput read_rewrite_input(const uint8_t *frame, const ParsedPacket &pkt);
 // UDP checksum is updated incrementally, so an error in the received
 // datagram stays detectable downstream, and a zero (absent) UDP checksum
 // stays zero. Reads nothing of the frame, so dst may overlap it.
-RewriteResult write_output_headers(const RewriteInput &in, const OutputRewrite &out, uint8_t *dst);
+//
+// Inline: it runs once per output, and in the fan-out loop the compiler
+// keeps the packet's RewriteInput in registers across outputs.
+// Fields are stored one by one rather than through header structs
+// assembled on the stack: copying a struct that was just written piecewise
+// defeats store-to-load forwarding and costs more than the rest of the
+// function.
+__rte_always_inline RewriteResult write_output_headers(const RewriteInput &in, const OutputRewrite &out,
+					  uint8_t *dst)
+{
+	uint8_t ttl = out.ttl;
+	if (ttl == 0) {
+		// A router must not forward what it would send with TTL 0.
+		if (unlikely(in.ttl <= 1))
+			return {0, DropReason::ttl_expired};
+		ttl = static_cast<uint8_t>(in.ttl - 1);
+	}
+	const uint32_t dst_ip = out.dst_ip != 0 ? out.dst_ip : in.dst_ip;
+	const uint16_t dst_port = out.dst_port != 0 ? out.dst_port : in.dst_port;
+
+	const uint16_t ttl_proto = byte_pair(ttl, IPPROTO_UDP);
+	const auto ip_cksum = static_cast<uint16_t>(
+		~checksum_fold(in.ip_sum + ttl_proto + out.src_ip + dst_ip));
+	const uint16_t udp_cksum =
+		in.udp_checksum ? udp_checksum_field(static_cast<uint16_t>(~checksum_fold(
+					  in.udp_removed + out.src_ip + dst_ip + dst_port)))
+				: 0;
+
+	uint8_t *p = dst;
+	// Both addresses in one go: OutputRewrite holds them in header order.
+	static_assert(offsetof(OutputRewrite, src_mac) ==
+		      offsetof(OutputRewrite, dst_mac) + sizeof(rte_ether_addr));
+	std::memcpy(p + offsetof(rte_ether_hdr, dst_addr), &out.dst_mac, 2 * sizeof(rte_ether_addr));
+	if (out.vlan != 0) {
+		store(p + offsetof(rte_ether_hdr, ether_type), rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN));
+		p += sizeof(rte_ether_hdr);
+		store(p + offsetof(rte_vlan_hdr, vlan_tci), rte_cpu_to_be_16(out.vlan));
+		store(p + offsetof(rte_vlan_hdr, eth_proto), rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4));
+		p += sizeof(rte_vlan_hdr);
+	} else {
+		store(p + offsetof(rte_ether_hdr, ether_type), rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4));
+		p += sizeof(rte_ether_hdr);
+	}
+
+	store(p + offsetof(rte_ipv4_hdr, version_ihl), in.first_word); // and type_of_service
+	store(p + offsetof(rte_ipv4_hdr, total_length), in.total_len);
+	store(p + offsetof(rte_ipv4_hdr, packet_id), in.packet_id);
+	store(p + offsetof(rte_ipv4_hdr, fragment_offset), in.fragment); // at most DF: parse drops fragments
+	store(p + offsetof(rte_ipv4_hdr, time_to_live), ttl_proto); // and next_proto_id
+	store(p + offsetof(rte_ipv4_hdr, hdr_checksum), ip_cksum);
+	store(p + offsetof(rte_ipv4_hdr, src_addr), out.src_ip);
+	store(p + offsetof(rte_ipv4_hdr, dst_addr), dst_ip);
+	p += sizeof(rte_ipv4_hdr);
+
+	store(p + offsetof(rte_udp_hdr, src_port), in.src_port);
+	store(p + offsetof(rte_udp_hdr, dst_port), dst_port);
+	store(p + offsetof(rte_udp_hdr, dgram_len), in.udp_len);
+	store(p + offsetof(rte_udp_hdr, dgram_cksum), udp_cksum);
+	p += sizeof(rte_udp_hdr);
+	return {static_cast<uint16_t>(p - dst), DropReason::none};
+}
 
 // Both steps for one output. Every source field is read before anything is
 // written, so dst may overlap the frame's own headers: rewriting in place is

@@ -78,6 +78,10 @@ TEST(TxRefusal, RefusedPacketsAreCountedAndFreedAcceptedOnesKeepOrder)
 	ASSERT_NE(r, nullptr);
 	EXPECT_EQ(r->output_counters(0, 0).packets.get(), accepted);
 	EXPECT_EQ(r->output_counters(0, 0).drops.get(), refused);
+	// Counted when queued, taken back when refused: bytes too.
+	constexpr uint64_t out_frame_len = 42 + 64;
+	EXPECT_EQ(r->output_counters(0, 0).bytes.get(), accepted * out_frame_len);
+	EXPECT_EQ(out.tx_bytes.get(), accepted * out_frame_len);
 	EXPECT_EQ(w->tx_pending, 0u);
 	// Only what the ring holds is still out of the pool.
 	EXPECT_EQ(rte_mempool_in_use_count(rx_pool), in_use_before + accepted) << "refused mbufs leaked";
