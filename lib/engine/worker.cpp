@@ -12,6 +12,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "common/log.h"
+#include "engine/fan_out_buffers.h"
 #include "packet/parse.h"
 #include "packet/rewrite.h"
 
@@ -113,57 +114,6 @@ inline rte_mbuf *rewrite_in_place(rte_mbuf *m, const ParsedPacket &p,
 	return m;
 }
 
-// Copy buffers of one fan-out of a small packet, whose outputs are all
-// copies: taken in one bulk get on the first copy rather than one pool
-// operation per output, and left uninitialised (copy_out sets what a copy
-// needs). What is left (an output dropped for its TTL, or a VLAN-tagged one
-// that needs the next class) goes back at the end.
-class CopyStash {
-public:
-	explicit CopyStash(unsigned copies) : wanted_(copies) {}
-	CopyStash(const CopyStash &) = delete;
-	CopyStash &operator=(const CopyStash &) = delete;
-	~CopyStash()
-	{
-		if (unlikely(next_ < count_))
-			give_back();
-	}
-
-	// A buffer of class sc, raw as rte_mbuf_raw_alloc returns it, or
-	// nullptr when the pool is empty.
-	rte_mbuf *take(const SizeClass *sc)
-	{
-		if (likely(sc == cls_ && next_ < count_))
-			return bufs_[next_++];
-		return refill(sc);
-	}
-
-private:
-	__rte_noinline rte_mbuf *refill(const SizeClass *sc)
-	{
-		if (cls_ == nullptr && wanted_ > 1 &&
-		    rte_mempool_get_bulk(sc->pool, reinterpret_cast<void **>(bufs_), wanted_) == 0) {
-			cls_ = sc;
-			count_ = wanted_;
-			next_ = 1;
-			return bufs_[0];
-		}
-		return rte_mbuf_raw_alloc(sc->pool);
-	}
-
-	__rte_noinline void give_back()
-	{
-		rte_mempool_put_bulk(cls_->pool, reinterpret_cast<void **>(bufs_ + next_),
-				     count_ - next_);
-	}
-
-	unsigned wanted_;
-	const SizeClass *cls_ = nullptr;
-	unsigned count_ = 0;
-	unsigned next_ = 0;
-	rte_mbuf *bufs_[max_outputs];
-};
-
 // The size class of a copy, found once per packet for untagged outputs and
 // once for tagged ones (the only two header sizes).
 class CopyClasses {
@@ -187,92 +137,104 @@ private:
 	const SizeClass *cls_[2] = {nullptr, nullptr};
 };
 
-__rte_always_inline rte_mbuf *copy_out(CopyClasses &classes, CopyStash &stash, const uint8_t *frame,
-			  const ParsedPacket &p, const packet::RewriteInput &in,
-			  const CompiledOutput &out)
+// One received packet being fanned out: what every output takes from it,
+// and the buffers its outputs are built in.
+struct FanOut {
+	FanOut(const Worker &w, rte_mbuf *m, const ParsedPacket &p, unsigned outputs)
+		: m(m), frame(rte_pktmbuf_mtod(m, const uint8_t *)), parsed(p),
+		  in(packet::read_rewrite_input(frame, p)), payload_len(packet::payload_len(p)),
+		  payload_offset(packet::payload_offset(p)),
+		  all_copies(payload_len + packet::max_output_header_len <= w.engine->params().copy_threshold),
+		  classes(w.engine->pools(), payload_len), copies(all_copies ? outputs : 0),
+		  headers(all_copies ? 0 : outputs), clones(all_copies ? 0 : outputs),
+		  refs(m, all_copies ? 0 : outputs)
+	{
+	}
+
+	rte_mbuf *const m;
+	const uint8_t *const frame;
+	const ParsedPacket &parsed;
+	const packet::RewriteInput in;
+	const uint32_t payload_len;
+	const uint32_t payload_offset;
+	const bool all_copies; // small enough for every output to be a copy
+	CopyClasses classes;
+	BufferStash copies;
+	BufferStash headers;
+	BufferStash clones;
+	PayloadRefs refs;
+};
+
+__rte_always_inline rte_mbuf *copy_out(FanOut &f, const CompiledOutput &out)
 {
-	const uint32_t payload = packet::payload_len(p);
-	const uint32_t size = out.header_len + payload;
-	const SizeClass *sc = classes.get(out);
+	const SizeClass *sc = f.classes.get(out);
 	if (unlikely(sc == nullptr))
 		return nullptr;
-	rte_mbuf *c = stash.take(sc);
+	rte_mbuf *c = f.copies.take(sc->pool);
 	if (unlikely(c == nullptr))
 		return nullptr;
-	// A free mbuf already has refcnt 1, one segment and no next (the
-	// pool's invariant, rte_mbuf_raw_alloc): set only what a single-segment
-	// frame without offloads needs, not all rte_pktmbuf_reset clears (it
-	// also writes the mbuf's second cache line).
-	c->data_off = RTE_PKTMBUF_HEADROOM;
-	c->port = RTE_MBUF_PORT_INVALID;
-	c->ol_flags = 0;
-	c->packet_type = 0;
-	c->pkt_len = size;
-	c->data_len = static_cast<uint16_t>(size);
-	c->vlan_tci = 0;
+	const uint32_t size = out.header_len + f.payload_len;
+	init_raw_mbuf(c, static_cast<uint16_t>(size), size);
 	uint8_t *dst = rte_pktmbuf_mtod(c, uint8_t *);
-	packet::write_output_headers(in, out.rewrite, dst);
-	rte_memcpy(dst + out.header_len, frame + packet::payload_offset(p), payload);
+	packet::write_output_headers(f.in, out.rewrite, dst);
+	rte_memcpy(dst + out.header_len, f.frame + f.payload_offset, f.payload_len);
 	return c;
 }
 
-// Out of line, so the copy loop stays small: next to two allocations and
-// an atomic increment, a call costs nothing here.
-__rte_noinline rte_mbuf *clone_out(const Worker &w, rte_mbuf *m, const ParsedPacket &p,
-			   const packet::RewriteInput &in, const CompiledOutput &out)
+// A header mbuf chained to an indirect clone of the payload. The clone
+// sees only the payload: the received headers (rewritten in place for the
+// last output) and the padding stay out of it. Out of line, so the copy
+// loop stays small.
+__rte_noinline rte_mbuf *clone_out(const Worker &w, FanOut &f, const CompiledOutput &out)
 {
-	rte_mbuf *h = rte_pktmbuf_alloc(w.engine->header_pool());
+	rte_mbuf *h = f.headers.take(w.engine->header_pool());
 	if (unlikely(h == nullptr))
 		return nullptr;
-	rte_mbuf *payload = rte_pktmbuf_clone(m, w.engine->clone_pool());
-	if (unlikely(payload == nullptr)) {
-		rte_pktmbuf_free(h);
-		return nullptr;
+	rte_mbuf *payload;
+	if (likely(RTE_MBUF_DIRECT(f.m))) {
+		payload = f.clones.take(w.engine->clone_pool());
+		if (unlikely(payload == nullptr)) {
+			rte_mbuf_raw_free(h);
+			return nullptr;
+		}
+		f.refs.take();
+		attach_payload(payload, f.m, f.payload_offset, static_cast<uint16_t>(f.payload_len));
+	} else {
+		// A PMD that hands over indirect or external-buffer mbufs:
+		// DPDK's clone knows where their data lives.
+		payload = rte_pktmbuf_clone(f.m, w.engine->clone_pool());
+		if (unlikely(payload == nullptr)) {
+			rte_mbuf_raw_free(h);
+			return nullptr;
+		}
+		payload->data_off = static_cast<uint16_t>(payload->data_off + f.payload_offset);
+		payload->data_len = static_cast<uint16_t>(f.payload_len);
+		payload->pkt_len = f.payload_len;
 	}
-	// The clone sees only the payload: the received headers (rewritten in
-	// place for the last output) and the padding stay out of it.
-	const uint32_t len = packet::payload_len(p);
-	payload->data_off = static_cast<uint16_t>(payload->data_off + packet::payload_offset(p));
-	payload->data_len = static_cast<uint16_t>(len);
-	payload->pkt_len = len;
-	packet::write_output_headers(in, out.rewrite, rte_pktmbuf_mtod(h, uint8_t *));
-	h->data_len = out.header_len;
-	h->pkt_len = out.header_len + len;
+	init_raw_mbuf(h, out.header_len, out.header_len + f.payload_len);
 	h->next = payload;
 	h->nb_segs = 2;
+	packet::write_output_headers(f.in, out.rewrite, rte_pktmbuf_mtod(h, uint8_t *));
 	return h;
 }
 
-// What an output needs besides its rewrite, fixed for one received packet.
-struct FanOutPacket {
-	rte_mbuf *m;
-	const uint8_t *frame;
-	const ParsedPacket &parsed;
-	packet::RewriteInput in;
-	uint32_t payload_len;
-	bool all_copies; // small enough for every output to be a copy
-};
-
 // A copy, or a clone behind a header mbuf, of the received packet for one
 // output; nullptr when a pool is empty.
-__rte_always_inline rte_mbuf *copy_or_clone(const Worker &w, const FanOutPacket &f, CopyClasses &classes,
-			       CopyStash &stash, const CompiledOutput &out)
+__rte_always_inline rte_mbuf *copy_or_clone(const Worker &w, FanOut &f, const CompiledOutput &out)
 {
 	// A clone would carry every segment of m, but the datagram is all in
 	// the first (parse_frame read it there): copy from chained mbufs.
-	const bool copy = f.all_copies || f.payload_len + out.header_len <= w.engine->params().copy_threshold ||
+	const bool copy = f.all_copies ||
+			  f.payload_len + out.header_len <= w.engine->params().copy_threshold ||
 			  !w.engine->ports()[out.port_index].multi_seg_tx || f.m->nb_segs != 1;
-	return copy ? copy_out(classes, stash, f.frame, f.parsed, f.in, out)
-		    : clone_out(w, f.m, f.parsed, f.in, out);
+	return copy ? copy_out(f, out) : clone_out(w, f, out);
 }
 
 // The last output when m has no headroom for its header: rare, so not
 // inlined a second time.
-__rte_noinline rte_mbuf *copy_or_clone_last(const Worker &w, const FanOutPacket &f,
-					    CopyClasses &classes, CopyStash &stash,
-					    const CompiledOutput &out)
+__rte_noinline rte_mbuf *copy_or_clone_last(const Worker &w, FanOut &f, const CompiledOutput &out)
 {
-	return copy_or_clone(w, f, classes, stash, out);
+	return copy_or_clone(w, f, out);
 }
 
 inline void count_output_drop(Worker &w, OutputCounters &oc, DropReason reason)
@@ -287,24 +249,13 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 	rc.packets.add(1);
 	rc.bytes.add(m->pkt_len);
 
-	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
-	const uint32_t payload = packet::payload_len(p);
-	const FanOutPacket f{
-		.m = m,
-		.frame = frame,
-		.parsed = p,
-		.in = packet::read_rewrite_input(frame, p),
-		.payload_len = payload,
-		.all_copies = payload + packet::max_output_header_len <= w.engine->params().copy_threshold,
-	};
 	// The last output reuses m when it can; the others get copies or clones.
 	const unsigned n = rule.output_count();
 	const bool last_in_place = RTE_MBUF_DIRECT(m) && m->nb_segs == 1;
 	const unsigned copies_end = n - last_in_place;
 	const bool ttl_expires = p.ttl <= 1;
 	OutputCounters *counters = &rule.output_counters(w.index, 0);
-	CopyStash stash(f.all_copies ? copies_end : 0);
-	CopyClasses classes(w.engine->pools(), payload);
+	FanOut f(w, m, p, copies_end);
 
 	for (unsigned o = 0; o < copies_end; o++) {
 		const CompiledOutput &out = rule.output(o);
@@ -312,13 +263,14 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 			count_output_drop(w, counters[o], DropReason::ttl_expired);
 			continue;
 		}
-		rte_mbuf *tx = copy_or_clone(w, f, classes, stash, out);
+		rte_mbuf *tx = copy_or_clone(w, f, out);
 		if (unlikely(tx == nullptr)) {
 			count_output_drop(w, counters[o], DropReason::no_buffer);
 			continue;
 		}
 		enqueue(w, out.port_index, tx, &counters[o]);
 	}
+	f.refs.release(); // before m can be sent or freed
 	if (!last_in_place) {
 		rte_pktmbuf_free(m);
 		return;
@@ -333,7 +285,8 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 	}
 	rte_mbuf *tx = rewrite_in_place(m, p, f.in, out);
 	if (unlikely(tx == nullptr)) {
-		tx = copy_or_clone_last(w, f, classes, stash, out);
+		tx = copy_or_clone_last(w, f, out);
+		f.refs.release();
 		rte_pktmbuf_free(m); // a clone holds its own reference
 	}
 	if (unlikely(tx == nullptr)) {

@@ -1,8 +1,10 @@
 // Golden pcaps for the less common shapes of traffic and control: datagrams
 // without a UDP checksum, IPv4 options, bursts larger than one bulk lookup,
-// a VLAN tag the PMD stripped into the mbuf, and rules replaced or removed
-// between bursts. Same harness and checks as golden_pcap_test.cpp.
+// a VLAN tag the PMD stripped into the mbuf, rules replaced or removed
+// between bursts, and pools running dry. Same harness and checks as
+// golden_pcap_test.cpp.
 #include <rte_mbuf.h>
+#include <rte_mempool.h>
 
 #include <cstdint>
 #include <string>
@@ -317,6 +319,118 @@ TEST(GoldenPcapEdge, AnEmptyCopyPoolDropsOnlyTheOutputsThatNeedIt)
 	EXPECT_EQ(r.output_counters(0, 1).packets.get(), 24u);
 	EXPECT_EQ(r.output_counters(0, 1).drops.get(), 0u);
 	expect_drops(h, {{DropReason::no_buffer, 8}});
+}
+
+TEST(GoldenPcapEdge, ClonesLeftUnusedByTtlDropsGiveTheirReferencesBack)
+{
+	// A packet takes one reference on itself per output it may clone for;
+	// with TTL 1 only the output with a fixed TTL sends, so the others must
+	// be given back, or the received mbuf never returns to its pool.
+	std::vector<UdpFrame> sent;
+	for (uint32_t seq = 0; seq < 12; seq++) {
+		UdpFrame f = flow_frame(1, seq, 1000);
+		f.ttl = seq % 3 == 0 ? 1 : 64;
+		sent.push_back(f);
+	}
+	EngineParams params;
+	params.copy_threshold = 200;
+	PortPlan out0 = egress("out0");
+	out0.multi_seg_tx = true;
+	RelayHarness h({ingress(sent), out0, egress("out1")}, params);
+	add_rule(h, make_rule("clones", group_1, 5000,
+		{{.port = "out0", .dport = 6000},
+		 {.port = "out0", .dport = 6001, .ttl = 5},
+		 {.port = "out0", .dport = 6002},
+		 {.port = "out1", .dport = 6003}}));
+
+	const PoolUse before = h.pool_in_use();
+	EXPECT_EQ(h.poll_until_idle(), sent.size());
+	h.flush();
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+
+	std::vector<UdpFrame> want_out0, want_out1;
+	uint64_t expired = 0;
+	for (const UdpFrame &f : sent) {
+		want_out0.push_back(relayed(f, {group_mac(group_1), out0_mac, out0_ip, {}, 6001, 5}));
+		if (f.ttl == 1) {
+			expired += 3;
+			continue;
+		}
+		want_out0.push_back(relayed(f, {group_mac(group_1), out0_mac, out0_ip, {}, 6000}));
+		want_out0.push_back(relayed(f, {group_mac(group_1), out0_mac, out0_ip, {}, 6002}));
+		want_out1.push_back(relayed(f, {group_mac(group_1), out1_mac, out1_ip, {}, 6003}));
+	}
+	const std::vector<Bytes> got_out0 = h.sent_on("out0");
+	const std::vector<Bytes> got_out1 = h.sent_on("out1");
+	{
+		SCOPED_TRACE("out0 (clones)");
+		expect_flows(got_out0, want_out0);
+	}
+	{
+		SCOPED_TRACE("out1 (in place)");
+		expect_flows(got_out1, want_out1);
+	}
+	expect_drops(h, {{DropReason::ttl_expired, expired}});
+}
+
+TEST(GoldenPcapEdge, AnEmptyClonePoolDropsOnlyTheClonesItCannotMake)
+{
+	// Pools of 63 mbufs have no per-lcore cache, so what the clone pool can
+	// still give is exact. Five clones are left for six packets that want
+	// two each: the first two packets get theirs in one bulk get, the third
+	// one of its two, one at a time, the rest none; their header mbufs go
+	// back. The in-place output of every packet is unaffected.
+	std::vector<UdpFrame> sent;
+	for (uint32_t seq = 0; seq < 6; seq++)
+		sent.push_back(flow_frame(1, seq, 1000));
+	EngineParams params;
+	params.copy_threshold = 200;
+	PortPlan out0 = egress("out0");
+	out0.multi_seg_tx = true;
+	RelayHarness h({ingress({}), out0, egress("out1")}, params,
+		       {{"small", 512, 63, {}}, {"large", 2048, 63, {}}});
+	const config::Rule rule = make_rule("starved", group_1, 5000,
+		{{.port = "out0", .dport = 6000}, {.port = "out0", .dport = 6001}, {.port = "out1", .dport = 6002}});
+	add_rule(h, rule);
+
+	const PoolUse before = h.pool_in_use();
+	rte_mempool *clones = h.engine().clone_pool();
+	ASSERT_EQ(clones->cache_size, 0u);
+	std::vector<void *> held(rte_mempool_avail_count(clones) - 5);
+	ASSERT_EQ(rte_mempool_get_bulk(clones, held.data(), static_cast<unsigned>(held.size())), 0);
+	h.receive("in0", built(sent)); // one burst; nothing flushed until below
+	EXPECT_EQ(rte_mempool_avail_count(clones), 0u);
+	EXPECT_EQ(rte_mempool_in_use_count(h.engine().header_pool()), 5u) << "unused header mbufs kept";
+	h.flush();
+	rte_mempool_put_bulk(clones, held.data(), static_cast<unsigned>(held.size()));
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+
+	std::vector<UdpFrame> want_out0, want_out1;
+	for (const UdpFrame &f : sent) {
+		const uint32_t seq = payload_seq(f.payload);
+		if (seq <= 2)
+			want_out0.push_back(relayed(f, {group_mac(group_1), out0_mac, out0_ip, {}, 6000}));
+		if (seq <= 1)
+			want_out0.push_back(relayed(f, {group_mac(group_1), out0_mac, out0_ip, {}, 6001}));
+		want_out1.push_back(relayed(f, {group_mac(group_1), out1_mac, out1_ip, {}, 6002}));
+	}
+	const std::vector<Bytes> got_out0 = h.sent_on("out0");
+	const std::vector<Bytes> got_out1 = h.sent_on("out1");
+	{
+		SCOPED_TRACE("out0 (clones, pool runs dry)");
+		expect_flows(got_out0, want_out0);
+	}
+	{
+		SCOPED_TRACE("out1 (in place)");
+		expect_flows(got_out1, want_out1);
+	}
+	const CompiledRule &r = published(h, rule);
+	EXPECT_EQ(r.output_counters(0, 0).packets.get(), 3u);
+	EXPECT_EQ(r.output_counters(0, 0).drops.get(), 3u);
+	EXPECT_EQ(r.output_counters(0, 1).packets.get(), 2u);
+	EXPECT_EQ(r.output_counters(0, 1).drops.get(), 4u);
+	EXPECT_EQ(r.output_counters(0, 2).packets.get(), 6u);
+	expect_drops(h, {{DropReason::no_buffer, 7}});
 }
 
 } // namespace
