@@ -1,7 +1,7 @@
-// The buffers one fan-out takes: copies, clones and header mbufs got from
-// their pools in bulk, and the references a packet's clones hold on it,
-// taken at once. Per received packet, so the pool and reference-count work
-// is paid once per packet rather than once per output.
+// The buffers one fan-out takes: copies and header mbufs got from their
+// pools in bulk, and the one clone of a large packet's payload that all its
+// clone outputs share. Per received packet, so pool and reference-count
+// work is paid once per packet rather than once per output.
 #pragma once
 
 #include <rte_branch_prediction.h>
@@ -67,44 +67,64 @@ private:
 	rte_mbuf *bufs_[max_outputs];
 };
 
-// References to a received mbuf for its clones: the first clone takes as
-// many as the packet may need in one rte_mbuf_refcnt_update (a plain store
-// while the worker is the mbuf's only owner) instead of one atomic
-// increment per clone. release() returns the unused ones; it must run
-// before the mbuf itself is sent or freed, or a count too high would keep
-// it from ever going back to its pool.
-class PayloadRefs {
+// The payload of a large packet as its clone outputs share it: one
+// indirect clone of the received mbuf, made for the first such output and
+// chained behind the header mbuf of every one, held by its reference
+// count. Per output that leaves a header mbuf and, when the PMD frees the
+// chain, one reference dropped; the clone is got, attached and detached
+// once per packet. (examples/ipv4_multicast shares the received mbuf itself
+// this way; sharing a clone of its payload leaves the received mbuf free to
+// become the last output, rewritten in place.)
+//
+// The fan-out holds a reference of its own, so the clone cannot go back to
+// its pool while outputs may still be chained to it; release() drops it
+// and the ones taken for outputs that did not send.
+class SharedPayload {
 public:
-	PayloadRefs(rte_mbuf *m, unsigned wanted) : m_(m), wanted_(wanted) {}
-	PayloadRefs(const PayloadRefs &) = delete;
-	PayloadRefs &operator=(const PayloadRefs &) = delete;
-
-	void take()
+	// users: how many outputs may chain the clone, at most max_outputs.
+	SharedPayload(rte_mbuf *m, uint32_t offset, uint32_t len, unsigned users)
+		: m_(m), offset_(offset), len_(static_cast<uint16_t>(len)), wanted_(users)
 	{
-		if (unlikely(left_ == 0))
-			reserve();
-		left_--;
+	}
+	SharedPayload(const SharedPayload &) = delete;
+	SharedPayload &operator=(const SharedPayload &) = delete;
+
+	// The clone, with one reference for the caller's chain, or nullptr
+	// when the clone pool is empty. m must be direct.
+	rte_mbuf *take(rte_mempool *clone_pool)
+	{
+		if (unlikely(clone_ == nullptr))
+			return make(clone_pool);
+		if (likely(left_ != 0))
+			left_--;
+		else
+			rte_mbuf_refcnt_update(clone_, 1);
+		return clone_;
 	}
 
+	// Must run before m itself is sent or freed: the clone's last
+	// reference, wherever it is dropped, releases one of m's.
 	void release()
 	{
-		if (unlikely(left_ != 0)) {
-			rte_mbuf_refcnt_update(m_, static_cast<int16_t>(-static_cast<int>(left_)));
-			left_ = 0;
-		}
+		if (clone_ == nullptr)
+			return;
+		if (left_ != 0)
+			rte_mbuf_refcnt_update(clone_, static_cast<int16_t>(-static_cast<int>(left_)));
+		rte_pktmbuf_free(clone_); // the fan-out's own reference
+		clone_ = nullptr;
+		left_ = 0;
+		wanted_ = 1;
 	}
 
 private:
-	__rte_noinline void reserve()
-	{
-		left_ = wanted_ != 0 ? wanted_ : 1;
-		wanted_ = 0;
-		rte_mbuf_refcnt_update(m_, static_cast<int16_t>(left_));
-	}
+	__rte_noinline rte_mbuf *make(rte_mempool *clone_pool);
 
 	rte_mbuf *m_;
-	unsigned wanted_; // at most max_outputs
+	uint32_t offset_;
+	uint16_t len_;
+	unsigned wanted_;
 	unsigned left_ = 0;
+	rte_mbuf *clone_ = nullptr;
 };
 
 // Sets up a raw mbuf as one segment of `data_len` bytes, `pkt_len` in the
@@ -124,11 +144,11 @@ inline void init_raw_mbuf(rte_mbuf *b, uint16_t data_len, uint32_t pkt_len)
 }
 
 // rte_pktmbuf_attach for a raw mbuf from the clone pool, showing `len`
-// bytes of the direct mbuf m from `offset` on, without the reference
-// (PayloadRefs took it) and without the metadata a tail segment does not
-// need. Freeing the clone detaches it as usual.
-inline void attach_payload(rte_mbuf *clone, const rte_mbuf *m, uint32_t offset, uint16_t len)
+// bytes of the direct mbuf m from `offset` on, without the metadata a tail
+// segment does not need. Freeing the clone detaches it as usual.
+inline void attach_payload(rte_mbuf *clone, rte_mbuf *m, uint32_t offset, uint16_t len)
 {
+	rte_mbuf_refcnt_update(m, 1);
 	clone->buf_addr = m->buf_addr;
 	rte_mbuf_iova_set(clone, rte_mbuf_iova_get(m));
 	clone->buf_len = m->buf_len;
@@ -137,6 +157,21 @@ inline void attach_payload(rte_mbuf *clone, const rte_mbuf *m, uint32_t offset, 
 	clone->data_off = static_cast<uint16_t>(m->data_off + offset);
 	clone->data_len = len;
 	clone->pkt_len = len;
+}
+
+inline rte_mbuf *SharedPayload::make(rte_mempool *clone_pool)
+{
+	rte_mbuf *c = rte_mbuf_raw_alloc(clone_pool);
+	if (unlikely(c == nullptr))
+		return nullptr;
+	attach_payload(c, m_, offset_, len_);
+	// Exclusively ours until chained: a plain store. One for the fan-out,
+	// one per output that may use it, this caller's included.
+	const unsigned users = wanted_ != 0 ? wanted_ : 1;
+	rte_mbuf_refcnt_set(c, static_cast<uint16_t>(1 + users));
+	left_ = users - 1;
+	clone_ = c;
+	return c;
 }
 
 } // namespace mcr::engine

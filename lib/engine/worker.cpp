@@ -146,8 +146,7 @@ struct FanOut {
 		  payload_offset(packet::payload_offset(p)),
 		  all_copies(payload_len + packet::max_output_header_len <= w.engine->params().copy_threshold),
 		  classes(w.engine->pools(), payload_len), copies(all_copies ? outputs : 0),
-		  headers(all_copies ? 0 : outputs), clones(all_copies ? 0 : outputs),
-		  refs(m, all_copies ? 0 : outputs)
+		  headers(all_copies ? 0 : outputs), payload(m, payload_offset, payload_len, outputs)
 	{
 	}
 
@@ -161,8 +160,7 @@ struct FanOut {
 	CopyClasses classes;
 	BufferStash copies;
 	BufferStash headers;
-	BufferStash clones;
-	PayloadRefs refs;
+	SharedPayload payload;
 };
 
 __rte_always_inline rte_mbuf *copy_out(FanOut &f, const CompiledOutput &out)
@@ -181,35 +179,31 @@ __rte_always_inline rte_mbuf *copy_out(FanOut &f, const CompiledOutput &out)
 	return c;
 }
 
-// A header mbuf chained to an indirect clone of the payload. The clone
-// sees only the payload: the received headers (rewritten in place for the
-// last output) and the padding stay out of it. Out of line, so the copy
-// loop stays small.
-__rte_noinline rte_mbuf *clone_out(const Worker &w, FanOut &f, const CompiledOutput &out)
+// A header mbuf chained to an indirect clone of the payload, which all
+// the packet's clone outputs share (SharedPayload). The clone sees only the
+// payload: the received headers (rewritten in place for the last output)
+// and the padding stay out of it.
+__rte_always_inline rte_mbuf *clone_out(const Worker &w, FanOut &f, const CompiledOutput &out)
 {
 	rte_mbuf *h = f.headers.take(w.engine->header_pool());
 	if (unlikely(h == nullptr))
 		return nullptr;
 	rte_mbuf *payload;
 	if (likely(RTE_MBUF_DIRECT(f.m))) {
-		payload = f.clones.take(w.engine->clone_pool());
-		if (unlikely(payload == nullptr)) {
-			rte_mbuf_raw_free(h);
-			return nullptr;
-		}
-		f.refs.take();
-		attach_payload(payload, f.m, f.payload_offset, static_cast<uint16_t>(f.payload_len));
+		payload = f.payload.take(w.engine->clone_pool());
 	} else {
 		// A PMD that hands over indirect or external-buffer mbufs:
 		// DPDK's clone knows where their data lives.
 		payload = rte_pktmbuf_clone(f.m, w.engine->clone_pool());
-		if (unlikely(payload == nullptr)) {
-			rte_mbuf_raw_free(h);
-			return nullptr;
+		if (payload != nullptr) {
+			payload->data_off = static_cast<uint16_t>(payload->data_off + f.payload_offset);
+			payload->data_len = static_cast<uint16_t>(f.payload_len);
+			payload->pkt_len = f.payload_len;
 		}
-		payload->data_off = static_cast<uint16_t>(payload->data_off + f.payload_offset);
-		payload->data_len = static_cast<uint16_t>(f.payload_len);
-		payload->pkt_len = f.payload_len;
+	}
+	if (unlikely(payload == nullptr)) {
+		rte_mbuf_raw_free(h);
+		return nullptr;
 	}
 	init_raw_mbuf(h, out.header_len, out.header_len + f.payload_len);
 	h->next = payload;
@@ -270,7 +264,7 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 		}
 		enqueue(w, out.port_index, tx, &counters[o]);
 	}
-	f.refs.release(); // before m can be sent or freed
+	f.payload.release(); // before m can be sent or freed
 	if (!last_in_place) {
 		rte_pktmbuf_free(m);
 		return;
@@ -286,7 +280,7 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 	rte_mbuf *tx = rewrite_in_place(m, p, f.in, out);
 	if (unlikely(tx == nullptr)) {
 		tx = copy_or_clone_last(w, f, out);
-		f.refs.release();
+		f.payload.release();
 		rte_pktmbuf_free(m); // a clone holds its own reference
 	}
 	if (unlikely(tx == nullptr)) {

@@ -5,8 +5,10 @@
 //
 // The full-path benchmarks time what a worker really does per burst: take 32
 // mbufs from the RX pool, copy a frame into each (the PMD's part), then run
-// the engine. `baseline` times the PMD's part alone (alloc, copy, free), so
-// engine cost = full - baseline.
+// the engine. BM_baseline_rx_alloc_copy_free times the PMD's part alone
+// (alloc, copy, free), so engine cost = full - that. BM_baseline_output
+// times an output made the textbook way, to set the per-output figure
+// against.
 //
 // Run: bench-engine --benchmark_repetitions=5 --benchmark_report_aggregates_only=true
 // EAL runs on lcore 0 unless MCR_BENCH_LCORE names another (pick an idle core).
@@ -14,6 +16,7 @@
 
 #include <benchmark/benchmark.h>
 #include <rte_eal.h>
+#include <rte_ethdev.h>
 #include <rte_mbuf.h>
 
 #include <algorithm>
@@ -181,6 +184,100 @@ void BM_baseline_rx_alloc_copy_free(benchmark::State &state)
 		}
 		rte_pktmbuf_free_bulk(pkts, burst);
 	}
+	set_counters(state);
+}
+
+// One output per received packet made the textbook way and sent, with no
+// parsing, lookup or rewrite: below copy_threshold a copy (rte_pktmbuf_alloc
+// from the smallest fitting class, memcpy of the frame), above it a header
+// mbuf (rte_pktmbuf_alloc) chained to rte_pktmbuf_clone of the received
+// mbuf; then net_null frees them. What an extra output costs before the
+// engine does anything of its own.
+void BM_baseline_output(benchmark::State &state)
+{
+	BenchEngine &b = bench_engine();
+	const auto len = static_cast<uint32_t>(state.range(0));
+	const std::vector<Bytes> frames = burst_to(groups_1to1, len);
+	rte_mbuf *pkts[burst];
+	if (!receive(b.rx_pool, frames, pkts)) {
+		state.SkipWithError("RX pool empty");
+		return;
+	}
+	const bool clone = len > EngineParams{}.copy_threshold;
+	rte_mempool *copy_pool = b.pools->smallest_fitting(len)->pool;
+	const uint16_t out0 = b.ports[1]->port_id(); // takes chained mbufs
+	rte_mbuf *out[burst];
+	for (auto _ : state) {
+		for (uint16_t i = 0; i < burst; i++) {
+			rte_mbuf *c = clone ? rte_pktmbuf_alloc(b.engine->header_pool())
+					    : rte_pktmbuf_alloc(copy_pool);
+			if (c == nullptr) {
+				state.SkipWithError("pool empty");
+				break;
+			}
+			if (clone) {
+				rte_mbuf *payload = rte_pktmbuf_clone(pkts[i], b.engine->clone_pool());
+				if (payload == nullptr) {
+					state.SkipWithError("clone pool empty");
+					break;
+				}
+				c->data_len = 42;
+				c->pkt_len = 42 + payload->pkt_len;
+				c->next = payload;
+				c->nb_segs = 2;
+			} else {
+				rte_memcpy(rte_pktmbuf_mtod(c, void *), frames[i].data(), len);
+				c->data_len = static_cast<uint16_t>(len);
+				c->pkt_len = len;
+			}
+			out[i] = c;
+		}
+		if (rte_eth_tx_burst(out0, 0, out, burst) != burst) {
+			state.SkipWithError("net_null refused a burst");
+			break;
+		}
+	}
+	rte_pktmbuf_free_bulk(pkts, burst);
+	set_counters(state);
+}
+
+// The other way examples/ipv4_multicast shares a payload: no clone, the
+// received mbuf itself is the second segment of every output's chain, held
+// by its reference count (one update per burst here, as it could be per
+// packet). Not what mcr does: the payload mbuf would then be shared and
+// unchangeable, so no output could be rewritten in place.
+void BM_baseline_output_refcount(benchmark::State &state)
+{
+	BenchEngine &b = bench_engine();
+	const auto len = static_cast<uint32_t>(state.range(0));
+	const std::vector<Bytes> frames = burst_to(groups_1to1, len);
+	rte_mbuf *pkts[burst];
+	if (!receive(b.rx_pool, frames, pkts)) {
+		state.SkipWithError("RX pool empty");
+		return;
+	}
+	const uint16_t out0 = b.ports[1]->port_id();
+	rte_mbuf *out[burst];
+	for (auto _ : state) {
+		for (uint16_t i = 0; i < burst; i++) {
+			rte_mbuf *h = rte_pktmbuf_alloc(b.engine->header_pool());
+			if (h == nullptr) {
+				state.SkipWithError("pool empty");
+				break;
+			}
+			rte_mbuf_refcnt_update(pkts[i], 1);
+			h->data_len = 42;
+			h->pkt_len = 42 + pkts[i]->pkt_len;
+			h->next = pkts[i];
+			h->nb_segs = 2;
+			out[i] = h;
+		}
+		if (rte_eth_tx_burst(out0, 0, out, burst) != burst) {
+			state.SkipWithError("net_null refused a burst");
+			break;
+		}
+	}
+	rte_pktmbuf_free_bulk(pkts, burst);
 	set_counters(state);
 }
 
@@ -392,6 +489,8 @@ BENCHMARK(BM_lookup_bulk_hot32)->Arg(large_table);
 BENCHMARK(BM_lookup_bulk_any_source_fallback);
 BENCHMARK(BM_rewrite)->Arg(64)->Arg(1400);
 BENCHMARK(BM_baseline_rx_alloc_copy_free)->Arg(64)->Arg(1400);
+BENCHMARK(BM_baseline_output)->Arg(64)->Arg(1400);
+BENCHMARK(BM_baseline_output_refcount)->Arg(1400);
 BENCHMARK(BM_full_1to1)->Arg(64)->Arg(1400);
 BENCHMARK(BM_full_1to16)->Arg(64)->Arg(1400);
 BENCHMARK(BM_full_1to16_copy_only)->Arg(1400);

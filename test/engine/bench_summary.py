@@ -37,8 +37,10 @@ def main():
         base = get(f"BM_baseline_rx_alloc_copy_free/{size}")
         one = get(f"BM_full_1to1/{size}")
         sixteen = get(f"BM_full_1to16/{size}")
+        textbook = get(f"BM_baseline_output/{size}")
         print(f"{size} B: 1:1 engine cost {one - base:.1f} ns, "
-              f"per extra output {(sixteen - one) / 15:.1f} ns")
+              f"per extra output {(sixteen - one) / 15:.1f} ns "
+              f"(textbook output alone {textbook:.1f} ns)")
     copy = get("BM_full_1to16_copy_only/1400")
     print(f"1400 B copy only: per extra output {(copy - get('BM_full_1to1/1400')) / 15:.1f} ns")
     print(f"lookup 100k/10: {get('BM_lookup_bulk/100000') / get('BM_lookup_bulk/10'):.2f}")
