@@ -60,7 +60,7 @@ struct Workers {
 	uint16_t burst = 32;
 	// Outputs of up to this many bytes are copied into a size-class mbuf;
 	// larger ones are an indirect clone behind a private header mbuf.
-	uint32_t copy_threshold = 512;
+	uint32_t copy_threshold = 256;
 	// TX buffers are sent when full, when the worker is idle, and at
 	// least this often.
 	uint32_t tx_drain_us = 100;

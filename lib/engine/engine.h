@@ -34,8 +34,9 @@ struct EngineParams {
 	uint16_t burst = 32;
 	// Outputs up to this many bytes are copied into a size-class mbuf;
 	// larger ones are an indirect clone of the payload behind a header mbuf
-	// (on ports that take chained mbufs).
-	uint32_t copy_threshold = 512;
+	// (on ports that take chained mbufs). 256: where a clone starts to cost
+	// less than a copy (bench-engine, doc/benchmarks-engine.md).
+	uint32_t copy_threshold = 256;
 	uint32_t tx_drain_us = 100;
 	uint32_t idle_sleep_us = 0; // config::Workers::idle_sleep_us
 	uint32_t rule_capacity = 131072;

@@ -117,7 +117,7 @@ public:
 	}
 
 private:
-	__rte_noinline rte_mbuf *make(rte_mempool *clone_pool);
+	rte_mbuf *make(rte_mempool *clone_pool); // out of line: once per packet
 
 	rte_mbuf *m_;
 	uint32_t offset_;
@@ -159,7 +159,7 @@ inline void attach_payload(rte_mbuf *clone, rte_mbuf *m, uint32_t offset, uint16
 	clone->pkt_len = len;
 }
 
-inline rte_mbuf *SharedPayload::make(rte_mempool *clone_pool)
+__rte_noinline inline rte_mbuf *SharedPayload::make(rte_mempool *clone_pool)
 {
 	rte_mbuf *c = rte_mbuf_raw_alloc(clone_pool);
 	if (unlikely(c == nullptr))

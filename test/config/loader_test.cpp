@@ -85,7 +85,7 @@ TEST(Loader, FillsInDefaults)
 
 	EXPECT_EQ(cfg.workers.lcores, std::vector<unsigned>{1});
 	EXPECT_EQ(cfg.workers.burst, 32);
-	EXPECT_EQ(cfg.workers.copy_threshold, 512u);
+	EXPECT_EQ(cfg.workers.copy_threshold, 256u);
 	EXPECT_EQ(cfg.workers.tx_drain_us, 100u);
 	EXPECT_EQ(cfg.workers.idle_sleep_us, 0u) << "busy-polling unless asked";
 

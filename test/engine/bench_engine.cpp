@@ -89,8 +89,9 @@ struct BenchEngine {
 	std::unique_ptr<Engine> engine;
 	std::unique_ptr<Worker> worker;
 	rte_mempool *rx_pool = nullptr;
+	uint32_t copy_threshold;
 
-	BenchEngine()
+	explicit BenchEngine(uint32_t threshold) : copy_threshold(threshold)
 	{
 		pools = test::make_pools({{"b_small", 512, 8191, {}}, {"b_large", 2048, 8191, {}}});
 		rx_pool = pools->smallest_fitting(RTE_ETHER_MAX_LEN)->pool;
@@ -111,7 +112,9 @@ struct BenchEngine {
 			p.multi_seg_tx = i == 1 || i == 2;
 			eports.push_back(p);
 		}
-		engine = test::make_engine(std::move(eports), *pools, EngineParams{});
+		EngineParams params;
+		params.copy_threshold = copy_threshold;
+		engine = test::make_engine(std::move(eports), *pools, params);
 		add_rules(groups_1to1, 1, "out0", "out0");
 		add_rules(groups_1to16, 16, "out0", "out1");
 		add_rules(groups_1to16_copy, 16, "out2", "out3");
@@ -151,10 +154,15 @@ struct BenchEngine {
 
 std::unique_ptr<BenchEngine> the_engine;
 
-BenchEngine &bench_engine()
+// The engine with the given copy_threshold, rebuilt when a benchmark asks
+// for another one (the engine's pools have fixed names, so only one can
+// exist at a time).
+BenchEngine &bench_engine(uint32_t copy_threshold = EngineParams{}.copy_threshold)
 {
+	if (the_engine && the_engine->copy_threshold != copy_threshold)
+		the_engine.reset();
 	if (!the_engine)
-		the_engine = std::make_unique<BenchEngine>();
+		the_engine = std::make_unique<BenchEngine>(copy_threshold);
 	return *the_engine;
 }
 
@@ -281,9 +289,10 @@ void BM_baseline_output_refcount(benchmark::State &state)
 	set_counters(state);
 }
 
-void full_path(benchmark::State &state, uint32_t groups)
+void full_path(benchmark::State &state, uint32_t groups,
+	       uint32_t copy_threshold = EngineParams{}.copy_threshold)
 {
-	BenchEngine &b = bench_engine();
+	BenchEngine &b = bench_engine(copy_threshold);
 	const std::vector<Bytes> frames = burst_to(groups, static_cast<uint32_t>(state.range(0)));
 	Worker &w = *b.worker;
 	const uint64_t no_rule_before = w.counters.drops[size_t(packet::DropReason::no_rule)].get();
@@ -318,6 +327,14 @@ void BM_full_1to16(benchmark::State &state)
 void BM_full_1to16_copy_only(benchmark::State &state)
 {
 	full_path(state, groups_1to16_copy);
+}
+
+// 1:16 with copy_threshold 0 on ports that take chained mbufs: every output
+// but the in-place one is a clone, whatever the size. Against
+// BM_full_1to16_copy_only, where the default copy_threshold should be.
+void BM_full_1to16_clone_only(benchmark::State &state)
+{
+	full_path(state, groups_1to16, 0);
 }
 
 // Parse only, over frames already in mbufs (IPv4 checksum verified in
@@ -493,7 +510,10 @@ BENCHMARK(BM_baseline_output)->Arg(64)->Arg(1400);
 BENCHMARK(BM_baseline_output_refcount)->Arg(1400);
 BENCHMARK(BM_full_1to1)->Arg(64)->Arg(1400);
 BENCHMARK(BM_full_1to16)->Arg(64)->Arg(1400);
-BENCHMARK(BM_full_1to16_copy_only)->Arg(1400);
+// The copy/clone crossover, at frame sizes (Ethernet to payload).
+BENCHMARK(BM_full_1to16_copy_only)->Arg(128)->Arg(192)->Arg(256)->Arg(384)->Arg(512)->Arg(1024)->Arg(1400);
+// Last: it rebuilds the engine with another copy_threshold.
+BENCHMARK(BM_full_1to16_clone_only)->Arg(128)->Arg(192)->Arg(256)->Arg(384)->Arg(512)->Arg(1024)->Arg(1400);
 
 } // namespace
 
