@@ -231,6 +231,13 @@ __rte_noinline rte_mbuf *copy_or_clone_last(const Worker &w, FanOut &f, const Co
 	return copy_or_clone(w, f, out);
 }
 
+// Whether the output would send with TTL 0: it decrements (no `ttl:`) and
+// the packet arrived with TTL <= 1.
+inline bool expires(const CompiledOutput &out, bool ttl_expires)
+{
+	return out.rewrite.ttl == 0 && ttl_expires;
+}
+
 inline void count_output_drop(Worker &w, OutputCounters &oc, DropReason reason)
 {
 	oc.drops.add(1);
@@ -249,11 +256,20 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 	const unsigned copies_end = n - last_in_place;
 	const bool ttl_expires = p.ttl <= 1;
 	OutputCounters *counters = &rule.output_counters(w.index, 0);
+	if (copies_end == 0 && !expires(rule.output(0), ttl_expires)) {
+		// 1:1, as in most unicast relays: nothing to copy, clone or share.
+		const CompiledOutput &out = rule.output(0);
+		const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+		if (likely(rewrite_in_place(m, p, packet::read_rewrite_input(frame, p), out) != nullptr)) {
+			enqueue(w, out.port_index, m, &counters[0]);
+			return;
+		}
+	}
 	FanOut f(w, m, p, copies_end);
 
 	for (unsigned o = 0; o < copies_end; o++) {
 		const CompiledOutput &out = rule.output(o);
-		if (out.rewrite.ttl == 0 && ttl_expires) {
+		if (expires(out, ttl_expires)) {
 			count_output_drop(w, counters[o], DropReason::ttl_expired);
 			continue;
 		}
@@ -272,7 +288,7 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 
 	const CompiledOutput &out = rule.output(n - 1);
 	OutputCounters &oc = counters[n - 1];
-	if (out.rewrite.ttl == 0 && ttl_expires) {
+	if (expires(out, ttl_expires)) {
 		count_output_drop(w, oc, DropReason::ttl_expired);
 		rte_pktmbuf_free(m);
 		return;
