@@ -43,6 +43,14 @@ def main():
               f"(textbook output alone {textbook:.1f} ns)")
     copy = get("BM_full_1to16_copy_only/1400")
     print(f"1400 B copy only: per extra output {(copy - get('BM_full_1to1/1400')) / 15:.1f} ns")
+    print(f"1400 B textbook output with the received mbuf shared (refcount): "
+          f"{get('BM_baseline_output_refcount/1400'):.1f} ns")
+    for size in (128, 192, 256, 384, 512, 1024, 1400):
+        copy = get(f"BM_full_1to16_copy_only/{size}")
+        clone = get(f"BM_full_1to16_clone_only/{size}")
+        if copy == copy and clone == clone:  # both measured (not NaN)
+            print(f"1:16 at {size} B: copies {copy:.1f}, clones {clone:.1f} ns per packet "
+                  f"({'clone' if clone < copy else 'copy'} cheaper)")
     print(f"lookup 100k/10: {get('BM_lookup_bulk/100000') / get('BM_lookup_bulk/10'):.2f}")
 
 

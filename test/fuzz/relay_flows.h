@@ -46,6 +46,9 @@ inline const std::vector<Flow> &relay_flows()
 		{"group-any-source", in0, ip(239, 1, 1, 1), 5000, 0, 0,
 		 {
 			 {out0, ip(239, 2, 2, 2), 6000, 16, 0, {}},
+			 // A second clone of large packets (out0 takes chains): the
+			 // two share one clone, and with TTL 1 only the first sends.
+			 {out0, ip(239, 2, 2, 3), 6001, 0, 0, {}},
 			 {out1, 0, 0, 0, 200, {}},
 			 {out0, ip(198, 18, 2, 10), 7000, 0, 0,
 			  std::array<uint8_t, 6>{0x02, 0, 0, 0, 0x02, 0x0a}},
