@@ -145,8 +145,8 @@ struct FanOut {
 		  in(packet::read_rewrite_input(frame, p)), payload_len(packet::payload_len(p)),
 		  payload_offset(packet::payload_offset(p)),
 		  all_copies(payload_len + packet::max_output_header_len <= w.engine->params().copy_threshold),
-		  classes(w.engine->pools(), payload_len), copies(all_copies ? outputs : 0),
-		  headers(all_copies ? 0 : outputs), payload(m, payload_offset, payload_len, outputs)
+		  classes(w.engine->pools(), payload_len), copies(outputs), headers(outputs),
+		  payload(m, payload_offset, payload_len, outputs)
 	{
 	}
 
