@@ -31,6 +31,10 @@ CompiledRule *CompiledRule::create(const std::string &name, const RuleKey &key,
 	std::strncpy(rule->name_, name.c_str(), sizeof(rule->name_) - 1);
 	rule->key_ = key;
 	rule->n_outputs_ = n_outputs;
+	for (unsigned i = 0; i < n_outputs; i++) {
+		rule->chaining_ += outputs[i].chains;
+		rule->chaining_before_last_ += outputs[i].chains && i + 1 < n_outputs;
+	}
 	rule->n_workers_ = n_workers;
 	rule->stats_stride_ = static_cast<uint32_t>(stride);
 	rule->outputs_ = reinterpret_cast<CompiledOutput *>(mem + head);

@@ -18,6 +18,7 @@ struct CompiledOutput {
 	packet::OutputRewrite rewrite;
 	uint16_t port_index;
 	uint16_t header_len;
+	bool chains; // the egress PMD takes chained mbufs: large packets may be cloned
 };
 
 struct RuleCounters {
@@ -44,6 +45,12 @@ public:
 	uint16_t output_count() const { return n_outputs_; }
 	uint16_t worker_count() const { return n_workers_; }
 	const CompiledOutput &output(unsigned i) const { return outputs_[i]; }
+	// How many of the first `n` outputs chain (CompiledOutput::chains):
+	// `n` is all of them, or all but the last.
+	uint16_t chaining_outputs(unsigned n) const
+	{
+		return n == n_outputs_ ? chaining_ : chaining_before_last_;
+	}
 
 	RuleCounters &counters(unsigned worker) const { return *block(worker); }
 	OutputCounters &output_counters(unsigned worker, unsigned i) const
@@ -62,6 +69,8 @@ private:
 	RuleKey key_;
 	uint16_t n_outputs_;
 	uint16_t n_workers_;
+	uint16_t chaining_;             // outputs that chain
+	uint16_t chaining_before_last_; // of them, not counting the last output
 	uint32_t stats_stride_; // bytes per worker block, a multiple of the cache line
 	CompiledOutput *outputs_;
 	uint8_t *stats_;

@@ -16,12 +16,11 @@
 namespace mcr::engine {
 
 // Buffers of one pool for one fan-out: the first take gets as many as the
-// packet may need in one bulk get (nothing is got before that, so a stash
-// the packet turns out not to need costs nothing); later takes from the
-// same pool are an array read. What is left (an output dropped for its TTL, or one that
-// needed another pool) goes back in one put at the end. Buffers are raw,
-// as rte_mbuf_raw_alloc returns them: init_raw_mbuf or attach_payload
-// sets them up.
+// packet may need in one bulk get (nothing before that, so a stash the
+// packet turns out not to need costs nothing); later takes from the same
+// pool are an array read. What is left (an output dropped for its TTL, or
+// one that needed another pool) goes back in one put at the end. Buffers
+// are raw, as rte_mbuf_raw_alloc returns them: init_raw_mbuf sets them up.
 class BufferStash {
 public:
 	explicit BufferStash(unsigned wanted) : wanted_(wanted) {}

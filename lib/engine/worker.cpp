@@ -140,13 +140,21 @@ private:
 // One received packet being fanned out: what every output takes from it,
 // and the buffers its outputs are built in.
 struct FanOut {
-	FanOut(const Worker &w, rte_mbuf *m, const ParsedPacket &p, unsigned outputs)
+	// outputs: how many of the rule's outputs (the first ones) get a copy
+	// or a clone; chaining: how many of those go to ports that chain.
+	FanOut(const Worker &w, rte_mbuf *m, const ParsedPacket &p, unsigned outputs,
+	       unsigned chaining)
 		: m(m), frame(rte_pktmbuf_mtod(m, const uint8_t *)), parsed(p),
 		  in(packet::read_rewrite_input(frame, p)), payload_len(packet::payload_len(p)),
 		  payload_offset(packet::payload_offset(p)),
-		  all_copies(payload_len + packet::max_output_header_len <= w.engine->params().copy_threshold),
-		  classes(w.engine->pools(), payload_len), copies(outputs), headers(outputs),
-		  payload(m, payload_offset, payload_len, outputs)
+		  all_copies(payload_len + packet::max_output_header_len <= w.engine->params().copy_threshold ||
+			     m->nb_segs != 1),
+		  classes(w.engine->pools(), payload_len),
+		  // What the stashes ask for is what the packet most likely
+		  // needs; a VLAN tag that tips an output over copy_threshold
+		  // only makes one buffer come one at a time.
+		  copies(all_copies ? outputs : outputs - chaining), headers(all_copies ? 0 : chaining),
+		  payload(m, payload_offset, payload_len, chaining)
 	{
 	}
 
@@ -216,11 +224,11 @@ __rte_always_inline rte_mbuf *clone_out(const Worker &w, FanOut &f, const Compil
 // output; nullptr when a pool is empty.
 __rte_always_inline rte_mbuf *copy_or_clone(const Worker &w, FanOut &f, const CompiledOutput &out)
 {
-	// A clone would carry every segment of m, but the datagram is all in
-	// the first (parse_frame read it there): copy from chained mbufs.
-	const bool copy = f.all_copies ||
-			  f.payload_len + out.header_len <= w.engine->params().copy_threshold ||
-			  !w.engine->ports()[out.port_index].multi_seg_tx || f.m->nb_segs != 1;
+	// all_copies also covers a chained m: a clone would carry every
+	// segment, but the datagram is all in the first (parse_frame read it
+	// there), so it is copied.
+	const bool copy = f.all_copies || !out.chains ||
+			  f.payload_len + out.header_len <= w.engine->params().copy_threshold;
 	return copy ? copy_out(f, out) : clone_out(w, f, out);
 }
 
@@ -265,7 +273,7 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 			return;
 		}
 	}
-	FanOut f(w, m, p, copies_end);
+	FanOut f(w, m, p, copies_end, rule.chaining_outputs(copies_end));
 
 	for (unsigned o = 0; o < copies_end; o++) {
 		const CompiledOutput &out = rule.output(o);

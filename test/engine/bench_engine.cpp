@@ -54,6 +54,7 @@ constexpr uint32_t large_table = 100000;
 constexpr uint32_t groups_1to1 = ipv4(239, 1, 0, 0);
 constexpr uint32_t groups_1to16 = ipv4(239, 16, 0, 0);
 constexpr uint32_t groups_1to16_copy = ipv4(239, 17, 0, 0);
+constexpr uint32_t groups_1to16_mixed = ipv4(239, 18, 0, 0);
 
 void set_counters(benchmark::State &state)
 {
@@ -118,6 +119,7 @@ struct BenchEngine {
 		add_rules(groups_1to1, 1, "out0", "out0");
 		add_rules(groups_1to16, 16, "out0", "out1");
 		add_rules(groups_1to16_copy, 16, "out2", "out3");
+		add_rules(groups_1to16_mixed, 16, "out0", "out2");
 		worker = std::make_unique<Worker>();
 		worker->engine = engine.get();
 	}
@@ -329,6 +331,13 @@ void BM_full_1to16_copy_only(benchmark::State &state)
 	full_path(state, groups_1to16_copy);
 }
 
+// 1:16 with every other output on a port without chained-mbuf TX: at
+// 1400 B, 8 clones and 7 copies (as when af_packet and af_xdp ports mix).
+void BM_full_1to16_mixed(benchmark::State &state)
+{
+	full_path(state, groups_1to16_mixed);
+}
+
 // 1:16 with copy_threshold 0 on ports that take chained mbufs: every output
 // but the in-place one is a clone, whatever the size. Against
 // BM_full_1to16_copy_only, where the default copy_threshold should be.
@@ -512,6 +521,7 @@ BENCHMARK(BM_full_1to1)->Arg(64)->Arg(1400);
 BENCHMARK(BM_full_1to16)->Arg(64)->Arg(1400);
 // The copy/clone crossover, at frame sizes (Ethernet to payload).
 BENCHMARK(BM_full_1to16_copy_only)->Arg(128)->Arg(192)->Arg(256)->Arg(384)->Arg(512)->Arg(1024)->Arg(1400);
+BENCHMARK(BM_full_1to16_mixed)->Arg(1400);
 // Last: it rebuilds the engine with another copy_threshold.
 BENCHMARK(BM_full_1to16_clone_only)->Arg(128)->Arg(192)->Arg(256)->Arg(384)->Arg(512)->Arg(1024)->Arg(1400);
 

@@ -1,7 +1,8 @@
 // Engine::compile: how a config rule becomes what the workers execute. The
 // next-hop MAC (group MAC, `mac:`, or the neighbour table), the source of
-// each output, the refusals with their messages, and that every rewrite
-// and key field is stored in network order.
+// each output, whether its port takes chained mbufs, the refusals with
+// their messages, and that every rewrite and key field is stored in network
+// order.
 #include <cerrno>
 #include <memory>
 #include <string>
@@ -44,7 +45,7 @@ protected:
 		std::vector<EnginePort> ports = {
 			{"out0", "lr2", 0, test::ether(out0_mac), ipv4(198, 18, 2, 1), true},
 			{"in0", "lr1", 1, test::ether(in0_mac), ipv4(198, 18, 1, 1), true},
-			{"out1", "lr3", 2, test::ether(out1_mac), ipv4(198, 18, 3, 1), true},
+			{"out1", "lr3", 2, test::ether(out1_mac), ipv4(198, 18, 3, 1), false}, // no chains
 			{"noaddr", "lr9", 3, test::ether(out1_mac), 0, true},
 		};
 		EngineParams params;
@@ -237,6 +238,26 @@ TEST_F(Compile, TaggedOutputHasTheLongerHeader)
 	ASSERT_NE(r, nullptr) << error_;
 	EXPECT_EQ(r->output(0).rewrite.vlan, 200);
 	EXPECT_EQ(r->output(0).header_len, 14 + 4 + 20 + 8);
+}
+
+TEST_F(Compile, OutputsKnowWhetherTheirPortChainsAndTheRuleCountsThem)
+{
+	// What the fan-out sizes its bulk gets by: outputs that may be cloned,
+	// with and without the last one (which is sent in place).
+	const RulePtr r = compile(rule_to({test::output_to("out0"), test::output_to("out1"),
+					   test::output_to("out0"), test::output_to("out0")}),
+				  neighbours());
+	ASSERT_NE(r, nullptr) << error_;
+	EXPECT_TRUE(r->output(0).chains);
+	EXPECT_FALSE(r->output(1).chains);
+	EXPECT_EQ(r->chaining_outputs(4), 3u);
+	EXPECT_EQ(r->chaining_outputs(3), 2u);
+
+	const RulePtr last_copies = compile(rule_to({test::output_to("out0"), test::output_to("out1")}),
+					    neighbours());
+	ASSERT_NE(last_copies, nullptr) << error_;
+	EXPECT_EQ(last_copies->chaining_outputs(2), 1u);
+	EXPECT_EQ(last_copies->chaining_outputs(1), 1u);
 }
 
 TEST_F(Compile, AddRulePublishesAndRefusalsPublishNothing)
