@@ -64,9 +64,15 @@ void RuleTable::retire(CompiledRule *rule, int32_t key_position)
 	rte_rcu_qsbr_synchronize(qsbr_, RTE_QSBR_THRID_INVALID);
 	if (key_position >= 0)
 		rte_hash_free_key_with_position(hash_, key_position);
-	if (rule->key().src_ip != 0)
-		source_specific_.fetch_sub(1, std::memory_order_relaxed);
+	count_source_specific(rule->key(), -1);
 	CompiledRule::destroy(rule);
+}
+
+void RuleTable::count_source_specific(const RuleKey &key, int delta)
+{
+	if (key.src_ip != 0)
+		source_specific_[source_bucket(key.dst_ip)].fetch_add(static_cast<uint32_t>(delta),
+								      std::memory_order_relaxed);
 }
 
 int RuleTable::add(CompiledRule *rule)
@@ -76,12 +82,12 @@ int RuleTable::add(CompiledRule *rule)
 		return -EPERM; // see create(): the free-slot cache needs an lcore id
 	}
 	CompiledRule *old = find(rule->key());
-	if (rule->key().src_ip != 0)
-		source_specific_.fetch_add(1, std::memory_order_relaxed);
+	// Counted before the rule is published, so a worker that finds it
+	// keys its packets with their source.
+	count_source_specific(rule->key(), +1);
 	const int rc = rte_hash_add_key_data(hash_, &rule->key(), rule);
 	if (rc < 0) {
-		if (rule->key().src_ip != 0)
-			source_specific_.fetch_sub(1, std::memory_order_relaxed);
+		count_source_specific(rule->key(), -1);
 		CompiledRule::destroy(rule);
 		return rc;
 	}

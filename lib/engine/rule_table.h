@@ -4,6 +4,7 @@
 // a quiescent state (rte_rcu_qsbr), so no worker can still hold it.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -53,15 +54,30 @@ public:
 	// (S,G) first, then as (*,G); found[i] is the rule or nullptr.
 	// keys[i].src_ip may be cleared.
 	void lookup_bulk(RuleKey *keys, unsigned n, CompiledRule **found) const;
-	// Whether any (S,G) rule exists: workers then key with the source.
-	bool has_source_specific() const { return source_specific_.load(std::memory_order_relaxed) != 0; }
+	// Whether an (S,G) rule may exist for this destination (network
+	// order): workers then key its packets with their source. Counted per
+	// bucket of destinations, so (S,G) rules cost the extra lookup only to
+	// the (*,G) flows that share their bucket, not to every flow.
+	bool has_source_specific(uint32_t dst_ip) const
+	{
+		return source_specific_[source_bucket(dst_ip)].load(std::memory_order_relaxed) != 0;
+	}
 
 private:
+	static constexpr unsigned source_bucket_bits = 12;
+
+	// Fibonacci hashing: the top bits of dst_ip times 2^32 / phi.
+	static unsigned source_bucket(uint32_t dst_ip)
+	{
+		return (dst_ip * 0x9e3779b1u) >> (32 - source_bucket_bits);
+	}
+	void count_source_specific(const RuleKey &key, int delta);
 	void retire(CompiledRule *rule, int32_t key_position);
 
 	rte_hash *hash_ = nullptr;
 	rte_rcu_qsbr *qsbr_ = nullptr;
-	std::atomic<uint32_t> source_specific_{0};
+	// (S,G) rules per bucket of destinations (16 KiB).
+	std::array<std::atomic<uint32_t>, 1u << source_bucket_bits> source_specific_{};
 };
 
 } // namespace mcr::engine

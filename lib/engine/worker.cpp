@@ -323,7 +323,6 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 	uint8_t which[lookup_batch];
 	unsigned nkeys = 0;
 	const RuleTable &table = w.engine->rules();
-	const bool by_source = table.has_source_specific();
 	const rte_ether_addr &port_mac = w.engine->ports()[port_index].mac;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -347,7 +346,7 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 		}
 		RuleKey &k = keys[nkeys];
 		k.dst_ip = p.dst_ip;
-		k.src_ip = by_source ? p.src_ip : 0;
+		k.src_ip = table.has_source_specific(p.dst_ip) ? p.src_ip : 0;
 		k.dst_port = p.dst_port;
 		// af_packet hands over frames the kernel untagged, with the tag
 		// in the mbuf instead.

@@ -320,6 +320,28 @@ void BM_full_1to1(benchmark::State &state)
 	full_path(state, groups_1to1);
 }
 
+// 1:1 while one (S,G) rule exists, for a group none of the traffic goes
+// to: workers key a packet with its source only when its destination may
+// have (S,G) rules, so this should cost what BM_full_1to1 does.
+void BM_full_1to1_sg_elsewhere(benchmark::State &state)
+{
+	BenchEngine &b = bench_engine();
+	config::Rule sg;
+	sg.name = "sg-elsewhere";
+	sg.match.port = "in0";
+	sg.match.dst = ipv4(239, 250, 0, 1);
+	sg.match.dport = 5000;
+	sg.match.src = ipv4(198, 18, 9, 9);
+	sg.outputs = {{.port = "out0"}};
+	std::string error;
+	if (b.engine->add_rule(sg, NeighbourLookup{}, &error) != 0) {
+		state.SkipWithError(error.c_str());
+		return;
+	}
+	full_path(state, groups_1to1);
+	b.engine->remove_rule(sg);
+}
+
 void BM_full_1to16(benchmark::State &state)
 {
 	full_path(state, groups_1to16);
@@ -518,6 +540,7 @@ BENCHMARK(BM_baseline_rx_alloc_copy_free)->Arg(64)->Arg(1400);
 BENCHMARK(BM_baseline_output)->Arg(64)->Arg(1400);
 BENCHMARK(BM_baseline_output_refcount)->Arg(1400);
 BENCHMARK(BM_full_1to1)->Arg(64)->Arg(1400);
+BENCHMARK(BM_full_1to1_sg_elsewhere)->Arg(64);
 BENCHMARK(BM_full_1to16)->Arg(64)->Arg(1400);
 // The copy/clone crossover, at frame sizes (Ethernet to payload).
 BENCHMARK(BM_full_1to16_copy_only)->Arg(128)->Arg(192)->Arg(256)->Arg(384)->Arg(512)->Arg(1024)->Arg(1400);

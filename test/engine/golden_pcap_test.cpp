@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <rte_byteorder.h>
 
 #include "golden_common.h"
 
@@ -263,7 +264,7 @@ TEST(GoldenPcap, SourceSpecificRuleBeatsAnySourceRule)
 	RelayHarness h({ingress(sent), egress("out0"), egress("out1")}, EngineParams{});
 	add_rule(h, make_rule("any", group_1, 5000, {{.port = "out1", .dport = 6001}}));
 	add_rule(h, make_rule("from-1", group_1, 5000, {{.port = "out0", .dport = 6000}}, source_1));
-	ASSERT_TRUE(h.engine().rules().has_source_specific());
+	ASSERT_TRUE(h.engine().rules().has_source_specific(rte_cpu_to_be_32(group_1)));
 
 	const PoolUse before = h.pool_in_use();
 	EXPECT_EQ(h.poll_until_idle(), sent.size());

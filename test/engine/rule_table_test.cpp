@@ -188,33 +188,39 @@ TEST(RuleTable, SourceSpecificMissFallsBackToAnySourceInEveryBatchSlot)
 		EXPECT_EQ(after[i], i % 2 ? nullptr : from_1) << "slot " << i;
 }
 
-TEST(RuleTable, HasSourceSpecificTracksAddsReplacesAndRemoves)
+TEST(RuleTable, HasSourceSpecificTracksAddsReplacesAndRemovesPerDestination)
 {
 	auto table = make_table(1024);
 	ASSERT_NE(table, nullptr);
 	const RuleKey any_key = make_key(0, group_a, 5000);
 	const RuleKey s1_key = make_key(0, group_a, 5000, source_1);
 	const RuleKey s2_key = make_key(0, group_b, 5000, source_2);
+	const RuleKey b_any_key = make_key(0, group_b, 5000);
+	auto for_a = [&] { return table->has_source_specific(any_key.dst_ip); };
+	auto for_b = [&] { return table->has_source_specific(b_any_key.dst_ip); };
 
-	EXPECT_FALSE(table->has_source_specific());
+	EXPECT_FALSE(for_a());
 	ASSERT_EQ(table->add(make_rule("any", any_key)), 0);
-	EXPECT_FALSE(table->has_source_specific());
+	EXPECT_FALSE(for_a());
 	ASSERT_EQ(table->add(make_rule("s1", s1_key)), 0);
-	EXPECT_TRUE(table->has_source_specific());
+	EXPECT_TRUE(for_a());
+	EXPECT_FALSE(for_b()) << "an (S,G) rule of one group costs other groups nothing";
 	ASSERT_EQ(table->add(make_rule("s1-again", s1_key)), 0); // replace
-	EXPECT_TRUE(table->has_source_specific());
+	EXPECT_TRUE(for_a());
 	ASSERT_EQ(table->add(make_rule("s2", s2_key)), 0);
+	EXPECT_TRUE(for_b());
 	ASSERT_EQ(table->remove(s1_key), 0);
-	EXPECT_TRUE(table->has_source_specific()) << "one (S,G) rule is left";
+	EXPECT_FALSE(for_a());
+	EXPECT_TRUE(for_b()) << "group b's (S,G) rule is left";
 	ASSERT_EQ(table->remove(s2_key), 0);
-	EXPECT_FALSE(table->has_source_specific());
+	EXPECT_FALSE(for_b());
 	ASSERT_EQ(table->remove(any_key), 0);
-	EXPECT_FALSE(table->has_source_specific());
+	EXPECT_FALSE(for_a());
 	// A replace, then a remove, must come back to zero, not wrap.
 	ASSERT_EQ(table->add(make_rule("s1", s1_key)), 0);
 	ASSERT_EQ(table->add(make_rule("s1-b", s1_key)), 0);
 	ASSERT_EQ(table->remove(s1_key), 0);
-	EXPECT_FALSE(table->has_source_specific());
+	EXPECT_FALSE(for_a());
 }
 
 TEST(RuleTable, HundredThousandRulesAreAllFound)
@@ -275,7 +281,7 @@ TEST(RuleTable, FullTableRefusesTheRuleAndFreesIt)
 	EXPECT_EQ(live_aligned_allocations(), live_before) << "the refused rule was not freed";
 	EXPECT_EQ(table->find(extra), nullptr);
 	EXPECT_EQ(table->size(), capacity);
-	EXPECT_FALSE(table->has_source_specific()) << "a refused (S,G) rule still counts";
+	EXPECT_FALSE(table->has_source_specific(extra.dst_ip)) << "a refused (S,G) rule still counts";
 
 	// Replacing a published rule needs no new slot and still works.
 	CompiledRule *replacement = make_rule("replacement", make_key(0, group_a, 5000));
@@ -288,7 +294,7 @@ TEST(RuleTable, FullTableRefusesTheRuleAndFreesIt)
 	CompiledRule *fits = make_rule("fits", extra);
 	EXPECT_EQ(table->add(fits), 0);
 	EXPECT_EQ(table->find(extra), fits);
-	EXPECT_TRUE(table->has_source_specific());
+	EXPECT_TRUE(table->has_source_specific(extra.dst_ip));
 }
 
 // rte_hash's free-slot cache (which keeps RSS flat under rule churn) is
