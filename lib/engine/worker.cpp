@@ -144,7 +144,7 @@ struct FanOut {
 	// or a clone; chaining: how many of those go to ports that chain.
 	FanOut(const Worker &w, rte_mbuf *m, const ParsedPacket &p, unsigned outputs,
 	       unsigned chaining)
-		: m(m), frame(rte_pktmbuf_mtod(m, const uint8_t *)), parsed(p),
+		: m(m), frame(rte_pktmbuf_mtod(m, const uint8_t *)),
 		  in(packet::read_rewrite_input(frame, p)), payload_len(packet::payload_len(p)),
 		  payload_offset(packet::payload_offset(p)),
 		  all_copies(payload_len + packet::max_output_header_len <= w.engine->params().copy_threshold ||
@@ -160,11 +160,10 @@ struct FanOut {
 
 	rte_mbuf *const m;
 	const uint8_t *const frame;
-	const ParsedPacket &parsed;
 	const packet::RewriteInput in;
 	const uint32_t payload_len;
 	const uint32_t payload_offset;
-	const bool all_copies; // small enough for every output to be a copy
+	const bool all_copies; // every output a copy: a small packet, or a chained m
 	CopyClasses classes;
 	BufferStash copies;
 	BufferStash headers;
