@@ -74,14 +74,20 @@ class Lab:
         xdp = info.get("xdp")
         return 0 if xdp is None else xdp.get("prog", {}).get("id", 0) or xdp.get("attached", [{}])[0].get("prog", {}).get("id", 0)
 
-    def send_udp(self, count, dst="239.1.1.1", dport=5000, size=64, src_port=4000):
+    def send_udp(self, count, dst="239.1.1.1", dport=5000, size=64, src_port=4000,
+                 src="198.18.1.2"):
         """Sends `count` datagrams (traffic.make_payload) from the generator
         host with a kernel socket, paced so veth never drops; returns the
-        count sent. src_port may be a list: one flow each, interleaved."""
+        count sent. src_port may be a list: one flow each, interleaved. src
+        must be an address of the generator's interface (add_gen_address)."""
         ports = ",".join(map(str, src_port)) if isinstance(src_port, (list, tuple)) else str(src_port)
         out = self.exec("gen", "/usr/bin/python3", TRAFFIC_PY, str(count), dst, str(dport),
-                        str(size), ports).stdout
+                        str(size), ports, src).stdout
         return int(out.strip())
+
+    def add_gen_address(self, address):
+        """A second source on the generator (198.18.1.0/24, like its own)."""
+        self.exec("gen", "ip", "addr", "add", f"{address}/24", "dev", self.iface("g0"))
 
     def start_sink(self, host, expected, endpoints, seconds=20):
         """sink.py in a sink host; returns it once its sockets are bound."""

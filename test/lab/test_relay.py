@@ -1,6 +1,7 @@
 """The whole appliance relays in the lab: a group fanned out 1:3 (two
 groups and one unicast address) reaches ordinary kernel sockets on the
-sink host intact, on both PMDs; counters agree; pools return to idle."""
+sink host intact, on both PMDs; counters agree; pools return to idle. A
+source-specific rule takes its source's traffic and no other."""
 
 import time
 import unittest
@@ -70,6 +71,45 @@ class RelayTest(unittest.TestCase):
 
     def test_af_packet_1400_bytes(self):
         self.relay_one_to_three("af_packet", 1400)
+
+    def source_specific(self, driver):
+        # 239.1.1.1 from 198.18.1.3 has its own (S,G) rule; from anyone
+        # else it takes the (*,G) one. 239.1.1.9 has only a (*,G) rule and
+        # must not be affected by the (S,G) rule of another group.
+        config = CONFIG.format(driver=driver) + """
+  - name: feed-a-from-3
+    match: { port: up0, dst: 239.1.1.1, dport: 5000, src: 198.18.1.3 }
+    outputs:
+      - { port: down0, dst: 239.4.4.4, dport: 6004 }
+  - name: feed-b
+    match: { port: up0, dst: 239.1.1.9, dport: 5000 }
+    outputs:
+      - { port: down0, dst: 239.5.5.5, dport: 6005 }
+"""
+        endpoints = ("239.2.2.2:6000", "239.4.4.4:6004", "239.5.5.5:6005")
+        with Lab() as lab, Mcr(lab, config) as mcr:
+            lab.add_gen_address("198.18.1.3")
+            sink = lab.start_sink("sink1", self.COUNT, endpoints)
+            from_2 = lab.send_udp(self.COUNT, dst="239.1.1.1")
+            from_3 = lab.send_udp(self.COUNT, dst="239.1.1.1", src="198.18.1.3")
+            other = lab.send_udp(self.COUNT, dst="239.1.1.9")
+            got = lab.sink_result(sink)
+            for endpoint, sent in zip(endpoints, (from_2, from_3, other)):
+                with self.subTest(endpoint=endpoint):
+                    self.assertEqual(got[endpoint]["count"], sent)
+                    self.assertEqual(got[endpoint]["bad_payload"], 0)
+                    self.assertEqual(got[endpoint]["out_of_order"], 0)
+            rules = mcr.telemetry("/mcr/rules")
+            self.assertEqual(rules["feed_a"]["packets"], from_2)
+            self.assertEqual(rules["feed_a_from_3"]["packets"], from_3)
+            self.assertEqual(rules["feed_b"]["packets"], other)
+            self.assertEqual(mcr.stop(), 0, mcr.stderr)
+
+    def test_source_specific_rule_wins_for_its_source_only_on_af_xdp(self):
+        self.source_specific("af_xdp")
+
+    def test_source_specific_rule_wins_for_its_source_only_on_af_packet(self):
+        self.source_specific("af_packet")
 
     def unmatched_traffic(self, driver):
         with Lab() as lab, Mcr(lab, CONFIG.format(driver=driver)) as mcr:

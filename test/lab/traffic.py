@@ -51,10 +51,11 @@ def send_flows(count, dst, dport, size, sports, src="198.18.1.2"):
 
 
 if __name__ == "__main__":
-    # traffic.py COUNT DST DPORT SIZE [SPORT[,SPORT...]]
+    # traffic.py COUNT DST DPORT SIZE [SPORT[,SPORT...] [SRC]]
     n, dst, dport, size = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
     sports = [int(p) for p in sys.argv[5].split(",")] if len(sys.argv) > 5 else [4000]
+    src = sys.argv[6] if len(sys.argv) > 6 else "198.18.1.2"
     if len(sports) == 1:
-        print(send(n, dst, dport, size, sport=sports[0]))
+        print(send(n, dst, dport, size, src=src, sport=sports[0]))
     else:
-        print(send_flows(n, dst, dport, size, sports))
+        print(send_flows(n, dst, dport, size, sports, src=src))
