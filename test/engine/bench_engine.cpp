@@ -197,53 +197,28 @@ void BM_baseline_rx_alloc_copy_free(benchmark::State &state)
 	set_counters(state);
 }
 
-// One output per received packet made the textbook way and sent, with no
-// parsing, lookup or rewrite: below copy_threshold a copy (rte_pktmbuf_alloc
-// from the smallest fitting class, memcpy of the frame), above it a header
-// mbuf (rte_pktmbuf_alloc) chained to rte_pktmbuf_clone of the received
-// mbuf; then net_null frees them. What an extra output costs before the
-// engine does anything of its own.
-void BM_baseline_output(benchmark::State &state)
+// One output per received packet, made by make(packet, frame) (nullptr: a
+// pool is empty), sent to net_null, which frees them: what an output costs
+// without the engine (no parse, lookup or rewrite).
+template <typename MakeOutput>
+void textbook_outputs(benchmark::State &state, BenchEngine &b, MakeOutput make)
 {
-	BenchEngine &b = bench_engine();
-	const auto len = static_cast<uint32_t>(state.range(0));
-	const std::vector<Bytes> frames = burst_to(groups_1to1, len);
+	const std::vector<Bytes> frames = burst_to(groups_1to1, static_cast<uint32_t>(state.range(0)));
 	rte_mbuf *pkts[burst];
 	if (!receive(b.rx_pool, frames, pkts)) {
 		state.SkipWithError("RX pool empty");
 		return;
 	}
-	const bool clone = len > EngineParams{}.copy_threshold;
-	rte_mempool *copy_pool = b.pools->smallest_fitting(len)->pool;
 	const uint16_t out0 = b.ports[1]->port_id(); // takes chained mbufs
 	rte_mbuf *out[burst];
 	for (auto _ : state) {
-		for (uint16_t i = 0; i < burst; i++) {
-			rte_mbuf *c = clone ? rte_pktmbuf_alloc(b.engine->header_pool())
-					    : rte_pktmbuf_alloc(copy_pool);
-			if (c == nullptr) {
-				state.SkipWithError("pool empty");
-				break;
-			}
-			if (clone) {
-				rte_mbuf *payload = rte_pktmbuf_clone(pkts[i], b.engine->clone_pool());
-				if (payload == nullptr) {
-					state.SkipWithError("clone pool empty");
-					break;
-				}
-				c->data_len = 42;
-				c->pkt_len = 42 + payload->pkt_len;
-				c->next = payload;
-				c->nb_segs = 2;
-			} else {
-				rte_memcpy(rte_pktmbuf_mtod(c, void *), frames[i].data(), len);
-				c->data_len = static_cast<uint16_t>(len);
-				c->pkt_len = len;
-			}
-			out[i] = c;
-		}
-		if (rte_eth_tx_burst(out0, 0, out, burst) != burst) {
-			state.SkipWithError("net_null refused a burst");
+		uint16_t n = 0;
+		while (n < burst && (out[n] = make(pkts[n], frames[n])) != nullptr)
+			n++;
+		const uint16_t sent = rte_eth_tx_burst(out0, 0, out, n);
+		if (n < burst || sent < n) {
+			rte_pktmbuf_free_bulk(out + sent, n - sent);
+			state.SkipWithError(n < burst ? "pool empty" : "net_null refused a burst");
 			break;
 		}
 	}
@@ -251,44 +226,65 @@ void BM_baseline_output(benchmark::State &state)
 	set_counters(state);
 }
 
-// The other way examples/ipv4_multicast shares a payload: no clone, the
-// received mbuf itself is the second segment of every output's chain, held
-// by its reference count (one update per burst here, as it could be per
-// packet). Not what mcr does: the payload mbuf would then be shared and
-// unchangeable, so no output could be rewritten in place.
-void BM_baseline_output_refcount(benchmark::State &state)
+// A header mbuf of 42 bytes (Ethernet, IPv4, UDP) chained to payload.
+rte_mbuf *chain_behind_header(rte_mempool *header_pool, rte_mbuf *payload)
+{
+	constexpr uint16_t header_len = 42;
+	rte_mbuf *h = rte_pktmbuf_alloc(header_pool);
+	if (h == nullptr)
+		return nullptr;
+	h->data_len = header_len;
+	h->pkt_len = header_len + payload->pkt_len;
+	h->next = payload;
+	h->nb_segs = 2;
+	return h;
+}
+
+// The textbook output: up to copy_threshold a copy (rte_pktmbuf_alloc from
+// the smallest fitting class, memcpy of the frame), above it a header mbuf
+// chained to rte_pktmbuf_clone of the received mbuf.
+void BM_baseline_output(benchmark::State &state)
 {
 	BenchEngine &b = bench_engine();
 	const auto len = static_cast<uint32_t>(state.range(0));
-	const std::vector<Bytes> frames = burst_to(groups_1to1, len);
-	rte_mbuf *pkts[burst];
-	if (!receive(b.rx_pool, frames, pkts)) {
-		state.SkipWithError("RX pool empty");
+	rte_mempool *copy_pool = b.pools->smallest_fitting(len)->pool;
+	if (len <= EngineParams{}.copy_threshold) {
+		textbook_outputs(state, b, [&](rte_mbuf *, const Bytes &frame) -> rte_mbuf * {
+			rte_mbuf *c = rte_pktmbuf_alloc(copy_pool);
+			if (c != nullptr) {
+				rte_memcpy(rte_pktmbuf_mtod(c, void *), frame.data(), frame.size());
+				c->data_len = static_cast<uint16_t>(frame.size());
+				c->pkt_len = c->data_len;
+			}
+			return c;
+		});
 		return;
 	}
-	const uint16_t out0 = b.ports[1]->port_id();
-	rte_mbuf *out[burst];
-	for (auto _ : state) {
-		for (uint16_t i = 0; i < burst; i++) {
-			rte_mbuf *h = rte_pktmbuf_alloc(b.engine->header_pool());
-			if (h == nullptr) {
-				state.SkipWithError("pool empty");
-				break;
-			}
-			rte_mbuf_refcnt_update(pkts[i], 1);
-			h->data_len = 42;
-			h->pkt_len = 42 + pkts[i]->pkt_len;
-			h->next = pkts[i];
-			h->nb_segs = 2;
-			out[i] = h;
-		}
-		if (rte_eth_tx_burst(out0, 0, out, burst) != burst) {
-			state.SkipWithError("net_null refused a burst");
-			break;
-		}
-	}
-	rte_pktmbuf_free_bulk(pkts, burst);
-	set_counters(state);
+	textbook_outputs(state, b, [&](rte_mbuf *m, const Bytes &) -> rte_mbuf * {
+		rte_mbuf *payload = rte_pktmbuf_clone(m, b.engine->clone_pool());
+		if (payload == nullptr)
+			return nullptr;
+		rte_mbuf *h = chain_behind_header(b.engine->header_pool(), payload);
+		if (h == nullptr)
+			rte_pktmbuf_free(payload);
+		return h;
+	});
+}
+
+// The other way examples/ipv4_multicast shares a payload: no clone, the
+// received mbuf itself is the second segment of the output's chain, held by
+// one more reference (a plain store while it has one; the PMD's free drops
+// it atomically). Not what mcr does: the received mbuf would then be
+// shared and unchangeable, so no output could be rewritten in place.
+void BM_baseline_output_refcount(benchmark::State &state)
+{
+	BenchEngine &b = bench_engine();
+	textbook_outputs(state, b, [&](rte_mbuf *m, const Bytes &) -> rte_mbuf * {
+		rte_mbuf *h = chain_behind_header(b.engine->header_pool(), m);
+		if (h != nullptr)
+			rte_mbuf_refcnt_update(m, 1);
+		return h;
+	});
 }
 
 void full_path(benchmark::State &state, uint32_t groups,
