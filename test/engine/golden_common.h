@@ -113,6 +113,15 @@ inline PoolUse plus(PoolUse use, const PoolUse &extra)
 	return use;
 }
 
+// What `port` sent carries exactly the expected flows (expect_flows);
+// `what` names the port's role in a failure.
+inline void expect_sent(RelayHarness &h, const std::string &port,
+			const std::vector<UdpFrame> &expected, const std::string &what)
+{
+	SCOPED_TRACE(what);
+	expect_flows(h.sent_on(port), expected);
+}
+
 // Every drop reason counter equals `expected` (absent = 0).
 inline void expect_drops(const RelayHarness &h, const std::map<DropReason, uint64_t> &expected)
 {

@@ -44,16 +44,8 @@ TEST(GoldenPcapEdge, DatagramsWithoutUdpChecksumLeaveWithout)
 		want_out0.push_back(relayed(f, {group_mac(out_group_a), out0_mac, out0_ip, out_group_a, 6000}));
 		want_out1.push_back(relayed(f, {unicast_next_hop, out1_mac, out1_ip, unicast_dst, 7000}));
 	}
-	const std::vector<Bytes> got_out0 = h.sent_on("out0");
-	const std::vector<Bytes> got_out1 = h.sent_on("out1");
-	{
-		SCOPED_TRACE("out0");
-		expect_flows(got_out0, want_out0);
-	}
-	{
-		SCOPED_TRACE("out1");
-		expect_flows(got_out1, want_out1);
-	}
+	expect_sent(h, "out0", want_out0, "out0");
+	expect_sent(h, "out1", want_out1, "out1");
 	expect_drops(h, {});
 }
 
@@ -88,16 +80,8 @@ TEST(GoldenPcapEdge, IpOptionsAreNotCarriedAndThePayloadIsIntact)
 		want_out0.push_back(relayed(f, {group_mac(out_group_a), out0_mac, out0_ip, out_group_a, 6000}));
 		want_out1.push_back(relayed(f, {group_mac(group_1), out1_mac, out1_ip, {}, {}, {}, 5}));
 	}
-	const std::vector<Bytes> got_out0 = h.sent_on("out0");
-	const std::vector<Bytes> got_out1 = h.sent_on("out1");
-	{
-		SCOPED_TRACE("out0 (copies and clones)");
-		expect_flows(got_out0, want_out0);
-	}
-	{
-		SCOPED_TRACE("out1 (in place, header shrinks by the options, grows by the tag)");
-		expect_flows(got_out1, want_out1);
-	}
+	expect_sent(h, "out0", want_out0, "out0 (copies and clones)");
+	expect_sent(h, "out1", want_out1, "out1 (in place, header shrinks by the options, grows by the tag)");
 	expect_drops(h, {});
 }
 
@@ -133,16 +117,8 @@ TEST(GoldenPcapEdge, BurstsLargerThanOneBulkLookupKeepOrderAndVerdicts)
 			want_out0.push_back(relayed(f, {group_mac(group_1), out0_mac, out0_ip, {}, 6000}));
 			want_out1.push_back(relayed(f, {group_mac(group_1), out1_mac, out1_ip, {}, 6001}));
 		}
-	const std::vector<Bytes> got_out0 = h.sent_on("out0");
-	const std::vector<Bytes> got_out1 = h.sent_on("out1");
-	{
-		SCOPED_TRACE("out0");
-		expect_flows(got_out0, want_out0);
-	}
-	{
-		SCOPED_TRACE("out1");
-		expect_flows(got_out1, want_out1);
-	}
+	expect_sent(h, "out0", want_out0, "out0");
+	expect_sent(h, "out1", want_out1, "out1");
 	expect_drops(h, {{DropReason::no_rule, unmatched}});
 	EXPECT_EQ(h.worker().ports[h.port_index("out0")].tx_packets.get(), want_out0.size());
 }
@@ -173,16 +149,8 @@ TEST(GoldenPcapEdge, VlanStrippedByThePmdIsMatchedFromTheMbuf)
 		want_out0.push_back(relayed(f, {group_mac(group_1), out0_mac, out0_ip, {}, 6000, {}, 100}));
 		want_out1.push_back(relayed(f, {group_mac(group_1), out1_mac, out1_ip, {}, 6001}));
 	}
-	const std::vector<Bytes> got_out0 = h.sent_on("out0");
-	const std::vector<Bytes> got_out1 = h.sent_on("out1");
-	{
-		SCOPED_TRACE("out0 (tag written back)");
-		expect_flows(got_out0, want_out0);
-	}
-	{
-		SCOPED_TRACE("out1 (untagged)");
-		expect_flows(got_out1, want_out1);
-	}
+	expect_sent(h, "out0", want_out0, "out0 (tag written back)");
+	expect_sent(h, "out1", want_out1, "out1 (untagged)");
 	expect_drops(h, {{DropReason::no_rule, sent.size()}});
 }
 
@@ -217,16 +185,8 @@ TEST(GoldenPcapEdge, RulesReplacedOrRemovedBetweenBurstsTakeEffect)
 		want_out0.push_back(relayed(f, {group_mac(group_1), out0_mac, out0_ip, {}, 6000}));
 	for (const UdpFrame &f : second)
 		want_out1.push_back(relayed(f, {group_mac(group_1), out1_mac, out1_ip, {}, 6001}));
-	const std::vector<Bytes> got_out0 = h.sent_on("out0");
-	const std::vector<Bytes> got_out1 = h.sent_on("out1");
-	{
-		SCOPED_TRACE("out0 (before the replace)");
-		expect_flows(got_out0, want_out0);
-	}
-	{
-		SCOPED_TRACE("out1 (after the replace)");
-		expect_flows(got_out1, want_out1);
-	}
+	expect_sent(h, "out0", want_out0, "out0 (before the replace)");
+	expect_sent(h, "out1", want_out1, "out1 (after the replace)");
 	expect_drops(h, {{DropReason::no_rule, third.size()}});
 }
 
@@ -264,16 +224,8 @@ TEST(GoldenPcapEdge, TheIngressPortIsPartOfTheMatch)
 	for (const UdpFrame &f : on_in1)
 		if (f.dst_ip == group_1)
 			want_out1.push_back(relayed(f, {group_mac(group_1), out1_mac, out1_ip, {}, 6001}));
-	const std::vector<Bytes> got_out0 = h.sent_on("out0");
-	const std::vector<Bytes> got_out1 = h.sent_on("out1");
-	{
-		SCOPED_TRACE("out0 (from in0)");
-		expect_flows(got_out0, want_out0);
-	}
-	{
-		SCOPED_TRACE("out1 (from in1)");
-		expect_flows(got_out1, want_out1);
-	}
+	expect_sent(h, "out0", want_out0, "out0 (from in0)");
+	expect_sent(h, "out1", want_out1, "out1 (from in1)");
 	expect_drops(h, {{DropReason::no_rule, 6}});
 	EXPECT_EQ(h.worker().ports[h.port_index("in1")].rx_packets.get(), on_in1.size());
 }
@@ -303,16 +255,8 @@ TEST(GoldenPcapEdge, AnEmptyCopyPoolDropsOnlyTheOutputsThatNeedIt)
 			want_out0.push_back(relayed(f, {group_mac(group_1), out0_mac, out0_ip, {}, 6000}));
 		want_out1.push_back(relayed(f, {group_mac(group_1), out1_mac, out1_ip, {}, 6001}));
 	}
-	const std::vector<Bytes> got_out0 = h.sent_on("out0");
-	const std::vector<Bytes> got_out1 = h.sent_on("out1");
-	{
-		SCOPED_TRACE("out0 (copies, pool runs dry)");
-		expect_flows(got_out0, want_out0);
-	}
-	{
-		SCOPED_TRACE("out1 (in place)");
-		expect_flows(got_out1, want_out1);
-	}
+	expect_sent(h, "out0", want_out0, "out0 (copies, pool runs dry)");
+	expect_sent(h, "out1", want_out1, "out1 (in place)");
 	const CompiledRule &r = published(h, rule);
 	EXPECT_EQ(r.output_counters(0, 0).packets.get(), 16u);
 	EXPECT_EQ(r.output_counters(0, 0).drops.get(), 8u);
@@ -361,16 +305,8 @@ TEST(GoldenPcapEdge, ClonesLeftUnusedByTtlDropsGiveTheirReferencesBack)
 		want_out0.push_back(relayed(f, {group_mac(group_1), out0_mac, out0_ip, {}, 6002}));
 		want_out1.push_back(relayed(f, {group_mac(group_1), out1_mac, out1_ip, {}, 6003}));
 	}
-	const std::vector<Bytes> got_out0 = h.sent_on("out0");
-	const std::vector<Bytes> got_out1 = h.sent_on("out1");
-	{
-		SCOPED_TRACE("out0 (clones)");
-		expect_flows(got_out0, want_out0);
-	}
-	{
-		SCOPED_TRACE("out1 (in place)");
-		expect_flows(got_out1, want_out1);
-	}
+	expect_sent(h, "out0", want_out0, "out0 (clones)");
+	expect_sent(h, "out1", want_out1, "out1 (in place)");
 	expect_drops(h, {{DropReason::ttl_expired, expired}});
 }
 
@@ -414,16 +350,8 @@ TEST(GoldenPcapEdge, AnEmptyClonePoolDropsTheCloneOutputsOfPacketsItCannotClone)
 		}
 		want_out1.push_back(relayed(f, {group_mac(group_1), out1_mac, out1_ip, {}, 6002}));
 	}
-	const std::vector<Bytes> got_out0 = h.sent_on("out0");
-	const std::vector<Bytes> got_out1 = h.sent_on("out1");
-	{
-		SCOPED_TRACE("out0 (clones, pool runs dry)");
-		expect_flows(got_out0, want_out0);
-	}
-	{
-		SCOPED_TRACE("out1 (in place)");
-		expect_flows(got_out1, want_out1);
-	}
+	expect_sent(h, "out0", want_out0, "out0 (clones, pool runs dry)");
+	expect_sent(h, "out1", want_out1, "out1 (in place)");
 	const CompiledRule &r = published(h, rule);
 	for (unsigned o = 0; o < 2; o++) {
 		EXPECT_EQ(r.output_counters(0, o).packets.get(), 3u) << "output " << o;

@@ -103,16 +103,8 @@ TEST(GoldenPcap, OneToThreeAcrossTwoPortsWithUnicastAndFixedTtl)
 		want_out1.push_back(relayed(f, to_host));
 	}
 	// Both captures come from the same close, so read both before checking.
-	const std::vector<Bytes> got_out0 = h.sent_on("out0");
-	const std::vector<Bytes> got_out1 = h.sent_on("out1");
-	{
-		SCOPED_TRACE("out0");
-		expect_flows(got_out0, want_out0);
-	}
-	{
-		SCOPED_TRACE("out1");
-		expect_flows(got_out1, want_out1);
-	}
+	expect_sent(h, "out0", want_out0, "out0");
+	expect_sent(h, "out1", want_out1, "out1");
 
 	const CompiledRule &r = published(h, rule);
 	EXPECT_EQ(r.counters(0).packets.get(), 14u);
@@ -161,16 +153,8 @@ void copy_and_clone(bool out0_takes_chains)
 		want_out0.push_back(relayed(f, {group_mac(out_group_a), out0_mac, out0_ip, out_group_a, 6000}));
 		want_out1.push_back(relayed(f, {group_mac(out_group_b), out1_mac, out1_ip, out_group_b, 6001}));
 	}
-	const std::vector<Bytes> got_out0 = h.sent_on("out0");
-	const std::vector<Bytes> got_out1 = h.sent_on("out1");
-	{
-		SCOPED_TRACE("out0 (copies and clones)");
-		expect_flows(got_out0, want_out0);
-	}
-	{
-		SCOPED_TRACE("out1 (in place)");
-		expect_flows(got_out1, want_out1);
-	}
+	expect_sent(h, "out0", want_out0, "out0 (copies and clones)");
+	expect_sent(h, "out1", want_out1, "out1 (in place)");
 	expect_drops(h, {});
 }
 
@@ -238,16 +222,9 @@ TEST(GoldenPcap, VlanTagsAreMatchedStrippedAndAdded)
 		else if (flow == 3)
 			want_out1.push_back(relayed(f, {group_mac(group_3), out1_mac, out1_ip, {}, {}, {}, 300}));
 	}
-	const std::vector<Bytes> got_out0 = h.sent_on("out0");
-	const std::vector<Bytes> got_out1 = h.sent_on("out1");
-	{
-		SCOPED_TRACE("out0 (VLAN 100 in, untagged out)");
-		expect_flows(got_out0, want_out0);
-	}
-	{
-		SCOPED_TRACE("out1 (untagged or priority-tagged in, VLAN 200 out; VLAN 100 in, VLAN 300 out)");
-		expect_flows(got_out1, want_out1);
-	}
+	expect_sent(h, "out0", want_out0, "out0 (VLAN 100 in, untagged out)");
+	expect_sent(h, "out1", want_out1,
+		    "out1 (untagged or priority-tagged in, VLAN 200 out; VLAN 100 in, VLAN 300 out)");
 	expect_drops(h, {{DropReason::no_rule, 5}});
 }
 
@@ -278,16 +255,8 @@ TEST(GoldenPcap, SourceSpecificRuleBeatsAnySourceRule)
 		else
 			want_out1.push_back(relayed(f, {group_mac(group_1), out1_mac, out1_ip, {}, 6001}));
 	}
-	const std::vector<Bytes> got_out0 = h.sent_on("out0");
-	const std::vector<Bytes> got_out1 = h.sent_on("out1");
-	{
-		SCOPED_TRACE("out0: (S1,G)");
-		expect_flows(got_out0, want_out0);
-	}
-	{
-		SCOPED_TRACE("out1: (*,G) for S2 and S3");
-		expect_flows(got_out1, want_out1);
-	}
+	expect_sent(h, "out0", want_out0, "out0: (S1,G)");
+	expect_sent(h, "out1", want_out1, "out1: (*,G) for S2 and S3");
 	expect_drops(h, {});
 }
 
@@ -426,16 +395,8 @@ TEST(GoldenPcap, SustainedMixedTrafficLeaksNothing)
 			want_out0.push_back(relayed(f, {group_mac(group_2), out0_mac, out0_ip, {}, {}, {}, 7}));
 		}
 	}
-	const std::vector<Bytes> got_out0 = h.sent_on("out0");
-	const std::vector<Bytes> got_out1 = h.sent_on("out1");
-	{
-		SCOPED_TRACE("out0");
-		expect_flows(got_out0, want_out0);
-	}
-	{
-		SCOPED_TRACE("out1");
-		expect_flows(got_out1, want_out1);
-	}
+	expect_sent(h, "out0", want_out0, "out0");
+	expect_sent(h, "out1", want_out1, "out1");
 	EXPECT_EQ(published(h, fan).counters(0).packets.get(), 300u);
 	EXPECT_EQ(published(h, single).counters(0).packets.get(), 300u);
 	EXPECT_EQ(h.worker().ports[h.port_index("out0")].tx_packets.get(), 600u);
