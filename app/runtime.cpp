@@ -121,6 +121,8 @@ int Runtime::build_engine(std::string *error)
 		ep.ipv4 = port->source_ipv4();
 		ep.multi_seg_tx = port->multi_seg_tx();
 		ep.reclaims_in_tx_call = port->backend() == drivers::Backend::af_xdp;
+		ep.verify_udp_checksum =
+			cfg_.find_port(port->name())->udp_checksum == config::UdpChecksum::verify;
 		eports.push_back(std::move(ep));
 	}
 	engine::EngineParams params;

@@ -16,7 +16,7 @@ bool same_port(const Port &a, const Port &b)
 	       a.af_packet.frame_size == b.af_packet.frame_size &&
 	       a.af_packet.frame_count == b.af_packet.frame_count &&
 	       a.af_packet.qdisc_bypass == b.af_packet.qdisc_bypass && a.xdp.mode == b.xdp.mode &&
-	       a.xdp.filter == b.xdp.filter;
+	       a.xdp.filter == b.xdp.filter && a.udp_checksum == b.udp_checksum;
 }
 
 bool same_output(const Output &a, const Output &b)

@@ -25,6 +25,10 @@ enum class Driver { automatic, af_xdp, af_packet };
 enum class ZeroCopy { automatic, on, off };
 enum class XdpMode { automatic, native, generic };
 enum class XdpFilter { normal, strict };
+// What the relay does with a received UDP checksum: carry it over
+// (updated for the rewritten fields, so an error stays detectable
+// downstream), or check it and drop datagrams whose checksum is wrong.
+enum class UdpChecksum { keep, verify };
 
 struct AfXdpOptions {
 	ZeroCopy zero_copy = ZeroCopy::automatic;
@@ -52,6 +56,7 @@ struct Port {
 	AfXdpOptions af_xdp;
 	AfPacketOptions af_packet;
 	XdpOptions xdp;
+	UdpChecksum udp_checksum = UdpChecksum::keep;
 	Location where;
 };
 

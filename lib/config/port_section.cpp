@@ -14,7 +14,8 @@ namespace {
 using namespace std::string_view_literals;
 
 constexpr std::array port_keys = {"name"sv,    "iface"sv,  "driver"sv,    "queues"sv,
-				  "address"sv, "af_xdp"sv, "af_packet"sv, "xdp"sv};
+				  "address"sv, "af_xdp"sv, "af_packet"sv, "xdp"sv,
+				  "udp_checksum"sv};
 constexpr std::array af_xdp_keys = {"zero_copy"sv, "busy_budget"sv};
 constexpr std::array af_packet_keys = {"block_size"sv, "frame_size"sv, "frame_count"sv,
 				       "qdisc_bypass"sv};
@@ -29,6 +30,8 @@ constexpr std::array zero_copy_modes = {std::pair{"auto"sv, ZeroCopy::automatic}
 constexpr std::array xdp_modes = {std::pair{"native"sv, XdpMode::native},
 				  std::pair{"generic"sv, XdpMode::generic},
 				  std::pair{"auto"sv, XdpMode::automatic}};
+constexpr std::array udp_checksum_modes = {std::pair{"keep"sv, UdpChecksum::keep},
+					   std::pair{"verify"sv, UdpChecksum::verify}};
 constexpr std::array xdp_filters = {std::pair{"normal"sv, XdpFilter::normal},
 				    std::pair{"strict"sv, XdpFilter::strict}};
 
@@ -190,6 +193,7 @@ std::optional<Port> read_port(Diagnostics &diagnostics, const Value &item,
 		read_af_packet(diagnostics, *value, port.af_packet);
 	if (auto value = map.get("xdp"))
 		read_xdp(diagnostics, *value, port.xdp);
+	read_enum_field(diagnostics, map, "udp_checksum", udp_checksum_modes, port.udp_checksum);
 
 	if (!name)
 		return std::nullopt;

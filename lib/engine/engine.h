@@ -28,6 +28,9 @@ struct EnginePort {
 	// The PMD frees sent mbufs only inside a later TX call (af_xdp reads its
 	// completion ring there): an idle worker makes a few empty ones.
 	bool reclaims_in_tx_call = false;
+	// `udp_checksum: verify`: every relayed datagram's UDP checksum is
+	// checked, and a wrong one dropped as bad-udp-checksum.
+	bool verify_udp_checksum = false;
 };
 
 struct EngineParams {

@@ -15,6 +15,7 @@
 #include "engine/fan_out_buffers.h"
 #include "packet/parse.h"
 #include "packet/rewrite.h"
+#include "packet/udp_checksum.h"
 
 namespace mcr::engine {
 
@@ -323,6 +324,7 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 	unsigned nkeys = 0;
 	const RuleTable &table = w.engine->rules();
 	const rte_ether_addr &port_mac = w.engine->ports()[port_index].mac;
+	const bool verify_udp = w.engine->ports()[port_index].verify_udp_checksum;
 
 	for (unsigned i = 0; i < n; i++) {
 		if (i + 2 < n)
@@ -363,6 +365,13 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 		rte_mbuf *m = pkts[which[j]];
 		if (unlikely(found[j] == nullptr)) {
 			count_drop(w, DropReason::no_rule);
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		// Only datagrams a rule relays are checked: the rest is dropped anyway.
+		if (verify_udp && unlikely(!packet::udp_checksum_ok(rte_pktmbuf_mtod(m, const uint8_t *),
+								  parsed[j]))) {
+			count_drop(w, DropReason::bad_udp_checksum);
 			rte_pktmbuf_free(m);
 			continue;
 		}

@@ -24,6 +24,7 @@ constexpr std::array<const char *, drop_reason_count> names = {
 	"mac-mismatch",
 	"no-buffer",
 	"tx-full",
+	"bad-udp-checksum",
 };
 
 constexpr bool all_named()

@@ -24,6 +24,7 @@ enum class DropReason : uint8_t {
 	mac_mismatch,     // Ethernet destination is not the group's MAC (multicast) or the port's (unicast)
 	no_buffer,        // size-class pool or clone pool empty (engine)
 	tx_full,          // TX ring full after retries (engine)
+	bad_udp_checksum, // UDP checksum wrong, on a port with `udp_checksum: verify`
 	count
 };
 

@@ -10,6 +10,7 @@
 
 #include "packet/bytes.h"
 #include "packet/checksum.h"
+#include "packet/udp_checksum.h"
 
 namespace mcr::packet {
 
@@ -27,7 +28,8 @@ RewriteInput read_rewrite_input(const uint8_t *frame, const ParsedPacket &pkt)
 	const auto tos = load<uint8_t>(ip_in + offsetof(rte_ipv4_hdr, type_of_service));
 	const uint16_t options_len =
 		static_cast<uint16_t>(pkt.l4_offset - pkt.l3_offset - sizeof(rte_ipv4_hdr));
-	const auto udp_cksum = load<uint16_t>(udp_in + offsetof(rte_udp_hdr, dgram_cksum));
+	// A local sender's partial sum is finished here, once per packet.
+	const uint16_t udp_cksum = received_udp_checksum(frame, pkt);
 
 	RewriteInput in;
 	in.dst_ip = pkt.dst_ip;

@@ -68,7 +68,9 @@ struct RewriteInput {
 	bool udp_checksum; // false: sent without one (0), and stays so
 };
 
-// Reads the fields of a frame that parse_frame accepted as pkt.
+// Reads the fields of a frame that parse_frame accepted as pkt. A partial
+// UDP checksum from a local sender is finished here (udp_checksum.h), so
+// every output starts from the datagram's true checksum.
 RewriteInput read_rewrite_input(const uint8_t *frame, const ParsedPacket &pkt);
 
 // Writes the output's Ethernet [+ 802.1Q] + IPv4 + UDP headers at dst.

@@ -115,7 +115,7 @@ const std::vector<InvalidConfig> invalid_configs = {
 	 "ports:\n  - name: up0\n    ifce: lr0\nrules: []\n",
 	 {"t.yaml:2:5: missing required key 'iface' in port",
 	  "t.yaml:3:5: unknown key 'ifce' in port (expected one of: name, iface, driver, queues, "
-	  "address, af_xdp, af_packet, xdp)"}},
+	  "address, af_xdp, af_packet, xdp, udp_checksum)"}},
 	{"duplicate_port_key",
 	 "ports:\n  - name: up0\n    iface: lr0\n    name: up1\nrules: []\n",
 	 {"t.yaml:4:5: duplicate key 'name' in port"}},
@@ -209,6 +209,9 @@ const std::vector<InvalidConfig> invalid_configs = {
 	 "rules: []\n",
 	 {"t.yaml:5:13: 'mode' must be one of native, generic, auto, got 'skb'",
 	  "t.yaml:6:15: expected one of normal, strict for 'filter', got a list"}},
+	{"udp_checksum_value",
+	 "ports:\n  - name: up0\n    iface: lr0\n    udp_checksum: check\nrules: []\n",
+	 {"t.yaml:4:19: 'udp_checksum' must be one of keep, verify, got 'check'"}},
 
 	// Workers.
 	{"workers_not_a_map",

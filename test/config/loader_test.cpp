@@ -82,6 +82,7 @@ TEST(Loader, FillsInDefaults)
 	EXPECT_TRUE(port.af_packet.qdisc_bypass);
 	EXPECT_EQ(port.xdp.mode, XdpMode::automatic);
 	EXPECT_EQ(port.xdp.filter, XdpFilter::normal);
+	EXPECT_EQ(port.udp_checksum, UdpChecksum::keep);
 
 	EXPECT_EQ(cfg.workers.lcores, std::vector<unsigned>{1});
 	EXPECT_EQ(cfg.workers.burst, 32);
@@ -119,7 +120,7 @@ TEST(Loader, ReadsEveryField)
     af_xdp: { zero_copy: true, busy_budget: 0 }
     af_packet: { block_size: 65536, frame_size: 4096, frame_count: 32, qdisc_bypass: false }
     xdp: { mode: native, filter: strict }
-  - { name: down_0, iface: lr1, driver: af_packet, af_xdp: { zero_copy: false }, xdp: { mode: generic } }
+  - { name: down_0, iface: lr1, driver: af_packet, af_xdp: { zero_copy: false }, xdp: { mode: generic }, udp_checksum: verify }
 workers:
   lcores: [1, 0, 1023]
   burst: 512
@@ -153,11 +154,13 @@ rules:
 	EXPECT_FALSE(up.af_packet.qdisc_bypass);
 	EXPECT_EQ(up.xdp.mode, XdpMode::native);
 	EXPECT_EQ(up.xdp.filter, XdpFilter::strict);
+	EXPECT_EQ(up.udp_checksum, UdpChecksum::keep);
 	EXPECT_EQ(up.where.line, 2);
 	EXPECT_EQ(up.where.column, 5);
 	const Port &down = cfg.ports[1];
 	EXPECT_EQ(down.name, "down_0");
 	EXPECT_EQ(down.driver, Driver::af_packet);
+	EXPECT_EQ(down.udp_checksum, UdpChecksum::verify);
 	EXPECT_EQ(down.af_xdp.zero_copy, ZeroCopy::off);
 	EXPECT_EQ(down.xdp.mode, XdpMode::generic);
 	EXPECT_EQ(cfg.find_port("down_0"), &down);

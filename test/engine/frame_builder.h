@@ -89,6 +89,9 @@ struct UdpFrame {
 	uint16_t src_port = 40000;
 	uint16_t dst_port = 5000;
 	bool with_udp_checksum = true; // false: field 0, "no checksum"
+	// The field holds only the pseudo-header sum, as a local sender with
+	// checksum offload leaves it (CHECKSUM_PARTIAL) for the NIC to finish.
+	bool partial_udp_checksum = false;
 	Bytes payload;
 	size_t padding = 0; // zero bytes after the datagram (Ethernet minimum size)
 };
@@ -138,7 +141,13 @@ inline Bytes build_frame(const UdpFrame &f)
 	put16(static_cast<uint16_t>(udp_len));
 	put16(0);
 	b.insert(b.end(), f.payload.begin(), f.payload.end());
-	if (f.with_udp_checksum) {
+	if (f.partial_udp_checksum) {
+		uint32_t sum = (f.src_ip >> 16) + (f.src_ip & 0xffff) + (f.dst_ip >> 16) +
+			       (f.dst_ip & 0xffff) + 17 + udp_len;
+		const uint16_t partial = fold16(sum);
+		b[l4 + 6] = static_cast<uint8_t>(partial >> 8);
+		b[l4 + 7] = static_cast<uint8_t>(partial);
+	} else if (f.with_udp_checksum) {
 		const uint16_t sum = udp_checksum(f.src_ip, f.dst_ip, &b[l4]);
 		b[l4 + 6] = static_cast<uint8_t>(sum >> 8);
 		b[l4 + 7] = static_cast<uint8_t>(sum);

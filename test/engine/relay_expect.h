@@ -47,6 +47,7 @@ inline UdpFrame relayed(const UdpFrame &in, const Hop &hop)
 	out.ttl = hop.ttl.value_or(static_cast<uint8_t>(in.ttl - 1));
 	out.ip_options.clear();
 	out.padding = 0;
+	out.partial_udp_checksum = false; // the relay finishes it
 	return out;
 }
 

@@ -34,6 +34,7 @@ struct PortPlan {
 	// net_pcap 22.11 writes chains out correctly (rte_pktmbuf_read) but does
 	// not advertise the offload, so the clone-path tests set it.
 	std::optional<bool> multi_seg_tx;
+	bool verify_udp_checksum = false; // `udp_checksum: verify`
 };
 
 // Default size classes: copies of small outputs go to "small"; "large"

@@ -87,6 +87,17 @@ inline uint16_t reference_udp_checksum(const uint8_t *ip, const uint8_t *udp)
 	return c == 0 ? 0xffff : c;
 }
 
+// What a Linux sender leaves in the field when an offload is to finish the
+// checksum (CHECKSUM_PARTIAL): the pseudo-header sum, folded, not
+// complemented.
+inline uint16_t partial_udp_checksum(const uint8_t *ip, const uint8_t *udp)
+{
+	uint32_t sum = be_word_sum(ip + 12, 8);
+	sum += 17;
+	sum += get16(udp + 4);
+	return fold(sum);
+}
+
 struct Tag {
 	uint16_t tpid;
 	uint16_t tci;
@@ -116,7 +127,8 @@ struct FrameBuilder {
 	uint16_t src_port = 40000;
 	uint16_t dst_port = 5000;
 	std::optional<uint16_t> udp_length;
-	enum class UdpChecksum { compute, zero } udp_checksum_mode = UdpChecksum::compute;
+	// partial: as a local sender with checksum offload leaves it
+	enum class UdpChecksum { compute, zero, partial } udp_checksum_mode = UdpChecksum::compute;
 	std::optional<uint16_t> udp_checksum; // exact field value, wins over the mode
 	Bytes payload = Bytes(18, 0xab);
 	size_t padding = 0; // bytes after the IPv4 datagram
@@ -181,6 +193,8 @@ struct FrameBuilder {
 		else if (udp_checksum_mode == UdpChecksum::compute && udp_len_field >= 8 &&
 			 udp_len_field <= udp_total)
 			udp_sum = reference_udp_checksum(&f[l3], &f[l4]);
+		else if (udp_checksum_mode == UdpChecksum::partial)
+			udp_sum = partial_udp_checksum(&f[l3], &f[l4]);
 		f[l4 + 6] = uint8_t(udp_sum >> 8);
 		f[l4 + 7] = uint8_t(udp_sum);
 
