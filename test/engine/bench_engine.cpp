@@ -64,10 +64,16 @@ void set_counters(benchmark::State &state)
 		burst, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
 
+// Where a burst's UDP checksums come from: a sender that computed them, or
+// a local sender that left its partial sum to an offload (the relay
+// finishes those).
+enum class Sender { whole_checksum, partial_checksum };
+
 // An untagged UDP frame of frame_len bytes (Ethernet to payload, no FCS).
-Bytes frame_to(uint32_t group, uint32_t frame_len, uint32_t seq)
+Bytes frame_to(uint32_t group, uint32_t frame_len, uint32_t seq, Sender sender)
 {
 	test::UdpFrame f;
+	f.partial_udp_checksum = sender == Sender::partial_checksum;
 	f.dst_mac = {0x01, 0x00, 0x5e, static_cast<uint8_t>((group >> 16) & 0x7f),
 		     static_cast<uint8_t>(group >> 8), static_cast<uint8_t>(group)};
 	f.dst_ip = group;
@@ -75,11 +81,11 @@ Bytes frame_to(uint32_t group, uint32_t frame_len, uint32_t seq)
 	return test::build_frame(f);
 }
 
-std::vector<Bytes> burst_to(uint32_t groups, uint32_t frame_len)
+std::vector<Bytes> burst_to(uint32_t groups, uint32_t frame_len, Sender sender = Sender::whole_checksum)
 {
 	std::vector<Bytes> frames;
 	for (uint32_t i = 0; i < burst; i++)
-		frames.push_back(frame_to(groups + i, frame_len, i));
+		frames.push_back(frame_to(groups + i, frame_len, i, sender));
 	return frames;
 }
 
@@ -91,8 +97,9 @@ struct BenchEngine {
 	std::unique_ptr<Worker> worker;
 	rte_mempool *rx_pool = nullptr;
 	uint32_t copy_threshold;
+	bool verify_udp; // in0 has `udp_checksum: verify`
 
-	explicit BenchEngine(uint32_t threshold) : copy_threshold(threshold)
+	BenchEngine(uint32_t threshold, bool verify) : copy_threshold(threshold), verify_udp(verify)
 	{
 		pools = test::make_pools({{"b_small", 512, 8191, {}}, {"b_large", 2048, 8191, {}}});
 		rx_pool = pools->smallest_fitting(RTE_ETHER_MAX_LEN)->pool;
@@ -111,6 +118,7 @@ struct BenchEngine {
 			p.mac = rte_ether_addr{{0x02, 0, 0, 0, static_cast<uint8_t>(i), 1}};
 			p.ipv4 = ipv4(198, 18, static_cast<uint8_t>(i), 1);
 			p.multi_seg_tx = i == 1 || i == 2;
+			p.verify_udp_checksum = i == 0 && verify_udp;
 			eports.push_back(p);
 		}
 		EngineParams params;
@@ -156,15 +164,17 @@ struct BenchEngine {
 
 std::unique_ptr<BenchEngine> the_engine;
 
-// The engine with the given copy_threshold, rebuilt when a benchmark asks
-// for another one (the engine's pools have fixed names, so only one can
-// exist at a time).
-BenchEngine &bench_engine(uint32_t copy_threshold = EngineParams{}.copy_threshold)
+// The engine with the given copy_threshold and checksum mode, rebuilt when
+// a benchmark asks for others (the engine's pools have fixed names, so
+// only one can exist at a time).
+BenchEngine &bench_engine(uint32_t copy_threshold = EngineParams{}.copy_threshold,
+			  bool verify_udp = false)
 {
-	if (the_engine && the_engine->copy_threshold != copy_threshold)
+	if (the_engine && (the_engine->copy_threshold != copy_threshold ||
+			   the_engine->verify_udp != verify_udp))
 		the_engine.reset();
 	if (!the_engine)
-		the_engine = std::make_unique<BenchEngine>(copy_threshold);
+		the_engine = std::make_unique<BenchEngine>(copy_threshold, verify_udp);
 	return *the_engine;
 }
 
@@ -287,14 +297,21 @@ void BM_baseline_output_refcount(benchmark::State &state)
 	});
 }
 
-void full_path(benchmark::State &state, uint32_t groups,
-	       uint32_t copy_threshold = EngineParams{}.copy_threshold)
+struct PathOptions {
+	uint32_t copy_threshold = EngineParams{}.copy_threshold;
+	Sender sender = Sender::whole_checksum;
+	bool verify_udp = false;
+};
+
+void full_path(benchmark::State &state, uint32_t groups, const PathOptions &options = {})
 {
-	BenchEngine &b = bench_engine(copy_threshold);
-	const std::vector<Bytes> frames = burst_to(groups, static_cast<uint32_t>(state.range(0)));
+	BenchEngine &b = bench_engine(options.copy_threshold, options.verify_udp);
+	const std::vector<Bytes> frames =
+		burst_to(groups, static_cast<uint32_t>(state.range(0)), options.sender);
 	Worker &w = *b.worker;
 	const uint64_t no_rule_before = w.counters.drops[size_t(packet::DropReason::no_rule)].get();
 	const uint64_t no_buffer_before = w.counters.drops[size_t(packet::DropReason::no_buffer)].get();
+	const uint64_t bad_csum_before = w.counters.drops[size_t(packet::DropReason::bad_udp_checksum)].get();
 	rte_mbuf *pkts[burst];
 	for (auto _ : state) {
 		if (!receive(b.rx_pool, frames, pkts)) {
@@ -306,7 +323,8 @@ void full_path(benchmark::State &state, uint32_t groups,
 	}
 	// A benchmark of drops would measure the wrong thing.
 	if (w.counters.drops[size_t(packet::DropReason::no_rule)].get() != no_rule_before ||
-	    w.counters.drops[size_t(packet::DropReason::no_buffer)].get() != no_buffer_before)
+	    w.counters.drops[size_t(packet::DropReason::no_buffer)].get() != no_buffer_before ||
+	    w.counters.drops[size_t(packet::DropReason::bad_udp_checksum)].get() != bad_csum_before)
 		state.SkipWithError("packets were dropped");
 	set_counters(state);
 }
@@ -361,7 +379,25 @@ void BM_full_1to16_mixed(benchmark::State &state)
 // BM_full_1to16_copy_only, where the default copy_threshold should be.
 void BM_full_1to16_clone_only(benchmark::State &state)
 {
-	full_path(state, groups_1to16, 0);
+	full_path(state, groups_1to16, {.copy_threshold = 0});
+}
+
+// Datagrams from a local sender (partial UDP checksums), finished once
+// per packet: against BM_full_1to1 / BM_full_1to16.
+void BM_full_1to1_partial_csum(benchmark::State &state)
+{
+	full_path(state, groups_1to1, {.sender = Sender::partial_checksum});
+}
+
+void BM_full_1to16_partial_csum(benchmark::State &state)
+{
+	full_path(state, groups_1to16, {.sender = Sender::partial_checksum});
+}
+
+// The ingress port checks every UDP checksum (`udp_checksum: verify`).
+void BM_full_1to1_verify(benchmark::State &state)
+{
+	full_path(state, groups_1to1, {.verify_udp = true});
 }
 
 // Parse only, over frames already in mbufs (IPv4 checksum verified in
@@ -538,6 +574,9 @@ BENCHMARK(BM_baseline_output_refcount)->Arg(1400);
 BENCHMARK(BM_full_1to1)->Arg(64)->Arg(1400);
 BENCHMARK(BM_full_1to1_sg_elsewhere)->Arg(64);
 BENCHMARK(BM_full_1to16)->Arg(64)->Arg(1400);
+BENCHMARK(BM_full_1to1_partial_csum)->Arg(64)->Arg(1400);
+BENCHMARK(BM_full_1to16_partial_csum)->Arg(64)->Arg(1400);
+BENCHMARK(BM_full_1to1_verify)->Arg(64)->Arg(1400);
 // The copy/clone crossover, at frame sizes (Ethernet to payload).
 BENCHMARK(BM_full_1to16_copy_only)->Arg(128)->Arg(192)->Arg(256)->Arg(384)->Arg(512)->Arg(1024)->Arg(1400);
 BENCHMARK(BM_full_1to16_mixed)->Arg(1400);

@@ -220,6 +220,8 @@ void build_engine(Harness &h)
 	// does not (every output is a copy): both fan-out paths run.
 	ports[out0].multi_seg_tx = true;
 	ports[out1].multi_seg_tx = false;
+	// in0 keeps UDP checksums, in1 verifies them (`udp_checksum: verify`).
+	ports[in1].verify_udp_checksum = true;
 
 	engine::EngineParams params;
 	params.burst = 32;
@@ -351,6 +353,10 @@ Model model_of(const EngineInput &input)
 			continue;
 		}
 		const Packet in = packet_of(seen, ref);
+		if (in_port == in1 && in.udp == UdpChecksum::bad) {
+			model.drops[static_cast<size_t>(DropReason::bad_udp_checksum)]++;
+			continue;
+		}
 		for (const FlowOutput &o : flow->outputs) {
 			if (o.ttl == 0 && ref.ttl <= 1) {
 				model.drops[static_cast<size_t>(DropReason::ttl_expired)]++;
@@ -362,6 +368,8 @@ Model model_of(const EngineInput &input)
 			out.dport = o.dport != 0 ? o.dport : in.dport;
 			out.ttl = o.ttl != 0 ? o.ttl : static_cast<uint8_t>(in.ttl - 1);
 			out.vlan = o.vlan;
+			if (out.udp == UdpChecksum::partial)
+				out.udp = UdpChecksum::good; // a local sender's sum, finished
 			model.expected[o.port].push_back(std::move(out));
 		}
 	}

@@ -35,6 +35,7 @@ def ones_sum(data):
 
 def frame(src='198.18.0.7', dst='239.1.1.1', sport=4000, dport=5000, payload=32, vlan=None,
           ttl=64, options=b'', frag=0, proto=17, udp_cksum=True, bad_udp_cksum=False,
+          partial_udp_cksum=False,
           bad_ip_cksum=False, udp_len_delta=0, total_delta=0, trailer=0, ethertype=0x0800,
           outer=None, cut=None, version=4, ihl=None, dst_mac=None):
     body = bytes((i * 7 + 3) & 0xff for i in range(payload))
@@ -46,6 +47,8 @@ def frame(src='198.18.0.7', dst='239.1.1.1', sport=4000, dport=5000, payload=32,
         c = c or 0xffff
         if bad_udp_cksum:
             c ^= 0x0101
+        if partial_udp_cksum:  # a local sender's CHECKSUM_PARTIAL: the pseudo-header sum
+            c = ones_sum(pseudo)
         udp = udp[:6] + struct.pack('!H', c) + udp[8:]
     ihl_words = ihl if ihl is not None else 5 + len(options) // 4
     total = 20 + len(options) + len(udp) + total_delta
@@ -84,6 +87,8 @@ def frames():
         'unicast': frame(dst='198.18.1.1', dport=7000),
         'no-udp-checksum': frame(udp_cksum=False),
         'bad-udp-checksum': frame(bad_udp_cksum=True),
+        'partial-udp-checksum': frame(partial_udp_cksum=True),
+        'partial-udp-checksum-large': frame(partial_udp_cksum=True, payload=1400),
         'udp-shorter-than-ip-payload': frame(udp_len_delta=-8),
         'empty-payload': frame(payload=0),
         'odd-payload': frame(payload=33),
@@ -164,6 +169,11 @@ def engine_inputs(f):
                           + engine_record(f['unicast'], small_headroom),
         'second-port': b'\0' + engine_record(f['group-any-source'], on_in1)
                        + engine_record(f['group-any-source']),
+        # in1 verifies UDP checksums: the bad one is dropped, the rest relayed.
+        'verify-on-second-port': b'\0' + b''.join(
+            engine_record(f[k], on_in1) for k in ('group-any-source', 'bad-udp-checksum',
+                                                  'partial-udp-checksum', 'no-udp-checksum',
+                                                  'partial-udp-checksum-large')),
         'large-clone': b'\0' + engine_record(f['large-1400']) + engine_record(
             frame(dst='239.1.1.3', dport=6000, vlan=100, payload=1400)),
         'jumbo': b'\0' + engine_record(frame(payload=8000)),

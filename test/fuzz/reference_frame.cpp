@@ -117,7 +117,9 @@ UdpChecksum udp_checksum_state(std::span<const uint8_t> frame, const RefFrame &r
 	pseudo += proto_udp;
 	pseudo += ref.udp_len;
 	const uint16_t sum = ones_sum(frame.subspan(ref.l4(), ref.udp_len), pseudo);
-	return sum == 0xffff ? UdpChecksum::good : UdpChecksum::bad;
+	if (sum == 0xffff)
+		return UdpChecksum::good;
+	return ref.udp_cksum == ones_sum({}, pseudo) ? UdpChecksum::partial : UdpChecksum::bad;
 }
 
 const char *name_of(UdpChecksum state)
@@ -129,6 +131,8 @@ const char *name_of(UdpChecksum state)
 		return "good";
 	case UdpChecksum::bad:
 		return "bad";
+	case UdpChecksum::partial:
+		return "partial";
 	}
 	return "?";
 }

@@ -50,7 +50,9 @@ uint16_t ones_sum(std::span<const uint8_t> bytes, uint32_t initial = 0);
 // The IPv4 header at frame + ref.l3 sums to 0xffff.
 bool ipv4_checksum_verifies(std::span<const uint8_t> frame, const RefFrame &ref);
 
-enum class UdpChecksum { absent, good, bad };
+// partial: not good, and the field is the folded pseudo-header sum, as a
+// local sender with checksum offload leaves it.
+enum class UdpChecksum { absent, good, bad, partial };
 // RFC 768 over the pseudo-header and the udp_len bytes of the datagram.
 UdpChecksum udp_checksum_state(std::span<const uint8_t> frame, const RefFrame &ref);
 
