@@ -137,7 +137,9 @@ uint16_t inspect_tx(uint16_t port_id, uint16_t, rte_mbuf **pkts, uint16_t n, voi
 			   drop_reason_name(verdict));
 		FUZZ_CHECK(ref.total == bytes.size() - ref.l3, "%zu bytes after the datagram",
 			   bytes.size() - ref.l3 - ref.total);
-		run.sent[port].push_back(packet_of(bytes, ref));
+		Packet sent = packet_of(bytes, ref);
+		sent.udp = as_sent(sent.udp);
+		run.sent[port].push_back(std::move(sent));
 	}
 	return pass;
 }
