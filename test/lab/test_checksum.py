@@ -13,25 +13,16 @@ import os
 import unittest
 
 from labkit import Lab, Mcr, skip_unless_root
+from test_relay import CONFIG as RELAY_CONFIG, SINK_ENDPOINTS as ENDPOINTS
 
-CONFIG = """
-ports:
-  - {{ name: up0, iface: "@P@r0", driver: {driver}, udp_checksum: {mode} }}
-  - {{ name: down0, iface: "@P@r1", driver: {driver} }}
-workers:
-  lcores: [1]
-pools:
-  - {{ name: small, data_size: 2048, count: 8191 }}
-rules:
-  - name: feed-a
-    match: {{ port: up0, dst: 239.1.1.1, dport: 5000 }}
-    outputs:
-      - {{ port: down0, dst: 239.2.2.2, dport: 6000 }}
-      - {{ port: down0, dst: 239.3.3.3, dport: 6001, ttl: 4 }}
-      - {{ port: down0, dst: 198.18.2.2, dport: 7000 }}
-"""
 
-ENDPOINTS = ("239.2.2.2:6000", "239.3.3.3:6001", "198.18.2.2:7000")
+def config(driver, mode):
+    """test_relay's 1:3 rule, with up0's udp_checksum set."""
+    up0 = f'name: up0, iface: "@P@r0", driver: {driver}'
+    text = RELAY_CONFIG.format(driver=driver)
+    assert up0 in text
+    return text.replace(up0, f"{up0}, udp_checksum: {mode}")
+
 
 # Runs in the generator host: valid datagrams from a kernel UDP socket
 # (default offloads: partial sums) interleaved with hand-built frames whose
@@ -76,7 +67,7 @@ class ChecksumTest(unittest.TestCase):
     COUNT = 1000
 
     def relay_from_local_sender(self, driver, offload):
-        with Lab() as lab, Mcr(lab, CONFIG.format(driver=driver, mode="keep")) as mcr:
+        with Lab() as lab, Mcr(lab, config(driver, "keep")) as mcr:
             if offload == "off":
                 lab.exec("gen", "ethtool", "-K", lab.iface("g0"), "tx", "off")
             # The lab leaves the sender as the kernel made it.
@@ -107,7 +98,7 @@ class ChecksumTest(unittest.TestCase):
         self.relay_from_local_sender("af_packet", "off")
 
     def relay_with_corruption(self, driver, mode):
-        with Lab() as lab, Mcr(lab, CONFIG.format(driver=driver, mode=mode)) as mcr:
+        with Lab() as lab, Mcr(lab, config(driver, mode)) as mcr:
             relay_mac = json.loads(lab.exec("relay", "ip", "-j", "link", "show",
                                             lab.iface("r0")).stdout)[0]["address"]
             errors_before = udp_in_csum_errors(lab, "sink1")
