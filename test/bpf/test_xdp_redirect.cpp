@@ -142,7 +142,7 @@ TEST_F(XdpRedirectTest, ClosedSocketLeavesTheMapAndPassesAgain)
 	auto verdict = run_counted(XdpHarness::get(), Frame().bytes());
 	ASSERT_TRUE(verdict) << verdict.error().message;
 	EXPECT_EQ(verdict->action, XDP_PASS);
-	EXPECT_EQ(verdict->delta[MCR_XDP_STAT_REDIRECT_NO_XSK], 1u);
+	EXPECT_EQ(verdict->delta[MCR_XDP_STAT_NO_SOCKET], 1u);
 }
 
 } // namespace
