@@ -178,15 +178,16 @@ int Port::plan_backend(Backend backend, const PortRequest &req, std::string *err
 
 int Port::open_backend(Backend backend, const PortRequest &req, std::string *error)
 {
-	int rc = plan_backend(backend, req, error);
-	if (rc < 0)
-		return rc;
+	// Checked before the plan, which may change the interface's channels.
 	if (backend == Backend::af_xdp && !pool_fits_umem_window(req.rx_pool)) {
 		*error = fmt::format("pool {} is not one contiguous area, so the af_xdp PMD "
 				     "cannot register all of it as UMEM (give EAL more memory, -m)",
 				     req.rx_pool->name);
 		return -EINVAL;
 	}
+	int rc = plan_backend(backend, req, error);
+	if (rc < 0)
+		return rc;
 	const std::string vdev =
 		fmt::format("{}_{}", backend == Backend::af_xdp ? "net_af_xdp" : "net_af_packet", name_);
 	const std::string args = devargs(backend, req);

@@ -54,6 +54,7 @@ class QueuesTest(unittest.TestCase):
         with Lab(queues=2) as lab, Mcr(lab, CONFIG.format(up0_extra="")) as mcr:
             self.assertEqual(mcr.port("up0")["queues"], 1)
             xdp = lambda: mcr.telemetry("/mcr/xdp")["up0"]
+            self.assertEqual(xdp()["sockets"], 1)
 
             sink = lab.start_sink("sink1", 200, ("239.2.2.2:6000",))
             sent = send_on_queue(lab, 0, 200)
@@ -82,6 +83,7 @@ class QueuesTest(unittest.TestCase):
             time.sleep(2.5)
             self.assertEqual(mcr.read_output()[1].count(WARNING), 1)
             shown = mcr.ctl("show xdp").stdout
+            self.assertIn(f"on {lab.iface('r0')}, sockets on RX queues 0-0\n", shown)
             self.assertRegex(shown, rf"no_socket\s+{lost + 100}\n")
 
     def test_more_queues_than_veth_gives_af_xdp_are_refused(self):
