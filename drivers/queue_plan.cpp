@@ -80,8 +80,9 @@ int plan_af_xdp(const QueuePlanInput &in, QueuePlan *plan, std::string *error)
 		if (wanted > 1)
 			return refuse(error, fmt::format(
 				"{}, but {} has no combined channels (ethtool -l), so DPDK 22.11's "
-				"af_xdp PMD gives it one queue; use one worker or driver af_packet",
-				count_origin(in, wanted), in.iface));
+				"af_xdp PMD gives it one queue; {} or use driver af_packet",
+				count_origin(in, wanted), in.iface,
+				in.workers > 1 ? "use one worker" : "leave queues out"));
 		spread(1, in.workers, plan);
 		return 0;
 	}

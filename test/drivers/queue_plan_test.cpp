@@ -154,11 +154,14 @@ TEST(QueuePlan, VethIsOneQueueForAfXdp)
 	EXPECT_EQ(two.rc, -EINVAL);
 	EXPECT_EQ(two.error, "2 worker(s) need 2 queue(s), but eth1 has no combined channels "
 			     "(ethtool -l), so DPDK 22.11's af_xdp PMD gives it one queue; use one "
-			     "worker or driver af_packet");
+			     "worker or use driver af_packet");
 
 	// An interface that does not answer ETHTOOL_GCHANNELS at all: the same.
 	const Planned none = plan(input(Backend::af_xdp, 2, 1, ChannelCounts{}));
 	EXPECT_EQ(none.rc, -EINVAL);
+	EXPECT_EQ(none.error, "queues: 2, but eth1 has no combined channels (ethtool -l), so DPDK "
+			      "22.11's af_xdp PMD gives it one queue; leave queues out or use driver "
+			      "af_packet");
 }
 
 TEST(QueuePlan, SetChannelsOnVethWarnsAndSetsNothing)
