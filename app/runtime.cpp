@@ -103,8 +103,12 @@ int Runtime::open_ports(std::string *error)
 					 &xdp_plan, &ignored) < 0)
 			xdp_plan.queues = 0;
 		rc = reserve_rx_buffers(pc, *rx_class, xdp_plan.queues, error);
-		if (rc < 0)
+		if (rc < 0 && pc.driver == config::Driver::af_xdp)
 			return rc;
+		if (rc < 0) { // auto: af_packet holds no fill ring
+			req.af_xdp_refused = *error;
+			xdp_plan.queues = 0;
+		}
 		auto port = std::make_unique<drivers::Port>();
 		rc = port->open(req, error);
 		if (rc < 0)

@@ -128,7 +128,9 @@ int Port::open(const PortRequest &req, std::string *error)
 		rc = open_backend(Backend::af_xdp, req, error);
 		break;
 	case config::Driver::automatic:
-		if (iface_.xdp_prog_id != 0) {
+		if (!req.af_xdp_refused.empty()) {
+			fallback_reason_ = req.af_xdp_refused;
+		} else if (iface_.xdp_prog_id != 0) {
 			fallback_reason_ = fmt::format("interface {} already has XDP program id {}",
 						       cfg.iface, iface_.xdp_prog_id);
 		} else {

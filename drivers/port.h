@@ -22,6 +22,9 @@ struct PortRequest {
 	uint16_t rx_desc = 2048;
 	uint16_t tx_desc = 2048;
 	rte_mempool *rx_pool = nullptr;
+	// Set when the caller already knows af_xdp cannot work (its fill rings
+	// do not fit the pool): `auto` takes af_packet, saying this.
+	std::string af_xdp_refused;
 };
 
 class Port {

@@ -108,6 +108,21 @@ class QueuesTest(unittest.TestCase):
             sent = send_on_queue(lab, 0, 100)
             self.assertEqual(lab.sink_result(sink)["239.2.2.2:6000"]["count"], sent)
 
+    def test_auto_takes_af_packet_when_af_xdp_fill_rings_do_not_fit_the_pool(self):
+        # Each af_xdp socket holds 2048 buffers: a NIC's many channels may
+        # not fit a pool that af_packet is happy with.
+        auto = (CONFIG.format(up0_extra="").replace("driver: af_packet", "driver: auto")
+                .replace("count: 8191", "count: 5000"))
+        with Lab() as lab, Mcr(lab, auto) as mcr:
+            self.assertEqual(mcr.port("up0")["driver"], "af_xdp")
+            self.assertEqual(mcr.port("down0")["driver"], "af_packet")
+            self.assertIn("port down0: af_xdp unavailable (port 'down0': pool 'small' has 5000 "
+                          "mbufs, but af_xdp fill rings need 4096 (2048 on earlier ports)",
+                          mcr.read_output()[1])
+            sink = lab.start_sink("sink1", 100, ("239.2.2.2:6000",))
+            sent = lab.send_udp(100)
+            self.assertEqual(lab.sink_result(sink)["239.2.2.2:6000"]["count"], sent)
+
 
 if __name__ == "__main__":
     unittest.main()
