@@ -383,8 +383,13 @@ std::string Console::xdp()
 					   drivers::PortXdp::available() ? "" : " (built without BPF)");
 			continue;
 		}
-		out += fmt::format("  port {}: program id {}, {} mode, on {}\n", port->name(),
-				   x.program_id(), x.mode(), port->iface().name);
+		// no_socket counts what arrived on the other RX queues.
+		const std::string sockets =
+			port->backend() == drivers::Backend::af_xdp
+				? fmt::format(", sockets on RX queues 0-{}", port->queue_pairs() - 1)
+				: "";
+		out += fmt::format("  port {}: program id {}, {} mode, on {}{}\n", port->name(),
+				   x.program_id(), x.mode(), port->iface().name, sockets);
 		if (const auto counters = x.counters())
 			for (const auto &[name, value] : *counters)
 				out += fmt::format("    {:<20} {}\n", name, value);

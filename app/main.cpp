@@ -94,6 +94,7 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 		std::fprintf(stderr, "mcr: %s\n", error.c_str());
 
 	auto next_stats = std::chrono::steady_clock::now() + std::chrono::seconds(opt.stats_period);
+	auto next_watch = std::chrono::steady_clock::now();
 	bool quit = input.quit_requested();
 	while (!stop_requested && !quit) {
 		pollfd fds[2] = {{control.fd(), POLLIN, 0}, {input.fd(), POLLIN, 0}};
@@ -112,6 +113,13 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 				MCR_LOG(app, INFO, "SIGHUP: %s", report.c_str());
 			else
 				MCR_LOG(app, ERR, "SIGHUP: %s", report.c_str());
+		}
+		// Relay traffic the XDP program could hand to no socket is lost to
+		// mcr: each port warns the first time it sees some.
+		if (std::chrono::steady_clock::now() >= next_watch) {
+			next_watch += std::chrono::seconds(1);
+			for (const auto &port : rt.ports())
+				port->watch_no_socket();
 		}
 		if (opt.stats_period != 0 && std::chrono::steady_clock::now() >= next_stats) {
 			next_stats += std::chrono::seconds(opt.stats_period);

@@ -51,11 +51,11 @@ int Runtime::check_lcores(std::string *error) const
 // those never return to the pool. Say so plainly instead of letting the PMD
 // fail with EINVAL.
 int Runtime::reserve_rx_buffers(const config::Port &pc, const engine::SizeClass &rx_class,
-				const drivers::PortRequest &req, std::string *error)
+				uint16_t af_xdp_queues, std::string *error)
 {
-	if (pc.driver == config::Driver::af_packet)
+	if (af_xdp_queues == 0)
 		return 0;
-	const uint32_t ring = uint32_t{req.queue_pairs} * af_xdp_fill_ring_buffers;
+	const uint32_t ring = uint32_t{af_xdp_queues} * af_xdp_fill_ring_buffers;
 	const uint32_t caches = engine::pool_cache_size(rx_class.count) * rte_lcore_count();
 	uint32_t &held = rx_buffers_held_[rx_class.name];
 	if (held + ring + caches + min_free_buffers > rx_class.count) {
@@ -91,11 +91,24 @@ int Runtime::open_ports(std::string *error)
 		}
 		drivers::PortRequest req;
 		req.cfg = &pc;
-		req.queue_pairs = std::max<uint16_t>(pc.queues, nworkers);
+		req.workers = nworkers;
 		req.rx_pool = rx_class->pool;
-		rc = reserve_rx_buffers(pc, *rx_class, req, error);
-		if (rc < 0)
+		// The port plans its queues itself; this plan only sizes the af_xdp
+		// fill rings. A plan the port will refuse reserves nothing.
+		drivers::QueuePlan xdp_plan;
+		std::string ignored;
+		if (pc.driver != config::Driver::af_packet &&
+		    drivers::plan_queues(drivers::queue_plan_input(pc, drivers::Backend::af_xdp,
+								   nworkers, probe.channels),
+					 &xdp_plan, &ignored) < 0)
+			xdp_plan.queues = 0;
+		rc = reserve_rx_buffers(pc, *rx_class, xdp_plan.queues, error);
+		if (rc < 0 && pc.driver == config::Driver::af_xdp)
 			return rc;
+		if (rc < 0) { // auto: af_packet holds no fill ring
+			req.af_xdp_refused = *error;
+			xdp_plan.queues = 0;
+		}
 		auto port = std::make_unique<drivers::Port>();
 		rc = port->open(req, error);
 		if (rc < 0)
@@ -103,7 +116,7 @@ int Runtime::open_ports(std::string *error)
 		// `auto` may have ended on af_packet, which holds no fill ring.
 		if (pc.driver == config::Driver::automatic &&
 		    port->backend() == drivers::Backend::af_packet)
-			rx_buffers_held_[rx_class->name] -= uint32_t{req.queue_pairs} * af_xdp_fill_ring_buffers;
+			rx_buffers_held_[rx_class->name] -= uint32_t{xdp_plan.queues} * af_xdp_fill_ring_buffers;
 		ports_.push_back(std::move(port));
 	}
 	return 0;
@@ -183,10 +196,9 @@ void Runtime::launch_workers()
 		worker->engine = &engine_;
 		workers_.push_back(std::move(worker));
 	}
-	// RX queue q of every port goes to worker q % nworkers.
 	for (uint16_t p = 0; p < ports_.size(); p++)
 		for (uint16_t q = 0; q < ports_[p]->queue_pairs(); q++)
-			workers_[q % nworkers]->rx.push_back({p, ports_[p]->id(), q});
+			workers_[ports_[p]->rx_worker()[q]]->rx.push_back({p, ports_[p]->id(), q});
 
 	running_.store(true);
 	for (auto &w : workers_)

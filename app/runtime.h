@@ -75,7 +75,7 @@ private:
 	int check_lcores(std::string *error) const;
 	int open_ports(std::string *error);
 	int reserve_rx_buffers(const config::Port &pc, const engine::SizeClass &rx_class,
-			       const drivers::PortRequest &req, std::string *error);
+			       uint16_t af_xdp_queues, std::string *error);
 	int build_engine(std::string *error);
 	int sync_xdp_rules(std::string *error);
 	engine::NeighbourLookup neighbour_lookup() const;

@@ -177,6 +177,9 @@ int xdp_cb(const char *, const char *, rte_tel_data *d)
 		rte_tel_data_add_dict_int(p, "loaded", x.loaded() ? 1 : 0);
 		rte_tel_data_add_dict_u64(p, "program_id", x.program_id());
 		rte_tel_data_add_dict_string(p, "mode", x.loaded() ? x.mode().c_str() : "none");
+		// af_xdp: sockets on RX queues 0..sockets-1; no_socket counts the rest.
+		rte_tel_data_add_dict_int(p, "sockets", port->backend() == drivers::Backend::af_xdp
+								? port->queue_pairs() : 0);
 		if (const auto counters = x.counters())
 			for (const auto &[name, value] : *counters)
 				rte_tel_data_add_dict_u64(p, telemetry_key(name).c_str(), value);

@@ -65,7 +65,7 @@ struct mcr_xdp_config {
 /* mcr_stats: PERCPU_ARRAY of __u64 packet counts, one slot per verdict. */
 enum mcr_xdp_stat {
 	MCR_XDP_STAT_REDIRECT = 0,     /* matched, handed to the AF_XDP socket */
-	MCR_XDP_STAT_REDIRECT_NO_XSK,  /* matched, no socket on that queue: passed */
+	MCR_XDP_STAT_NO_SOCKET,        /* matched, no socket on its RX queue: passed, never relayed */
 	MCR_XDP_STAT_PASS_MATCH,       /* matched, passed for the af_packet port */
 	MCR_XDP_STAT_PASS_OTHER,       /* IPv4 not for a rule: kernel traffic */
 	MCR_XDP_STAT_PASS_NON_IP,      /* ARP, IPv6, ...: kernel traffic */

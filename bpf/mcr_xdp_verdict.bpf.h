@@ -56,16 +56,17 @@ static __always_inline int group_known(__be32 dst)
 
 static __always_inline int relay(struct xdp_md *ctx, __u32 flags)
 {
-	long action;
-
 	if (!(flags & MCR_XDP_F_REDIRECT))
 		return count(MCR_XDP_STAT_PASS_MATCH, XDP_PASS);
-	/* No socket on this queue (PMD not started, or traffic steered to a
-	 * queue mcr does not poll): let the kernel have it rather than drop. */
-	action = bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS);
-	if (action == XDP_REDIRECT)
+	/*
+	 * No socket on this queue: RSS put the flow on a channel mcr has no
+	 * socket for, or the PMD is not started. The kernel gets the packet
+	 * rather than losing it, but mcr never relays it: no_socket is what
+	 * tells the operator (mcr warns when it grows).
+	 */
+	if (bpf_redirect_map(&xsks_map, ctx->rx_queue_index, XDP_PASS) == XDP_REDIRECT)
 		return count(MCR_XDP_STAT_REDIRECT, XDP_REDIRECT);
-	return count(MCR_XDP_STAT_REDIRECT_NO_XSK, (int)action);
+	return count(MCR_XDP_STAT_NO_SOCKET, XDP_PASS);
 }
 
 /* UDP that no rule wants: the kernel's, unless the strict filter claims

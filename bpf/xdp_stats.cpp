@@ -24,20 +24,31 @@ Result<size_t> possible_cpus()
 
 } // namespace
 
-Result<XdpStats> read_xdp_stats(const XdpMaps &maps)
+Result<uint64_t> read_xdp_stat(const XdpMaps &maps, mcr_xdp_stat stat)
 {
 	auto cpus = possible_cpus();
 	if (!cpus)
 		return cpus.error();
 
-	XdpStats stats{};
 	std::vector<uint64_t> per_cpu(cpus.value());
+	const uint32_t key = stat;
+	if (bpf_map_lookup_elem(maps.stats.get(), &key, per_cpu.data()) < 0)
+		return make_error(-errno, "look up " MCR_XDP_STATS_MAP_NAME " slot " +
+						  std::to_string(key));
+	uint64_t packets = 0;
+	for (uint64_t n : per_cpu)
+		packets += n;
+	return packets;
+}
+
+Result<XdpStats> read_xdp_stats(const XdpMaps &maps)
+{
+	XdpStats stats{};
 	for (uint32_t key = 0; key < MCR_XDP_STAT__COUNT; ++key) {
-		if (bpf_map_lookup_elem(maps.stats.get(), &key, per_cpu.data()) < 0)
-			return make_error(-errno, "look up " MCR_XDP_STATS_MAP_NAME " slot " +
-							  std::to_string(key));
-		for (uint64_t packets : per_cpu)
-			stats[key] += packets;
+		auto packets = read_xdp_stat(maps, static_cast<mcr_xdp_stat>(key));
+		if (!packets)
+			return packets.error();
+		stats[key] = packets.value();
 	}
 	return stats;
 }
@@ -61,8 +72,8 @@ std::string_view xdp_stat_name(mcr_xdp_stat stat)
 	switch (stat) {
 	case MCR_XDP_STAT_REDIRECT:
 		return "redirect";
-	case MCR_XDP_STAT_REDIRECT_NO_XSK:
-		return "redirect_no_xsk";
+	case MCR_XDP_STAT_NO_SOCKET:
+		return "no_socket";
 	case MCR_XDP_STAT_PASS_MATCH:
 		return "pass_match";
 	case MCR_XDP_STAT_PASS_OTHER:

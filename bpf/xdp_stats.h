@@ -15,6 +15,8 @@ namespace mcr::bpf {
 using XdpStats = std::array<uint64_t, MCR_XDP_STAT__COUNT>;
 
 Result<XdpStats> read_xdp_stats(const XdpMaps &maps);
+// One counter, for a caller that watches only that one.
+Result<uint64_t> read_xdp_stat(const XdpMaps &maps, mcr_xdp_stat stat);
 
 // Zeroes every CPU's counters. Packets counted while this runs may be lost:
 // meant for an operator's "clear", not for computing rates.

@@ -87,21 +87,67 @@ int query_kernel_iface(const std::string &name, KernelIface *out, std::string *e
 	__u32 prog_id = 0;
 	if (bpf_xdp_query_id(static_cast<int>(iface.index), 0, &prog_id) == 0)
 		iface.xdp_prog_id = prog_id;
+	iface.channels = read_channels(name);
 
 	*out = std::move(iface);
 	return 0;
 }
 
-unsigned kernel_combined_channels(const std::string &name)
+namespace {
+
+int channels_ioctl(const Socket &sock, const std::string &name, ethtool_channels *channels)
+{
+	ifreq req = make_ifreq(name);
+	req.ifr_data = reinterpret_cast<char *>(channels);
+	return ioctl(sock.fd(), SIOCETHTOOL, &req) < 0 ? -errno : 0;
+}
+
+} // namespace
+
+ChannelCounts read_channels(const std::string &name)
 {
 	Socket sock;
 	ethtool_channels channels{};
 	channels.cmd = ETHTOOL_GCHANNELS;
-	ifreq req = make_ifreq(name);
-	req.ifr_data = reinterpret_cast<char *>(&channels);
-	if (sock.fd() < 0 || ioctl(sock.fd(), SIOCETHTOOL, &req) < 0 || channels.max_combined == 0)
-		return 1;
-	return channels.combined_count;
+	if (sock.fd() < 0 || channels_ioctl(sock, name, &channels) < 0)
+		return {};
+	return {channels.combined_count, channels.max_combined, channels.rx_count,
+		channels.max_rx};
+}
+
+int set_combined_channels(const std::string &name, unsigned count, std::string *error)
+{
+	Socket sock;
+	if (sock.fd() < 0) {
+		*error = fmt::format("socket: {}", strerror(errno));
+		return -errno;
+	}
+	ethtool_channels channels{};
+	channels.cmd = ETHTOOL_GCHANNELS;
+	int rc = channels_ioctl(sock, name, &channels);
+	if (rc < 0) {
+		*error = fmt::format("cannot read the channels of {} (ethtool -l): {}", name,
+				     strerror(-rc));
+		return rc;
+	}
+	// SCHANNELS takes every count; the ones not given stay as read.
+	channels.cmd = ETHTOOL_SCHANNELS;
+	channels.combined_count = count;
+	rc = channels_ioctl(sock, name, &channels);
+	if (rc < 0) {
+		*error = fmt::format("cannot set {} combined channels on {} (ethtool -L {} combined "
+				     "{}): {}", count, name, name, count, strerror(-rc));
+		return rc;
+	}
+	// A driver may accept the call and apply something else; only what it
+	// reports now counts.
+	const ChannelCounts now = read_channels(name);
+	if (now.combined != count) {
+		*error = fmt::format("set {} combined channels on {}, but it reports {} now",
+				     count, name, now.combined);
+		return -EIO;
+	}
+	return 0;
 }
 
 } // namespace mcr::drivers

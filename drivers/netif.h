@@ -9,6 +9,16 @@
 
 namespace mcr::drivers {
 
+// Channels as ETHTOOL_GCHANNELS (`ethtool -l`) reports them. A NIC with
+// RSS reports combined channels; veth reports rx/tx ones and no combined
+// (max_combined 0); an interface without the ioctl reports nothing.
+struct ChannelCounts {
+	unsigned combined = 0;
+	unsigned max_combined = 0;
+	unsigned rx = 0;
+	unsigned max_rx = 0;
+};
+
 struct KernelIface {
 	std::string name;
 	unsigned index = 0;
@@ -16,13 +26,18 @@ struct KernelIface {
 	uint32_t mtu = 0;
 	std::optional<uint32_t> ipv4; // host byte order
 	uint32_t xdp_prog_id = 0;     // 0: no XDP program attached
+	ChannelCounts channels;
 };
 
 // Returns 0 and fills *out, or a negative errno with *error saying why.
 int query_kernel_iface(const std::string &name, KernelIface *out, std::string *error);
 
-// Combined channels as `ethtool -l` reports them; 1 when the driver has
-// none (veth), which is what DPDK 22.11's af_xdp PMD assumes too.
-unsigned kernel_combined_channels(const std::string &name);
+// All zero when the interface does not answer ETHTOOL_GCHANNELS.
+ChannelCounts read_channels(const std::string &name);
+
+// `ethtool -L <name> combined <count>` (ETHTOOL_SCHANNELS), the other
+// counts left as they are, then read back: 0 once the interface reports
+// `count` combined channels, or a negative errno with *error saying why.
+int set_combined_channels(const std::string &name, unsigned count, std::string *error);
 
 } // namespace mcr::drivers

@@ -8,6 +8,7 @@
 #include <rte_ethdev.h>
 #include <sys/socket.h>
 
+#include <cinttypes>
 #include <cstdlib>
 #include <iterator>
 
@@ -17,11 +18,6 @@
 #include "common/mbuf_pool.h"
 
 namespace mcr::drivers {
-
-const char *backend_name(Backend b)
-{
-	return b == Backend::af_xdp ? "af_xdp" : "af_packet";
-}
 
 namespace {
 
@@ -88,7 +84,7 @@ std::string Port::devargs(Backend backend, const PortRequest &req) const
 		// on its own; only "off" needs saying.
 		std::string args =
 			fmt::format("iface={},start_queue=0,queue_count={},busy_budget={},force_copy={}",
-				    cfg.iface, req.queue_pairs, cfg.af_xdp.busy_budget,
+				    cfg.iface, plan_.queues, cfg.af_xdp.busy_budget,
 				    cfg.af_xdp.zero_copy == config::ZeroCopy::off ? 1 : 0);
 		// DPDK 22.11 takes a custom program only as a file path.
 		std::string path, ignored;
@@ -98,7 +94,7 @@ std::string Port::devargs(Backend backend, const PortRequest &req) const
 	}
 	const config::AfPacketOptions &ap = cfg.af_packet;
 	return fmt::format("iface={},qpairs={},blocksz={},framesz={},framecnt={},qdisc_bypass={}",
-			   cfg.iface, req.queue_pairs, ap.block_size, ap.frame_size, ap.frame_count,
+			   cfg.iface, plan_.queues, ap.block_size, ap.frame_size, ap.frame_count,
 			   ap.qdisc_bypass ? 1 : 0);
 }
 
@@ -132,7 +128,9 @@ int Port::open(const PortRequest &req, std::string *error)
 		rc = open_backend(Backend::af_xdp, req, error);
 		break;
 	case config::Driver::automatic:
-		if (iface_.xdp_prog_id != 0) {
+		if (!req.af_xdp_refused.empty()) {
+			fallback_reason_ = req.af_xdp_refused;
+		} else if (iface_.xdp_prog_id != 0) {
 			fallback_reason_ = fmt::format("interface {} already has XDP program id {}",
 						       cfg.iface, iface_.xdp_prog_id);
 		} else {
@@ -152,38 +150,55 @@ int Port::open(const PortRequest &req, std::string *error)
 	}
 	MCR_LOG(port, INFO, "port %s: %s on %s (ifindex %u, mtu %u), %u queue pair(s), ethdev %u, "
 		"XDP %s%s", name_.c_str(), backend_name(backend_), cfg.iface.c_str(), iface_.index,
-		iface_.mtu, queue_pairs_, port_id_, xdp_.loaded() ? "program id " : "none",
+		iface_.mtu, queue_pairs(), port_id_, xdp_.loaded() ? "program id " : "none",
 		xdp_.loaded() ? fmt::format("{} ({})", xdp_.program_id(), xdp_.mode()).c_str() : "");
+	return 0;
+}
+
+// Only af_xdp cares about channels: its sockets are bound to RX queues, one
+// per channel, and relay traffic on a queue without one never reaches mcr.
+int Port::plan_backend(Backend backend, const PortRequest &req, std::string *error)
+{
+	int rc = plan_queues(queue_plan_input(*req.cfg, backend, req.workers, iface_.channels),
+			     &plan_, error);
+	if (rc < 0 || backend != Backend::af_xdp)
+		return rc;
+	if (!plan_.warning.empty())
+		MCR_LOG(port, WARNING, "port %s: %s", name_.c_str(), plan_.warning.c_str());
+	if (plan_.set_combined) {
+		const unsigned before = iface_.channels.combined;
+		rc = set_combined_channels(req.cfg->iface, *plan_.set_combined, error);
+		if (rc < 0)
+			return rc;
+		iface_.channels = read_channels(req.cfg->iface);
+		MCR_LOG(port, NOTICE, "port %s: set %s to %u combined channels (was %u), one per "
+			"af_xdp socket", name_.c_str(), req.cfg->iface.c_str(),
+			*plan_.set_combined, before);
+	}
 	return 0;
 }
 
 int Port::open_backend(Backend backend, const PortRequest &req, std::string *error)
 {
-	if (backend == Backend::af_xdp) {
-		const unsigned channels = kernel_combined_channels(req.cfg->iface);
-		if (req.queue_pairs > channels) {
-			*error = fmt::format("{} has {} combined channel(s) (ethtool -l) and the af_xdp "
-					     "PMD needs one per queue pair ({}: one per worker)",
-					     req.cfg->iface, channels, req.queue_pairs);
-			return -EINVAL;
-		}
-		if (!pool_fits_umem_window(req.rx_pool)) {
-			*error = fmt::format("pool {} is not one contiguous area, so the af_xdp PMD "
-					     "cannot register all of it as UMEM (give EAL more memory, -m)",
-					     req.rx_pool->name);
-			return -EINVAL;
-		}
+	// Checked before the plan, which may change the interface's channels.
+	if (backend == Backend::af_xdp && !pool_fits_umem_window(req.rx_pool)) {
+		*error = fmt::format("pool {} is not one contiguous area, so the af_xdp PMD "
+				     "cannot register all of it as UMEM (give EAL more memory, -m)",
+				     req.rx_pool->name);
+		return -EINVAL;
 	}
+	int rc = plan_backend(backend, req, error);
+	if (rc < 0)
+		return rc;
 	const std::string vdev =
 		fmt::format("{}_{}", backend == Backend::af_xdp ? "net_af_xdp" : "net_af_packet", name_);
 	const std::string args = devargs(backend, req);
-	int rc = rte_eal_hotplug_add("vdev", vdev.c_str(), args.c_str());
+	rc = rte_eal_hotplug_add("vdev", vdev.c_str(), args.c_str());
 	if (rc < 0)
 		return fail(error, rc, fmt::format("cannot create {} on {}", vdev, req.cfg->iface));
 
 	vdev_name_ = vdev;
 	backend_ = backend;
-	queue_pairs_ = req.queue_pairs;
 	rc = rte_eth_dev_get_port_by_name(vdev.c_str(), &port_id_);
 	if (rc < 0) {
 		close();
@@ -193,9 +208,9 @@ int Port::open_backend(Backend backend, const PortRequest &req, std::string *err
 	rte_eth_dev_info info;
 	rc = rte_eth_dev_info_get(port_id_, &info);
 	multi_seg_tx_ = rc == 0 && (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
-	if (rc == 0 && info.max_rx_queues < req.queue_pairs) {
-		*error = fmt::format("{} offers {} queue(s), {} needed (one per worker)", vdev,
-				     info.max_rx_queues, req.queue_pairs);
+	if (rc == 0 && info.max_rx_queues < plan_.queues) {
+		*error = fmt::format("{} offers {} queue(s), {} needed", vdev, info.max_rx_queues,
+				     plan_.queues);
 		close();
 		return -EINVAL;
 	}
@@ -203,7 +218,7 @@ int Port::open_backend(Backend backend, const PortRequest &req, std::string *err
 	rte_eth_conf conf{};
 	if (multi_seg_tx_)
 		conf.txmode.offloads = RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
-	rc = rte_eth_dev_configure(port_id_, req.queue_pairs, req.queue_pairs, &conf);
+	rc = rte_eth_dev_configure(port_id_, plan_.queues, plan_.queues, &conf);
 	if (rc < 0) {
 		close();
 		return fail(error, rc, "configure");
@@ -212,7 +227,7 @@ int Port::open_backend(Backend backend, const PortRequest &req, std::string *err
 	uint16_t tx_desc = req.tx_desc;
 	rte_eth_dev_adjust_nb_rx_tx_desc(port_id_, &rx_desc, &tx_desc);
 	const int socket = rte_eth_dev_socket_id(port_id_);
-	for (uint16_t q = 0; q < req.queue_pairs; q++) {
+	for (uint16_t q = 0; q < plan_.queues; q++) {
 		rc = rte_eth_rx_queue_setup(port_id_, q, rx_desc, socket, nullptr, req.rx_pool);
 		if (rc < 0) {
 			close();
@@ -295,6 +310,30 @@ void Port::close()
 		MCR_LOG(port, WARNING, "port %s: remove %s: %s", name_.c_str(), vdev_name_.c_str(),
 			rte_strerror(-rc));
 	vdev_name_.clear();
+}
+
+void Port::watch_no_socket()
+{
+	if (warned_no_socket_ || backend_ != Backend::af_xdp)
+		return;
+	const std::optional<uint64_t> packets = xdp_.no_socket_packets();
+	if (!packets || *packets == 0)
+		return;
+	warned_no_socket_ = true;
+	// What the interface says now: its channels may have changed since.
+	const ChannelCounts now = read_channels(iface_.name);
+	const std::string channels =
+		now.max_combined > 0
+			? fmt::format("{} combined channel(s) now", now.combined)
+			: fmt::format("no combined channels and {} RX channel(s): DPDK 22.11's "
+				      "af_xdp PMD binds only queue 0 there (set its RX channels to 1 "
+				      "or use driver af_packet)",
+				      now.rx);
+	MCR_LOG(port, WARNING, "port %s: %" PRIu64 " relay packet(s) arrived on RX queues of "
+		"%s that have no mcr socket and went to the kernel, never relayed (XDP counter "
+		"no_socket, show xdp); mcr has sockets on RX queues 0-%u, %s has %s",
+		name_.c_str(), *packets, iface_.name.c_str(), queue_pairs() - 1u,
+		iface_.name.c_str(), channels.c_str());
 }
 
 } // namespace mcr::drivers

@@ -8,22 +8,23 @@
 #include "config/model.h"
 #include "netif.h"
 #include "port_xdp.h"
+#include "queue_plan.h"
 
 struct rte_mempool;
 
 namespace mcr::drivers {
 
-enum class Backend { af_xdp, af_packet };
-const char *backend_name(Backend b);
-
 struct PortRequest {
 	const config::Port *cfg = nullptr;
-	uint16_t queue_pairs = 1; // one RX/TX pair per worker at least
+	uint16_t workers = 1; // the port's queues are planned for them (queue_plan.h)
 	// af_xdp ring sizes (powers of two); af_packet sizes its rings from
 	// framecnt instead.
 	uint16_t rx_desc = 2048;
 	uint16_t tx_desc = 2048;
 	rte_mempool *rx_pool = nullptr;
+	// Set when the caller already knows af_xdp cannot work (its fill rings
+	// do not fit the pool): `auto` takes af_packet, saying this.
+	std::string af_xdp_refused;
 };
 
 class Port {
@@ -43,7 +44,9 @@ public:
 	const std::string &name() const { return name_; }
 	uint16_t id() const { return port_id_; }
 	Backend backend() const { return backend_; }
-	uint16_t queue_pairs() const { return queue_pairs_; }
+	uint16_t queue_pairs() const { return plan_.queues; }
+	// Which worker polls each RX queue.
+	const std::vector<uint16_t> &rx_worker() const { return plan_.rx_worker; }
 	const KernelIface &iface() const { return iface_; }
 	uint32_t source_ipv4() const { return source_ipv4_; } // host order, 0 if unknown
 	const std::string &fallback_reason() const { return fallback_reason_; }
@@ -51,7 +54,13 @@ public:
 	PortXdp &xdp() { return xdp_; }
 	const PortXdp &xdp() const { return xdp_; }
 
+	// Main lcore, now and then: logs one WARNING the first time the XDP
+	// program counts relay traffic on an RX queue without a socket
+	// (no_socket), which the kernel then has and mcr never relays.
+	void watch_no_socket();
+
 private:
+	int plan_backend(Backend backend, const PortRequest &req, std::string *error);
 	int open_backend(Backend backend, const PortRequest &req, std::string *error);
 	int start_xdp(Backend backend, const config::Port &cfg, std::string *error);
 	std::string devargs(Backend backend, const PortRequest &req) const;
@@ -60,12 +69,13 @@ private:
 	std::string vdev_name_;
 	uint16_t port_id_ = UINT16_MAX;
 	Backend backend_ = Backend::af_packet;
-	uint16_t queue_pairs_ = 0;
+	QueuePlan plan_;
 	KernelIface iface_;
 	uint32_t source_ipv4_ = 0;
 	std::string fallback_reason_;
 	bool started_ = false;
 	bool multi_seg_tx_ = false;
+	bool warned_no_socket_ = false;
 	PortXdp xdp_;
 };
 

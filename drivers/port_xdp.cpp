@@ -16,8 +16,11 @@
 #include "xdp_object.h"
 #include "xdp_rules.h"
 #include "xdp_stats.h"
+#include "queue_plan.h"
 
 namespace mcr::drivers {
+
+static_assert(max_af_xdp_queues == MCR_XDP_MAX_QUEUES, "one socket per xsks_map slot");
 
 namespace {
 
@@ -247,6 +250,16 @@ std::optional<XdpCounters> PortXdp::counters() const
 	for (unsigned i = 0; i < MCR_XDP_STAT__COUNT; i++)
 		out.emplace_back(bpf::xdp_stat_name(static_cast<mcr_xdp_stat>(i)), stats.value()[i]);
 	return out;
+}
+
+std::optional<uint64_t> PortXdp::no_socket_packets() const
+{
+	if (!impl_->maps)
+		return std::nullopt;
+	auto packets = bpf::read_xdp_stat(*impl_->maps, MCR_XDP_STAT_NO_SOCKET);
+	if (!packets)
+		return std::nullopt;
+	return packets.value();
 }
 
 } // namespace mcr::drivers

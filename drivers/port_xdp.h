@@ -62,6 +62,8 @@ public:
 	const std::string &mode() const; // "native", "generic"; empty if not loaded
 	uint32_t program_id() const;
 	std::optional<XdpCounters> counters() const;
+	// Relay packets that found no socket on their RX queue (no_socket).
+	std::optional<uint64_t> no_socket_packets() const;
 
 private:
 	struct Impl;

@@ -36,5 +36,6 @@ bool PortXdp::loaded() const { return false; }
 const std::string &PortXdp::mode() const { return impl_->mode; }
 uint32_t PortXdp::program_id() const { return 0; }
 std::optional<XdpCounters> PortXdp::counters() const { return std::nullopt; }
+std::optional<uint64_t> PortXdp::no_socket_packets() const { return std::nullopt; }
 
 } // namespace mcr::drivers

@@ -12,6 +12,7 @@ bool same_port(const Port &a, const Port &b)
 	       a.queues == b.queues && a.address == b.address &&
 	       a.af_xdp.zero_copy == b.af_xdp.zero_copy &&
 	       a.af_xdp.busy_budget == b.af_xdp.busy_budget &&
+	       a.af_xdp.set_channels == b.af_xdp.set_channels &&
 	       a.af_packet.block_size == b.af_packet.block_size &&
 	       a.af_packet.frame_size == b.af_packet.frame_size &&
 	       a.af_packet.frame_count == b.af_packet.frame_count &&

@@ -33,6 +33,9 @@ enum class UdpChecksum { keep, verify };
 struct AfXdpOptions {
 	ZeroCopy zero_copy = ZeroCopy::automatic;
 	uint32_t busy_budget = 64; // 0 disables preferred busy polling
+	// Let mcr set the interface's combined channels to the port's queue
+	// count (ethtool -L) instead of refusing a mismatch.
+	bool set_channels = false;
 };
 
 struct AfPacketOptions {
@@ -51,7 +54,7 @@ struct Port {
 	std::string name;
 	std::string iface;
 	Driver driver = Driver::automatic;
-	uint16_t queues = 0; // 0: one RX queue per worker
+	uint16_t queues = 0; // 0: af_xdp one per combined channel, af_packet one per worker
 	std::optional<Ipv4> address; // default: the iface's own address
 	AfXdpOptions af_xdp;
 	AfPacketOptions af_packet;

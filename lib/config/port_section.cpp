@@ -16,7 +16,7 @@ using namespace std::string_view_literals;
 constexpr std::array port_keys = {"name"sv,    "iface"sv,  "driver"sv,    "queues"sv,
 				  "address"sv, "af_xdp"sv, "af_packet"sv, "xdp"sv,
 				  "udp_checksum"sv};
-constexpr std::array af_xdp_keys = {"zero_copy"sv, "busy_budget"sv};
+constexpr std::array af_xdp_keys = {"zero_copy"sv, "busy_budget"sv, "set_channels"sv};
 constexpr std::array af_packet_keys = {"block_size"sv, "frame_size"sv, "frame_count"sv,
 				       "qdisc_bypass"sv};
 constexpr std::array xdp_keys = {"mode"sv, "filter"sv};
@@ -51,6 +51,9 @@ void read_af_xdp(Diagnostics &diagnostics, const Value &value, AfXdpOptions &opt
 	MapReader map(diagnostics, value.node, "af_xdp", af_xdp_keys);
 	read_enum_field(diagnostics, map, "zero_copy", zero_copy_modes, options.zero_copy);
 	read_int_field(diagnostics, map, "busy_budget", limits::busy_budget, options.busy_budget);
+	if (auto set = map.get("set_channels"))
+		if (auto on = read_bool(diagnostics, *set))
+			options.set_channels = *on;
 }
 
 bool is_power_of_two(uint32_t n)

@@ -52,11 +52,13 @@ PrivateNetns::~PrivateNetns()
 		std::abort(); // the rest of the run would happen in the wrong place
 }
 
-int PrivateNetns::add_veth(const std::string &name, const std::string &peer)
+int PrivateNetns::add_veth(const std::string &name, const std::string &peer, unsigned rx_queues)
 {
 	// ip(8) runs in a child, which inherits this thread's namespace.
-	const std::string command = "ip link add " + name + " type veth peer name " + peer +
-				    " >/dev/null 2>&1";
+	const std::string queues =
+		rx_queues > 1 ? " numrxqueues " + std::to_string(rx_queues) : std::string();
+	const std::string command = "ip link add " + name + queues + " type veth peer name " +
+				    peer + " >/dev/null 2>&1";
 	if (std::system(command.c_str()) != 0)
 		return 0;
 	bring_up(name.c_str());

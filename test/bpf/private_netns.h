@@ -24,7 +24,8 @@ public:
 	int loopback() const { return loopback_; }
 
 	// A veth pair made with ip(8), or 0 when it cannot be made here.
-	int add_veth(const std::string &name, const std::string &peer);
+	// rx_queues > 1 gives `name` that many RX queues.
+	int add_veth(const std::string &name, const std::string &peer, unsigned rx_queues = 1);
 
 private:
 	UniqueFd original_;

@@ -1,7 +1,8 @@
 // The af_xdp verdict with a socket in xsks_map, as the PMD leaves it: the
-// program must return XDP_REDIRECT and count it. The socket is bound in
-// copy mode to the loopback of a private namespace, which needs no driver
-// support; BPF_PROG_TEST_RUN reports the action without delivering.
+// program must return XDP_REDIRECT and count it, and relay traffic on an RX
+// queue without a socket must go to the kernel as no_socket. Sockets are
+// bound in copy mode to interfaces of a private namespace, which needs no
+// driver support; BPF_PROG_TEST_RUN reports the action without delivering.
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -99,10 +100,9 @@ protected:
 	}
 	void TearDown() override
 	{
-		if (XdpHarness::get().usable()) {
-			const uint32_t queue = 0;
-			(void)bpf_map_delete_elem(maps().xsks.get(), &queue);
-		}
+		if (XdpHarness::get().usable())
+			for (uint32_t queue = 0; queue < 4; queue++)
+				(void)bpf_map_delete_elem(maps().xsks.get(), &queue);
 	}
 	const XdpMaps &maps() const { return XdpHarness::get().maps(); }
 
@@ -142,7 +142,51 @@ TEST_F(XdpRedirectTest, ClosedSocketLeavesTheMapAndPassesAgain)
 	auto verdict = run_counted(XdpHarness::get(), Frame().bytes());
 	ASSERT_TRUE(verdict) << verdict.error().message;
 	EXPECT_EQ(verdict->action, XDP_PASS);
-	EXPECT_EQ(verdict->delta[MCR_XDP_STAT_REDIRECT_NO_XSK], 1u);
+	EXPECT_EQ(verdict->delta[MCR_XDP_STAT_NO_SOCKET], 1u);
+}
+
+// A NIC with four RX queues of which mcr bound two (queues: 2 on four
+// combined channels, before mcr refused that): RSS still puts relay flows
+// on queues 2 and 3.
+TEST_F(XdpRedirectTest, RelayTrafficOnAQueueWithoutASocketIsCountedAsNoSocket)
+{
+	const int nic = netns_.add_veth("mcrq0", "mcrq1", 4);
+	ASSERT_NE(nic, 0) << "ip link add ... numrxqueues 4 type veth";
+	BoundXsk xsk0(nic, 0);
+	BoundXsk xsk1(nic, 1);
+	ASSERT_TRUE(xsk0.problem().empty()) << xsk0.problem();
+	ASSERT_TRUE(xsk1.problem().empty()) << xsk1.problem();
+	for (uint32_t queue : {0u, 1u}) {
+		const int fd = queue == 0 ? xsk0.fd() : xsk1.fd();
+		ASSERT_EQ(bpf_map_update_elem(maps().xsks.get(), &queue, &fd, BPF_ANY), 0)
+			<< std::strerror(errno);
+	}
+
+	for (uint32_t queue : {0u, 1u}) {
+		auto bound = run_counted(XdpHarness::get(), Frame().bytes(), Arrival{nic, queue});
+		ASSERT_TRUE(bound) << bound.error().message;
+		EXPECT_EQ(bound->action, XDP_REDIRECT) << "queue " << queue;
+		EXPECT_EQ(bound->delta[MCR_XDP_STAT_REDIRECT], 1u) << "queue " << queue;
+	}
+	for (uint32_t queue : {2u, 3u}) {
+		auto unbound = run_counted(XdpHarness::get(), Frame().bytes(), Arrival{nic, queue});
+		ASSERT_TRUE(unbound) << unbound.error().message;
+		EXPECT_EQ(unbound->action, XDP_PASS) << "queue " << queue;
+		EXPECT_EQ(unbound->delta[MCR_XDP_STAT_NO_SOCKET], 1u) << "queue " << queue;
+		EXPECT_EQ(unbound->delta[MCR_XDP_STAT_REDIRECT], 0u) << "queue " << queue;
+	}
+
+	// Traffic for the kernel on such a queue is the kernel's, not no_socket.
+	auto other = run_counted(XdpHarness::get(), Frame().to("239.1.1.1", 5001).bytes(),
+				 Arrival{nic, 3});
+	ASSERT_TRUE(other) << other.error().message;
+	EXPECT_EQ(other->action, XDP_PASS);
+	EXPECT_EQ(other->delta[MCR_XDP_STAT_PASS_OTHER], 1u);
+	EXPECT_EQ(other->delta[MCR_XDP_STAT_NO_SOCKET], 0u);
+
+	// The kernel checks the queue against the interface: the test really
+	// ran on queue 3, not on a default queue 0.
+	EXPECT_FALSE(run_frame(XdpHarness::get().program_fd(), Frame().bytes(), Arrival{nic, 4}));
 }
 
 } // namespace

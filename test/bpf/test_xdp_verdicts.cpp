@@ -43,7 +43,7 @@ const VerdictCase cases[] = {
 	// Matches, and where they go.
 	{"match_af_packet", Frame(), af_packet, XDP_PASS, MCR_XDP_STAT_PASS_MATCH},
 	// No socket in xsks_map: bpf_redirect_map falls back to XDP_PASS.
-	{"match_af_xdp_no_socket", Frame(), af_xdp, XDP_PASS, MCR_XDP_STAT_REDIRECT_NO_XSK},
+	{"match_af_xdp_no_socket", Frame(), af_xdp, XDP_PASS, MCR_XDP_STAT_NO_SOCKET},
 	{"match_any_source_rule_other_source", Frame().from("198.18.9.9"), af_packet, XDP_PASS,
 	 MCR_XDP_STAT_PASS_MATCH},
 	{"match_source_specific", Frame().to("239.1.1.2", 5000), af_packet, XDP_PASS,
@@ -83,7 +83,7 @@ const VerdictCase cases[] = {
 	{"strict_first_routable_multicast", Frame().to("224.0.1.0", 5000), strict, XDP_DROP,
 	 MCR_XDP_STAT_DROP_STRICT},
 	{"strict_match", Frame(), strict, XDP_PASS, MCR_XDP_STAT_PASS_MATCH},
-	{"strict_match_af_xdp", Frame(), strict | af_xdp, XDP_PASS, MCR_XDP_STAT_REDIRECT_NO_XSK},
+	{"strict_match_af_xdp", Frame(), strict | af_xdp, XDP_PASS, MCR_XDP_STAT_NO_SOCKET},
 
 	// The kernel's traffic.
 	{"arp", Frame().with_ethertype(0x0806), strict | af_xdp, XDP_PASS,

@@ -44,7 +44,7 @@ std::vector<mcr_rule_key> standard_rules()
 	};
 }
 
-Result<int> run_frame(int prog_fd, std::span<const uint8_t> frame)
+Result<int> run_frame(int prog_fd, std::span<const uint8_t> frame, std::optional<Arrival> arrival)
 {
 	std::vector<uint8_t> input(frame.begin(), frame.end());
 	bpf_test_run_opts opts{};
@@ -52,6 +52,15 @@ Result<int> run_frame(int prog_fd, std::span<const uint8_t> frame)
 	opts.data_in = input.data();
 	opts.data_size_in = static_cast<uint32_t>(input.size());
 	opts.repeat = 1;
+	// The kernel wants the context to describe the frame it is given.
+	xdp_md ctx{};
+	if (arrival) {
+		ctx.data_end = opts.data_size_in;
+		ctx.ingress_ifindex = static_cast<uint32_t>(arrival->ifindex);
+		ctx.rx_queue_index = arrival->rx_queue;
+		opts.ctx_in = &ctx;
+		opts.ctx_size_in = sizeof(ctx);
+	}
 
 	if (int err = bpf_prog_test_run_opts(prog_fd, &opts); err)
 		return make_error(err, "bpf_prog_test_run_opts(" + std::to_string(frame.size()) +
@@ -59,12 +68,13 @@ Result<int> run_frame(int prog_fd, std::span<const uint8_t> frame)
 	return static_cast<int>(opts.retval);
 }
 
-Result<Verdict> run_counted(const XdpHarness &harness, std::span<const uint8_t> frame)
+Result<Verdict> run_counted(const XdpHarness &harness, std::span<const uint8_t> frame,
+			    std::optional<Arrival> arrival)
 {
 	auto before = read_xdp_stats(harness.maps());
 	if (!before)
 		return before.error();
-	auto action = run_frame(harness.program_fd(), frame);
+	auto action = run_frame(harness.program_fd(), frame, arrival);
 	if (!action)
 		return action.error();
 	auto after = read_xdp_stats(harness.maps());

@@ -52,14 +52,24 @@ private:
 // The rules the verdict cases are written against.
 std::vector<mcr_rule_key> standard_rules();
 
-// The program's return code for one frame on RX queue 0.
-Result<int> run_frame(int prog_fd, std::span<const uint8_t> frame);
+// Where a test frame arrives: BPF_PROG_TEST_RUN takes an interface of the
+// caller's namespace and one of its RX queues (below its real count).
+struct Arrival {
+	int ifindex = 0;
+	uint32_t rx_queue = 0;
+};
+
+// The program's return code for one frame, by default on RX queue 0 of no
+// interface.
+Result<int> run_frame(int prog_fd, std::span<const uint8_t> frame,
+		      std::optional<Arrival> arrival = std::nullopt);
 
 // Counter increase across one call of run_frame().
 struct Verdict {
 	int action = -1;
 	XdpStats delta{};
 };
-Result<Verdict> run_counted(const XdpHarness &harness, std::span<const uint8_t> frame);
+Result<Verdict> run_counted(const XdpHarness &harness, std::span<const uint8_t> frame,
+			    std::optional<Arrival> arrival = std::nullopt);
 
 } // namespace mcr::bpf::test

@@ -56,6 +56,10 @@ TEST(Compare, PortWorkerAndPoolChangesNeedARestart)
 	const Config a = load(base);
 	EXPECT_EQ(restart_changes(a, load(replace(base, "iface: lr1", "iface: lr2"))),
 		  std::vector<std::string>{"port 'down0' changed"});
+	// mcr sets the channels only when the port opens.
+	EXPECT_EQ(restart_changes(a, load(replace(base, "iface: lr0 }",
+						  "iface: lr0, af_xdp: { set_channels: true } }"))),
+		  std::vector<std::string>{"port 'up0' changed"});
 	EXPECT_EQ(restart_changes(a, load(replace(base, "burst: 32", "burst: 64"))),
 		  std::vector<std::string>{"workers changed"});
 	EXPECT_EQ(restart_changes(a, load(replace(base, "count: 8191", "count: 4095"))),

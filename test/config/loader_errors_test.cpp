@@ -177,7 +177,15 @@ const std::vector<InvalidConfig> invalid_configs = {
 	 "busy: 1 }\nrules: []\n",
 	 {"t.yaml:4:26: 'zero_copy' must be one of auto, true, false, got 'yes'",
 	  "t.yaml:4:44: 'busy_budget' must be between 0 and 1024, got 2048",
-	  "t.yaml:4:50: unknown key 'busy' in af_xdp (expected one of: zero_copy, busy_budget)"}},
+	  "t.yaml:4:50: unknown key 'busy' in af_xdp (expected one of: zero_copy, busy_budget, "
+	  "set_channels)"}},
+	{"set_channels_not_a_bool",
+	 "ports:\n  - name: up0\n    iface: lr0\n    af_xdp: { set_channels: 4 }\nrules: []\n",
+	 {"t.yaml:4:29: expected true or false for 'set_channels', got '4'"}},
+	{"set_channels_a_list",
+	 "ports:\n  - name: up0\n    iface: lr0\n    af_xdp:\n      set_channels: [true]\n"
+	 "rules: []\n",
+	 {"t.yaml:5:21: expected true or false for 'set_channels', got a list"}},
 	{"block_size_not_power_of_two",
 	 "ports:\n  - name: up0\n    iface: lr0\n    af_packet: { block_size: 5000 }\nrules: []\n",
 	 {"t.yaml:4:30: 'block_size' must be a power of two, got 5000"}},

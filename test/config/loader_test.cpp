@@ -76,6 +76,7 @@ TEST(Loader, FillsInDefaults)
 	EXPECT_FALSE(port.address);
 	EXPECT_EQ(port.af_xdp.zero_copy, ZeroCopy::automatic);
 	EXPECT_EQ(port.af_xdp.busy_budget, 64u);
+	EXPECT_FALSE(port.af_xdp.set_channels);
 	EXPECT_EQ(port.af_packet.block_size, 4096u);
 	EXPECT_EQ(port.af_packet.frame_size, 2048u);
 	EXPECT_EQ(port.af_packet.frame_count, 4096u);
@@ -117,7 +118,7 @@ TEST(Loader, ReadsEveryField)
     driver: af_xdp
     queues: 4
     address: 198.18.1.1
-    af_xdp: { zero_copy: true, busy_budget: 0 }
+    af_xdp: { zero_copy: true, busy_budget: 0, set_channels: true }
     af_packet: { block_size: 65536, frame_size: 4096, frame_count: 32, qdisc_bypass: false }
     xdp: { mode: native, filter: strict }
   - { name: down_0, iface: lr1, driver: af_packet, af_xdp: { zero_copy: false }, xdp: { mode: generic }, udp_checksum: verify }
@@ -148,6 +149,7 @@ rules:
 	EXPECT_EQ(up.address, ip("198.18.1.1"));
 	EXPECT_EQ(up.af_xdp.zero_copy, ZeroCopy::on);
 	EXPECT_EQ(up.af_xdp.busy_budget, 0u);
+	EXPECT_TRUE(up.af_xdp.set_channels);
 	EXPECT_EQ(up.af_packet.block_size, 65536u);
 	EXPECT_EQ(up.af_packet.frame_size, 4096u);
 	EXPECT_EQ(up.af_packet.frame_count, 32u);
@@ -162,6 +164,7 @@ rules:
 	EXPECT_EQ(down.driver, Driver::af_packet);
 	EXPECT_EQ(down.udp_checksum, UdpChecksum::verify);
 	EXPECT_EQ(down.af_xdp.zero_copy, ZeroCopy::off);
+	EXPECT_FALSE(down.af_xdp.set_channels);
 	EXPECT_EQ(down.xdp.mode, XdpMode::generic);
 	EXPECT_EQ(cfg.find_port("down_0"), &down);
 	EXPECT_EQ(cfg.find_port("down0"), nullptr);
