@@ -120,6 +120,7 @@ int Runtime::build_engine(std::string *error)
 		std::copy(port->iface().mac.begin(), port->iface().mac.end(), ep.mac.addr_bytes);
 		ep.ipv4 = port->source_ipv4();
 		ep.multi_seg_tx = port->multi_seg_tx();
+		ep.mtu = static_cast<uint16_t>(std::min<uint32_t>(port->iface().mtu, UINT16_MAX));
 		ep.reclaims_in_tx_call = port->backend() == drivers::Backend::af_xdp;
 		eports.push_back(std::move(ep));
 	}
@@ -169,11 +170,15 @@ int Runtime::sync_xdp_rules(std::string *error)
 	return 0;
 }
 
-void Runtime::launch_workers()
+int Runtime::launch_workers(std::string *error)
 {
 	const auto nworkers = static_cast<uint16_t>(cfg_.workers.lcores.size());
 	for (uint16_t w = 0; w < nworkers; w++) {
 		auto worker = std::make_unique<engine::Worker>();
+		const int rc = worker->fragments.create(engine::ReassemblyParams{},
+							static_cast<int>(rte_socket_id()), error);
+		if (rc < 0)
+			return rc;
 		worker->lcore = cfg_.workers.lcores[w];
 		worker->index = w;
 		worker->tx_queue = w;
@@ -190,6 +195,7 @@ void Runtime::launch_workers()
 	for (auto &w : workers_)
 		rte_eal_remote_launch(engine::worker_main, w.get(), w->lcore);
 	launched_ = true;
+	return 0;
 }
 
 int Runtime::start(std::string *error)
@@ -203,11 +209,12 @@ int Runtime::start(std::string *error)
 	drivers::PortXdp::remove_object_file(); // the PMD has loaded it by now
 	if (rc == 0)
 		rc = build_engine(error);
+	if (rc == 0)
+		rc = launch_workers(error);
 	if (rc < 0) {
 		stop();
 		return rc;
 	}
-	launch_workers();
 	return 0;
 }
 
@@ -219,6 +226,8 @@ void Runtime::stop()
 			rte_eal_wait_lcore(w->lcore);
 		launched_ = false;
 	}
+	for (auto &w : workers_)
+		w->fragments.destroy(); // gives back the fragments it holds
 	for (auto &port : ports_)
 		port->stop();
 	igmp_.leave_all();

@@ -28,6 +28,7 @@ struct EnginePort {
 	// The PMD frees sent mbufs only inside a later TX call (af_xdp reads its
 	// completion ring there): an idle worker makes a few empty ones.
 	bool reclaims_in_tx_call = false;
+	uint16_t mtu = 1500; // IPv4 bytes a frame may carry: larger outputs are fragmented
 };
 
 struct EngineParams {

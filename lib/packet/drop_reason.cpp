@@ -24,6 +24,9 @@ constexpr std::array<const char *, drop_reason_count> names = {
 	"mac-mismatch",
 	"no-buffer",
 	"tx-full",
+	"too-big",
+	"reassembly-timeout",
+	"reassembly-failed",
 };
 
 constexpr bool all_named()
