@@ -77,6 +77,7 @@ RelayHarness::RelayHarness(std::vector<PortPlan> ports, const EngineParams &para
 		ep.mac = ether(plan.mac);
 		ep.ipv4 = plan.ipv4;
 		ep.multi_seg_tx = plan.multi_seg_tx.value_or(vdevs_.back()->multi_seg_tx());
+		ep.mtu = plan.mtu;
 		engine_ports.push_back(ep);
 	}
 	EngineParams p = params;

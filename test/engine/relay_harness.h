@@ -34,6 +34,7 @@ struct PortPlan {
 	// net_pcap 22.11 writes chains out correctly (rte_pktmbuf_read) but does
 	// not advertise the offload, so the clone-path tests set it.
 	std::optional<bool> multi_seg_tx;
+	uint16_t mtu = 1500; // larger outputs are fragmented or too-big
 };
 
 // Default size classes: copies of small outputs go to "small"; "large"
