@@ -80,13 +80,21 @@ int Runtime::open_ports(std::string *error)
 			*error = fmt::format("port '{}': {}", pc.name, *error);
 			return rc;
 		}
-		// The RX pool is the smallest class that holds a full frame.
+		// The RX pool is the smallest class that holds a full frame. The
+		// af_packet PMD copies a whole ring frame into one mbuf, and its
+		// ring frames also carry datagrams the kernel reassembled
+		// (doc/configuration.md), so there a class holds a ring frame.
 		const uint32_t frame = probe.mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
-		const engine::SizeClass *rx_class = pools_.smallest_fitting(frame);
+		const uint32_t rx_bytes =
+			pc.driver == config::Driver::af_packet
+				? std::max(frame, pc.af_packet.frame_size - drivers::af_packet_data_offset)
+				: frame;
+		const engine::SizeClass *rx_class = pools_.smallest_fitting(rx_bytes);
 		if (rx_class == nullptr) {
-			*error = fmt::format("port '{}': no pool holds a {}-byte frame (MTU {} on {}); "
+			*error = fmt::format("port '{}': no pool holds a {}-byte frame (MTU {} on {}{}); "
 					     "add a larger size class",
-					     pc.name, frame, probe.mtu, pc.iface);
+					     pc.name, rx_bytes, probe.mtu, pc.iface,
+					     rx_bytes > frame ? ", af_packet.frame_size - 32" : "");
 			return -EINVAL;
 		}
 		drivers::PortRequest req;

@@ -14,6 +14,11 @@ struct rte_mempool;
 namespace mcr::drivers {
 
 enum class Backend { af_xdp, af_packet };
+
+// Bytes of an af_packet ring frame before the packet the PMD copies out
+// (TPACKET2_HDRLEN - sizeof(sockaddr_ll)): an RX mbuf must hold
+// frame_size minus this.
+inline constexpr uint32_t af_packet_data_offset = 32;
 const char *backend_name(Backend b);
 
 struct PortRequest {

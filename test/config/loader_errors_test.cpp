@@ -191,6 +191,11 @@ const std::vector<InvalidConfig> invalid_configs = {
 	{"frame_size_above_block_size",
 	 "ports:\n  - name: up0\n    iface: lr0\n    af_packet: { frame_size: 8192 }\nrules: []\n",
 	 {"t.yaml:4:30: 'frame_size' (8192) must not exceed 'block_size' (4096)"}},
+	{"frame_size_not_dividing_block_size",
+	 "ports:\n  - name: up0\n    iface: lr0\n    af_packet: { block_size: 16384, frame_size: "
+	 "9088 }\nrules: []\n",
+	 {"t.yaml:4:49: 'frame_size' (9088) must divide 'block_size' (16384) (so it is a power of "
+	  "two): the af_packet PMD assumes frames lie back to back"}},
 	{"frame_count_not_whole_blocks",
 	 "ports:\n  - name: up0\n    iface: lr0\n    af_packet: { frame_size: 1024, frame_count: "
 	 "4098 }\n"
