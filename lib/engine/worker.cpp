@@ -398,20 +398,24 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 		DropReason verdict =
 			packet::parse_frame(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, p,
 					    packet::ip_checksum_from_rx_flags(m->ol_flags));
-		if (unlikely(verdict == DropReason::fragment)) {
-			// The whole datagram, once its last fragment came, takes
-			// the fragment's place; it has passed no check yet.
-			held_fragments = true;
-			m = worker_reassemble(w, port_index, m);
-			if (m == nullptr)
-				continue;
-			pkts[i] = m;
-			verdict = packet::parse_frame(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, p);
-		}
 		if (unlikely(verdict != DropReason::none)) {
-			count_drop(w, verdict);
-			rte_pktmbuf_free(m);
-			continue;
+			if (verdict == DropReason::fragment) {
+				// The whole datagram, once its last fragment came,
+				// takes the fragment's place; it has passed no check
+				// yet.
+				held_fragments = true;
+				m = worker_reassemble(w, port_index, m);
+				if (m == nullptr)
+					continue;
+				pkts[i] = m;
+				verdict = packet::parse_frame(rte_pktmbuf_mtod(m, const uint8_t *),
+							      m->data_len, p);
+			}
+			if (verdict != DropReason::none) {
+				count_drop(w, verdict);
+				rte_pktmbuf_free(m);
+				continue;
+			}
 		}
 		if (unlikely(!packet::l2_destination_ok(rte_pktmbuf_mtod(m, const uint8_t *), p.dst_ip,
 							port_mac))) {
