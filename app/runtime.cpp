@@ -183,10 +183,14 @@ int Runtime::launch_workers(std::string *error)
 	const auto nworkers = static_cast<uint16_t>(cfg_.workers.lcores.size());
 	for (uint16_t w = 0; w < nworkers; w++) {
 		auto worker = std::make_unique<engine::Worker>();
-		const int rc = worker->fragments.create(engine::ReassemblyParams{},
-							static_cast<int>(rte_socket_id()), error);
-		if (rc < 0)
-			return rc;
+		if (cfg_.workers.reassembly_flows != 0) {
+			const engine::ReassemblyParams reassembly{cfg_.workers.reassembly_flows,
+								  cfg_.workers.reassembly_timeout_ms};
+			const int rc = worker->fragments.create(
+				reassembly, static_cast<int>(rte_socket_id()), error);
+			if (rc < 0)
+				return rc;
+		}
 		worker->lcore = cfg_.workers.lcores[w];
 		worker->index = w;
 		worker->tx_queue = w;

@@ -17,6 +17,7 @@ namespace mcr::engine {
 
 struct Worker;
 
+// config::Workers::reassembly_flows and reassembly_timeout_ms.
 struct ReassemblyParams {
 	// Datagrams being reassembled at once, per worker. Each holds at most
 	// RTE_LIBRTE_IP_FRAG_MAX_FRAG (8) fragments, so a worker holds at most

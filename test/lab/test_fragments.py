@@ -3,7 +3,8 @@ that the generator's kernel fragments at MTU 1500 are reassembled by mcr and
 reach a kernel socket on the sink whole; an egress port with a smaller MTU
 gets fragments (DF clear) or counts too-big (DF set); veths with MTU 9000
 relay 8,000-byte datagrams on af_packet, and mcr refuses af_xdp there, and a
-too small af_packet.frame_size, with a message naming the limit."""
+too small af_packet.frame_size, with a message naming the limit;
+workers.reassembly_flows: 0 turns reassembly off."""
 
 import os
 import time
@@ -119,6 +120,17 @@ class FragmentTest(unittest.TestCase):
 
     def test_af_xdp_4000_byte_datagrams_arrive_whole(self):
         self.relay_fragmented("af_xdp")
+
+    def test_af_xdp_without_reassembly_fragments_are_dropped(self):
+        # workers.reassembly_flows: 0 turns reassembly off.
+        cfg = config("af_xdp").replace("lcores: [1]", "lcores: [1]\n  reassembly_flows: 0")
+        with Lab() as lab, Mcr(lab, cfg) as mcr:
+            sink = lab.start_sink("sink1", 1, SINK, seconds=3)
+            sent = self.send(lab, 4000, PMTUDISC_DONT)
+            self.assertEqual(lab.sink_result(sink)[SINK[0]]["count"], 0)
+            self.assertEqual(mcr.telemetry("/mcr/drops")["fragment"], 3 * sent)
+            self.assertEqual(self.workers(mcr)["reassembled"], 0)
+            self.assertEqual(mcr.stop(), 0, mcr.stderr)
 
     def smaller_egress_mtu(self, driver):
         # down0 at MTU 1280: 1,400-byte datagrams with DF clear leave as two
