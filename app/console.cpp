@@ -301,9 +301,10 @@ std::string Console::workers()
 			tx += w->ports[p].tx_packets.get();
 		}
 		out += fmt::format("  worker {} lcore {}: rx queues{}; rx {} tx {} packets; polls {} "
-				   "busy {:.1f}%; idle sleeps {}\n",
+				   "busy {:.1f}%; idle sleeps {}; reassembled {}; fragmented {} into {}\n",
 				   w->index, w->lcore, queues, rx, tx, polls, polls ? 100.0 * busy / polls : 0.0,
-				   w->counters.idle_sleeps.get());
+				   w->counters.idle_sleeps.get(), w->counters.reassembled.get(),
+				   w->counters.fragmented.get(), w->counters.fragments_out.get());
 	}
 	return out;
 }

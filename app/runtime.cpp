@@ -80,13 +80,21 @@ int Runtime::open_ports(std::string *error)
 			*error = fmt::format("port '{}': {}", pc.name, *error);
 			return rc;
 		}
-		// The RX pool is the smallest class that holds a full frame.
+		// The RX pool is the smallest class that holds a full frame. The
+		// af_packet PMD copies a whole ring frame into one mbuf, and its
+		// ring frames also carry datagrams the kernel reassembled
+		// (doc/configuration.md), so there a class holds a ring frame.
 		const uint32_t frame = probe.mtu + RTE_ETHER_HDR_LEN + RTE_VLAN_HLEN;
-		const engine::SizeClass *rx_class = pools_.smallest_fitting(frame);
+		const uint32_t rx_bytes =
+			pc.driver == config::Driver::af_packet
+				? std::max(frame, pc.af_packet.frame_size - drivers::af_packet_data_offset)
+				: frame;
+		const engine::SizeClass *rx_class = pools_.smallest_fitting(rx_bytes);
 		if (rx_class == nullptr) {
-			*error = fmt::format("port '{}': no pool holds a {}-byte frame (MTU {} on {}); "
+			*error = fmt::format("port '{}': no pool holds a {}-byte frame (MTU {} on {}{}); "
 					     "add a larger size class",
-					     pc.name, frame, probe.mtu, pc.iface);
+					     pc.name, rx_bytes, probe.mtu, pc.iface,
+					     rx_bytes > frame ? ", af_packet.frame_size - 32" : "");
 			return -EINVAL;
 		}
 		drivers::PortRequest req;
@@ -133,6 +141,7 @@ int Runtime::build_engine(std::string *error)
 		std::copy(port->iface().mac.begin(), port->iface().mac.end(), ep.mac.addr_bytes);
 		ep.ipv4 = port->source_ipv4();
 		ep.multi_seg_tx = port->multi_seg_tx();
+		ep.mtu = static_cast<uint16_t>(std::min<uint32_t>(port->iface().mtu, UINT16_MAX));
 		ep.reclaims_in_tx_call = port->backend() == drivers::Backend::af_xdp;
 		ep.verify_udp_checksum =
 			cfg_.find_port(port->name())->udp_checksum == config::UdpChecksum::verify;
@@ -184,11 +193,19 @@ int Runtime::sync_xdp_rules(std::string *error)
 	return 0;
 }
 
-void Runtime::launch_workers()
+int Runtime::launch_workers(std::string *error)
 {
 	const auto nworkers = static_cast<uint16_t>(cfg_.workers.lcores.size());
 	for (uint16_t w = 0; w < nworkers; w++) {
 		auto worker = std::make_unique<engine::Worker>();
+		if (cfg_.workers.reassembly_flows != 0) {
+			const engine::ReassemblyParams reassembly{cfg_.workers.reassembly_flows,
+								  cfg_.workers.reassembly_timeout_ms};
+			const int rc = worker->fragments.create(
+				reassembly, static_cast<int>(rte_socket_id()), error);
+			if (rc < 0)
+				return rc;
+		}
 		worker->lcore = cfg_.workers.lcores[w];
 		worker->index = w;
 		worker->tx_queue = w;
@@ -204,6 +221,7 @@ void Runtime::launch_workers()
 	for (auto &w : workers_)
 		rte_eal_remote_launch(engine::worker_main, w.get(), w->lcore);
 	launched_ = true;
+	return 0;
 }
 
 int Runtime::start(std::string *error)
@@ -217,11 +235,12 @@ int Runtime::start(std::string *error)
 	drivers::PortXdp::remove_object_file(); // the PMD has loaded it by now
 	if (rc == 0)
 		rc = build_engine(error);
+	if (rc == 0)
+		rc = launch_workers(error);
 	if (rc < 0) {
 		stop();
 		return rc;
 	}
-	launch_workers();
 	return 0;
 }
 
@@ -233,6 +252,8 @@ void Runtime::stop()
 			rte_eal_wait_lcore(w->lcore);
 		launched_ = false;
 	}
+	for (auto &w : workers_)
+		w->fragments.destroy(); // gives back the fragments it holds
 	for (auto &port : ports_)
 		port->stop();
 	igmp_.leave_all();

@@ -86,7 +86,7 @@ private:
 	void unpublish(const config::Rule &rule);
 	void join_group(const config::Rule &rule);
 	void leave_group(const config::Rule &rule);
-	void launch_workers();
+	int launch_workers(std::string *error);
 	void log_pool_usage(const char *when) const;
 
 	config::Config cfg_;

@@ -90,6 +90,9 @@ int workers_cb(const char *, const char *, rte_tel_data *d)
 		rte_tel_data_add_dict_u64(p, "polls", w->counters.polls.get());
 		rte_tel_data_add_dict_u64(p, "busy_polls", w->counters.busy_polls.get());
 		rte_tel_data_add_dict_u64(p, "idle_sleeps", w->counters.idle_sleeps.get());
+		rte_tel_data_add_dict_u64(p, "reassembled", w->counters.reassembled.get());
+		rte_tel_data_add_dict_u64(p, "fragmented", w->counters.fragmented.get());
+		rte_tel_data_add_dict_u64(p, "fragments_out", w->counters.fragments_out.get());
 		uint64_t rx = 0, tx = 0;
 		for (size_t i = 0; i < current->ports().size(); i++) {
 			rx += w->ports[i].rx_packets.get();

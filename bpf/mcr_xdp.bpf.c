@@ -64,15 +64,15 @@ int mcr_xdp(struct xdp_md *ctx)
 		return not_for_relay(flags, dst, MCR_XDP_STAT_PASS_MALFORMED);
 	}
 	/*
-	 * A later fragment carries no port. mcr does not reassemble, so for a
-	 * relayed group the fragment is useless anywhere. For a unicast
-	 * address the host's own UDP (DNS answers, say) may fragment too;
-	 * those go to the kernel, which discards the relay flow's leftovers
-	 * when reassembly times out, their first fragment being dropped below.
+	 * A later fragment carries no port, so fragments go where their
+	 * destination does: to mcr, which reassembles them, when some rule
+	 * relays that address, else to the kernel. A first fragment follows
+	 * the same test, so all of a datagram ends up in one place; the host's
+	 * own fragmented UDP to an address a rule relays is mcr's (doc/xdp.md).
 	 */
 	if (shape == MCR_IPV4_LATER_FRAGMENT) {
-		if (ipv4_is_multicast(dst) && group_known(dst))
-			return count(MCR_XDP_STAT_DROP_FRAGMENT, XDP_DROP);
+		if (group_known(dst))
+			return relay(ctx, flags);
 		return not_for_relay(flags, dst, MCR_XDP_STAT_PASS_OTHER);
 	}
 
@@ -85,12 +85,12 @@ int mcr_xdp(struct xdp_md *ctx)
 		return not_for_relay(flags, dst, MCR_XDP_STAT_PASS_MALFORMED);
 	}
 
-	aimed = rule_matches(dst, udp->dest, vlan, ip->saddr);
 	if (shape == MCR_IPV4_FIRST_FRAGMENT) {
-		if (aimed)
-			return count(bad_stat, XDP_DROP);
+		if (group_known(dst))
+			return relay(ctx, flags);
 		return not_for_relay(flags, dst, MCR_XDP_STAT_PASS_OTHER);
 	}
+	aimed = rule_matches(dst, udp->dest, vlan, ip->saddr);
 	/* Whole datagram: the UDP header and length must fit the IP payload,
 	 * which ipv4_shape() has checked against the frame. */
 	if ((void *)(udp + 1) > data_end || bpf_ntohs(udp->len) < sizeof(*udp) ||

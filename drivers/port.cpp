@@ -69,6 +69,43 @@ int ignore_outgoing(unsigned ifindex)
 	return changed;
 }
 
+// What a TPACKET_V2 frame of the af_packet PMD spends before the packet:
+// the kernel puts the MAC header at TPACKET_ALIGN(TPACKET2_HDRLEN + 16) - 14
+// = 66 bytes into the frame (tpacket_rcv) and cuts what does not fit;
+// the PMD's RX queue setup wants frame_size - 32 (TPACKET2_HDRLEN -
+// sizeof(sockaddr_ll)) to fit an mbuf of the RX pool.
+constexpr uint32_t af_packet_rx_overhead = 80; // 66 + the Ethernet header
+static_assert(af_packet_data_offset == TPACKET2_HDRLEN - sizeof(sockaddr_ll));
+
+// af_packet: the ring's frames must hold a frame of the interface's MTU,
+// and the PMD copies one frame into one RX mbuf.
+int check_af_packet_frames(const config::Port &cfg, uint32_t mtu, const rte_mempool *rx_pool,
+			   std::string *error)
+{
+	const uint32_t frame_size = cfg.af_packet.frame_size;
+	const auto at = fmt::format("{}:{}:{}", cfg.where.file, cfg.where.line, cfg.where.column);
+	if (frame_size < mtu + af_packet_rx_overhead) {
+		const uint32_t need = rte_align32pow2(mtu + af_packet_rx_overhead);
+		*error = fmt::format("{}: af_packet.frame_size {} holds frames of MTU {} at most, but {} "
+				     "has MTU {}: set af_packet.frame_size to {} (the power of two "
+				     "from MTU + {} up) and block_size to at least as much",
+				     at, frame_size, frame_size - af_packet_rx_overhead, cfg.iface, mtu,
+				     need, af_packet_rx_overhead);
+		return -EINVAL;
+	}
+	const uint32_t room = rte_pktmbuf_data_room_size(const_cast<rte_mempool *>(rx_pool)) -
+			      RTE_PKTMBUF_HEADROOM;
+	if (frame_size - af_packet_data_offset > room) {
+		*error = fmt::format("{}: af_packet.frame_size {} is more than the RX pool {} holds ({} "
+				     "data bytes, the PMD needs frame_size - {}): lower frame_size to "
+				     "{} or add a larger pool",
+				     at, frame_size, rx_pool->name, room, af_packet_data_offset,
+				     room + af_packet_data_offset);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 } // namespace
 
 Port::~Port()
@@ -187,6 +224,11 @@ int Port::open_backend(Backend backend, const PortRequest &req, std::string *err
 				     req.rx_pool->name);
 		return -EINVAL;
 	}
+	if (backend == Backend::af_packet) {
+		const int rc = check_af_packet_frames(*req.cfg, iface_.mtu, req.rx_pool, error);
+		if (rc < 0)
+			return rc;
+	}
 	int rc = plan_backend(backend, req, error);
 	if (rc < 0)
 		return rc;
@@ -208,6 +250,17 @@ int Port::open_backend(Backend backend, const PortRequest &req, std::string *err
 	rte_eth_dev_info info;
 	rc = rte_eth_dev_info_get(port_id_, &info);
 	multi_seg_tx_ = rc == 0 && (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS);
+	// af_xdp in 22.11 puts each frame in one mbuf of the pool it uses as
+	// UMEM, and a UMEM chunk is at most a page: its max_mtu (about 3,500
+	// with 4 KiB pages) is the largest frame it can take.
+	if (rc == 0 && backend == Backend::af_xdp && iface_.mtu > info.max_mtu) {
+		*error = fmt::format("{} has MTU {}, more than the af_xdp PMD takes ({}: a frame must "
+				     "fit one page-sized UMEM chunk); lower the MTU or use driver "
+				     "af_packet",
+				     req.cfg->iface, iface_.mtu, info.max_mtu);
+		close();
+		return -EINVAL;
+	}
 	if (rc == 0 && info.max_rx_queues < plan_.queues) {
 		*error = fmt::format("{} offers {} queue(s), {} needed", vdev, info.max_rx_queues,
 				     plan_.queues);

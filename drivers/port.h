@@ -14,6 +14,11 @@ struct rte_mempool;
 
 namespace mcr::drivers {
 
+// Bytes of an af_packet ring frame before the packet the PMD copies out
+// (TPACKET2_HDRLEN - sizeof(sockaddr_ll)): an RX mbuf must hold
+// frame_size minus this.
+inline constexpr uint32_t af_packet_data_offset = 32;
+
 struct PortRequest {
 	const config::Port *cfg = nullptr;
 	uint16_t workers = 1; // the port's queues are planned for them (queue_plan.h)

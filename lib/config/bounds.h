@@ -28,6 +28,8 @@ inline constexpr Range burst{1, 512};
 inline constexpr Range copy_threshold{0, 65535};
 inline constexpr Range tx_drain_us{1, 100000};
 inline constexpr Range idle_sleep_us{0, 10000};
+inline constexpr Range reassembly_flows{0, 65536};
+inline constexpr Range reassembly_timeout_ms{1, 60000};
 
 // An mbuf's data room is a uint16_t that also holds the 128-byte headroom.
 inline constexpr Range data_size{256, 65535 - 128};

@@ -60,7 +60,9 @@ std::vector<std::string> restart_changes(const Config &running, const Config &ne
 
 	const Workers &a = running.workers, &b = next.workers;
 	if (a.lcores != b.lcores || a.burst != b.burst || a.copy_threshold != b.copy_threshold ||
-	    a.tx_drain_us != b.tx_drain_us || a.idle_sleep_us != b.idle_sleep_us)
+	    a.tx_drain_us != b.tx_drain_us || a.idle_sleep_us != b.idle_sleep_us ||
+	    a.reassembly_flows != b.reassembly_flows ||
+	    a.reassembly_timeout_ms != b.reassembly_timeout_ms)
 		changes.push_back("workers changed");
 
 	bool pools_differ = running.pools.size() != next.pools.size();

@@ -76,6 +76,10 @@ struct Workers {
 	// each idle round up to this many microseconds, so that what shares its
 	// core (softirq, other processes) runs.
 	uint32_t idle_sleep_us = 0;
+	// IPv4 reassembly per worker: datagrams in flight (0: none, fragments
+	// are dropped), and how long one may take to complete.
+	uint32_t reassembly_flows = 256;
+	uint32_t reassembly_timeout_ms = 1000;
 	Location where;
 };
 

@@ -91,6 +91,17 @@ void check_packet_ring(Diagnostics &diagnostics, const MapReader &map, const AfP
 					    ring.frame_size, ring.block_size));
 		return;
 	}
+	// DPDK 22.11's af_packet PMD finds frame i at i x frame_size, as if
+	// blocks had no padding at their end: with any, it reads the wrong
+	// bytes and stalls after the first frame.
+	if (ring.block_size % ring.frame_size != 0) {
+		diagnostics.add(where("frame_size"),
+				fmt::format("'frame_size' ({}) must divide 'block_size' ({}) (so it is "
+					    "a power of two): the af_packet PMD assumes frames lie "
+					    "back to back",
+					    ring.frame_size, ring.block_size));
+		return;
+	}
 	uint32_t frames_per_block = ring.block_size / ring.frame_size;
 	if (ring.frame_count % frames_per_block != 0) {
 		diagnostics.add(

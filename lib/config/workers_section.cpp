@@ -14,7 +14,7 @@ namespace {
 using namespace std::string_view_literals;
 
 constexpr std::array worker_keys = {"lcores"sv, "burst"sv, "copy_threshold"sv, "tx_drain_us"sv,
-			       "idle_sleep_us"sv};
+			       "idle_sleep_us"sv, "reassembly_flows"sv, "reassembly_timeout_ms"sv};
 
 std::vector<unsigned> read_lcores(Diagnostics &diagnostics, const Value &lcores)
 {
@@ -52,6 +52,10 @@ Workers read_workers(Diagnostics &diagnostics, const Value &workers)
 	read_int_field(diagnostics, map, "copy_threshold", limits::copy_threshold, read.copy_threshold);
 	read_int_field(diagnostics, map, "tx_drain_us", limits::tx_drain_us, read.tx_drain_us);
 	read_int_field(diagnostics, map, "idle_sleep_us", limits::idle_sleep_us, read.idle_sleep_us);
+	read_int_field(diagnostics, map, "reassembly_flows", limits::reassembly_flows,
+		       read.reassembly_flows);
+	read_int_field(diagnostics, map, "reassembly_timeout_ms", limits::reassembly_timeout_ms,
+		       read.reassembly_timeout_ms);
 	return read;
 }
 

@@ -2,6 +2,8 @@
 
 #include <rte_common.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <new>
 
@@ -39,6 +41,14 @@ CompiledRule *CompiledRule::create(const std::string &name, const RuleKey &key,
 	rule->stats_stride_ = static_cast<uint32_t>(stride);
 	rule->outputs_ = reinterpret_cast<CompiledOutput *>(mem + head);
 	std::memcpy(rule->outputs_, outputs, sizeof(CompiledOutput) * n_outputs);
+	// An output built without an MTU (tests, benchmarks) has no limit.
+	rule->min_mtu_ = UINT16_MAX;
+	for (unsigned i = 0; i < n_outputs; i++) {
+		CompiledOutput &o = rule->outputs_[i];
+		if (o.mtu == 0)
+			o.mtu = UINT16_MAX;
+		rule->min_mtu_ = std::min(rule->min_mtu_, o.mtu);
+	}
 	rule->stats_ = mem + head + outs;
 	for (unsigned w = 0; w < n_workers; w++) {
 		new (rule->block(w)) RuleCounters();

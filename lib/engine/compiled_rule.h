@@ -18,6 +18,7 @@ struct CompiledOutput {
 	packet::OutputRewrite rewrite;
 	uint16_t port_index;
 	uint16_t header_len;
+	uint16_t mtu; // the egress port's: larger datagrams are fragmented or too-big
 	bool chains; // the egress PMD takes chained mbufs: large packets may be cloned
 };
 
@@ -52,6 +53,10 @@ public:
 		return n == n_outputs_ ? chaining_ : chaining_before_last_;
 	}
 
+	// The smallest MTU of the outputs' ports: a datagram no larger goes
+	// out whole everywhere.
+	uint16_t min_mtu() const { return min_mtu_; }
+
 	RuleCounters &counters(unsigned worker) const { return *block(worker); }
 	OutputCounters &output_counters(unsigned worker, unsigned i) const
 	{
@@ -71,6 +76,7 @@ private:
 	uint16_t n_workers_;
 	uint16_t chaining_;             // outputs that chain
 	uint16_t chaining_before_last_; // of them, not counting the last output
+	uint16_t min_mtu_;
 	uint32_t stats_stride_; // bytes per worker block, a multiple of the cache line
 	CompiledOutput *outputs_;
 	uint8_t *stats_;

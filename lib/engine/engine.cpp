@@ -100,6 +100,7 @@ CompiledRule *Engine::compile(const config::Rule &rule, const NeighbourLookup &n
 		CompiledOutput c{};
 		c.port_index = static_cast<uint16_t>(out_port);
 		c.chains = port.multi_seg_tx;
+		c.mtu = port.mtu;
 		c.rewrite.src_mac = port.mac;
 		c.rewrite.src_ip = rte_cpu_to_be_32(port.ipv4);
 		c.rewrite.dst_ip = o.dst ? rte_cpu_to_be_32(*o.dst) : 0;

@@ -31,6 +31,7 @@ struct EnginePort {
 	// `udp_checksum: verify`: every relayed datagram's UDP checksum is
 	// checked, and a wrong one dropped as bad-udp-checksum.
 	bool verify_udp_checksum = false;
+	uint16_t mtu = 1500; // IPv4 bytes a frame may carry: larger outputs are fragmented
 };
 
 struct EngineParams {

@@ -13,6 +13,8 @@
 
 #include "common/log.h"
 #include "engine/fan_out_buffers.h"
+#include "engine/fragment_out.h"
+#include "engine/reassembly.h"
 #include "packet/parse.h"
 #include "packet/rewrite.h"
 #include "packet/udp_checksum.h"
@@ -252,11 +254,74 @@ inline void count_output_drop(Worker &w, OutputCounters &oc, DropReason reason)
 	count_drop(w, reason);
 }
 
+// One output of a datagram with DF clear that is larger than its port's
+// MTU, as fragments of `copy`, the whole output frame (consumed).
+void send_fragments(Worker &w, const CompiledOutput &out, OutputCounters &oc, rte_mbuf *copy)
+{
+	rte_mbuf *frags[max_fragments_out];
+	const uint16_t l2_len = out.header_len - sizeof(rte_ipv4_hdr) - sizeof(rte_udp_hdr);
+	const int n = fragment_output(*w.engine, copy, l2_len, out.mtu, out.chains, frags);
+	if (n < 0) {
+		count_output_drop(w, oc, n == -ENOMEM ? DropReason::no_buffer : DropReason::too_big);
+		return;
+	}
+	w.counters.fragmented.add(1);
+	w.counters.fragments_out.add(static_cast<uint64_t>(n));
+	for (int i = 0; i < n; i++)
+		enqueue(w, out.port_index, frags[i], &oc);
+}
+
+// The fan-out of a datagram larger than some output's MTU: every output a
+// copy, fragmented where it does not fit. Rare, so kept out of fan_out.
+__rte_noinline void fan_out_oversized(Worker &w, const CompiledRule &rule, rte_mbuf *m,
+				      const ParsedPacket &p)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	const packet::RewriteInput in = packet::read_rewrite_input(frame, p);
+	const uint32_t payload_len = packet::payload_len(p);
+	const uint8_t *payload = frame + packet::payload_offset(p);
+	const uint32_t ip_len = sizeof(rte_ipv4_hdr) + sizeof(rte_udp_hdr) + payload_len;
+	const bool dont_fragment = in.fragment & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
+	OutputCounters *counters = &rule.output_counters(w.index, 0);
+	for (unsigned o = 0; o < rule.output_count(); o++) {
+		const CompiledOutput &out = rule.output(o);
+		if (expires(out, p.ttl <= 1)) {
+			count_output_drop(w, counters[o], DropReason::ttl_expired);
+			continue;
+		}
+		if (ip_len > out.mtu && dont_fragment) {
+			count_output_drop(w, counters[o], DropReason::too_big);
+			continue;
+		}
+		const uint32_t size = out.header_len + payload_len;
+		const SizeClass *sc = w.engine->pools().smallest_fitting(size);
+		rte_mbuf *c = sc != nullptr ? rte_mbuf_raw_alloc(sc->pool) : nullptr;
+		if (unlikely(c == nullptr)) {
+			count_output_drop(w, counters[o], DropReason::no_buffer);
+			continue;
+		}
+		init_raw_mbuf(c, static_cast<uint16_t>(size), size);
+		uint8_t *dst = rte_pktmbuf_mtod(c, uint8_t *);
+		packet::write_output_headers(in, out.rewrite, dst);
+		rte_memcpy(dst + out.header_len, payload, payload_len);
+		if (ip_len <= out.mtu)
+			enqueue(w, out.port_index, c, &counters[o]);
+		else
+			send_fragments(w, out, counters[o], c);
+	}
+	rte_pktmbuf_free(m);
+}
+
 void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacket &p)
 {
 	RuleCounters &rc = rule.counters(w.index);
 	rc.packets.add(1);
 	rc.bytes.add(m->pkt_len);
+	if (unlikely(packet::payload_len(p) + sizeof(rte_ipv4_hdr) + sizeof(rte_udp_hdr) >
+		     rule.min_mtu())) {
+		fan_out_oversized(w, rule, m, p);
+		return;
+	}
 
 	// The last output reuses m when it can; the others get copies or clones.
 	const unsigned n = rule.output_count();
@@ -325,19 +390,34 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 	const RuleTable &table = w.engine->rules();
 	const rte_ether_addr &port_mac = w.engine->ports()[port_index].mac;
 	const bool verify_udp = w.engine->ports()[port_index].verify_udp_checksum;
+	bool held_fragments = false;
 
 	for (unsigned i = 0; i < n; i++) {
 		if (i + 2 < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 2], void *));
 		rte_mbuf *m = pkts[i];
 		ParsedPacket &p = parsed[nkeys];
-		const DropReason verdict =
+		DropReason verdict =
 			packet::parse_frame(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, p,
 					    packet::ip_checksum_from_rx_flags(m->ol_flags));
 		if (unlikely(verdict != DropReason::none)) {
-			count_drop(w, verdict);
-			rte_pktmbuf_free(m);
-			continue;
+			if (verdict == DropReason::fragment) {
+				// The whole datagram, once its last fragment came,
+				// takes the fragment's place; it has passed no check
+				// yet.
+				held_fragments = true;
+				m = worker_reassemble(w, port_index, m);
+				if (m == nullptr)
+					continue;
+				pkts[i] = m;
+				verdict = packet::parse_frame(rte_pktmbuf_mtod(m, const uint8_t *),
+							      m->data_len, p);
+			}
+			if (verdict != DropReason::none) {
+				count_drop(w, verdict);
+				rte_pktmbuf_free(m);
+				continue;
+			}
 		}
 		if (unlikely(!packet::l2_destination_ok(rte_pktmbuf_mtod(m, const uint8_t *), p.dst_ip,
 							port_mac))) {
@@ -358,6 +438,8 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 		k.zero = 0;
 		which[nkeys++] = static_cast<uint8_t>(i);
 	}
+	if (unlikely(held_fragments) && w.fragments.death_row().cnt != 0)
+		rte_ip_frag_free_death_row(&w.fragments.death_row(), 0);
 	if (nkeys == 0)
 		return;
 	table.lookup_bulk(keys, nkeys, found);
@@ -456,6 +538,7 @@ int worker_main(void *arg)
 	const uint64_t drain_tsc = rte_get_tsc_hz() * w.engine->params().tx_drain_us / 1000000;
 	uint64_t last_flush = rte_rdtsc();
 	uint64_t last_reclaim = last_flush;
+	uint64_t last_expiry = last_flush;
 	const unsigned idle_sleep_us = w.engine->params().idle_sleep_us;
 	unsigned idle_rounds = 0;
 	// Sleeps of a few microseconds mean nothing with the default 50 us of
@@ -471,6 +554,10 @@ int worker_main(void *arg)
 		if (received == 0 || now - last_flush >= drain_tsc) {
 			worker_flush(w);
 			last_flush = now;
+		}
+		if (now - last_expiry >= drain_tsc) {
+			worker_expire_fragments(w, now);
+			last_expiry = now;
 		}
 		if (received == 0 && now - last_reclaim >= drain_tsc) {
 			worker_reclaim_tx(w);

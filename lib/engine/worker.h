@@ -11,6 +11,7 @@
 
 #include "engine/counter.h"
 #include "engine/engine.h"
+#include "engine/reassembly.h"
 #include "engine/tx_buffer.h"
 #include "packet/drop_reason.h"
 
@@ -40,6 +41,9 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
 	Counter polls;      // RX bursts attempted
 	Counter busy_polls; // bursts that returned at least one packet
 	Counter idle_sleeps; // sleeps of an idle worker (EngineParams::idle_sleep_us)
+	Counter reassembled;   // datagrams made whole from fragments
+	Counter fragmented;    // output datagrams split to fit their port's MTU
+	Counter fragments_out; // the fragments they were split into
 	Counter drops[packet::drop_reason_count];
 };
 
@@ -60,6 +64,7 @@ struct Worker {
 	// (EnginePort::reclaims_in_tx_call); made while idle, one per drain tick.
 	uint8_t tx_reclaims[max_ports] = {};
 	uint32_t tx_reclaims_owed = 0; // ports with tx_reclaims[] > 0
+	FragmentTable fragments; // create() before launch, or fragments are dropped
 };
 
 // rte_eal_remote_launch entry point; arg is a Worker*. Returns 0 when

@@ -25,6 +25,9 @@ constexpr std::array<const char *, drop_reason_count> names = {
 	"no-buffer",
 	"tx-full",
 	"bad-udp-checksum",
+	"too-big",
+	"reassembly-timeout",
+	"reassembly-failed",
 };
 
 constexpr bool all_named()

@@ -17,7 +17,7 @@ enum class DropReason : uint8_t {
 	bad_ihl,          // IHL < 5
 	bad_length,       // IPv4 total length or UDP length inconsistent
 	bad_checksum,     // IPv4 header checksum wrong
-	fragment,         // MF set or offset != 0: relays forward whole datagrams only
+	fragment,         // MF set or offset != 0, and this worker has no reassembly table
 	ttl_expired,      // TTL would reach 0 on decrement (rewrite)
 	no_rule,          // parsed fine, no rule matches (engine)
 	vlan_unsupported, // stacked tags (QinQ): only one 802.1Q tag is understood
@@ -25,6 +25,9 @@ enum class DropReason : uint8_t {
 	no_buffer,        // size-class pool or clone pool empty (engine)
 	tx_full,          // TX ring full after retries (engine)
 	bad_udp_checksum, // UDP checksum wrong, on a port with `udp_checksum: verify`
+	too_big,          // output larger than its port's MTU with DF set (engine)
+	reassembly_timeout, // fragments of a datagram not complete in time (engine)
+	reassembly_failed,  // fragments that overlap, repeat, exceed 8, or find the table full
 	count
 };
 

@@ -199,6 +199,11 @@ const std::vector<InvalidConfig> invalid_configs = {
 	{"frame_size_above_block_size",
 	 "ports:\n  - name: up0\n    iface: lr0\n    af_packet: { frame_size: 8192 }\nrules: []\n",
 	 {"t.yaml:4:30: 'frame_size' (8192) must not exceed 'block_size' (4096)"}},
+	{"frame_size_not_dividing_block_size",
+	 "ports:\n  - name: up0\n    iface: lr0\n    af_packet: { block_size: 16384, frame_size: "
+	 "9088 }\nrules: []\n",
+	 {"t.yaml:4:49: 'frame_size' (9088) must divide 'block_size' (16384) (so it is a power of "
+	  "two): the af_packet PMD assumes frames lie back to back"}},
 	{"frame_count_not_whole_blocks",
 	 "ports:\n  - name: up0\n    iface: lr0\n    af_packet: { frame_size: 1024, frame_count: "
 	 "4098 }\n"
@@ -245,6 +250,12 @@ const std::vector<InvalidConfig> invalid_configs = {
 	{"idle_sleep_us_out_of_range",
 	 valid + "workers:\n  idle_sleep_us: 10001\n",
 	 {"t.yaml:12:18: 'idle_sleep_us' must be between 0 and 10000, got 10001"}},
+	{"reassembly_flows_out_of_range",
+	 valid + "workers:\n  reassembly_flows: 65537\n",
+	 {"t.yaml:12:21: 'reassembly_flows' must be between 0 and 65536, got 65537"}},
+	{"reassembly_timeout_ms_zero",
+	 valid + "workers:\n  reassembly_timeout_ms: 0\n",
+	 {"t.yaml:12:26: 'reassembly_timeout_ms' must be between 1 and 60000, got 0"}},
 	{"burst_missing_value",
 	 valid + "workers:\n  burst:\n",
 	 {"t.yaml:12:3: expected an integer for 'burst', got nothing"}},

@@ -90,6 +90,8 @@ TEST(Loader, FillsInDefaults)
 	EXPECT_EQ(cfg.workers.copy_threshold, 256u);
 	EXPECT_EQ(cfg.workers.tx_drain_us, 100u);
 	EXPECT_EQ(cfg.workers.idle_sleep_us, 0u) << "busy-polling unless asked";
+	EXPECT_EQ(cfg.workers.reassembly_flows, 256u);
+	EXPECT_EQ(cfg.workers.reassembly_timeout_ms, 1000u);
 
 	ASSERT_EQ(cfg.pools.size(), 1u);
 	EXPECT_EQ(cfg.pools[0].name, "default");
@@ -128,6 +130,8 @@ workers:
   copy_threshold: 0
   tx_drain_us: 250
   idle_sleep_us: 40
+  reassembly_flows: 0
+  reassembly_timeout_ms: 60000
 pools:
   - { name: small, data_size: 256, count: 64 }
   - { name: jumbo, data_size: 65407, count: 16777215 }
@@ -174,6 +178,8 @@ rules:
 	EXPECT_EQ(cfg.workers.copy_threshold, 0u);
 	EXPECT_EQ(cfg.workers.tx_drain_us, 250u);
 	EXPECT_EQ(cfg.workers.idle_sleep_us, 40u);
+	EXPECT_EQ(cfg.workers.reassembly_flows, 0u);
+	EXPECT_EQ(cfg.workers.reassembly_timeout_ms, 60000u);
 
 	ASSERT_EQ(cfg.pools.size(), 2u);
 	EXPECT_EQ(cfg.pools[0].name, "small");
@@ -192,7 +198,7 @@ rules:
 	EXPECT_EQ(rule.match.dport, 65535);
 	EXPECT_EQ(rule.match.src, ip("198.18.1.10"));
 	EXPECT_EQ(rule.match.vlan, 4094);
-	EXPECT_EQ(rule.match.port_where.line, 22);
+	EXPECT_EQ(rule.match.port_where.line, 24);
 	EXPECT_EQ(rule.match.port_where.column, 20);
 	ASSERT_EQ(rule.outputs.size(), 2u);
 	const Output &unicast = rule.outputs[0];
@@ -207,7 +213,7 @@ rules:
 	EXPECT_EQ(hairpin.port, "up0");
 	EXPECT_EQ(hairpin.ttl, 1);
 	EXPECT_EQ(hairpin.vlan, 7);
-	EXPECT_EQ(hairpin.where.line, 25);
+	EXPECT_EQ(hairpin.where.line, 27);
 	EXPECT_EQ(hairpin.where.column, 9);
 }
 

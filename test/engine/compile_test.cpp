@@ -45,7 +45,8 @@ protected:
 		std::vector<EnginePort> ports = {
 			{"out0", "lr2", 0, test::ether(out0_mac), ipv4(198, 18, 2, 1), true},
 			{"in0", "lr1", 1, test::ether(in0_mac), ipv4(198, 18, 1, 1), true},
-			{"out1", "lr3", 2, test::ether(out1_mac), ipv4(198, 18, 3, 1), false}, // no chains
+			{"out1", "lr3", 2, test::ether(out1_mac), ipv4(198, 18, 3, 1), false, false,
+			 1280}, // no chains, a smaller MTU
 			{"noaddr", "lr9", 3, test::ether(out1_mac), 0, true},
 		};
 		EngineParams params;
@@ -238,6 +239,21 @@ TEST_F(Compile, TaggedOutputHasTheLongerHeader)
 	ASSERT_NE(r, nullptr) << error_;
 	EXPECT_EQ(r->output(0).rewrite.vlan, 200);
 	EXPECT_EQ(r->output(0).header_len, 14 + 4 + 20 + 8);
+}
+
+TEST_F(Compile, OutputsTakeTheirPortsMtuAndTheRuleTheSmallest)
+{
+	// What decides, with one compare per packet, whether any output needs
+	// fragments or is too big.
+	const RulePtr r = compile(rule_to({test::output_to("out0"), test::output_to("out1")}),
+				  neighbours());
+	ASSERT_NE(r, nullptr) << error_;
+	EXPECT_EQ(r->output(0).mtu, 1500);
+	EXPECT_EQ(r->output(1).mtu, 1280);
+	EXPECT_EQ(r->min_mtu(), 1280);
+	const RulePtr one = compile(rule_to({test::output_to("out0")}), neighbours());
+	ASSERT_NE(one, nullptr) << error_;
+	EXPECT_EQ(one->min_mtu(), 1500);
 }
 
 TEST_F(Compile, OutputsKnowWhetherTheirPortChainsAndTheRuleCountsThem)

@@ -35,6 +35,7 @@ struct PortPlan {
 	// not advertise the offload, so the clone-path tests set it.
 	std::optional<bool> multi_seg_tx;
 	bool verify_udp_checksum = false; // `udp_checksum: verify`
+	uint16_t mtu = 1500; // larger outputs are fragmented or too-big
 };
 
 // Default size classes: copies of small outputs go to "small"; "large"

@@ -15,7 +15,8 @@
 //     rejects only for the IPv4 checksum, which XDP does not verify.
 // Intended differences (XDP leaves them to the kernel, mcr drops them):
 // malformed UDP not aimed at a relay group, non-UDP and non-IPv4 frames,
-// stacked VLAN tags, later fragments to unicast destinations. XDP does not
+// stacked VLAN tags. Fragments to a relayed destination are pass_match (mcr
+// reassembles them; the parser alone calls them fragments). XDP does not
 // look at the Ethernet destination (mcr drops a mismatch as mac-mismatch),
 // so "mcr relays" here means parsed and matching a flow, whatever the MAC.
 #include <arpa/inet.h>
@@ -148,8 +149,8 @@ Verdict expected_verdict(std::span<const uint8_t> f, uint32_t flags)
 					: not_for_relay(MCR_XDP_STAT_PASS_MALFORMED);
 	const uint16_t frag = be16(ip + 6);
 	if (frag & 0x1fff)
-		return is_multicast(dst) && group_known(dst) ? drop(MCR_XDP_STAT_DROP_FRAGMENT)
-							     : not_for_relay(MCR_XDP_STAT_PASS_OTHER);
+		return group_known(dst) ? pass(MCR_XDP_STAT_PASS_MATCH)
+					: not_for_relay(MCR_XDP_STAT_PASS_OTHER);
 	const bool first_fragment = frag & 0x2000;
 	// "Cut" is against the frame, not the IPv4 total length: the program
 	// reads the port wherever the frame still has bytes.
@@ -158,9 +159,10 @@ Verdict expected_verdict(std::span<const uint8_t> f, uint32_t flags)
 		return group_known(dst) ? drop(first_fragment ? MCR_XDP_STAT_DROP_FRAGMENT
 							      : MCR_XDP_STAT_DROP_MALFORMED)
 					: not_for_relay(MCR_XDP_STAT_PASS_MALFORMED);
-	const bool aimed = rule_matches(dst, be16(&f[l4 + 2]), vlan, src);
 	if (first_fragment)
-		return aimed ? drop(MCR_XDP_STAT_DROP_FRAGMENT) : not_for_relay(MCR_XDP_STAT_PASS_OTHER);
+		return group_known(dst) ? pass(MCR_XDP_STAT_PASS_MATCH)
+					: not_for_relay(MCR_XDP_STAT_PASS_OTHER);
+	const bool aimed = rule_matches(dst, be16(&f[l4 + 2]), vlan, src);
 	if (l4 + 8 > n || be16(&f[l4 + 4]) < 8 || be16(&f[l4 + 4]) > total - ihl)
 		return aimed ? drop(MCR_XDP_STAT_DROP_MALFORMED)
 			     : not_for_relay(MCR_XDP_STAT_PASS_MALFORMED);
@@ -256,7 +258,8 @@ void check_against_user_space(const UserSpace &u, const Verdict &v, uint32_t fla
 		FUZZ_CHECK(u.verdict != DropReason::none,
 			   "%s: XDP drops as %s a frame mcr accepts", mode, stat_name(v.stat));
 	if (v.stat == MCR_XDP_STAT_PASS_MATCH)
-		FUZZ_CHECK(u.relayed || u.verdict == DropReason::bad_checksum,
+		FUZZ_CHECK(u.relayed || u.verdict == DropReason::bad_checksum ||
+				   u.verdict == DropReason::fragment,
 			   "%s: XDP steers to mcr a frame mcr %s", mode,
 			   u.verdict == DropReason::none ? "has no rule for"
 							 : drop_reason_name(u.verdict));

@@ -133,6 +133,26 @@ def frames():
     }
 
 
+def fragments(whole, data=1480, ident=0x1234):
+    """The IPv4 fragments of an unfragmented, option-less, untagged frame:
+    `data` bytes (a multiple of 8) of IPv4 payload each, in order."""
+    eth, hdr, payload = whole[:14], bytearray(whole[14:34]), whole[34:]
+    out = []
+    for off in range(0, len(payload), data):
+        piece = payload[off:off + data]
+        more = 0x2000 if off + data < len(payload) else 0
+        h = bytearray(hdr)
+        struct.pack_into('!HHH', h, 2, 20 + len(piece), ident, more | off // 8)
+        struct.pack_into('!H', h, 10, 0)
+        struct.pack_into('!H', h, 10, 0xffff - ones_sum(bytes(h)))
+        out.append(eth + bytes(h) + piece)
+    return out
+
+
+def records(frames_):
+    return b''.join(engine_record(x) for x in frames_)
+
+
 def engine_record(data, ctl=0, tci=None, split=None):
     rec = struct.pack('!BH', ctl, len(data))
     if ctl & 0x02:
@@ -177,6 +197,15 @@ def engine_inputs(f):
         'large-clone': b'\0' + engine_record(f['large-1400']) + engine_record(
             frame(dst='239.1.1.3', dport=6000, vlan=100, payload=1400)),
         'jumbo': b'\0' + engine_record(frame(payload=8000)),
+        # Reassembly: whole sets in order and reversed, one missing its
+        # middle (times out), a duplicate first fragment, and a set of 8.
+        'fragments-in-order': b'\0' + records(fragments(frame(payload=4000))),
+        'fragments-reversed': b'\0' + records(reversed(fragments(frame(payload=4000), ident=7))),
+        'fragments-incomplete': b'\0' + records(fragments(frame(payload=4000), ident=8)[::2]),
+        'fragments-duplicate-first': b'\0' + records(
+            [fragments(frame(payload=3000), ident=9)[0]] + fragments(frame(payload=3000), ident=9)),
+        'fragments-eight-unicast': b'\0' + records(
+            fragments(frame(dst='198.18.1.1', dport=7000, payload=1000), data=128, ident=10)),
         'ttl-edges': b'\0' + engine_record(f['ttl-1']) + engine_record(f['ttl-0'])
                      + engine_record(frame(dst='239.1.1.3', dport=6000, vlan=100, ttl=1)),
     }

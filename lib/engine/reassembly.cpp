@@ -1,0 +1,177 @@
+#include "engine/reassembly.h"
+
+#include <netinet/in.h>
+#include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_errno.h>
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+#include <fmt/format.h>
+
+#include "engine/fan_out_buffers.h"
+#include "engine/worker.h"
+#include "packet/parse.h"
+
+namespace mcr::engine {
+
+using packet::DropReason;
+
+namespace {
+
+// Entries per bucket: the table's associativity (a power of two).
+constexpr uint32_t bucket_entries = 8;
+
+// Room a reassemble call may need on the death row: a stale entry's
+// fragments, an invalid entry's, and the new fragment.
+constexpr uint32_t death_row_reserve = 2 * (RTE_LIBRTE_IP_FRAG_MAX_FRAG + 1);
+
+inline void count_drop(Worker &w, DropReason reason, uint64_t n = 1)
+{
+	w.counters.drops[static_cast<size_t>(reason)].add(n);
+}
+
+// Fragments the death row gained since `from`: an entry given up on may
+// hold fragments already chained together.
+uint64_t fragments_since(const rte_ip_frag_death_row &dr, uint32_t from)
+{
+	uint64_t n = 0;
+	for (uint32_t i = from; i < dr.cnt; i++)
+		n += dr.row[i]->nb_segs;
+	return n;
+}
+
+// The reassembled chain as one mbuf of the smallest class that holds it,
+// with the IPv4 checksum the library zeroed recomputed; nullptr when no
+// class is large enough or the pool is empty. Frees the chain.
+rte_mbuf *linearise(Worker &w, rte_mbuf *chain)
+{
+	const uint32_t len = chain->pkt_len;
+	const SizeClass *sc = w.engine->pools().smallest_fitting(len);
+	rte_mbuf *m = sc != nullptr ? rte_mbuf_raw_alloc(sc->pool) : nullptr;
+	if (m == nullptr) {
+		rte_pktmbuf_free(chain);
+		return nullptr;
+	}
+	init_raw_mbuf(m, static_cast<uint16_t>(len), len);
+	m->port = chain->port;
+	m->ol_flags = chain->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED;
+	m->vlan_tci = chain->vlan_tci;
+	uint8_t *dst = rte_pktmbuf_mtod(m, uint8_t *);
+	for (const rte_mbuf *s = chain; s != nullptr; s = s->next) {
+		rte_memcpy(dst, rte_pktmbuf_mtod(s, const uint8_t *), s->data_len);
+		dst += s->data_len;
+	}
+	auto *ip = rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr *, chain->l2_len);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = rte_ipv4_cksum(ip);
+	rte_pktmbuf_free(chain);
+	return m;
+}
+
+} // namespace
+
+FragmentTable::~FragmentTable()
+{
+	destroy();
+}
+
+void FragmentTable::destroy()
+{
+	if (tbl_ == nullptr)
+		return;
+	rte_ip_frag_free_death_row(&dr_, 0);
+	rte_ip_frag_table_destroy(tbl_); // frees the fragments it still holds
+	tbl_ = nullptr;
+}
+
+int FragmentTable::create(const ReassemblyParams &params, int socket, std::string *error)
+{
+	const uint64_t cycles = (rte_get_tsc_hz() + 999) / 1000 * params.timeout_ms;
+	const uint32_t buckets = (params.flows + bucket_entries - 1) / bucket_entries;
+	tbl_ = rte_ip_frag_table_create(buckets, bucket_entries, params.flows, cycles, socket);
+	if (tbl_ == nullptr) {
+		*error = fmt::format("cannot create a reassembly table for {} datagrams: {}",
+				     params.flows, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+rte_mbuf *worker_reassemble(Worker &w, uint16_t port_index, rte_mbuf *m)
+{
+	FragmentTable &ft = w.fragments;
+	if (!ft.enabled() || m->nb_segs != 1) {
+		count_drop(w, DropReason::fragment);
+		rte_pktmbuf_free(m);
+		return nullptr;
+	}
+	// parse_frame checked the Ethernet header, any 802.1Q tag, the IPv4
+	// version, IHL and checksum before calling the frame a fragment.
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint16_t l2 = packet::detail::load_be16(frame + offsetof(rte_ether_hdr, ether_type)) ==
+					    RTE_ETHER_TYPE_VLAN
+				    ? sizeof(rte_ether_hdr) + sizeof(rte_vlan_hdr)
+				    : sizeof(rte_ether_hdr);
+	auto *ip = rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr *, l2);
+	if (ip->next_proto_id != IPPROTO_UDP) {
+		count_drop(w, DropReason::not_udp);
+		rte_pktmbuf_free(m);
+		return nullptr;
+	}
+	if (!packet::l2_destination_ok(frame, ip->dst_addr, w.engine->ports()[port_index].mac)) {
+		count_drop(w, DropReason::mac_mismatch);
+		rte_pktmbuf_free(m);
+		return nullptr;
+	}
+	// What the library takes on trust: the fragment lies within the frame,
+	// carries data, ends within 64 KiB, and (unless last) in 8-byte units.
+	const uint16_t ihl = rte_ipv4_hdr_len(ip);
+	const uint32_t total = rte_be_to_cpu_16(ip->total_length);
+	const uint16_t flags = rte_be_to_cpu_16(ip->fragment_offset);
+	const uint32_t offset = static_cast<uint32_t>(flags & RTE_IPV4_HDR_OFFSET_MASK) * RTE_IPV4_HDR_OFFSET_UNITS;
+	if (total > uint32_t{m->data_len} - l2 || total <= ihl || offset + total > UINT16_MAX ||
+	    ((flags & RTE_IPV4_HDR_MF_FLAG) && (total - ihl) % RTE_IPV4_HDR_OFFSET_UNITS != 0)) {
+		count_drop(w, DropReason::bad_length);
+		rte_pktmbuf_free(m);
+		return nullptr;
+	}
+	m->data_len = static_cast<uint16_t>(l2 + total); // Ethernet padding off
+	m->pkt_len = m->data_len;
+	m->l2_len = l2;
+	m->l3_len = ihl;
+
+	rte_ip_frag_death_row &dr = ft.death_row();
+	if (dr.cnt > RTE_IP_FRAG_DEATH_ROW_MBUF_LEN - death_row_reserve)
+		rte_ip_frag_free_death_row(&dr, 0);
+	const uint32_t before = dr.cnt;
+	rte_mbuf *whole = rte_ipv4_frag_reassemble_packet(ft.table(), &dr, m, rte_rdtsc(), ip);
+	if (dr.cnt != before)
+		count_drop(w, DropReason::reassembly_failed, fragments_since(dr, before));
+	if (whole == nullptr)
+		return nullptr;
+	rte_mbuf *linear = linearise(w, whole);
+	if (linear == nullptr) {
+		count_drop(w, DropReason::no_buffer);
+		return nullptr;
+	}
+	w.counters.reassembled.add(1);
+	return linear;
+}
+
+void worker_expire_fragments(Worker &w, uint64_t now_tsc)
+{
+	FragmentTable &ft = w.fragments;
+	if (!ft.enabled())
+		return;
+	rte_ip_frag_death_row &dr = ft.death_row();
+	rte_ip_frag_free_death_row(&dr, 0);
+	rte_ip_frag_table_del_expired_entries(ft.table(), &dr, now_tsc);
+	if (dr.cnt != 0) {
+		count_drop(w, DropReason::reassembly_timeout, fragments_since(dr, 0));
+		rte_ip_frag_free_death_row(&dr, 0);
+	}
+}
+
+} // namespace mcr::engine
