@@ -181,7 +181,8 @@ struct ConsoleCommands {
 			{"show rule NAME", "one rule: match and per-output counters", show_rule},
 			{"show drops", "dropped packets by reason", show_drops},
 			{"rule add RULE...", "add a rule: NAME match port P dst A dport N [src S] [vlan V] "
-					     "output port P [dst A] [dport N] [ttl T] [vlan V] [mac M] [output ...]",
+					     "output port P [dst A] [dport N] [ttl T] [vlan V] [mac M] "
+					     "[src keep|S] [dscp D] [output ...]",
 			 rule_add},
 			{"rule del NAME", "delete a rule", rule_del},
 			{"reload", "re-read the YAML and apply its rule changes", reload},
@@ -311,10 +312,16 @@ std::string Console::workers()
 
 namespace {
 
-std::string describe_output(const config::Output &o, const config::Match &m)
+// port_address: the egress port's, which packets are sent from by default.
+std::string describe_output(const config::Output &o, const config::Match &m,
+			    config::Ipv4 port_address)
 {
-	std::string text = fmt::format("{} {}:{}", o.port, config::format_ipv4(o.dst.value_or(m.dst)),
-				       o.dport.value_or(m.dport));
+	std::string text = fmt::format("{} {}:{} src {}", o.port,
+				       config::format_ipv4(o.dst.value_or(m.dst)),
+				       o.dport.value_or(m.dport),
+				       config::describe_source(o.src, port_address));
+	if (o.dscp)
+		text += fmt::format(" dscp {}", *o.dscp);
 	if (o.ttl)
 		text += fmt::format(" ttl {}", *o.ttl);
 	if (o.vlan)
@@ -358,8 +365,9 @@ std::string Console::rule(const config::Rule &rule)
 	for (size_t o = 0; o < rule.outputs.size(); o++) {
 		const OutputTotals ot = o < t.outputs.size() ? t.outputs[o] : OutputTotals{};
 		out += fmt::format("  output {}: {:<40} packets {:>10} bytes {:>12} drops {}\n", o,
-				   describe_output(rule.outputs[o], rule.match), ot.packets, ot.bytes,
-				   ot.drops);
+				   describe_output(rule.outputs[o], rule.match,
+						   rt_.engine().port_ipv4(rule.outputs[o].port)),
+				   ot.packets, ot.bytes, ot.drops);
 	}
 	return out;
 }

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "config/address.h"
+#include "config/validate.h"
 #include "packet/drop_reason.h"
 #include "runtime.h"
 
@@ -144,6 +145,12 @@ int rules_cb(const char *, const char *, rte_tel_data *d)
 				config::format_ipv4(out.dst.value_or(rule.match.dst)).c_str());
 			rte_tel_data_add_dict_int(r, (k + "dport").c_str(),
 						  out.dport.value_or(rule.match.dport));
+			rte_tel_data_add_dict_string(
+				r, (k + "src").c_str(),
+				config::describe_source(out.src, eng.port_ipv4(out.port)).c_str());
+			rte_tel_data_add_dict_string(
+				r, (k + "dscp").c_str(),
+				out.dscp ? std::to_string(*out.dscp).c_str() : "keep");
 			rte_tel_data_add_dict_u64(r, (k + "packets").c_str(), t.outputs[o].packets);
 			rte_tel_data_add_dict_u64(r, (k + "bytes").c_str(), t.outputs[o].bytes);
 			rte_tel_data_add_dict_u64(r, (k + "drops").c_str(), t.outputs[o].drops);
@@ -206,7 +213,7 @@ void register_telemetry(Runtime *rt)
 		rte_telemetry_register_cmd("/mcr/pools", pools_cb,
 					   "mcr size classes: count, in use, free. No parameters");
 		rte_telemetry_register_cmd("/mcr/rules", rules_cb,
-					   "mcr rules: packets, bytes and per-output port, dst, dport, "
+					   "mcr rules: packets, bytes and per-output port, dst, dport, src, dscp, "
 					   "packets, bytes, drops. No parameters");
 		rte_telemetry_register_cmd("/mcr/drops", drops_cb,
 					   "mcr dropped packets by reason. No parameters");

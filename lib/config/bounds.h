@@ -38,6 +38,7 @@ inline constexpr Range pool_count{64, (1 << 24) - 1};
 inline constexpr Range udp_port{1, 65535};
 inline constexpr Range ttl{1, 255};
 inline constexpr Range vlan{1, 4094};
+inline constexpr Range dscp{0, 63}; // the TOS byte's upper six bits
 
 inline constexpr size_t max_outputs = 64;
 inline constexpr size_t max_port_name = 31;

@@ -23,7 +23,7 @@ bool same_port(const Port &a, const Port &b)
 bool same_output(const Output &a, const Output &b)
 {
 	return a.port == b.port && a.dst == b.dst && a.dport == b.dport && a.ttl == b.ttl &&
-	       a.vlan == b.vlan && a.mac == b.mac;
+	       a.vlan == b.vlan && a.mac == b.mac && a.src == b.src && a.dscp == b.dscp;
 }
 
 } // namespace

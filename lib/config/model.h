@@ -100,6 +100,19 @@ struct Match {
 	Location port_where; // of the port name, so an unknown port points at it
 };
 
+// Source address of an output's packets. Routers (the kernel's multicast
+// routing, VPP) forward with the received source, which source-specific
+// receivers downstream need; mcr re-originates from its port by default.
+struct OutputSource {
+	enum class Kind { port, keep, address };
+	Kind kind = Kind::port; // the egress port's address
+	Ipv4 address = 0;       // when kind is address
+
+	static OutputSource keep() { return {Kind::keep, 0}; }
+	static OutputSource given(Ipv4 address) { return {Kind::address, address}; }
+	bool operator==(const OutputSource &) const = default;
+};
+
 struct Output {
 	std::string port;
 	std::optional<Ipv4> dst;
@@ -107,6 +120,8 @@ struct Output {
 	std::optional<uint8_t> ttl; // set; default is decrement
 	std::optional<uint16_t> vlan;
 	std::optional<Mac> mac; // next hop; default from group or neighbour table
+	OutputSource src;
+	std::optional<uint8_t> dscp; // set, ECN kept; default keeps the received TOS
 	Location where;
 	Location port_where;
 };

@@ -16,7 +16,8 @@ using namespace std::string_view_literals;
 
 constexpr std::array rule_keys = {"name"sv, "match"sv, "outputs"sv};
 constexpr std::array match_keys = {"port"sv, "dst"sv, "dport"sv, "src"sv, "vlan"sv};
-constexpr std::array output_keys = {"port"sv, "dst"sv, "dport"sv, "ttl"sv, "vlan"sv, "mac"sv};
+constexpr std::array output_keys = {"port"sv, "dst"sv,  "dport"sv, "ttl"sv,
+				    "vlan"sv, "mac"sv,  "src"sv,   "dscp"sv};
 
 // The fields below report their own problems and say whether they were
 // read; a rule is only cross-checked (check_rule) on fields that were.
@@ -52,6 +53,33 @@ bool read_destination(Diagnostics &diagnostics, const Value &value, Ipv4 &dst)
 		return false;
 	}
 	dst = *address;
+	return true;
+}
+
+// An output's `src`: `keep` (the received source) or a unicast address.
+bool read_output_source(Diagnostics &diagnostics, const Value &value, OutputSource &src)
+{
+	constexpr std::string_view expected = "expected 'keep' or an IPv4 address for 'src'";
+	if (!value.node.IsScalar()) {
+		diagnostics.add(value.where, fmt::format("{}, got {}", expected, describe(value.node)));
+		return false;
+	}
+	const std::string text = value.node.Scalar();
+	if (text == "keep") {
+		src = OutputSource::keep();
+		return true;
+	}
+	auto address = parse_ipv4(text);
+	if (!address) {
+		diagnostics.add(value.where, fmt::format("{}, got '{}'", expected, text));
+		return false;
+	}
+	if (!is_ipv4_unicast(*address)) {
+		diagnostics.add(value.where, fmt::format("'src' must be a unicast address, got {}",
+							 format_ipv4(*address)));
+		return false;
+	}
+	src = OutputSource::given(*address);
 	return true;
 }
 
@@ -111,6 +139,9 @@ bool read_output(Diagnostics &diagnostics, const Value &item, Output &output)
 		complete &= mac.has_value();
 		output.mac = mac;
 	}
+	if (auto value = map.get("src"))
+		complete &= read_output_source(diagnostics, *value, output.src);
+	complete &= read_int_field(diagnostics, map, "dscp", limits::dscp, output.dscp);
 	return complete;
 }
 

@@ -121,6 +121,19 @@ std::string describe_match(const Match &match)
 	return text;
 }
 
+std::string describe_source(const OutputSource &src, Ipv4 port_address)
+{
+	switch (src.kind) {
+	case OutputSource::Kind::keep:
+		return "keep";
+	case OutputSource::Kind::address:
+		return format_ipv4(src.address);
+	case OutputSource::Kind::port:
+		break;
+	}
+	return format_ipv4(port_address);
+}
+
 std::vector<Diagnostic> check_rule_ports(const Config &cfg, const Rule &rule)
 {
 	std::vector<Diagnostic> found;

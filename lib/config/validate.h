@@ -49,4 +49,8 @@ std::vector<Diagnostic> check_rule_ports(const Config &cfg, const Rule &rule);
 // "port up0, 239.1.1.1:5000[, src 198.18.0.1][, vlan 10]"
 std::string describe_match(const Match &match);
 
+// The source address an output's packets carry: "keep" (the received one),
+// or the address, `src` when given, else port_address (the egress port's).
+std::string describe_source(const OutputSource &src, Ipv4 port_address);
+
 } // namespace mcr::config

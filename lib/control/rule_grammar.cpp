@@ -66,6 +66,19 @@ std::string port_name(const std::string &text)
 	return text;
 }
 
+config::OutputSource output_source(const std::string &text)
+{
+	if (text == "keep")
+		return config::OutputSource::keep();
+	const auto ip = config::parse_ipv4(text);
+	if (!ip)
+		throw GrammarError(fmt::format("expected 'keep' or an IPv4 address for 'src', got '{}'",
+					       text));
+	if (!config::is_ipv4_unicast(*ip))
+		throw GrammarError(fmt::format("output src {} is not a unicast address", text));
+	return config::OutputSource::given(*ip);
+}
+
 bool is_clause(const std::string &w)
 {
 	return w == "match" || w == "output";
@@ -136,9 +149,13 @@ config::Output read_output(Words &w)
 			o.mac = config::parse_mac(value);
 			if (!o.mac || !config::is_mac_unicast(*o.mac))
 				throw GrammarError(fmt::format("invalid unicast MAC address '{}'", value));
+		} else if (key == "src") {
+			o.src = output_source(value);
+		} else if (key == "dscp") {
+			o.dscp = static_cast<uint8_t>(number(key, value, config::limits::dscp));
 		} else {
 			throw GrammarError(fmt::format("unknown word '{}' in output (expected port, dst, "
-						       "dport, ttl, vlan, mac)", key));
+						       "dport, ttl, vlan, mac, src, dscp)", key));
 		}
 	}
 	if (!has_port)
@@ -197,6 +214,12 @@ std::string format_rule(const config::Rule &rule)
 			text += fmt::format(" vlan {}", *o.vlan);
 		if (o.mac)
 			text += " mac " + config::format_mac(*o.mac);
+		if (o.src.kind == config::OutputSource::Kind::keep)
+			text += " src keep";
+		else if (o.src.kind == config::OutputSource::Kind::address)
+			text += " src " + config::format_ipv4(o.src.address);
+		if (o.dscp)
+			text += fmt::format(" dscp {}", *o.dscp);
 	}
 	return text;
 }

@@ -2,6 +2,7 @@
 //
 //   rule add NAME match port P dst A dport N [src S] [vlan V]
 //                 output port P [dst A] [dport N] [ttl T] [vlan V] [mac M]
+//                        [src keep|S] [dscp D]
 //                 [output ...]
 //
 // Words are keyword-value pairs in any order within their clause. The

@@ -18,6 +18,11 @@ namespace {
 // Header mbufs hold Ethernet + VLAN + IPv4 + UDP only.
 constexpr uint16_t header_data_size = 64;
 
+// The DSCP is the TOS byte's upper six bits; the lower two are ECN
+// (RFC 2474, RFC 3168), which a relay passes on.
+constexpr unsigned dscp_shift = 2;
+constexpr uint8_t dscp_bits = 0xfc;
+
 } // namespace
 
 Engine::~Engine()
@@ -59,6 +64,12 @@ int Engine::port_index(const std::string &name) const
 	return -1;
 }
 
+uint32_t Engine::port_ipv4(const std::string &name) const
+{
+	const int i = port_index(name);
+	return i < 0 ? 0 : ports_[static_cast<size_t>(i)].ipv4;
+}
+
 RuleKey Engine::key_of(const config::Match &match, uint16_t port_index)
 {
 	RuleKey key{};
@@ -90,9 +101,9 @@ CompiledRule *Engine::compile(const config::Rule &rule, const NeighbourLookup &n
 			return nullptr;
 		}
 		const EnginePort &port = ports_[out_port];
-		if (port.ipv4 == 0) {
+		if (port.ipv4 == 0 && o.src.kind == config::OutputSource::Kind::port) {
 			*error = fmt::format("rule '{}': port '{}' ({}) has no IPv4 address to send "
-					     "from; give it `address:`",
+					     "from; give it `address:`, or the output `src:`",
 					     rule.name, port.name, port.iface);
 			return nullptr;
 		}
@@ -102,7 +113,21 @@ CompiledRule *Engine::compile(const config::Rule &rule, const NeighbourLookup &n
 		c.chains = port.multi_seg_tx;
 		c.mtu = port.mtu;
 		c.rewrite.src_mac = port.mac;
-		c.rewrite.src_ip = rte_cpu_to_be_32(port.ipv4);
+		switch (o.src.kind) {
+		case config::OutputSource::Kind::port:
+			c.rewrite.src_ip = rte_cpu_to_be_32(port.ipv4);
+			break;
+		case config::OutputSource::Kind::address:
+			c.rewrite.src_ip = rte_cpu_to_be_32(o.src.address);
+			break;
+		case config::OutputSource::Kind::keep:
+			c.rewrite.keep_src = true;
+			break;
+		}
+		if (o.dscp) {
+			c.rewrite.tos_clear = dscp_bits;
+			c.rewrite.tos_set = static_cast<uint8_t>(*o.dscp << dscp_shift);
+		}
 		c.rewrite.dst_ip = o.dst ? rte_cpu_to_be_32(*o.dst) : 0;
 		c.rewrite.dst_port = o.dport ? rte_cpu_to_be_16(*o.dport) : 0;
 		c.rewrite.ttl = o.ttl.value_or(0);

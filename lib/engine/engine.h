@@ -76,6 +76,9 @@ public:
 	const EngineParams &params() const { return params_; }
 	uint16_t worker_count() const { return n_workers_; }
 	int port_index(const std::string &name) const;
+	// The address (host order) a port's outputs are sent from by default;
+	// 0 for an unknown port or one without an address.
+	uint32_t port_ipv4(const std::string &name) const;
 
 	static RuleKey key_of(const config::Match &match, uint16_t port_index);
 

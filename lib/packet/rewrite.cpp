@@ -33,6 +33,7 @@ RewriteInput read_rewrite_input(const uint8_t *frame, const ParsedPacket &pkt)
 
 	RewriteInput in;
 	in.dst_ip = pkt.dst_ip;
+	in.src_ip = pkt.src_ip;
 	in.first_word = byte_pair(version_ihl_no_options, tos);
 	in.total_len = rte_cpu_to_be_16(static_cast<uint16_t>(pkt.ip_total_len - options_len));
 	in.packet_id = load<uint16_t>(ip_in + offsetof(rte_ipv4_hdr, packet_id));

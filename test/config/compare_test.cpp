@@ -51,6 +51,26 @@ TEST(Compare, RuleChangesNeedNoRestart)
 	EXPECT_TRUE(same_match(a.rules[0].match, b.rules[0].match));
 }
 
+TEST(Compare, SeesAnOutputsSourceAndDscp)
+{
+	const Config a = load(base);
+	for (const char *change : {"dst: 239.2.2.2, src: keep", "dst: 239.2.2.2, src: 198.18.2.9",
+				   "dst: 239.2.2.2, dscp: 46", "dst: 239.2.2.2, dscp: 0"}) {
+		const Config b = load(replace(base, "dst: 239.2.2.2", change));
+		EXPECT_TRUE(restart_changes(a, b).empty()) << change;
+		EXPECT_FALSE(same_rule(a.rules[0], b.rules[0])) << change;
+	}
+	const Config given = load(replace(base, "dst: 239.2.2.2", "dst: 239.2.2.2, src: 198.18.2.9"));
+	EXPECT_FALSE(same_rule(given.rules[0],
+			       load(replace(base, "dst: 239.2.2.2", "dst: 239.2.2.2, src: 198.18.2.8"))
+				       .rules[0]));
+	EXPECT_FALSE(same_rule(load(replace(base, "dst: 239.2.2.2", "dst: 239.2.2.2, dscp: 10")).rules[0],
+			       load(replace(base, "dst: 239.2.2.2", "dst: 239.2.2.2, dscp: 11")).rules[0]));
+	EXPECT_TRUE(same_rule(given.rules[0],
+			      load(replace(base, "dst: 239.2.2.2", "src: 198.18.2.9, dst: 239.2.2.2"))
+				      .rules[0]));
+}
+
 TEST(Compare, PortWorkerAndPoolChangesNeedARestart)
 {
 	const Config a = load(base);

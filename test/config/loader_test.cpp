@@ -110,6 +110,8 @@ TEST(Loader, FillsInDefaults)
 	EXPECT_FALSE(output.ttl);
 	EXPECT_FALSE(output.vlan);
 	EXPECT_FALSE(output.mac);
+	EXPECT_EQ(output.src.kind, OutputSource::Kind::port) << "sent from the egress port's address";
+	EXPECT_FALSE(output.dscp) << "the received DSCP is kept";
 }
 
 TEST(Loader, ReadsEveryField)
@@ -139,10 +141,12 @@ rules:
   - name: feed-a
     match: { port: up0, dst: 239.1.1.1, dport: 65535, src: 198.18.1.10, vlan: 4094 }
     outputs:
-      - { port: down_0, dst: 198.18.2.10, dport: 1, ttl: 255, vlan: 1, mac: 02:00:00:00:02:0A }
+      - { port: down_0, dst: 198.18.2.10, dport: 1, ttl: 255, vlan: 1, mac: 02:00:00:00:02:0A, src: keep, dscp: 63 }
       - port: up0
         ttl: 1
         vlan: 7
+        src: 198.18.1.99
+        dscp: 0
 )";
 	Config cfg = load_string(yaml, "t.yaml");
 
@@ -208,11 +212,15 @@ rules:
 	EXPECT_EQ(unicast.ttl, 255);
 	EXPECT_EQ(unicast.vlan, 1);
 	EXPECT_EQ(unicast.mac, (Mac{0x02, 0, 0, 0, 0x02, 0x0a}));
+	EXPECT_EQ(unicast.src, OutputSource::keep());
+	EXPECT_EQ(unicast.dscp, 63);
 	// Back out of the port it came in on, but re-tagged: not a loop.
 	const Output &hairpin = rule.outputs[1];
 	EXPECT_EQ(hairpin.port, "up0");
 	EXPECT_EQ(hairpin.ttl, 1);
 	EXPECT_EQ(hairpin.vlan, 7);
+	EXPECT_EQ(hairpin.src, OutputSource::given(ip("198.18.1.99")));
+	EXPECT_EQ(hairpin.dscp, 0) << "0 is set (best effort), not 'keep'";
 	EXPECT_EQ(hairpin.where.line, 27);
 	EXPECT_EQ(hairpin.where.column, 9);
 }

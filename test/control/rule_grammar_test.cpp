@@ -42,14 +42,15 @@ TEST(RuleGrammar, ParsesEveryField)
 	const config::Rule r = control::parse_rule_add(words(
 		"feed-c match dport 5002 dst 239.1.1.3 port up0 src 198.18.1.2 vlan 7 "
 		"output port down0 dst 239.2.2.4 dport 6000 ttl 9 vlan 12 "
-		"output port down0 dst 198.18.2.2 mac 02:00:00:00:00:0a"));
+		"output port down0 dst 198.18.2.2 mac 02:00:00:00:00:0a src keep dscp 46 "
+		"output port down0 dst 198.18.2.3 dscp 0 src 198.18.2.1"));
 	EXPECT_EQ(r.name, "feed-c");
 	EXPECT_EQ(r.match.port, "up0");
 	EXPECT_EQ(r.match.dst, ip("239.1.1.3"));
 	EXPECT_EQ(r.match.dport, 5002);
 	EXPECT_EQ(r.match.src, ip("198.18.1.2"));
 	EXPECT_EQ(r.match.vlan, 7);
-	ASSERT_EQ(r.outputs.size(), 2u);
+	ASSERT_EQ(r.outputs.size(), 3u);
 	EXPECT_EQ(r.outputs[0].port, "down0");
 	EXPECT_EQ(r.outputs[0].dst, ip("239.2.2.4"));
 	EXPECT_EQ(r.outputs[0].dport, 6000);
@@ -58,13 +59,20 @@ TEST(RuleGrammar, ParsesEveryField)
 	EXPECT_FALSE(r.outputs[0].mac);
 	EXPECT_EQ(r.outputs[1].mac, (config::Mac{2, 0, 0, 0, 0, 0x0a}));
 	EXPECT_FALSE(r.outputs[1].ttl);
+	EXPECT_EQ(r.outputs[0].src.kind, config::OutputSource::Kind::port);
+	EXPECT_FALSE(r.outputs[0].dscp);
+	EXPECT_EQ(r.outputs[1].src, config::OutputSource::keep());
+	EXPECT_EQ(r.outputs[1].dscp, 46);
+	EXPECT_EQ(r.outputs[2].src, config::OutputSource::given(ip("198.18.2.1")));
+	EXPECT_EQ(r.outputs[2].dscp, 0);
 }
 
 TEST(RuleGrammar, FormatsBackToTheSameRule)
 {
 	const std::string line = "rule add r1 match port up0 dst 239.1.1.1 dport 5000 src 198.18.1.2 "
 				 "vlan 3 output port down0 dst 239.2.2.2 dport 6000 ttl 4 vlan 5 "
-				 "output port down0 dst 198.18.2.2 mac 02:00:00:00:00:0a";
+				 "output port down0 dst 198.18.2.2 mac 02:00:00:00:00:0a src keep dscp 46 "
+				 "output port down0 dst 198.18.2.3 src 198.18.2.1 dscp 0";
 	const auto w = words(line);
 	const config::Rule r = control::parse_rule_add({w.begin() + 2, w.end()});
 	EXPECT_EQ(control::format_rule(r), line);
@@ -127,7 +135,18 @@ INSTANTIATE_TEST_SUITE_P(
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d mac zz",
 			"invalid unicast MAC address 'zz'"},
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d speed 9",
-			"unknown word 'speed' in output (expected port, dst, dport, ttl, vlan, mac)"},
+			"unknown word 'speed' in output (expected port, dst, dport, ttl, vlan, mac, src, "
+			"dscp)"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d src kept",
+			"expected 'keep' or an IPv4 address for 'src', got 'kept'"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d src 239.2.2.2",
+			"output src 239.2.2.2 is not a unicast address"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d src",
+			"'src' needs a value"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d dscp 64",
+			"'dscp' must be between 0 and 63, got 64"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d dscp ef",
+			"expected an integer for 'dscp', got 'ef'"},
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d dst 255.255.255.255",
 			"output dst 255.255.255.255 is neither a group nor a unicast address"},
 		BadLine{"r1 match port bad/port dst 239.1.1.1 dport 1 output port d",

@@ -206,6 +206,50 @@ TEST_F(Compile, PortWithoutIpv4IsRefused)
 	EXPECT_NE(error_.find("address"), std::string::npos) << error_;
 }
 
+TEST_F(Compile, PortWithoutIpv4TakesOutputsThatNameTheirSource)
+{
+	config::Output keep = test::output_to("noaddr");
+	keep.src = config::OutputSource::keep();
+	config::Output given = test::output_to("noaddr");
+	given.dst = ipv4(239, 9, 9, 9);
+	given.src = config::OutputSource::given(ipv4(198, 18, 9, 1));
+	const RulePtr r = compile(rule_to({keep, given}), neighbours());
+	ASSERT_NE(r, nullptr) << error_;
+}
+
+TEST_F(Compile, SourceIsThePortsTheGivenOneOrTheReceivedOne)
+{
+	config::Output keep = test::output_to("out0");
+	keep.src = config::OutputSource::keep();
+	config::Output given = test::output_to("out0");
+	given.dst = ipv4(239, 9, 9, 9);
+	given.src = config::OutputSource::given(ipv4(198, 18, 9, 1));
+	const RulePtr r = compile(rule_to({test::output_to("out1"), keep, given}), neighbours());
+	ASSERT_NE(r, nullptr) << error_;
+	EXPECT_EQ(memory_bytes(r->output(0).rewrite.src_ip), (Bytes4{198, 18, 3, 1}));
+	EXPECT_FALSE(r->output(0).rewrite.keep_src);
+	EXPECT_TRUE(r->output(1).rewrite.keep_src);
+	EXPECT_EQ(r->output(1).rewrite.src_ip, 0u) << "no address with keep_src";
+	EXPECT_EQ(memory_bytes(r->output(2).rewrite.src_ip), (Bytes4{198, 18, 9, 1}));
+	EXPECT_FALSE(r->output(2).rewrite.keep_src);
+}
+
+TEST_F(Compile, DscpReplacesTheUpperSixTosBitsOnly)
+{
+	config::Output ef = test::output_to("out0");
+	ef.dscp = 46;
+	config::Output zero = test::output_to("out1");
+	zero.dscp = 0;
+	const RulePtr r = compile(rule_to({test::output_to("out0"), ef, zero}), neighbours());
+	ASSERT_NE(r, nullptr) << error_;
+	EXPECT_EQ(r->output(0).rewrite.tos_clear, 0) << "no dscp: the TOS is kept";
+	EXPECT_EQ(r->output(0).rewrite.tos_set, 0);
+	EXPECT_EQ(r->output(1).rewrite.tos_clear, 0xfc) << "ECN, the low two bits, stays";
+	EXPECT_EQ(r->output(1).rewrite.tos_set, 0xb8);
+	EXPECT_EQ(r->output(2).rewrite.tos_clear, 0xfc) << "dscp 0 is set, not kept";
+	EXPECT_EQ(r->output(2).rewrite.tos_set, 0);
+}
+
 TEST_F(Compile, UnknownPortsAreRefused)
 {
 	config::Rule bad_match = rule_to({test::output_to("out0")});

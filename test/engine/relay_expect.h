@@ -17,11 +17,12 @@ namespace mcr::engine::test {
 struct Hop {
 	MacBytes dst_mac;   // next hop (group MAC or `mac:`)
 	MacBytes src_mac;   // egress port's MAC
-	uint32_t src_ip;    // egress port's address
+	uint32_t src_ip;    // egress port's address, or the output's `src`
 	std::optional<uint32_t> dst_ip;
 	std::optional<uint16_t> dst_port;
 	std::optional<uint8_t> ttl; // absent: received TTL - 1
 	std::optional<uint16_t> vlan;
+	std::optional<uint8_t> dscp; // absent: TOS as received
 };
 
 // RFC 1112 group MAC, spelled out independently of the engine.
@@ -32,9 +33,10 @@ inline MacBytes group_mac(uint32_t group)
 }
 
 // The frame a correct relay sends for `in` through `hop`: new Ethernet
-// header and tag, source address, destination and TTL as configured, TOS,
-// id, DF, source port and payload kept, IPv4 options and padding gone,
-// checksums from scratch (a datagram sent without one stays without).
+// header and tag, source address, destination, TTL and DSCP as configured,
+// the rest of TOS (ECN), id, DF, source port and payload kept, IPv4 options
+// and padding gone, checksums from scratch (a datagram sent without one
+// stays without).
 inline UdpFrame relayed(const UdpFrame &in, const Hop &hop)
 {
 	UdpFrame out = in;
@@ -45,6 +47,8 @@ inline UdpFrame relayed(const UdpFrame &in, const Hop &hop)
 	out.dst_ip = hop.dst_ip.value_or(in.dst_ip);
 	out.dst_port = hop.dst_port.value_or(in.dst_port);
 	out.ttl = hop.ttl.value_or(static_cast<uint8_t>(in.ttl - 1));
+	if (hop.dscp)
+		out.tos = static_cast<uint8_t>(*hop.dscp << 2 | (in.tos & 0x03)); // ECN kept
 	out.ip_options.clear();
 	out.padding = 0;
 	out.partial_udp_checksum = false; // the relay finishes it

@@ -36,15 +36,18 @@ rte_ether_addr mac(uint8_t last)
 	return rte_ether_addr{{0x02, 0x00, 0x00, 0x00, 0x00, last}};
 }
 
-// VLAN on/off, TTL set/decrement, destination kept/changed.
+// VLAN on/off, TTL set/decrement, destination kept/changed, source
+// given/kept, TOS kept/DSCP set.
 std::vector<OutputRewrite> fixed_rewrites()
 {
 	std::vector<OutputRewrite> v;
-	v.push_back({mac(1), mac(2), 0, htonl(0xc6120101), 0, 0, 0});
-	v.push_back({mac(3), mac(4), 200, htonl(0xc6120201), htonl(0xef020202), htons(6000), 16});
-	v.push_back({mac(5), mac(6), 4094, htonl(0xc6120301), htonl(0xc612020a), 0, 0});
-	v.push_back({mac(7), mac(8), 0, htonl(0xc6120401), 0, htons(7000), 255});
-	v.push_back({mac(9), mac(10), 1, htonl(0x0a000001), htonl(0xffffffff), htons(65535), 1});
+	v.push_back({mac(1), mac(2), 0, 0, 0, htonl(0xc6120101), 0, 0, 0, false});
+	v.push_back({mac(3), mac(4), 200, 0xfc, 46 << 2, htonl(0xc6120201), htonl(0xef020202),
+		     htons(6000), 16, false});
+	v.push_back({mac(5), mac(6), 4094, 0, 0, 0, htonl(0xc612020a), 0, 0, true});
+	v.push_back({mac(7), mac(8), 0, 0xfc, 0, htonl(0xc6120401), 0, htons(7000), 255, false});
+	v.push_back({mac(9), mac(10), 1, 0xfc, 63 << 2, 0, htonl(0xffffffff), htons(65535), 1,
+		     true});
 	return v;
 }
 
@@ -53,14 +56,20 @@ std::vector<OutputRewrite> fixed_rewrites()
 // hoping the frame's own fields hit them.
 bool rewrite_from_payload(std::span<const uint8_t> payload, OutputRewrite *out)
 {
-	if (payload.size() < 13)
+	if (payload.size() < 14)
 		return false;
-	const uint8_t *p = payload.data() + payload.size() - 13;
+	const uint8_t *p = payload.data() + payload.size() - 14;
 	std::memcpy(&out->src_ip, p, 4);
 	std::memcpy(&out->dst_ip, p + 4, 4);
 	std::memcpy(&out->dst_port, p + 8, 2);
 	out->ttl = p[10];
 	out->vlan = static_cast<uint16_t>(be16(p + 11) % 4095); // config allows 0..4094
+	// As compiled from `src: keep` (no address) and `dscp: N`.
+	out->keep_src = (p[13] & 0x80) != 0;
+	if (out->keep_src)
+		out->src_ip = 0;
+	out->tos_clear = (p[13] & 0x40) != 0 ? 0xfc : 0;
+	out->tos_set = out->tos_clear != 0 ? static_cast<uint8_t>((p[13] & 0x3f) << 2) : 0;
 	out->dst_mac = mac(11);
 	out->src_mac = mac(12);
 	return true;
@@ -140,16 +149,17 @@ void check_output(std::span<const uint8_t> in, const ParsedPacket &pkt, const Re
 	const uint8_t want_ttl = rw.ttl != 0 ? rw.ttl : static_cast<uint8_t>(pkt.ttl - 1);
 	FUZZ_CHECK(o.dst == want_dst && o.dport == want_dport, "output to %08x:%u, expected %08x:%u",
 		   o.dst, o.dport, want_dst, want_dport);
-	FUZZ_CHECK(o.src == ntohl(rw.src_ip) && o.sport == in_ref.sport,
-		   "output from %08x:%u, expected %08x:%u", o.src, o.sport, ntohl(rw.src_ip),
-		   in_ref.sport);
+	const uint32_t want_src = rw.keep_src ? in_ref.src : ntohl(rw.src_ip);
+	FUZZ_CHECK(o.src == want_src && o.sport == in_ref.sport,
+		   "output from %08x:%u, expected %08x:%u", o.src, o.sport, want_src, in_ref.sport);
 	FUZZ_CHECK(o.ttl == want_ttl, "output TTL %u, expected %u", o.ttl, want_ttl);
 	FUZZ_CHECK(o.vlan == (rw.vlan & 0x0fff) && (o.l3 == 18) == (rw.vlan != 0),
 		   "output VLAN %u at l3 %zu, expected %u", o.vlan, o.l3, rw.vlan);
 	FUZZ_CHECK(o.ihl == 20, "output keeps %zu bytes of IPv4 header", o.ihl);
-	FUZZ_CHECK(o.tos == in_ref.tos && o.id == in_ref.id && o.frag == in_ref.frag,
-		   "tos/id/frag %02x/%04x/%04x, input %02x/%04x/%04x", o.tos, o.id, o.frag,
-		   in_ref.tos, in_ref.id, in_ref.frag);
+	const auto want_tos = static_cast<uint8_t>((in_ref.tos & ~rw.tos_clear) | rw.tos_set);
+	FUZZ_CHECK(o.tos == want_tos && o.id == in_ref.id && o.frag == in_ref.frag,
+		   "tos/id/frag %02x/%04x/%04x, expected %02x/%04x/%04x", o.tos, o.id, o.frag,
+		   want_tos, in_ref.id, in_ref.frag);
 	FUZZ_CHECK(o.udp_len == in_ref.udp_len, "UDP length %u, input %u", o.udp_len,
 		   in_ref.udp_len);
 	FUZZ_CHECK(o.total == out.size() - o.l3, "output carries %zu bytes after its datagram",

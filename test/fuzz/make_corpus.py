@@ -224,6 +224,8 @@ def rule_lines():
         'bad-number': 'r match port up0 dst 239.1.1.1 dport 0x10 output port down0',
         'missing-value': 'r match port up0 dst 239.1.1.1 dport',
         'bad-mac': 'r match port a dst 239.1.1.1 dport 1 output port b mac 01:00:5e:00:00:01',
+        'output-fields': 'r match port up0 dst 239.1.1.1 dport 5000 output port down0 src keep '
+                         'dscp 46 output port down0 dst 239.2.2.2 dscp 0 src 198.18.2.77',
     }
 
 
@@ -260,6 +262,10 @@ def main():
         'anchors.yaml': b'ports:\n  - &p {name: a, iface: e0}\n  - {name: b, iface: e1}\n'
                         b'rules:\n  - {name: r, match: {port: a, dst: 239.1.1.1, dport: 1}, '
                         b'outputs: [{port: b}, {port: b, dst: 239.1.1.2}]}\n',
+        'output-fields.yaml': b'ports: [{name: a, iface: e0}, {name: b, iface: e1}]\n'
+                              b'rules:\n  - {name: r, match: {port: a, dst: 239.1.1.1, dport: 1}, '
+                              b'outputs: [{port: b, src: keep, dscp: 46}, '
+                              b'{port: b, dst: 239.2.2.2, src: 198.18.2.77, dscp: 0}]}\n',
         'tab-indent.yaml': b'ports:\n\t- name: a\n',
         'two-documents.yaml': b'ports: []\n---\nrules: []\n',
         # Finding 2 (doc/reliability.md): yaml-cpp 0.7's LoadAll never
