@@ -182,7 +182,7 @@ const VerdictCase cases[] = {
 
 	// Fragments go where their destination does: mcr reassembles them.
 	{"first_fragment_match", Frame().with_frag_off(mf), af_xdp, XDP_PASS,
-	 MCR_XDP_STAT_REDIRECT_NO_XSK},
+	 MCR_XDP_STAT_NO_SOCKET},
 	{"first_fragment_other_port", Frame().to("239.1.1.1", 5001).with_frag_off(mf), af_packet,
 	 XDP_PASS, MCR_XDP_STAT_PASS_MATCH},
 	{"first_fragment_strict_other_group", Frame().to("239.9.9.9", 5000).with_frag_off(mf),
@@ -192,7 +192,7 @@ const VerdictCase cases[] = {
 	{"middle_fragment_relay_group", Frame().with_frag_off(mf | 185), af_packet, XDP_PASS,
 	 MCR_XDP_STAT_PASS_MATCH},
 	{"last_fragment_relay_group", Frame().with_frag_off(370), af_xdp, XDP_PASS,
-	 MCR_XDP_STAT_REDIRECT_NO_XSK},
+	 MCR_XDP_STAT_NO_SOCKET},
 	{"last_fragment_other_group", Frame().to("239.9.9.9", 5000).with_frag_off(370), af_packet,
 	 XDP_PASS, MCR_XDP_STAT_PASS_OTHER},
 	{"last_fragment_strict_other_group", Frame().to("239.9.9.9", 5000).with_frag_off(370),

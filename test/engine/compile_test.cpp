@@ -45,8 +45,8 @@ protected:
 		std::vector<EnginePort> ports = {
 			{"out0", "lr2", 0, test::ether(out0_mac), ipv4(198, 18, 2, 1), true},
 			{"in0", "lr1", 1, test::ether(in0_mac), ipv4(198, 18, 1, 1), true},
-			{"out1", "lr3", 2, test::ether(out1_mac), ipv4(198, 18, 3, 1), false, false,
-			 1280}, // no chains, a smaller MTU
+			{.name = "out1", .iface = "lr3", .port_id = 2, .mac = test::ether(out1_mac),
+			 .ipv4 = ipv4(198, 18, 3, 1), .multi_seg_tx = false, .mtu = 1280}, // no chains, a smaller MTU
 			{"noaddr", "lr9", 3, test::ether(out1_mac), 0, true},
 		};
 		EngineParams params;
