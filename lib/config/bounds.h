@@ -37,6 +37,9 @@ inline constexpr Range udp_port{1, 65535};
 inline constexpr Range ttl{1, 255};
 inline constexpr Range vlan{1, 4094};
 
+// Per-rule series a scrape may carry (metrics: max_rules).
+inline constexpr Range metrics_max_rules{0, 100000};
+
 inline constexpr size_t max_outputs = 64;
 inline constexpr size_t max_port_name = 31;
 inline constexpr size_t max_pool_name = 31;
