@@ -127,10 +127,11 @@ int MetricsServer::start(const config::Metrics &cfg, const Runtime &rt, std::str
 	context = {&rt, cfg.max_rules};
 	// One thread serves every connection, one request at a time: scrapes
 	// queue behind each other instead of multiplying the collection work.
+	// The logger comes first, or MHD logs what comes before it itself.
 	daemon_ = MHD_start_daemon(flags, cfg.port, nullptr, nullptr, on_request, nullptr,
-				   MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr *>(&addr),
-				   MHD_OPTION_CONNECTION_LIMIT, 16u, MHD_OPTION_CONNECTION_TIMEOUT,
-				   10u, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, nullptr, MHD_OPTION_END);
+				   MHD_OPTION_EXTERNAL_LOGGER, log_mhd, nullptr, MHD_OPTION_SOCK_ADDR,
+				   reinterpret_cast<sockaddr *>(&addr), MHD_OPTION_CONNECTION_LIMIT, 16u,
+				   MHD_OPTION_CONNECTION_TIMEOUT, 10u, MHD_OPTION_END);
 	const std::string where = cfg.address->find(':') == std::string::npos
 					  ? fmt::format("{}:{}", *cfg.address, cfg.port)
 					  : fmt::format("[{}]:{}", *cfg.address, cfg.port);
