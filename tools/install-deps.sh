@@ -20,6 +20,8 @@ packages=(
 	# the side-by-side benchmark (tools/bench/mcr-bench)
 	smcroute python3-matplotlib
 	# the metrics lab test (test/lab/test_metrics.py) runs a real Prometheus
+	# of its own; the package's service is not needed (on a host with
+	# systemd: systemctl disable --now prometheus)
 	prometheus
 )
 

@@ -329,6 +329,20 @@ class MetricsTest(unittest.TestCase):
             self.assertGreater(m2["mcr_config_reload_timestamp_seconds"], before)
             self.assertEqual(mcr.stop(), 0)
 
+    def test_ipv6_listen_address(self):
+        with Lab() as lab:
+            # The lab turns IPv6 off (no stray router solicitations on its
+            # veths); loopback alone gets it back here, sending nothing.
+            lab.exec("relay", "sysctl", "-qw", "net.ipv6.conf.lo.disable_ipv6=0")
+            mcr = Mcr(lab, config("[::1]:9464"))
+            self.addCleanup(mcr.close)
+            mcr.start()
+            self.assertIn("serving Prometheus metrics on http://[::1]:9464/metrics",
+                          mcr.read_output()[1])
+            r = fetch(lab, "http://[::1]:9464/metrics")
+            self.assertEqual(r["status"], 200)
+            self.assertEqual(samples(r["body"])["mcr_rules"], 3)
+
     def test_listen_address_in_use_stops_mcr_with_the_config_position(self):
         with Lab() as lab:
             holder = lab.popen("relay", sys.executable, "-c",
