@@ -17,10 +17,6 @@
 #include "metrics_text.h"
 #include "runtime.h"
 
-namespace mcr {
-RTE_LOG_REGISTER(logtype_metrics, mcr.metrics, INFO);
-} // namespace mcr
-
 namespace mcr::app {
 
 namespace {
