@@ -19,6 +19,7 @@
 #include "console.h"
 #include "console_input.h"
 #include "control_socket.h"
+#include "metrics_server.h"
 #include "options.h"
 #include "privileges.h"
 #include "runtime.h"
@@ -78,11 +79,21 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 		rt.stop();
 		return 1;
 	}
-	// Ports, XDP programs and the control socket exist now: what made
-	// them is no longer needed.
+	// Bound before privileges go (a port below 1024 needs them); its
+	// thread is created by this one, the main lcore's, never on a worker's core.
+	MetricsServer metrics;
+	if (metrics.start(rt.config().metrics, rt, &error) < 0) {
+		std::fprintf(stderr, "mcr: %s\n", error.c_str());
+		unregister_telemetry();
+		rt.stop();
+		return 1;
+	}
+	// Ports, XDP programs, the control socket and the metrics endpoint
+	// exist now: what made them is no longer needed.
 	if (drop_privileges(opt.user ? &*opt.user : nullptr, &error) < 0) {
 		if (opt.user) { // asked for, not done: do not run as root
 			std::fprintf(stderr, "mcr: %s\n", error.c_str());
+			metrics.stop();
 			unregister_telemetry();
 			rt.stop();
 			return 1;
@@ -128,6 +139,7 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 		}
 	}
 	MCR_LOG(app, INFO, "stopping");
+	metrics.stop(); // before the runtime it reads goes
 	unregister_telemetry();
 	rt.stop();
 	return 0;

@@ -6,6 +6,7 @@
 #include <rte_mempool.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include <fmt/format.h>
 
@@ -13,6 +14,16 @@
 #include "neighbour.h"
 
 namespace mcr::app {
+
+namespace {
+
+double unix_now()
+{
+	return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+		.count();
+}
+
+} // namespace
 
 Runtime::Runtime(config::Config cfg) : cfg_(std::move(cfg)) {}
 
@@ -241,7 +252,29 @@ int Runtime::start(std::string *error)
 		stop();
 		return rc;
 	}
+	std::lock_guard lock(control_mutex_);
+	reload_stats_ = {1, 0, unix_now(), true};
 	return 0;
+}
+
+int Runtime::reload(std::string *report)
+{
+	const int rc = reload_rules(report);
+	std::lock_guard lock(control_mutex_);
+	if (rc == 0) {
+		reload_stats_.successes++;
+		reload_stats_.last_success_unix_s = unix_now();
+	} else {
+		reload_stats_.failures++;
+	}
+	reload_stats_.last_ok = rc == 0;
+	return rc;
+}
+
+ReloadStats Runtime::reload_stats() const
+{
+	std::lock_guard lock(control_mutex_);
+	return reload_stats_;
 }
 
 void Runtime::stop()

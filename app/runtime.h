@@ -17,21 +17,9 @@
 #include "igmp_membership.h"
 #include "neighbour.h"
 #include "port.h"
+#include "stats_snapshot.h"
 
 namespace mcr::app {
-
-struct PortTotals {
-	uint64_t rx_packets = 0, rx_bytes = 0, tx_packets = 0, tx_bytes = 0, tx_dropped = 0;
-};
-
-struct OutputTotals {
-	uint64_t packets = 0, bytes = 0, drops = 0;
-};
-
-struct RuleTotals {
-	uint64_t packets = 0, bytes = 0;
-	std::vector<OutputTotals> outputs;
-};
 
 class Runtime {
 public:
@@ -67,11 +55,14 @@ public:
 	// Re-reads the YAML and applies rule differences. Port, pool or worker
 	// changes are refused and nothing changes. *report says what happened.
 	int reload(std::string *report);
+	// Start counts as the first successful load.
+	ReloadStats reload_stats() const;
 
 	// Held by rule changes and by readers on other threads (telemetry).
 	std::mutex &control_mutex() const { return control_mutex_; }
 
 private:
+	int reload_rules(std::string *report); // reload() without its bookkeeping
 	int check_lcores(std::string *error) const;
 	int open_ports(std::string *error);
 	int reserve_rx_buffers(const config::Port &pc, const engine::SizeClass &rx_class,
@@ -98,6 +89,7 @@ private:
 	std::vector<std::unique_ptr<engine::Worker>> workers_;
 	std::atomic<bool> running_{false};
 	mutable std::mutex control_mutex_;
+	ReloadStats reload_stats_; // under control_mutex_
 	bool launched_ = false;
 	std::map<std::string, uint32_t> rx_buffers_held_; // by size class
 	static constexpr uint32_t min_free_buffers = 512;

@@ -142,7 +142,7 @@ int Runtime::delete_rule(const std::string &name, std::string *error)
 	return 0;
 }
 
-int Runtime::reload(std::string *report)
+int Runtime::reload_rules(std::string *report)
 {
 	config::Config next;
 	try {

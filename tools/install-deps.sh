@@ -8,7 +8,7 @@ packages=(
 	g++ meson ninja-build pkg-config
 	dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev
 	libbpf-dev libxdp-dev libelf-dev zlib1g-dev
-	libyaml-cpp-dev libfmt-dev libcap-dev
+	libyaml-cpp-dev libfmt-dev libcap-dev libmicrohttpd-dev
 	clang llvm bpftool
 	# the fuzz targets (test/fuzz): libFuzzer and the sanitizer runtimes,
 	# only recommended by clang-14
@@ -19,6 +19,10 @@ packages=(
 	iproute2 ethtool iputils-ping tcpdump python3 procps
 	# the side-by-side benchmark (tools/bench/mcr-bench)
 	smcroute python3-matplotlib
+	# the metrics lab test (test/lab/test_metrics.py) runs a real Prometheus
+	# of its own; the package's service is not needed (on a host with
+	# systemd: systemctl disable --now prometheus)
+	prometheus
 )
 
 missing=()

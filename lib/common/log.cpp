@@ -11,5 +11,6 @@ RTE_LOG_REGISTER(logtype_worker, mcr.worker, INFO);
 RTE_LOG_REGISTER(logtype_console, mcr.console, INFO);
 RTE_LOG_REGISTER(logtype_rules, mcr.rules, INFO);
 RTE_LOG_REGISTER(logtype_bpf, mcr.bpf, INFO);
+RTE_LOG_REGISTER(logtype_metrics, mcr.metrics, INFO);
 
 } // namespace mcr

@@ -14,6 +14,7 @@ extern int logtype_worker;
 extern int logtype_console;
 extern int logtype_rules;
 extern int logtype_bpf;
+extern int logtype_metrics;
 
 } // namespace mcr
 

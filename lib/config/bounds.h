@@ -40,6 +40,9 @@ inline constexpr Range ttl{1, 255};
 inline constexpr Range vlan{1, 4094};
 inline constexpr Range dscp{0, 63}; // the TOS byte's upper six bits
 
+// Per-rule series a scrape may carry (metrics: max_rules).
+inline constexpr Range metrics_max_rules{0, 100000};
+
 inline constexpr size_t max_outputs = 64;
 inline constexpr size_t max_port_name = 31;
 inline constexpr size_t max_pool_name = 31;

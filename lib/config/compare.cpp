@@ -72,6 +72,11 @@ std::vector<std::string> restart_changes(const Config &running, const Config &ne
 			       running.pools[i].count != next.pools[i].count;
 	if (pools_differ)
 		changes.push_back("pools changed");
+
+	// The endpoint is bound once, before privileges are dropped.
+	const Metrics &m = running.metrics, &n = next.metrics;
+	if (m.address != n.address || m.port != n.port || m.max_rules != n.max_rules)
+		changes.push_back("metrics changed");
 	return changes;
 }
 

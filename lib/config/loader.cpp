@@ -22,7 +22,8 @@ namespace {
 
 using namespace std::string_view_literals;
 
-constexpr std::array top_level_keys = {"ports"sv, "workers"sv, "pools"sv, "rules"sv};
+constexpr std::array top_level_keys = {"ports"sv, "workers"sv, "pools"sv, "rules"sv,
+				       "metrics"sv};
 
 // For the problems that leave nothing else to check.
 [[noreturn]] void fail(detail::Diagnostics &diagnostics, Location where, std::string message)
@@ -139,6 +140,8 @@ Config read_config(detail::Diagnostics &diagnostics, const YAML::Node &root)
 		cfg.pools = detail::read_pools(diagnostics, *pools);
 	if (auto rules = map.require("rules"))
 		detail::read_rules(diagnostics, *rules, cfg);
+	if (auto metrics = map.get("metrics"))
+		cfg.metrics = detail::read_metrics(diagnostics, *metrics);
 	return cfg;
 }
 

@@ -133,12 +133,25 @@ struct Rule {
 	Location where;
 };
 
+// The Prometheus endpoint (app/metrics_server): off unless `listen` is set.
+struct Metrics {
+	std::optional<std::string> address; // numeric IPv4, or IPv6 without brackets
+	uint16_t port = 0;
+	// Rules exported one series each, in configuration order; the rest are
+	// counted in mcr_rules_unexported, so a huge rule set cannot flood a TSDB.
+	uint32_t max_rules = 1000;
+	Location where;
+
+	bool enabled() const { return address.has_value(); }
+};
+
 struct Config {
 	std::string file;
 	std::vector<Port> ports;
 	Workers workers;
 	std::vector<Pool> pools{Pool{"default", 2048, 8191, {}}}; // when the YAML has none
 	std::vector<Rule> rules;
+	Metrics metrics;
 
 	const Port *find_port(const std::string &name) const;
 	const Rule *find_rule(const std::string &name) const;

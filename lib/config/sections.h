@@ -13,6 +13,7 @@ namespace mcr::config::detail {
 std::vector<Port> read_ports(Diagnostics &diagnostics, const Value &ports);
 Workers read_workers(Diagnostics &diagnostics, const Value &workers);
 std::vector<Pool> read_pools(Diagnostics &diagnostics, const Value &pools);
+Metrics read_metrics(Diagnostics &diagnostics, const Value &metrics);
 
 // Appends the rules to cfg.rules, each checked by check_rule against cfg's
 // ports and the rules before it.

@@ -88,3 +88,16 @@ TEST(Compare, PortWorkerAndPoolChangesNeedARestart)
 					  "  - { name: down0, iface: lr1 }\n  - { name: down1, iface: lr2 }\n");
 	EXPECT_EQ(restart_changes(a, load(added)), std::vector<std::string>{"port 'down1' added"});
 }
+
+TEST(Compare, MetricsChangesNeedARestart)
+{
+	// The endpoint is bound before privileges are dropped: no rebinding.
+	const std::string with = std::string(base) + "metrics: { listen: \"127.0.0.1:9464\" }\n";
+	const Config a = load(with);
+	EXPECT_TRUE(restart_changes(a, load(with)).empty());
+	EXPECT_EQ(restart_changes(load(base), a), std::vector<std::string>{"metrics changed"});
+	EXPECT_EQ(restart_changes(a, load(replace(with, "9464", "9465"))),
+		  std::vector<std::string>{"metrics changed"});
+	EXPECT_EQ(restart_changes(a, load(replace(with, "9464\" }", "9464\", max_rules: 5 }"))),
+		  std::vector<std::string>{"metrics changed"});
+}

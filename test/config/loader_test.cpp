@@ -112,6 +112,28 @@ TEST(Loader, FillsInDefaults)
 	EXPECT_FALSE(output.mac);
 	EXPECT_EQ(output.src.kind, OutputSource::Kind::port) << "sent from the egress port's address";
 	EXPECT_FALSE(output.dscp) << "the received DSCP is kept";
+
+	EXPECT_FALSE(cfg.metrics.enabled()) << "no endpoint unless asked";
+	EXPECT_EQ(cfg.metrics.max_rules, 1000u);
+}
+
+TEST(Loader, ReadsTheMetricsSection)
+{
+	Config v4 = load_string(std::string(minimal_yaml) +
+					"metrics: { listen: \"127.0.0.1:9464\", max_rules: 0 }\n",
+				"t.yaml");
+	ASSERT_TRUE(v4.metrics.enabled());
+	EXPECT_EQ(*v4.metrics.address, "127.0.0.1");
+	EXPECT_EQ(v4.metrics.port, 9464);
+	EXPECT_EQ(v4.metrics.max_rules, 0u);
+	EXPECT_EQ(v4.metrics.where.line, 11);
+
+	Config v6 = load_string(std::string(minimal_yaml) + "metrics: { listen: \"[::1]:80\" }\n",
+				"t.yaml");
+	ASSERT_TRUE(v6.metrics.enabled());
+	EXPECT_EQ(*v6.metrics.address, "::1");
+	EXPECT_EQ(v6.metrics.port, 80);
+	EXPECT_EQ(v6.metrics.max_rules, 1000u);
 }
 
 TEST(Loader, ReadsEveryField)

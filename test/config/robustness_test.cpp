@@ -101,7 +101,7 @@ TEST(Robustness, AliasExpansionBombIsRejectedQuickly)
 				    c, prev);
 	}
 	EXPECT_EQ(first_error(yaml + base),
-		  "t.yaml:1:1: unknown key 'a' (expected one of: ports, workers, pools, rules)");
+		  "t.yaml:1:1: unknown key 'a' (expected one of: ports, workers, pools, rules, metrics)");
 }
 
 TEST(Robustness, BinaryAndNulBytesAreRejected)
