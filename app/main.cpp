@@ -22,6 +22,7 @@
 #include "options.h"
 #include "privileges.h"
 #include "runtime.h"
+#include "service_notify.h"
 #include "telemetry.h"
 
 namespace {
@@ -89,6 +90,7 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 		}
 		MCR_LOG(app, WARNING, "%s", error.c_str());
 	}
+	notify_ready(service_summary(rt)); // systemd's Type=notify
 	ConsoleInput input(console, !opt.no_console);
 	if (!opt.cmdline_file.empty() && !input.run_file(opt.cmdline_file, &error))
 		std::fprintf(stderr, "mcr: %s\n", error.c_str());
@@ -112,6 +114,7 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 				MCR_LOG(app, INFO, "SIGHUP: %s", report.c_str());
 			else
 				MCR_LOG(app, ERR, "SIGHUP: %s", report.c_str());
+			notify_status(service_summary(rt) + (rc == 0 ? "; reloaded" : "; reload refused"));
 		}
 		if (opt.stats_period != 0 && std::chrono::steady_clock::now() >= next_stats) {
 			next_stats += std::chrono::seconds(opt.stats_period);
@@ -120,6 +123,7 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 		}
 	}
 	MCR_LOG(app, INFO, "stopping");
+	notify_stopping();
 	unregister_telemetry();
 	rt.stop();
 	return 0;
