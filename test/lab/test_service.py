@@ -10,9 +10,11 @@ the way systemd would run instance NAME of it, inside the lab's relay host:
   that set), and NoNewPrivileges= applies (both with setpriv);
 - NOTIFY_SOCKET names a datagram socket the test listens on.
 
-The test checks the readiness protocol (READY=1 only after mcr printed
-"mcr: forwarding", from mcr's own PID; STATUS= one line; STOPPING=1 on
-SIGTERM) and that mcr really works under that bounding set: it relays, it
+The test checks the readiness protocol: READY=1 from mcr's own PID, with
+the one-line STATUS= that names every open port, and by then mcr has printed
+"mcr: forwarding" and dropped its start-up capabilities (the last step before
+the console starts; a READY sent any earlier fails here); STOPPING=1 on
+SIGTERM; and that mcr really works under that bounding set: it relays, it
 reloads through ExecReload=, and it takes its XDP programs off at the end."""
 
 import os
@@ -194,7 +196,9 @@ class ServiceUnitTest(unittest.TestCase):
             self.addCleanup(lambda: proc.poll() is None and (proc.kill(), proc.wait()))
 
             # READY=1 from mcr itself (NotifyAccess=main), once every port
-            # forwards, with a one-line summary.
+            # forwards, with a one-line summary. Datagrams and stdout are two
+            # channels: what this proves about the order is the state mcr is
+            # in when READY=1 arrives (below: output, capabilities).
             pid, fields, seen = notify.wait_for("READY", 60, stdout, stderr, proc)
             self.assertEqual(pid, proc.pid)
             self.assertIn("mcr: forwarding with 2 port(s) and 1 worker(s)", seen)
