@@ -19,7 +19,7 @@ packages=(
 	iproute2 ethtool iputils-ping tcpdump python3 procps
 	# man pages (doc/man), the Debian package (debian/, tools/build-deb.sh)
 	# and its checks: lintian, man -l, systemd-analyze verify
-	scdoc debhelper lintian man-db groff-base systemd
+	scdoc build-essential debhelper lintian man-db groff-base systemd
 	# the side-by-side benchmark (tools/bench/mcr-bench)
 	smcroute python3-matplotlib
 )
