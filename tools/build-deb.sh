@@ -33,7 +33,7 @@ echo "build-deb: built in $(($(date +%s) - start)) s"
 rm -rf "$out/src"
 deb=$(ls "$out"/mcr_*.deb)
 # lintian's errors fail the build; its warnings are printed.
-lintian --fail-on error --no-tag-display-limit "$deb" || {
+lintian --fail-on error --tag-display-limit 0 "$deb" || {
 	echo "build-deb: lintian reports errors"
 	exit 1
 }

@@ -66,9 +66,14 @@ class PackageTest(unittest.TestCase):
             with self.subTest(page=page):
                 self.assertTrue(os.path.isfile(self.path("usr", "share", "man", page)))
         for f in ("lib/systemd/system/mcr@.service", "etc/mcr/example.yaml", "etc/mcr/example.env",
-                  "usr/share/bash-completion/completions/mcr-ctl", "usr/share/mcr/mcr_xdp.bpf.o"):
+                  "usr/share/bash-completion/completions/mcr-ctl"):
             with self.subTest(file=f):
                 self.assertTrue(os.path.isfile(self.path(f)))
+        # The XDP program, as BPF ELF beside libxdp's.
+        objs = glob.glob(self.path("usr", "lib", "*", "bpf", "mcr_xdp.bpf.o"))
+        self.assertEqual(len(objs), 1)
+        r = run("file", "-b", objs[0])
+        self.assertIn("eBPF", r.stdout)
         # Files in /etc are the administrator's: conffiles.
         with tempfile.TemporaryDirectory() as ctrl:
             subprocess.run(["dpkg-deb", "-e", self.deb, ctrl], check=True)
