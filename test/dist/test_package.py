@@ -89,6 +89,12 @@ class PackageTest(unittest.TestCase):
                 self.assertIn(lib, depends)
         self.assertNotIn("-dev", depends)
 
+    def test_apt_can_install_it(self):
+        # What the README says, simulated: every dependency resolves.
+        r = run("apt-get", "install", "--simulate", "--no-install-recommends", self.deb)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertRegex(r.stdout, r"(?m)^Inst mcr ")
+
     def test_installed_mcr_checks_the_shipped_example(self):
         example = self.path("etc", "mcr", "example.yaml")
         r = run(self.path("usr", "bin", "mcr"), "--", "--config", example, "--check")
