@@ -23,6 +23,7 @@
 #include "options.h"
 #include "privileges.h"
 #include "runtime.h"
+#include "service_notify.h"
 #include "telemetry.h"
 
 namespace {
@@ -100,6 +101,7 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 		}
 		MCR_LOG(app, WARNING, "%s", error.c_str());
 	}
+	notify_ready(service_summary(rt)); // systemd's Type=notify
 	ConsoleInput input(console, !opt.no_console);
 	if (!opt.cmdline_file.empty() && !input.run_file(opt.cmdline_file, &error))
 		std::fprintf(stderr, "mcr: %s\n", error.c_str());
@@ -124,6 +126,7 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 				MCR_LOG(app, INFO, "SIGHUP: %s", report.c_str());
 			else
 				MCR_LOG(app, ERR, "SIGHUP: %s", report.c_str());
+			notify_status(service_summary(rt) + (rc == 0 ? "; reloaded" : "; reload refused"));
 		}
 		// Relay traffic the XDP program could hand to no socket is lost to
 		// mcr: each port warns the first time it sees some.
@@ -140,6 +143,7 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 	}
 	MCR_LOG(app, INFO, "stopping");
 	metrics.stop(); // before the runtime it reads goes
+	notify_stopping();
 	unregister_telemetry();
 	rt.stop();
 	return 0;

@@ -8,7 +8,7 @@ packages=(
 	g++ meson ninja-build pkg-config
 	dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev
 	libbpf-dev libxdp-dev libelf-dev zlib1g-dev
-	libyaml-cpp-dev libfmt-dev libcap-dev libmicrohttpd-dev
+	libyaml-cpp-dev libfmt-dev libcap-dev libmicrohttpd-dev libsystemd-dev
 	clang llvm bpftool
 	# the fuzz targets (test/fuzz): libFuzzer and the sanitizer runtimes,
 	# only recommended by clang-14
@@ -17,6 +17,9 @@ packages=(
 	libgtest-dev libbenchmark-dev
 	# the lab and its tools
 	iproute2 ethtool iputils-ping tcpdump python3 procps
+	# man pages (doc/man), the Debian package (debian/, tools/build-deb.sh)
+	# and its checks: lintian, man -l, systemd-analyze verify
+	scdoc build-essential debhelper lintian man-db groff-base systemd
 	# the side-by-side benchmark (tools/bench/mcr-bench)
 	smcroute python3-matplotlib
 	# the metrics lab test (test/lab/test_metrics.py) runs a real Prometheus
