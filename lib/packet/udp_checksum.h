@@ -51,7 +51,7 @@ inline bool same_ones_complement(uint16_t a, uint16_t b)
 // as memory words and folded, checksum field included as it is.
 inline uint16_t udp_segment_sum(const uint8_t *frame, const ParsedPacket &pkt, uint16_t udp_len_field)
 {
-	return rte_raw_cksum(frame + pkt.l4_offset, rte_be_to_cpu_16(udp_len_field));
+	return checksum_fold(raw_sum(frame + pkt.l4_offset, rte_be_to_cpu_16(udp_len_field)));
 }
 
 } // namespace detail

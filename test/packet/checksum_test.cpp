@@ -5,6 +5,10 @@
 #include <cstdint>
 #include <random>
 
+#include <vector>
+
+#include <rte_ip.h>
+
 #include "packet/checksum.h"
 
 namespace mcr::packet {
@@ -36,6 +40,21 @@ TEST(ChecksumFold, MatchesTheDefinitionOnSumsOfHeaderWords)
 			sum += rng() & (rng() & 1 ? 0xffffffffull : 0xffffull);
 		ASSERT_EQ(checksum_fold(sum), reference_fold(sum)) << std::hex << sum;
 	}
+}
+
+// raw_sum folds to what DPDK's rte_raw_cksum gives, at every length
+// (odd ones too) and every alignment.
+TEST(RawSum, FoldsToRteRawCksum)
+{
+	std::mt19937 rng(3);
+	std::vector<uint8_t> buf(2100);
+	for (auto &b : buf)
+		b = uint8_t(rng());
+	for (uint32_t len = 0; len < 2048; len += (len < 64 ? 1 : 7))
+		for (uint32_t offset = 0; offset < 8; offset++)
+			ASSERT_EQ(checksum_fold(raw_sum(buf.data() + offset, len)),
+				  rte_raw_cksum(buf.data() + offset, len))
+				<< "len " << len << " offset " << offset;
 }
 
 } // namespace
