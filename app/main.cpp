@@ -68,9 +68,6 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 		return 1;
 	}
 	register_telemetry(&rt);
-	std::printf("mcr: forwarding with %zu port(s) and %zu worker(s)\n", rt.ports().size(),
-		    rt.workers().size());
-	std::fflush(stdout);
 
 	Console console(rt);
 	ControlSocket control;
@@ -101,7 +98,13 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 		}
 		MCR_LOG(app, WARNING, "%s", error.c_str());
 	}
-	notify_ready(service_summary(rt)); // systemd's Type=notify
+	// Ready, and said once for both audiences: the console's (tests and
+	// scripts wait for this line, then use mcr-ctl and expect the final
+	// privileges) and systemd's Type=notify.
+	std::printf("mcr: forwarding with %zu port(s) and %zu worker(s)\n", rt.ports().size(),
+		    rt.workers().size());
+	std::fflush(stdout);
+	notify_ready(service_summary(rt));
 	ConsoleInput input(console, !opt.no_console);
 	if (!opt.cmdline_file.empty() && !input.run_file(opt.cmdline_file, &error))
 		std::fprintf(stderr, "mcr: %s\n", error.c_str());
