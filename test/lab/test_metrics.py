@@ -21,27 +21,14 @@ import time
 import unittest
 
 from labkit import TRAFFIC_PY, Lab, Mcr, skip_unless_root
+from test_control import CONFIG as CONTROL_CONFIG
 
 PROMETHEUS = "/usr/bin/prometheus"
 METRICS_PORT = 9464
 PROMETHEUS_PORT = 9090   # in the relay host's own network namespace: nothing else there
 
-CONFIG = """
-ports:
-  - { name: up0, iface: "@P@r0", driver: af_xdp }
-  - { name: down0, iface: "@P@r1", driver: af_xdp }
-workers:
-  lcores: [1]
-pools:
-  - { name: small, data_size: 2048, count: 8191 }
-rules:
-  - name: feed-a
-    match: { port: up0, dst: 239.1.1.1, dport: 5000 }
-    outputs: [ { port: down0, dst: 239.2.2.2, dport: 6000 } ]
-  - name: feed-b
-    match: { port: up0, dst: 239.1.1.2, dport: 5000 }
-    outputs: [ { port: down0, dst: 239.4.4.4, dport: 6000 } ]
-  - name: feed-d
+# test_control's two rules, a third, and the endpoint.
+CONFIG = CONTROL_CONFIG + """  - name: feed-d
     match: { port: up0, dst: 239.1.1.4, dport: 5000 }
     outputs: [ { port: down0, dst: 239.8.8.8, dport: 6000 } ]
 metrics: { listen: "@LISTEN@"@EXTRA@ }

@@ -28,22 +28,12 @@ import time
 import unittest
 
 from labkit import BUILD_DIR, MCR, Lab, skip_unless_root
+from test_privileges import CONFIG as PRIVILEGES_CONFIG
 
 UNIT = os.path.join(BUILD_DIR, "dist", "mcr@.service")
 
-CONFIG = """
-ports:
-  - { name: up0, iface: "@P@r0", driver: af_xdp }
-  - { name: down0, iface: "@P@r1", driver: af_packet }
-workers:
-  lcores: [1]
-pools:
-  - { name: small, data_size: 2048, count: 8191 }
-rules:
-  - name: feed-a
-    match: { port: up0, dst: 239.1.1.1, dport: 5000 }
-    outputs: [ { port: down0, dst: 239.2.2.2, dport: 6000 } ]
-"""
+# test_privileges' relay: one af_xdp port in, one af_packet port out.
+CONFIG = PRIVILEGES_CONFIG
 
 ENV = """# as /etc/mcr/NAME.env
 MCR_EAL_ARGS="-l 0,1 --no-pci --no-huge -m 512 --log-level lib.eal:error"
