@@ -202,6 +202,15 @@ TEST_F(NetlinkNeighboursTest, ADeletedEntryIsReportedWithoutMac)
 	ASSERT_TRUE(pump(nl, [&] { return last_change(nl0_, kPeer).has_value(); }));
 	EXPECT_FALSE(last_change(nl0_, kPeer)->mac);
 	EXPECT_FALSE(nl.neighbour(nl0_, kPeer));
+
+	// An interface going down flushes its entries with RTM_DELNEIGH alone.
+	ASSERT_TRUE(sh("ip neigh add 198.18.42.7 lladdr 02:00:00:00:00:07 dev nl0"));
+	ASSERT_TRUE(pump(nl, [&] { return nl.neighbour(nl0_, ipv4(198, 18, 42, 7)).has_value(); }));
+	ASSERT_TRUE(sh("ip link set nl0 down"));
+	ASSERT_TRUE(pump(nl, [&] { return !last_change(nl0_, ipv4(198, 18, 42, 7))->mac; }))
+		<< "no change when nl0 went down";
+	EXPECT_FALSE(nl.neighbour(nl0_, ipv4(198, 18, 42, 7)));
+	EXPECT_FALSE(nl.table().contains({nl0_, ipv4(198, 18, 42, 7)}));
 }
 
 TEST_F(NetlinkNeighboursTest, ResolveMakesTheKernelAskAndThePeerAnswer)
@@ -218,6 +227,22 @@ TEST_F(NetlinkNeighboursTest, ResolveMakesTheKernelAskAndThePeerAnswer)
 	EXPECT_EQ(nl.table().at({nl0_, kPeer}).state, NUD_REACHABLE);
 }
 
+TEST_F(NetlinkNeighboursTest, AnUnansweredResolutionGivesNoMac)
+{
+	NetlinkNeighbours nl;
+	std::string error;
+	ASSERT_EQ(nl.open(&error), 0) << error;
+	const uint32_t nobody = ipv4(198, 18, 42, 99);
+	ASSERT_EQ(nl.resolve(nl0_, nobody), 0);
+	// The kernel's entry exists (INCOMPLETE, then FAILED) but has no MAC,
+	// which is no change for whoever waits on one.
+	ASSERT_TRUE(pump(nl, [&] { return nl.table().contains({nl0_, nobody}); }, 8.0));
+	pump(nl, [] { return false; }, 0.5);
+	EXPECT_TRUE(nl.table().at({nl0_, nobody}).state & (NUD_INCOMPLETE | NUD_FAILED));
+	EXPECT_FALSE(nl.neighbour(nl0_, nobody));
+	EXPECT_FALSE(last_change(nl0_, nobody).has_value());
+}
+
 TEST_F(NetlinkNeighboursTest, ResolveLeavesAPermanentEntryAlone)
 {
 	ASSERT_TRUE(sh("ip neigh add 198.18.42.7 lladdr 02:00:00:00:00:07 dev nl0 nud permanent"));
@@ -225,8 +250,9 @@ TEST_F(NetlinkNeighboursTest, ResolveLeavesAPermanentEntryAlone)
 	std::string error;
 	ASSERT_EQ(nl.open(&error), 0) << error;
 	ASSERT_EQ(nl.resolve(nl0_, ipv4(198, 18, 42, 7)), 0);
+	// NTF_USE would have made the kernel's entry INCOMPLETE, silently.
+	EXPECT_TRUE(sh("ip neigh show 198.18.42.7 dev nl0 | grep -q PERMANENT"));
 	pump(nl, [] { return false; }, 0.3);
-	EXPECT_EQ(nl.table().at({nl0_, ipv4(198, 18, 42, 7)}).state, NUD_PERMANENT);
 	EXPECT_EQ(mac_text(nl.neighbour(nl0_, ipv4(198, 18, 42, 7))), "02:00:00:00:00:07");
 }
 
