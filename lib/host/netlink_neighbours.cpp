@@ -331,21 +331,22 @@ int NetlinkNeighbours::resync(const std::function<void(const NeighbourChange &)>
 		return err;
 	resyncs_++;
 	// Every change since the overrun is lost, so the old and the new table
-	// are compared entry by entry instead.
+	// are compared entry by entry instead. The new one is in place first:
+	// on_change may look neighbours up.
+	const Table old = std::exchange(table_, std::move(fresh));
 	auto report = [&](const Key &key, const std::optional<Mac> &before,
 			  const std::optional<Mac> &after) {
 		if (before != after)
 			on_change(NeighbourChange{key.first, key.second, after});
 	};
-	for (const auto &[key, entry] : table_) {
-		const auto it = fresh.find(key);
-		report(key, entry.mac, it != fresh.end() ? it->second.mac : std::nullopt);
+	for (const auto &[key, entry] : old) {
+		const auto it = table_.find(key);
+		report(key, entry.mac, it != table_.end() ? it->second.mac : std::nullopt);
 	}
-	for (const auto &[key, entry] : fresh) {
-		if (!table_.contains(key))
+	for (const auto &[key, entry] : table_) {
+		if (!old.contains(key))
 			report(key, std::nullopt, entry.mac);
 	}
-	table_ = std::move(fresh);
 	if (notice_)
 		notice_(fmt::format("netlink: notifications overran the socket (ENOBUFS); the "
 				    "neighbour table was dumped again ({} entries) and routes "
@@ -361,6 +362,9 @@ int NetlinkNeighbours::read_events(const std::function<void(const NeighbourChang
 		set_error(error, "netlink: not open");
 		return -ENOTCONN;
 	}
+	bool ignored_routes = false;
+	if (routes_changed == nullptr)
+		routes_changed = &ignored_routes;
 	struct Context {
 		NetlinkNeighbours *self;
 		const std::function<void(const NeighbourChange &)> *on_change;

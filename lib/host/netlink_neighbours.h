@@ -48,8 +48,9 @@ public:
 	// Drains the notification socket without blocking: updates the cache,
 	// calls on_change for each entry whose usable MAC appeared, changed or
 	// went, and sets *routes_changed when an IPv4 route was added or
-	// removed (left alone otherwise). The number of notifications read, or
-	// a negative errno with *error.
+	// removed (left alone otherwise). on_change sees the cache already
+	// updated and may call neighbour(), next_hop() and resolve(). The
+	// number of notifications read, or a negative errno with *error.
 	int read_events(const std::function<void(const NeighbourChange &)> &on_change,
 			bool *routes_changed, std::string *error = nullptr);
 
