@@ -3,11 +3,14 @@
 // per-worker counter blocks, each on its own cache lines.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 
 #include "engine/counter.h"
 #include "engine/rule_key.h"
+#include "packet/drop_reason.h"
 #include "packet/rewrite.h"
 
 namespace mcr::engine {
@@ -27,10 +30,41 @@ struct RuleCounters {
 	Counter bytes;
 };
 
+// The drops an output causes, in OutputCounters::drops order. Only these
+// five: parse and lookup drops happen before any output is chosen.
+inline constexpr packet::DropReason output_drop_reasons[] = {
+	packet::DropReason::ttl_expired, packet::DropReason::no_buffer, packet::DropReason::tx_full,
+	packet::DropReason::too_big, packet::DropReason::no_neighbour,
+};
+inline constexpr size_t output_drop_count = std::size(output_drop_reasons);
+
+// Slot of an output drop reason (one of output_drop_reasons) in
+// OutputCounters::drops; folds to a constant where the reason is one.
+constexpr size_t output_drop_slot(packet::DropReason reason)
+{
+	size_t i = 0;
+	while (i + 1 < output_drop_count && output_drop_reasons[i] != reason)
+		i++;
+	return i;
+}
+static_assert(output_drop_slot(packet::DropReason::no_neighbour) == output_drop_count - 1);
+
+// packets and bytes share the rule counters' first cache line; the drops
+// after them are touched only when an output drops.
 struct OutputCounters {
 	Counter packets;
 	Counter bytes;
-	Counter drops;
+	Counter drops[output_drop_count];
+
+	Counter &drop(packet::DropReason reason) { return drops[output_drop_slot(reason)]; }
+	uint64_t drop(packet::DropReason reason) const { return drops[output_drop_slot(reason)].get(); }
+	uint64_t dropped() const // every reason
+	{
+		uint64_t n = 0;
+		for (const Counter &c : drops)
+			n += c.get();
+		return n;
+	}
 };
 
 class CompiledRule {
