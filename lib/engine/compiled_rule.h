@@ -57,7 +57,7 @@ struct OutputCounters {
 	Counter drops[output_drop_count];
 
 	Counter &drop(packet::DropReason reason) { return drops[output_drop_slot(reason)]; }
-	uint64_t drop(packet::DropReason reason) const { return drops[output_drop_slot(reason)].get(); }
+	uint64_t dropped(packet::DropReason reason) const { return drops[output_drop_slot(reason)].get(); }
 	uint64_t dropped() const // every reason
 	{
 		uint64_t n = 0;

@@ -151,7 +151,7 @@ inline void expect_output_drops(const OutputCounters &oc, const std::map<DropRea
 {
 	for (const DropReason reason : output_drop_reasons) {
 		const auto it = expected.find(reason);
-		EXPECT_EQ(oc.drop(reason), it == expected.end() ? 0 : it->second)
+		EXPECT_EQ(oc.dropped(reason), it == expected.end() ? 0 : it->second)
 			<< "output drops for " << packet::drop_reason_name(reason);
 	}
 }

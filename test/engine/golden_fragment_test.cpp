@@ -220,7 +220,7 @@ TEST(GoldenFragments, LargeOutputsAreFragmentedAsChainsOrDroppedAsTooBigWithDf)
 	expect_drops(h, {{DropReason::too_big, 3}});
 	expect_port_drops(h, "out0", {{DropReason::too_big, 3}});
 	const CompiledRule &r = published(h, rule);
-	EXPECT_EQ(r.output_counters(0, 0).drop(DropReason::too_big), 3u) << "too-big is the output's drop";
+	EXPECT_EQ(r.output_counters(0, 0).dropped(DropReason::too_big), 3u) << "too-big is the output's drop";
 	EXPECT_EQ(r.output_counters(0, 0).dropped(), 3u);
 	EXPECT_EQ(r.output_counters(0, 0).packets.get(), fragments) << "an output counts fragments";
 	EXPECT_EQ(r.output_counters(0, 1).packets.get(), sent.size());

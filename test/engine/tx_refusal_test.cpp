@@ -80,7 +80,7 @@ TEST(TxRefusal, RefusedPacketsAreCountedAndFreedAcceptedOnesKeepOrder)
 	const CompiledRule *r = engine->rules().find(Engine::key_of(rule.match, 0));
 	ASSERT_NE(r, nullptr);
 	EXPECT_EQ(r->output_counters(0, 0).packets.get(), accepted);
-	EXPECT_EQ(r->output_counters(0, 0).drop(DropReason::tx_full), refused);
+	EXPECT_EQ(r->output_counters(0, 0).dropped(DropReason::tx_full), refused);
 	EXPECT_EQ(r->output_counters(0, 0).dropped(), refused);
 	// Counted when queued, taken back when refused: bytes too.
 	constexpr uint64_t out_frame_len = 42 + 64;
