@@ -45,11 +45,18 @@ Dict output_dict(const RuleStats &r, size_t o, const StatsSnapshot &s)
 	return d;
 }
 
+// Bytes of a `next`-like value: a position, or null when there is none.
+size_t next_size(size_t next, size_t end)
+{
+	return next < end ? digits(next) : 4;
+}
+
 // The rule with its outputs from `first` on while the whole stays within
 // `budget` bytes; the head alone if not even one output fits.
 Dict rule_dict(const RuleStats &r, const StatsSnapshot &s, size_t first, size_t budget)
 {
 	const config::Match &m = r.rule.match;
+	const size_t n = r.rule.outputs.size();
 	Dict d;
 	d.add("name", text(r.name()));
 	d.add("port", text(m.port));
@@ -59,22 +66,23 @@ Dict rule_dict(const RuleStats &r, const StatsSnapshot &s, size_t first, size_t 
 	d.add("vlan", uint64_t{m.vlan});
 	d.add("packets", r.packets);
 	d.add("bytes", r.bytes);
-	d.add("outputs_total", uint64_t{r.rule.outputs.size()});
-	d.add_null("outputs_next"); // a number, when set, is never longer
+	d.add("outputs_total", uint64_t{n});
+	d.add_null("outputs_next");
 	const size_t next_slot = d.entries.size() - 1;
 	Dict &outputs = d.add_dict("outputs");
-	size_t size = encode(d).size();
+	// Sizes without outputs_next's value, which depends on where we stop.
+	size_t size = encode(d).size() - 4;
 	size_t o = first;
-	for (; o < r.rule.outputs.size(); o++) {
+	for (; o < n; o++) {
 		const std::string k = std::to_string(o);
 		Dict out = output_dict(r, o, s);
 		const size_t grows = (outputs.entries.empty() ? 0 : 1) + dict_entry_size(k, out);
-		if (size + grows > budget)
+		if (size + grows + next_size(o + 1, n) > budget)
 			break;
 		size += grows;
 		outputs.add_dict(k, std::move(out));
 	}
-	if (o < r.rule.outputs.size())
+	if (o < n)
 		d.entries[next_slot].second = uint64_t{o};
 	return d;
 }
@@ -83,30 +91,30 @@ Dict rule_dict(const RuleStats &r, const StatsSnapshot &s, size_t first, size_t 
 
 Dict rules_page(const StatsSnapshot &s, size_t offset, size_t budget)
 {
+	const size_t total = s.rules_total;
 	Dict page;
-	page.add("total", uint64_t{s.rules_total});
+	page.add("total", uint64_t{total});
 	page.add("offset", uint64_t{offset});
-	// Sized with the longer of what `next` can be: null or a position.
-	if (digits(s.rules_total) > 4)
-		page.add("next", uint64_t{s.rules_total});
-	else
-		page.add_null("next");
+	page.add_null("next");
 	const size_t next_slot = page.entries.size() - 1;
 	Dict &rules = page.add_dict("rules");
-	size_t size = encode(page).size();
+	// Sizes without next's value: a rule fits if the page does with the
+	// `next` it would then have.
+	size_t size = encode(page).size() - 4;
 	size_t next = offset;
 	for (const RuleStats &r : s.rules) {
 		if (r.position != next || rules.entries.size() == max_dict_entries)
 			break;
 		const std::string k = std::to_string(r.position);
 		const size_t comma = rules.entries.empty() ? 0 : 1;
+		const size_t next_len = next_size(r.position + 1, total);
 		Dict d = rule_dict(r, s, 0, unlimited);
 		size_t grows = comma + dict_entry_size(k, d);
-		if (size + grows > budget) {
+		if (size + grows + next_len > budget) {
 			if (!rules.entries.empty())
 				break;
 			// Too large for any page: alone, with what fits, and says so.
-			const size_t room = budget - std::min(budget, size + k.size() + 3);
+			const size_t room = budget - std::min(budget, size + k.size() + 3 + next_len);
 			d = rule_dict(r, s, 0, room);
 			grows = dict_entry_size(k, d);
 		}
@@ -114,10 +122,8 @@ Dict rules_page(const StatsSnapshot &s, size_t offset, size_t budget)
 		rules.add_dict(k, std::move(d));
 		next = r.position + 1;
 	}
-	if (next < s.rules_total)
+	if (next < total)
 		page.entries[next_slot].second = uint64_t{next};
-	else
-		page.entries[next_slot].second = Null{};
 	return page;
 }
 

@@ -56,7 +56,7 @@ StatsSnapshot sample_snapshot(size_t rules)
 		s.rules.push_back(std::move(r));
 	}
 	s.rules_total = rules;
-	s.pools = {{"small", "size_class", 8191, 2048}, {"clone", "clone", 4095, 0}};
+	s.pools = {{"small", "size_class", 2048, 8191, 2048}, {"clone", "clone", 2176, 4095, 0}};
 	s.reloads = {3, 1, 1733300000.5, false};
 	return s;
 }
