@@ -72,6 +72,19 @@ class LimitsTest(unittest.TestCase):
             self.assertEqual(sum(sum(rule["outputs"][str(i)]["drops"].values()) for i in range(8)),
                              drops["no_buffer"] + drops["tx_full"])
             self.assertLessEqual(rule["packets"], sent)
+            # Each output's drops by reason land on its egress port, none
+            # on the ingress port.
+            ports = {p: mcr.telemetry(f"/mcr/drops,{p}") for p in ("up0", "down0", "down1")}
+            for reason in ("no_buffer", "tx_full"):
+                self.assertEqual(ports["up0"][reason], 0, reason)
+                for port in ("down0", "down1"):
+                    mine = [str(i) for i in range(8) if rule["outputs"][str(i)]["port"] == port]
+                    self.assertEqual(sum(rule["outputs"][o]["drops"][reason] for o in mine),
+                                     ports[port][reason], f"{reason} on {port}")
+                self.assertEqual(ports["down0"][reason] + ports["down1"][reason], drops[reason])
+            for i in range(8):
+                out = rule["outputs"][str(i)]["drops"]
+                self.assertEqual(out["too_big"] + out["no_neighbour"] + out["ttl_expired"], 0)
             pools = mcr.telemetry("/mcr/pools")
             for name, in_use in idle.items():
                 self.assertEqual(pools[name]["in_use"], in_use, f"pool {name} leaked")
