@@ -2,6 +2,7 @@
 
 #include <rte_ethdev.h>
 
+#include <span>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -228,7 +229,7 @@ std::string Console::help()
 namespace {
 
 // "3 (no-buffer 2, tx-full 1)": a total and its reasons that are not zero.
-std::string drop_breakdown(const std::vector<std::string> &names, const std::vector<uint64_t> &counts)
+std::string drop_breakdown(const std::vector<std::string> &names, std::span<const uint64_t> counts)
 {
 	uint64_t total = 0;
 	std::string reasons;

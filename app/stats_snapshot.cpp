@@ -97,11 +97,11 @@ void collect_workers(const Runtime &rt, StatsSnapshot &s)
 	}
 }
 
+static_assert(output_drop_reason_count == engine::output_drop_count);
+
 // One rule's counters, summed over workers (zero if it is not published).
 void sum_rule(const engine::CompiledRule *cr, RuleStats &r)
 {
-	for (OutputStats &o : r.outputs)
-		o.totals.drops.assign(engine::output_drop_count, 0);
 	if (cr == nullptr)
 		return;
 	const unsigned outputs = std::min<unsigned>(cr->output_count(), r.outputs.size());
@@ -119,42 +119,97 @@ void sum_rule(const engine::CompiledRule *cr, RuleStats &r)
 	}
 }
 
-// Under the control mutex: rules are published, replaced and retired
-// under it, so every compiled rule found here stays alive until we let go,
-// and the config's rules are copied as they run.
-void collect_rules(const Runtime &rt, const RuleSelection &sel, bool copy, StatsSnapshot &s)
+// The rule without its locations: a snapshot of 100,000 rules copies them
+// under the control mutex, and a file name is a string each.
+void copy_rule(const config::Rule &from, config::Rule &to)
+{
+	to.name = from.name;
+	to.match.port = from.match.port;
+	to.match.dst = from.match.dst;
+	to.match.dport = from.match.dport;
+	to.match.src = from.match.src;
+	to.match.vlan = from.match.vlan;
+	to.outputs.resize(from.outputs.size());
+	for (size_t o = 0; o < from.outputs.size(); o++) {
+		const config::Output &f = from.outputs[o];
+		config::Output &t = to.outputs[o];
+		t.port = f.port;
+		t.dst = f.dst;
+		t.dport = f.dport;
+		t.ttl = f.ttl;
+		t.vlan = f.vlan;
+		t.mac = f.mac;
+		t.src = f.src;
+		t.dscp = f.dscp;
+	}
+}
+
+// Rules copied per hold of the control mutex: about a millisecond's
+// work, so a snapshot of 100,000 rules never keeps `rule add` waiting
+// longer than that.
+constexpr size_t rules_per_hold = 1024;
+
+// Caller holds the control mutex: rules are published, replaced and
+// retired under it, so the compiled rule found here stays alive meanwhile.
+RuleStats copy_rule_stats(const Runtime &rt, size_t position)
+{
+	const engine::Engine &eng = rt.engine();
+	const config::Rule &rule = rt.config().rules[position];
+	const int port = eng.port_index(rule.match.port);
+	const engine::CompiledRule *cr =
+		port < 0 ? nullptr
+			 : eng.rules().find(engine::Engine::key_of(rule.match, static_cast<uint16_t>(port)));
+	RuleStats r;
+	r.position = position;
+	copy_rule(rule, r.rule);
+	r.outputs.resize(rule.outputs.size());
+	for (size_t o = 0; o < rule.outputs.size(); o++)
+		r.outputs[o].port_address = eng.port_ipv4(rule.outputs[o].port);
+	sum_rule(cr, r);
+	return r;
+}
+
+void collect_named_rule(const Runtime &rt, const std::string &name, StatsSnapshot &s)
 {
 	std::lock_guard lock(rt.control_mutex());
-	const engine::Engine &eng = rt.engine();
 	const auto &rules = rt.config().rules;
 	s.rules_total = rules.size();
-	if (!copy)
-		return;
-	size_t first = std::min(sel.first, rules.size());
-	size_t end = first + std::min(sel.count, rules.size() - first);
-	if (!sel.name.empty()) {
-		const auto it = std::find_if(rules.begin(), rules.end(),
-					     [&](const config::Rule &r) { return r.name == sel.name; });
-		first = static_cast<size_t>(it - rules.begin());
-		end = it == rules.end() ? first : first + 1;
-	}
-	s.rules.reserve(end - first);
-	for (size_t i = first; i < end; i++) {
-		const config::Rule &rule = rules[i];
-		const int port = eng.port_index(rule.match.port);
-		const engine::CompiledRule *cr =
-			port < 0 ? nullptr
-				 : eng.rules().find(engine::Engine::key_of(rule.match,
-									   static_cast<uint16_t>(port)));
-		RuleStats r;
-		r.position = i;
-		r.rule = rule;
-		r.outputs.resize(rule.outputs.size());
-		for (size_t o = 0; o < rule.outputs.size(); o++)
-			r.outputs[o].port_address = eng.port_ipv4(rule.outputs[o].port);
-		sum_rule(cr, r);
-		s.rules.push_back(std::move(r));
-	}
+	const auto it = std::find_if(rules.begin(), rules.end(),
+				     [&](const config::Rule &r) { return r.name == name; });
+	if (it != rules.end())
+		s.rules.push_back(copy_rule_stats(rt, static_cast<size_t>(it - rules.begin())));
+}
+
+// A range of rules, rules_per_hold at a time. Should rules change between
+// two holds, the copy goes on after the last rule copied, wherever that is
+// now, so no rule that stayed is skipped or copied twice.
+void collect_rules(const Runtime &rt, const RuleSelection &sel, bool copy, StatsSnapshot &s)
+{
+	if (copy && !sel.name.empty())
+		return collect_named_rule(rt, sel.name, s);
+	size_t next = sel.first;
+	size_t wanted = copy ? sel.count : 0;
+	std::string last; // name of the last rule copied
+	do {
+		std::lock_guard lock(rt.control_mutex());
+		const auto &rules = rt.config().rules;
+		s.rules_total = rules.size();
+		if (!last.empty() && (next > rules.size() || rules[next - 1].name != last)) {
+			const auto it = std::find_if(rules.begin(), rules.end(),
+						     [&](const config::Rule &r) { return r.name == last; });
+			if (it != rules.end())
+				next = static_cast<size_t>(it - rules.begin()) + 1;
+			next = std::min(next, rules.size());
+		}
+		const size_t end = std::min({rules.size(), next + std::min(wanted, rules_per_hold)});
+		if (next >= end)
+			break;
+		if (s.rules.empty())
+			s.rules.reserve(std::min(wanted, rules.size() - next));
+		for (; next < end; next++, wanted--)
+			s.rules.push_back(copy_rule_stats(rt, next));
+		last = rules[next - 1].name;
+	} while (wanted > 0);
 }
 
 void collect_pools(const Runtime &rt, StatsSnapshot &s)

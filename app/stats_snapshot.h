@@ -4,6 +4,7 @@
 // else. No DPDK type appears here, so renderers are tested without an EAL.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -73,11 +74,22 @@ struct WorkerStats {
 	std::vector<uint64_t> drops;                  // by reason, in drop_reasons order
 };
 
+// The reasons an output counts drops for (engine::output_drop_reasons;
+// stats_snapshot.cpp checks they agree).
+inline constexpr size_t output_drop_reason_count = 5;
+
 struct OutputTotals {
 	uint64_t packets = 0, bytes = 0;
-	std::vector<uint64_t> drops; // by reason, in StatsSnapshot::output_drop_reasons order
+	// By reason, in StatsSnapshot::output_drop_reasons order.
+	std::array<uint64_t, output_drop_reason_count> drops{};
 
-	uint64_t dropped() const { return sum(drops); } // every reason
+	uint64_t dropped() const // every reason
+	{
+		uint64_t n = 0;
+		for (uint64_t d : drops)
+			n += d;
+		return n;
+	}
 };
 
 struct OutputStats {
@@ -87,7 +99,9 @@ struct OutputStats {
 
 struct RuleStats {
 	size_t position = 0; // in the running configuration's rule order
-	config::Rule rule;   // as it runs, console-added rules included
+	// As it runs, console-added rules included; without its file locations
+	// (`where`), which no view shows and which would cost a string each.
+	config::Rule rule;
 	uint64_t packets = 0, bytes = 0;
 	std::vector<OutputStats> outputs; // as rule.outputs
 
@@ -147,8 +161,9 @@ struct RuleSelection {
 
 // Reads the runtime's counters. Drop totals, the rule count and reloads are
 // always read. Takes the runtime's control mutex only while it copies the
-// selected rules and their counters (rules are added and deleted under it);
-// workers never take it, so a collection never waits for or stalls one.
+// selected rules and their counters (rules are added and deleted under it),
+// a thousand rules at a time; workers never take it, so a collection never
+// waits for or stalls one.
 StatsSnapshot collect_stats(const Runtime &rt, unsigned parts, const RuleSelection &rules = {});
 
 } // namespace mcr::app

@@ -62,6 +62,32 @@ def main():
                 print(f"snapshot of {series} rules: {collect * 1000:.1f} ms "
                       f"(whole scrape with rendering {scrape:.2f} s, {len(text) >> 20} MiB)")
 
+            # What a snapshot costs the control path: rule add/del over
+            # mcr-ctl, alone and while full-table scrapes run back to back.
+            def rule_changes(count=10):
+                worst = 0.0
+                for k in range(count):
+                    for command in (f"rule add bench-{k} match port p0 dst 198.18.1.1 dport 9000 "
+                                    f"output port p1 dst 239.99.0.1 dport 6000",
+                                    f"rule del bench-{k}"):
+                        started = time.monotonic()
+                        r = mcr.ctl(*command.split())
+                        worst = max(worst, time.monotonic() - started)
+                        assert r.returncode == 0, r.stdout + r.stderr
+                return worst
+            print(f"rule add/del over mcr-ctl, idle: worst {rule_changes() * 1000:.0f} ms")
+            scraper = lab.popen("relay", "/usr/bin/python3", "-c",
+                                "import sys, urllib.request\nwhile True:\n"
+                                "    urllib.request.urlopen(sys.argv[1], timeout=300).read()\n",
+                                "http://127.0.0.1:9464/metrics")
+            try:
+                time.sleep(1)
+                print(f"rule add/del over mcr-ctl, scrapes running: "
+                      f"worst {rule_changes() * 1000:.0f} ms")
+            finally:
+                scraper.kill()
+                scraper.wait()
+
             started = time.monotonic()
             lines = mcr.ctl("show", "rules").stdout.count("\n")
             print(f"show rules over mcr-ctl: {lines} lines in {time.monotonic() - started:.2f} s")
