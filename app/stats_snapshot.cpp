@@ -114,7 +114,7 @@ void sum_rule(const engine::CompiledRule *cr, RuleStats &r)
 			t.packets += oc.packets.get();
 			t.bytes += oc.bytes.get();
 			for (size_t d = 0; d < engine::output_drop_count; d++)
-				t.drops[d] += oc.drops[d].get();
+				t.drops[d] += oc.dropped(engine::output_drop_reasons[d]);
 		}
 	}
 }

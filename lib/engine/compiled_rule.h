@@ -49,23 +49,39 @@ constexpr size_t output_drop_slot(packet::DropReason reason)
 }
 static_assert(output_drop_slot(packet::DropReason::no_neighbour) == output_drop_count - 1);
 
-// packets and bytes share the rule counters' first cache line; the drops
-// after them are touched only when an output drops.
+struct OutputDrops {
+	Counter reasons[output_drop_count];
+};
+
+// An output's counters on one worker. packets and bytes are what every
+// packet touches: 24 bytes an output, so a rule's outputs share few cache
+// lines; its drops lie in the cold end of the worker's counter block.
 struct OutputCounters {
 	Counter packets;
 	Counter bytes;
-	Counter drops[output_drop_count];
+	uint32_t drops_offset = 0; // from this object to its OutputDrops (CompiledRule::create)
 
-	Counter &drop(packet::DropReason reason) { return drops[output_drop_slot(reason)]; }
-	uint64_t dropped(packet::DropReason reason) const { return drops[output_drop_slot(reason)].get(); }
+	Counter &drop(packet::DropReason reason) const
+	{
+		return drops().reasons[output_drop_slot(reason)];
+	}
+	uint64_t dropped(packet::DropReason reason) const { return drop(reason).get(); }
 	uint64_t dropped() const // every reason
 	{
 		uint64_t n = 0;
-		for (const Counter &c : drops)
+		for (const Counter &c : drops().reasons)
 			n += c.get();
 		return n;
 	}
+
+private:
+	OutputDrops &drops() const
+	{
+		return *reinterpret_cast<OutputDrops *>(reinterpret_cast<uintptr_t>(this) + drops_offset);
+	}
 };
+
+static_assert(sizeof(OutputCounters) == 24, "what every packet touches stays packets, bytes and one word");
 
 class CompiledRule {
 public:
