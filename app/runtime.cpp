@@ -313,45 +313,6 @@ void Runtime::log_pool_usage(const char *when) const
 			rte_mempool_in_use_count(mp), mp->size, when);
 }
 
-PortTotals Runtime::port_totals(size_t port_index) const
-{
-	PortTotals t;
-	for (const auto &w : workers_) {
-		const engine::PortCounters &pc = w->ports[port_index];
-		t.rx_packets += pc.rx_packets.get();
-		t.rx_bytes += pc.rx_bytes.get();
-		t.tx_packets += pc.tx_packets.get();
-		t.tx_bytes += pc.tx_bytes.get();
-		t.tx_dropped += pc.tx_dropped.get();
-	}
-	return t;
-}
-
-RuleTotals Runtime::rule_totals(const engine::CompiledRule &rule) const
-{
-	RuleTotals t;
-	t.outputs.resize(rule.output_count());
-	for (unsigned w = 0; w < rule.worker_count(); w++) {
-		t.packets += rule.counters(w).packets.get();
-		t.bytes += rule.counters(w).bytes.get();
-		for (unsigned o = 0; o < rule.output_count(); o++) {
-			const engine::OutputCounters &oc = rule.output_counters(w, o);
-			t.outputs[o].packets += oc.packets.get();
-			t.outputs[o].bytes += oc.bytes.get();
-			t.outputs[o].drops += oc.drops.get();
-		}
-	}
-	return t;
-}
-
-uint64_t Runtime::drop_total(size_t reason) const
-{
-	uint64_t total = 0;
-	for (const auto &w : workers_)
-		total += w->counters.drops[reason].get();
-	return total;
-}
-
 void Runtime::clear_port_stats()
 {
 	for (auto &w : workers_)

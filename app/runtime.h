@@ -40,10 +40,7 @@ public:
 	const std::vector<std::unique_ptr<drivers::Port>> &ports() const { return ports_; }
 	const std::vector<std::unique_ptr<engine::Worker>> &workers() const { return workers_; }
 
-	// Sums of every worker's slots.
-	PortTotals port_totals(size_t port_index) const;
-	RuleTotals rule_totals(const engine::CompiledRule &rule) const;
-	uint64_t drop_total(size_t reason) const;
+	// Counters are read through collect_stats (stats_snapshot.h).
 	void clear_port_stats();
 	int find_port(const std::string &name) const; // index or -1
 

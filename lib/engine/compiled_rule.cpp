@@ -21,10 +21,13 @@ CompiledRule *CompiledRule::create(const std::string &name, const RuleKey &key,
 {
 	// One allocation: the rule, its outputs, then one counter block per
 	// worker, so a worker's counters never share a line with another's.
+	// A block: the rule's counters, its outputs' (what each packet
+	// touches), then the outputs' drops.
 	const size_t head = RTE_ALIGN_CEIL(sizeof(CompiledRule), RTE_CACHE_LINE_SIZE);
 	const size_t outs = RTE_ALIGN_CEIL(sizeof(CompiledOutput) * n_outputs, RTE_CACHE_LINE_SIZE);
-	const size_t stride = RTE_ALIGN_CEIL(
-		sizeof(RuleCounters) + sizeof(OutputCounters) * n_outputs, RTE_CACHE_LINE_SIZE);
+	const size_t hot = sizeof(RuleCounters) + sizeof(OutputCounters) * n_outputs;
+	const size_t stride =
+		RTE_ALIGN_CEIL(hot + sizeof(OutputDrops) * n_outputs, RTE_CACHE_LINE_SIZE);
 	const size_t total = head + outs + stride * n_workers;
 
 	auto *mem = static_cast<uint8_t *>(::operator new(total, cache_line));
@@ -52,8 +55,13 @@ CompiledRule *CompiledRule::create(const std::string &name, const RuleKey &key,
 	rule->stats_ = mem + head + outs;
 	for (unsigned w = 0; w < n_workers; w++) {
 		new (rule->block(w)) RuleCounters();
-		for (unsigned i = 0; i < n_outputs; i++)
-			new (&rule->output_counters(w, i)) OutputCounters();
+		auto *block = reinterpret_cast<uint8_t *>(rule->block(w));
+		for (unsigned i = 0; i < n_outputs; i++) {
+			OutputCounters *oc = new (&rule->output_counters(w, i)) OutputCounters();
+			uint8_t *drops = block + hot + sizeof(OutputDrops) * i;
+			new (drops) OutputDrops();
+			oc->drops_offset = static_cast<uint32_t>(drops - reinterpret_cast<uint8_t *>(oc));
+		}
 	}
 	return rule;
 }

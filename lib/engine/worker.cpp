@@ -39,9 +39,10 @@ constexpr uint8_t idle_tx_reclaims = 3;
 // bursts of a busy flow is not idleness.
 constexpr unsigned idle_rounds_before_sleep = 16;
 
-inline void count_drop(Worker &w, DropReason reason)
+// port_index: the ingress port, or for an output's drop its egress port.
+inline void count_drop(Worker &w, uint16_t port_index, DropReason reason)
 {
-	w.counters.drops[static_cast<size_t>(reason)].add(1);
+	w.drops[port_index].reasons[static_cast<size_t>(reason)].add(1);
 }
 
 void flush_port(Worker &w, uint16_t port_index)
@@ -63,11 +64,11 @@ void flush_port(Worker &w, uint16_t port_index)
 			const uint32_t len = b.pkts[i]->pkt_len;
 			b.owners[i]->packets.sub(1);
 			b.owners[i]->bytes.sub(len);
-			b.owners[i]->drops.add(1);
+			b.owners[i]->drop(DropReason::tx_full).add(1);
 			bytes -= len;
 		}
 		pc.tx_dropped.add(refused);
-		w.counters.drops[static_cast<size_t>(DropReason::tx_full)].add(refused);
+		w.drops[port_index].reasons[static_cast<size_t>(DropReason::tx_full)].add(refused);
 		rte_pktmbuf_free_bulk(b.pkts + sent, refused);
 	}
 	pc.tx_packets.add(sent);
@@ -248,10 +249,11 @@ inline bool expires(const CompiledOutput &out, bool ttl_expires)
 	return out.rewrite.ttl == 0 && ttl_expires;
 }
 
-inline void count_output_drop(Worker &w, OutputCounters &oc, DropReason reason)
+inline void count_output_drop(Worker &w, const CompiledOutput &out, OutputCounters &oc,
+			      DropReason reason)
 {
-	oc.drops.add(1);
-	count_drop(w, reason);
+	oc.drop(reason).add(1);
+	count_drop(w, out.port_index, reason);
 }
 
 // One output of a datagram with DF clear that is larger than its port's
@@ -262,7 +264,7 @@ void send_fragments(Worker &w, const CompiledOutput &out, OutputCounters &oc, rt
 	const uint16_t l2_len = out.header_len - sizeof(rte_ipv4_hdr) - sizeof(rte_udp_hdr);
 	const int n = fragment_output(*w.engine, copy, l2_len, out.mtu, out.chains, frags);
 	if (n < 0) {
-		count_output_drop(w, oc, n == -ENOMEM ? DropReason::no_buffer : DropReason::too_big);
+		count_output_drop(w, out, oc, n == -ENOMEM ? DropReason::no_buffer : DropReason::too_big);
 		return;
 	}
 	w.counters.fragmented.add(1);
@@ -286,18 +288,18 @@ __rte_noinline void fan_out_oversized(Worker &w, const CompiledRule &rule, rte_m
 	for (unsigned o = 0; o < rule.output_count(); o++) {
 		const CompiledOutput &out = rule.output(o);
 		if (expires(out, p.ttl <= 1)) {
-			count_output_drop(w, counters[o], DropReason::ttl_expired);
+			count_output_drop(w, out, counters[o], DropReason::ttl_expired);
 			continue;
 		}
 		if (ip_len > out.mtu && dont_fragment) {
-			count_output_drop(w, counters[o], DropReason::too_big);
+			count_output_drop(w, out, counters[o], DropReason::too_big);
 			continue;
 		}
 		const uint32_t size = out.header_len + payload_len;
 		const SizeClass *sc = w.engine->pools().smallest_fitting(size);
 		rte_mbuf *c = sc != nullptr ? rte_mbuf_raw_alloc(sc->pool) : nullptr;
 		if (unlikely(c == nullptr)) {
-			count_output_drop(w, counters[o], DropReason::no_buffer);
+			count_output_drop(w, out, counters[o], DropReason::no_buffer);
 			continue;
 		}
 		init_raw_mbuf(c, static_cast<uint16_t>(size), size);
@@ -343,12 +345,12 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 	for (unsigned o = 0; o < copies_end; o++) {
 		const CompiledOutput &out = rule.output(o);
 		if (expires(out, ttl_expires)) {
-			count_output_drop(w, counters[o], DropReason::ttl_expired);
+			count_output_drop(w, out, counters[o], DropReason::ttl_expired);
 			continue;
 		}
 		rte_mbuf *tx = copy_or_clone(w, f, out);
 		if (unlikely(tx == nullptr)) {
-			count_output_drop(w, counters[o], DropReason::no_buffer);
+			count_output_drop(w, out, counters[o], DropReason::no_buffer);
 			continue;
 		}
 		enqueue(w, out.port_index, tx, &counters[o]);
@@ -362,7 +364,7 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 	const CompiledOutput &out = rule.output(n - 1);
 	OutputCounters &oc = counters[n - 1];
 	if (expires(out, ttl_expires)) {
-		count_output_drop(w, oc, DropReason::ttl_expired);
+		count_output_drop(w, out, oc, DropReason::ttl_expired);
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -373,7 +375,7 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 		rte_pktmbuf_free(m); // a clone holds its own reference
 	}
 	if (unlikely(tx == nullptr)) {
-		count_output_drop(w, oc, DropReason::no_buffer);
+		count_output_drop(w, out, oc, DropReason::no_buffer);
 		return;
 	}
 	enqueue(w, out.port_index, tx, &oc);
@@ -414,14 +416,14 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 							      m->data_len, p);
 			}
 			if (verdict != DropReason::none) {
-				count_drop(w, verdict);
+				count_drop(w, port_index, verdict);
 				rte_pktmbuf_free(m);
 				continue;
 			}
 		}
 		if (unlikely(!packet::l2_destination_ok(rte_pktmbuf_mtod(m, const uint8_t *), p.dst_ip,
 							port_mac))) {
-			count_drop(w, DropReason::mac_mismatch);
+			count_drop(w, port_index, DropReason::mac_mismatch);
 			rte_pktmbuf_free(m);
 			continue;
 		}
@@ -446,14 +448,14 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 	for (unsigned j = 0; j < nkeys; j++) {
 		rte_mbuf *m = pkts[which[j]];
 		if (unlikely(found[j] == nullptr)) {
-			count_drop(w, DropReason::no_rule);
+			count_drop(w, port_index, DropReason::no_rule);
 			rte_pktmbuf_free(m);
 			continue;
 		}
 		// Only datagrams a rule relays are checked: the rest is dropped anyway.
 		if (verify_udp && unlikely(!packet::udp_checksum_ok(rte_pktmbuf_mtod(m, const uint8_t *),
 								  parsed[j]))) {
-			count_drop(w, DropReason::bad_udp_checksum);
+			count_drop(w, port_index, DropReason::bad_udp_checksum);
 			rte_pktmbuf_free(m);
 			continue;
 		}

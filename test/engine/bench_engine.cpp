@@ -309,9 +309,9 @@ void full_path(benchmark::State &state, uint32_t groups, const PathOptions &opti
 	const std::vector<Bytes> frames =
 		burst_to(groups, static_cast<uint32_t>(state.range(0)), options.sender);
 	Worker &w = *b.worker;
-	const uint64_t no_rule_before = w.counters.drops[size_t(packet::DropReason::no_rule)].get();
-	const uint64_t no_buffer_before = w.counters.drops[size_t(packet::DropReason::no_buffer)].get();
-	const uint64_t bad_csum_before = w.counters.drops[size_t(packet::DropReason::bad_udp_checksum)].get();
+	const uint64_t no_rule_before = drop_count(w, packet::DropReason::no_rule);
+	const uint64_t no_buffer_before = drop_count(w, packet::DropReason::no_buffer);
+	const uint64_t bad_csum_before = drop_count(w, packet::DropReason::bad_udp_checksum);
 	rte_mbuf *pkts[burst];
 	for (auto _ : state) {
 		if (!receive(b.rx_pool, frames, pkts)) {
@@ -322,9 +322,9 @@ void full_path(benchmark::State &state, uint32_t groups, const PathOptions &opti
 		worker_flush(w);
 	}
 	// A benchmark of drops would measure the wrong thing.
-	if (w.counters.drops[size_t(packet::DropReason::no_rule)].get() != no_rule_before ||
-	    w.counters.drops[size_t(packet::DropReason::no_buffer)].get() != no_buffer_before ||
-	    w.counters.drops[size_t(packet::DropReason::bad_udp_checksum)].get() != bad_csum_before)
+	if (drop_count(w, packet::DropReason::no_rule) != no_rule_before ||
+	    drop_count(w, packet::DropReason::no_buffer) != no_buffer_before ||
+	    drop_count(w, packet::DropReason::bad_udp_checksum) != bad_csum_before)
 		state.SkipWithError("packets were dropped");
 	set_counters(state);
 }

@@ -259,10 +259,13 @@ TEST(GoldenPcapEdge, AnEmptyCopyPoolDropsOnlyTheOutputsThatNeedIt)
 	expect_sent(h, "out1", want_out1, "out1 (in place)");
 	const CompiledRule &r = published(h, rule);
 	EXPECT_EQ(r.output_counters(0, 0).packets.get(), 16u);
-	EXPECT_EQ(r.output_counters(0, 0).drops.get(), 8u);
+	expect_output_drops(r.output_counters(0, 0), {{DropReason::no_buffer, 8}});
 	EXPECT_EQ(r.output_counters(0, 1).packets.get(), 24u);
-	EXPECT_EQ(r.output_counters(0, 1).drops.get(), 0u);
+	EXPECT_EQ(r.output_counters(0, 1).dropped(), 0u);
 	expect_drops(h, {{DropReason::no_buffer, 8}});
+	expect_port_drops(h, "out0", {{DropReason::no_buffer, 8}}); // the output's egress port
+	expect_port_drops(h, "in0", {});
+	expect_port_drops(h, "out1", {});
 }
 
 TEST(GoldenPcapEdge, ClonesLeftUnusedByTtlDropsGiveTheirReferencesBack)
@@ -355,7 +358,7 @@ TEST(GoldenPcapEdge, AnEmptyClonePoolDropsTheCloneOutputsOfPacketsItCannotClone)
 	const CompiledRule &r = published(h, rule);
 	for (unsigned o = 0; o < 2; o++) {
 		EXPECT_EQ(r.output_counters(0, o).packets.get(), 3u) << "output " << o;
-		EXPECT_EQ(r.output_counters(0, o).drops.get(), 3u) << "output " << o;
+		EXPECT_EQ(r.output_counters(0, o).dropped(), 3u) << "output " << o;
 	}
 	EXPECT_EQ(r.output_counters(0, 2).packets.get(), 6u);
 	expect_drops(h, {{DropReason::no_buffer, 6}});

@@ -73,11 +73,15 @@ TEST(TxRefusal, RefusedPacketsAreCountedAndFreedAcceptedOnesKeepOrder)
 	const uint64_t refused = out.tx_dropped.get();
 	EXPECT_EQ(accepted + refused, frames);
 	EXPECT_GT(refused, 0u) << "the ring never filled: the test proves nothing";
-	EXPECT_EQ(w->counters.drops[static_cast<size_t>(DropReason::tx_full)].get(), refused);
+	EXPECT_EQ(drop_count(*w, DropReason::tx_full), refused);
+	EXPECT_EQ(w->drops[1].reasons[static_cast<size_t>(DropReason::tx_full)].get(), refused)
+		<< "tx-full counts on the egress port";
+	EXPECT_EQ(w->drops[0].reasons[static_cast<size_t>(DropReason::tx_full)].get(), 0u);
 	const CompiledRule *r = engine->rules().find(Engine::key_of(rule.match, 0));
 	ASSERT_NE(r, nullptr);
 	EXPECT_EQ(r->output_counters(0, 0).packets.get(), accepted);
-	EXPECT_EQ(r->output_counters(0, 0).drops.get(), refused);
+	EXPECT_EQ(r->output_counters(0, 0).dropped(DropReason::tx_full), refused);
+	EXPECT_EQ(r->output_counters(0, 0).dropped(), refused);
 	// Counted when queued, taken back when refused: bytes too.
 	constexpr uint64_t out_frame_len = 42 + 64;
 	EXPECT_EQ(r->output_counters(0, 0).bytes.get(), accepted * out_frame_len);

@@ -72,7 +72,7 @@ for i in range(n):
 
 
 def state(mcr):
-    return (mcr.telemetry("/mcr/rules"), mcr.telemetry("/mcr/ports"),
+    return (mcr.rules(), mcr.telemetry("/mcr/ports"),
             mcr.ctl("show rules").stdout)
 
 
@@ -170,7 +170,7 @@ class ControlTest(unittest.TestCase):
     def test_reload_by_sighup(self):
         with Lab() as lab, Mcr(lab, CONFIG) as mcr:
             def rules():
-                return mcr.telemetry("/mcr/rules")
+                return mcr.rules()
 
             def hup():
                 mcr.proc.send_signal(signal.SIGHUP)
@@ -182,8 +182,8 @@ class ControlTest(unittest.TestCase):
                                     "name: feed-c\n    match: { port: up0, dst: 239.1.1.3")
             mcr.rewrite_config(edited)
             hup()
-            self.assertEqual(sorted(rules()), ["feed_a", "feed_c"])
-            self.assertEqual(rules()["feed_a"]["output0_dport"], 6001)
+            self.assertEqual(sorted(rules()), ["feed-a", "feed-c"])
+            self.assertEqual(rules()["feed-a"]["outputs"]["0"]["dport"], 6001)
             sink = lab.start_sink("sink1", 100, ["239.2.2.2:6001"])
             lab.send_udp(100)
             self.assertEqual(lab.sink_result(sink)["239.2.2.2:6001"]["count"], 100)
@@ -197,7 +197,7 @@ class ControlTest(unittest.TestCase):
                 hup()
                 lab.send_udp(100)
                 self.assertEqual(lab.sink_result(sink)["239.2.2.2:6001"]["count"], 100)
-                self.assertEqual(sorted(rules()), ["feed_a", "feed_c"])
+                self.assertEqual(sorted(rules()), ["feed-a", "feed-c"])
                 self.assertIn(says, mcr.read_output()[1])
             self.assertIn("mcr.yaml:", mcr.read_output()[1])  # FILE:LINE:COL
 
@@ -206,7 +206,7 @@ class ControlTest(unittest.TestCase):
             r = mcr.ctl("reload")
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("1 rule(s) added, 1 changed, 1 removed", r.stdout)
-            self.assertEqual(sorted(rules()), ["feed_a", "feed_b"])
+            self.assertEqual(sorted(rules()), ["feed-a", "feed-b"])
 
     def test_telemetry_and_console_agree(self):
         import re
@@ -214,19 +214,28 @@ class ControlTest(unittest.TestCase):
             lab.send_udp(300)
             lab.send_udp(40, dst="239.9.9.9")  # no rule
             time.sleep(0.5)
-            rule = mcr.telemetry("/mcr/rules")["feed_a"]
+            rule = mcr.rule("feed-a")
             shown = mcr.ctl("show", "rule", "feed-a").stdout
             self.assertIn(f"received: {rule['packets']} packets, {rule['bytes']} bytes", shown)
-            self.assertRegex(shown, rf"output 0: .* packets +{rule['output0_packets']} ")
+            self.assertRegex(shown, rf"output 0: .* packets +{rule['outputs']['0']['packets']} ")
             self.assertEqual(rule["packets"], 300)
             port = mcr.telemetry("/mcr/ports")["up0"]
             stats = mcr.ctl("show", "port", "stats", "up0").stdout
             self.assertIn(f"RX-packets: {port['rx_packets']} ", stats)
             drops = mcr.telemetry("/mcr/drops")
-            shown = dict(re.findall(r"^ +(\S+) +(\d+)$", mcr.ctl("show", "drops").stdout, re.M))
+            by_port = {p: mcr.telemetry(f"/mcr/drops,{p}") for p in ("up0", "down0")}
             self.assertEqual(drops["no_rule"], 40)
-            for name, count in shown.items():
-                self.assertEqual(drops[name.replace("-", "_")], int(count), name)
+            self.assertEqual(by_port["up0"]["no_rule"], 40)  # the ingress port's
+            self.assertEqual(by_port["down0"]["no_rule"], 0)
+            lines = mcr.ctl("show", "drops").stdout.splitlines()
+            self.assertEqual(lines[0].split(), ["reason", "total", "up0", "down0"])
+            rows = [line.split() for line in lines[1:]]
+            self.assertEqual(len(rows), len(drops))
+            for name, total, up0, down0 in rows:
+                key = name.replace("-", "_")
+                self.assertEqual((drops[key], by_port["up0"][key], by_port["down0"][key]),
+                                 (int(total), int(up0), int(down0)), name)
+            self.assertIn("error", mcr.telemetry("/mcr/drops,nosuch"))
 
 
 @skip_unless_root
