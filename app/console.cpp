@@ -253,11 +253,13 @@ std::string Console::port_stats(size_t i)
 			   "  RX-packets: {:<14} RX-bytes: {:<16} RX-pps: {}\n"
 			   "  TX-packets: {:<14} TX-bytes: {:<16} TX-pps: {}\n"
 			   "  TX-dropped: {:<14}\n"
-			   "  PMD: ipackets {} imissed {} ierrors {} rx_nombuf {} opackets {} oerrors {}\n",
+			   "  PMD: ipackets {} imissed {} ierrors {} rx_nombuf {} opackets {} oerrors {}\n"
+			   "  State: {} (interface deleted: down {}, reopened {})\n",
 			   port.name(), drivers::backend_name(port.backend()), port.iface().name,
 			   t.rx_packets, t.rx_bytes, rx_pps, t.tx_packets, t.tx_bytes, tx_pps,
 			   t.tx_dropped, pmd.ipackets, pmd.imissed, pmd.ierrors, pmd.rx_nombuf,
-			   pmd.opackets, pmd.oerrors);
+			   pmd.opackets, pmd.oerrors, port.is_open() ? "up" : "down",
+			   port.down_count(), port.reopen_count());
 }
 
 std::string Console::port_xstats(size_t i)

@@ -14,11 +14,16 @@ namespace {
 
 void collect_ports(const Runtime &rt, StatsSnapshot &s)
 {
+	// A port closes and opens again under it when its interface is re-created.
+	std::lock_guard lock(rt.control_mutex());
 	for (size_t i = 0; i < rt.ports().size(); i++) {
 		const drivers::Port &port = *rt.ports()[i];
 		PortStats p;
 		p.name = port.name();
 		p.totals = rt.port_totals(i);
+		p.up = port.is_open();
+		p.down_count = port.down_count();
+		p.reopen_count = port.reopen_count();
 		// A map lookup per CPU in the kernel: this thread's time, not a worker's.
 		if (auto verdicts = port.xdp().counters())
 			p.xdp_verdicts = std::move(*verdicts);

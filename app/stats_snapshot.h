@@ -32,6 +32,10 @@ struct PortStats {
 	PortTotals totals; // summed over workers
 	// Packets per XDP verdict (name, count); empty without a program.
 	std::vector<std::pair<std::string, uint64_t>> xdp_verdicts;
+	// Open, or down since its interface was deleted (doc/reliability.md);
+	// times it went down, and came back on a re-created interface.
+	bool up = true;
+	uint64_t down_count = 0, reopen_count = 0;
 };
 
 struct WorkerStats {

@@ -37,6 +37,8 @@ int ports_cb(const char *, const char *, rte_tel_data *d)
 	std::lock_guard lock(runtime_mutex);
 	if (current == nullptr)
 		return -ENODEV;
+	// A port closes and reopens under it when its interface is re-created.
+	std::lock_guard port_lock(current->control_mutex());
 	rte_tel_data_start_dict(d);
 	for (size_t i = 0; i < current->ports().size(); i++) {
 		const drivers::Port &port = *current->ports()[i];
@@ -53,6 +55,9 @@ int ports_cb(const char *, const char *, rte_tel_data *d)
 		rte_tel_data_add_dict_u64(p, "tx_bytes", t.tx_bytes);
 		rte_tel_data_add_dict_u64(p, "tx_dropped", t.tx_dropped);
 		rte_tel_data_add_dict_string(p, "name", port.name().c_str());
+		rte_tel_data_add_dict_string(p, "state", port.is_open() ? "up" : "down");
+		rte_tel_data_add_dict_u64(p, "down_count", port.down_count());
+		rte_tel_data_add_dict_u64(p, "reopen_count", port.reopen_count());
 		rte_tel_data_add_dict_container(d, telemetry_key(port.name()).c_str(), p, 0);
 	}
 	return 0;
@@ -178,6 +183,7 @@ int xdp_cb(const char *, const char *, rte_tel_data *d)
 	std::lock_guard lock(runtime_mutex);
 	if (current == nullptr)
 		return -ENODEV;
+	std::lock_guard port_lock(current->control_mutex()); // see ports_cb
 	rte_tel_data_start_dict(d);
 	for (const auto &port : current->ports()) {
 		const drivers::PortXdp &x = port->xdp();

@@ -1,0 +1,169 @@
+"""Interfaces that come and go under a running mcr, on both PMDs.
+
+Two independent port pairs: flow A enters on in0 (the generator's link)
+and leaves on out0 (sink1); flow B enters on in1 (from sink3) and leaves
+on out1 (sink2). Flow B runs steadily throughout and must lose nothing.
+- An interface deleted and created again (the veth pair re-made with the
+  same names, addresses and neighbours): mcr logs port down and up, counts
+  it, re-attaches XDP, re-joins the group, and flow A relays again.
+- Link down and up (no re-creation): the port stays open and relays again.
+"""
+
+import re
+import subprocess
+import sys
+import time
+import unittest
+import os
+
+from labkit import Lab, Mcr, skip_unless_root, run
+
+STEADY_PY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "steady.py")
+
+CONFIG = """
+ports:
+  - {{ name: in0, iface: "@P@r0", driver: {driver} }}
+  - {{ name: out0, iface: "@P@r1", driver: {driver} }}
+  - {{ name: out1, iface: "@P@r2", driver: {driver} }}
+  - {{ name: in1, iface: "@P@r3", driver: {driver} }}
+workers:
+  lcores: [1]
+pools:
+  - {{ name: small, data_size: 2048, count: 16383 }}
+rules:
+  - name: flow-a
+    match: {{ port: in0, dst: 239.1.1.1, dport: 5000 }}
+    outputs:
+      - {{ port: out0, dst: 239.2.2.2, dport: 6000 }}
+  - name: flow-b
+    match: {{ port: in1, dst: 239.5.5.5, dport: 5000 }}
+    outputs:
+      - {{ port: out1, dst: 239.6.6.6, dport: 6000 }}
+"""
+
+FLOW_B_COUNT = 8000
+FLOW_B_RATE = 1000  # 8 s of traffic, across the whole down/up
+
+
+def mac_of(ns, iface):
+    out = run("ip", "-n", ns, "-br", "link", "show", "dev", iface).stdout
+    return out.split()[2]
+
+
+def recreate_ingress(lab):
+    """The generator link again, as tools/lab.sh makes it."""
+    gen, relay = lab.ns("gen"), lab.ns("relay")
+    g0, r0 = lab.iface("g0"), lab.iface("r0")
+    run("ip", "link", "add", g0, "netns", gen, "type", "veth", "peer", "name", r0, "netns", relay)
+    run("ip", "-n", gen, "addr", "add", "198.18.1.2/24", "dev", g0)
+    run("ip", "-n", relay, "addr", "add", "198.18.1.1/24", "dev", r0)
+    run("ip", "-n", gen, "link", "set", g0, "up")
+    run("ip", "-n", relay, "link", "set", r0, "up")
+    run("ip", "-n", gen, "neigh", "replace", "198.18.1.1", "lladdr", mac_of(relay, r0),
+        "dev", g0, "nud", "permanent")
+    run("ip", "-n", relay, "neigh", "replace", "198.18.1.2", "lladdr", mac_of(gen, g0),
+        "dev", r0, "nud", "permanent")
+    run("ip", "-n", gen, "route", "replace", "default", "via", "198.18.1.1")
+
+
+@skip_unless_root
+class IfacesTest(unittest.TestCase):
+    def wait_log(self, mcr, pattern, timeout):
+        """Seconds until `pattern` is in mcr's output."""
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            out, err = mcr.read_output()
+            if re.search(pattern, out + err):
+                return time.monotonic() - start
+            self.assertIsNone(mcr.proc.poll(), f"mcr exited:\n{out}\n{err}")
+            time.sleep(0.05)
+        self.fail(f"no '{pattern}' in {timeout} s:\n{''.join(mcr.read_output())}")
+
+    def start_flow_b(self, lab):
+        sink = lab.start_sink("sink2", FLOW_B_COUNT, ["239.6.6.6:6000"], seconds=40)
+        sender = lab.popen("sink3", sys.executable, STEADY_PY, str(FLOW_B_COUNT),
+                           str(FLOW_B_RATE), "239.5.5.5", "5000", "200", "198.18.4.2",
+                           stdout=subprocess.PIPE, text=True)
+        return sink, sender
+
+    def check_flow_b(self, lab, sink, sender):
+        out, _ = sender.communicate(timeout=60)
+        self.assertEqual(int(out.strip()), FLOW_B_COUNT)
+        got = lab.sink_result(sink, timeout=60)["239.6.6.6:6000"]
+        self.assertEqual(got["count"], FLOW_B_COUNT, "flow B, on other ports, lost packets")
+        self.assertEqual(got["out_of_order"], 0)
+
+    def check_flow_a(self, lab, count=500):
+        sink = lab.start_sink("sink1", count, ["239.2.2.2:6000"], seconds=20)
+        sent = lab.send_udp(count)
+        got = lab.sink_result(sink)["239.2.2.2:6000"]
+        self.assertEqual(got["count"], sent, "flow A does not relay")
+        self.assertEqual(got["bad_payload"], 0)
+
+    def delete_and_recreate(self, driver):
+        with Lab(sinks=3) as lab, Mcr(lab, CONFIG.format(driver=driver),
+                                      extra_args=["--reopen-ports"]) as mcr:
+            relay, r0 = lab.ns("relay"), lab.iface("r0")
+            self.check_flow_a(lab)
+            xdp_before = lab.xdp_prog_id("relay", r0)
+            self.assertNotEqual(xdp_before, 0)
+            sink, sender = self.start_flow_b(lab)
+            time.sleep(1.5)
+
+            run("ip", "-n", relay, "link", "del", r0)
+            took = self.wait_log(mcr, rf"port in0: interface {r0} .* was deleted.*port down", 3)
+            self.assertLessEqual(took, 1.5, "detection takes up to a second")
+            self.assertEqual(mcr.port("in0")["state"], "down")
+            time.sleep(1)
+            recreate_ingress(lab)
+            took = self.wait_log(mcr, r"port in0: up again", 5)
+            self.assertLessEqual(took, 3)
+
+            port = mcr.port("in0")
+            self.assertEqual(port["state"], "up")
+            self.assertEqual(port["down_count"], 1)
+            self.assertEqual(port["reopen_count"], 1)
+            self.assertNotEqual(lab.xdp_prog_id("relay", r0), 0, "no XDP program on the new iface")
+            maddr = run("ip", "-n", relay, "maddr", "show", "dev", r0).stdout
+            self.assertIn("239.1.1.1", maddr, "group not joined again")
+            show = mcr.ctl("show", "port", "stats", "in0")
+            self.assertIn("State: up (interface deleted: down 1, reopened 1)", show.stdout)
+            self.check_flow_a(lab)
+            self.check_flow_b(lab, sink, sender)
+            self.assertEqual(mcr.port("out1")["tx_packets"], FLOW_B_COUNT)
+            self.assertEqual(mcr.stop(), 0, mcr.stderr)
+
+    def link_down_up(self, driver):
+        with Lab(sinks=3) as lab, Mcr(lab, CONFIG.format(driver=driver)) as mcr:
+            relay = lab.ns("relay")
+            self.check_flow_a(lab)
+            sink, sender = self.start_flow_b(lab)
+            time.sleep(1.5)
+            for side in ("r0", "r1"):  # ingress, then egress of flow A
+                run("ip", "-n", relay, "link", "set", lab.iface(side), "down")
+                time.sleep(2)
+                run("ip", "-n", relay, "link", "set", lab.iface(side), "up")
+                time.sleep(0.5)
+                self.check_flow_a(lab)
+            self.check_flow_b(lab, sink, sender)
+            for name in ("in0", "out0"):
+                port = mcr.port(name)
+                self.assertEqual((port["state"], port["down_count"]), ("up", 0))
+            self.assertIsNone(mcr.proc.poll())
+            self.assertEqual(mcr.stop(), 0, mcr.stderr)
+
+    def test_af_xdp_iface_deleted_and_recreated(self):
+        self.delete_and_recreate("af_xdp")
+
+    def test_af_packet_iface_deleted_and_recreated(self):
+        self.delete_and_recreate("af_packet")
+
+    def test_af_xdp_link_down_up(self):
+        self.link_down_up("af_xdp")
+
+    def test_af_packet_link_down_up(self):
+        self.link_down_up("af_packet")
+
+
+if __name__ == "__main__":
+    unittest.main()
