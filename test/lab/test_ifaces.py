@@ -5,16 +5,19 @@ and leaves on out0 (sink1); flow B enters on in1 (from sink3) and leaves
 on out1 (sink2). Flow B runs steadily throughout and must lose nothing.
 - An interface deleted and created again (the veth pair re-made with the
   same names, addresses and neighbours): mcr logs port down and up, counts
-  it, re-attaches XDP, re-joins the group, and flow A relays again.
+  it, re-attaches XDP, re-joins the group, and flow A relays again; flow
+  B's counter in mcr never stands still meanwhile. The same for the egress
+  interface, whose new MAC the relayed frames then carry.
 - Link down and up (no re-creation): the port stays open and relays again.
 """
 
+import os
 import re
 import subprocess
 import sys
+import threading
 import time
 import unittest
-import os
 
 from labkit import Lab, Mcr, skip_unless_root, run
 
@@ -50,20 +53,56 @@ def mac_of(ns, iface):
     return out.split()[2]
 
 
+def recreate_link(lab, host, side, host_side, subnet):
+    """A relay link again, as tools/lab.sh makes it: relay side .1, the
+    other host's side .2 with its default route through the relay."""
+    other, relay = lab.ns(host), lab.ns("relay")
+    o, r = lab.iface(host_side), lab.iface(side)
+    run("ip", "link", "add", o, "netns", other, "type", "veth", "peer", "name", r, "netns", relay)
+    run("ip", "-n", other, "addr", "add", f"{subnet}.2/24", "dev", o)
+    run("ip", "-n", relay, "addr", "add", f"{subnet}.1/24", "dev", r)
+    run("ip", "-n", other, "link", "set", o, "up")
+    run("ip", "-n", relay, "link", "set", r, "up")
+    run("ip", "-n", other, "neigh", "replace", f"{subnet}.1", "lladdr", mac_of(relay, r),
+        "dev", o, "nud", "permanent")
+    run("ip", "-n", relay, "neigh", "replace", f"{subnet}.2", "lladdr", mac_of(other, o),
+        "dev", r, "nud", "permanent")
+    run("ip", "-n", other, "route", "replace", "default", "via", f"{subnet}.1")
+
+
 def recreate_ingress(lab):
-    """The generator link again, as tools/lab.sh makes it."""
-    gen, relay = lab.ns("gen"), lab.ns("relay")
-    g0, r0 = lab.iface("g0"), lab.iface("r0")
-    run("ip", "link", "add", g0, "netns", gen, "type", "veth", "peer", "name", r0, "netns", relay)
-    run("ip", "-n", gen, "addr", "add", "198.18.1.2/24", "dev", g0)
-    run("ip", "-n", relay, "addr", "add", "198.18.1.1/24", "dev", r0)
-    run("ip", "-n", gen, "link", "set", g0, "up")
-    run("ip", "-n", relay, "link", "set", r0, "up")
-    run("ip", "-n", gen, "neigh", "replace", "198.18.1.1", "lladdr", mac_of(relay, r0),
-        "dev", g0, "nud", "permanent")
-    run("ip", "-n", relay, "neigh", "replace", "198.18.1.2", "lladdr", mac_of(gen, g0),
-        "dev", r0, "nud", "permanent")
-    run("ip", "-n", gen, "route", "replace", "default", "via", "198.18.1.1")
+    recreate_link(lab, "gen", "r0", "g0", "198.18.1")
+
+
+class StallWatch:
+    """Samples a port's tx_packets every 50 ms from a thread: the longest
+    time it stood still is how long the port's flow stopped in mcr."""
+
+    def __init__(self, mcr, port):
+        self.mcr, self.port = mcr, port
+        self.longest = 0.0
+        self.samples = 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.run)
+
+    def run(self):
+        last_count, last_change = None, time.monotonic()
+        while not self.stop.is_set():
+            count = self.mcr.port(self.port)["tx_packets"]
+            now = time.monotonic()
+            self.samples += 1
+            if count != last_count:
+                last_count, last_change = count, now
+            self.longest = max(self.longest, now - last_change)
+            time.sleep(0.05)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join()
 
 
 @skip_unless_root
@@ -110,14 +149,22 @@ class IfacesTest(unittest.TestCase):
             sink, sender = self.start_flow_b(lab)
             time.sleep(1.5)
 
-            run("ip", "-n", relay, "link", "del", r0)
-            took = self.wait_log(mcr, rf"port in0: interface {r0} .* was deleted.*port down", 3)
-            self.assertLessEqual(took, 1.5, "detection takes up to a second")
-            self.assertEqual(mcr.port("in0")["state"], "down")
-            time.sleep(1)
-            recreate_ingress(lab)
-            took = self.wait_log(mcr, r"port in0: up again", 5)
-            self.assertLessEqual(took, 3)
+            with StallWatch(mcr, "out1") as flow_b:
+                time.sleep(0.5)
+                run("ip", "-n", relay, "link", "del", r0)
+                took = self.wait_log(mcr, rf"port in0: interface {r0} .* was deleted.*port down",
+                                     3)
+                self.assertLessEqual(took, 1.5, "detection takes up to a second")
+                self.assertEqual(mcr.port("in0")["state"], "down")
+                time.sleep(1)
+                recreate_ingress(lab)
+                took = self.wait_log(mcr, r"port in0: up again", 5)
+                self.assertLessEqual(took, 3)
+                time.sleep(0.5)
+            # Flow B sends every millisecond: mcr's out1 never stands still
+            # for long (telemetry waits while a port is being reopened).
+            self.assertGreater(flow_b.samples, 20)
+            self.assertLess(flow_b.longest, 0.5, "flow B stopped in mcr meanwhile")
 
             port = mcr.port("in0")
             self.assertEqual(port["state"], "up")
@@ -131,6 +178,31 @@ class IfacesTest(unittest.TestCase):
             self.check_flow_a(lab)
             self.check_flow_b(lab, sink, sender)
             self.assertEqual(mcr.port("out1")["tx_packets"], FLOW_B_COUNT)
+            self.assertEqual(mcr.stop(), 0, mcr.stderr)
+
+    def egress_deleted_and_recreated(self, driver):
+        with Lab(sinks=3) as lab, Mcr(lab, CONFIG.format(driver=driver),
+                                      extra_args=["--reopen-ports"]) as mcr:
+            relay, r1 = lab.ns("relay"), lab.iface("r1")
+            self.check_flow_a(lab)
+            run("ip", "-n", relay, "link", "del", r1)
+            self.wait_log(mcr, rf"port out0: interface {r1} .* was deleted", 3)
+            # What flow A sends meanwhile is dropped as port-down, counted.
+            lab.send_udp(100)
+            time.sleep(0.3)
+            self.assertEqual(mcr.telemetry("/mcr/drops")["port_down"], 100)
+            recreate_link(lab, "sink1", "r1", "s1", "198.18.2")
+            self.wait_log(mcr, r"port out0: up again", 5)
+            self.assertNotIn("keeps its old headers", "".join(mcr.read_output()))
+            # The rule's output was compiled again: the new interface's MAC.
+            tcpdump = lab.popen("sink1", "timeout", "10", "tcpdump", "-l", "-e", "-n", "-c", "1",
+                                "-i", lab.iface("s1"), "udp", "port", "6000",
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+            time.sleep(1)
+            self.check_flow_a(lab)
+            out, _ = tcpdump.communicate(timeout=20)
+            source_mac = re.search(r"([0-9a-f:]{17}) >", out).group(1)
+            self.assertEqual(source_mac, mac_of(relay, r1))
             self.assertEqual(mcr.stop(), 0, mcr.stderr)
 
     def link_down_up(self, driver):
@@ -190,6 +262,12 @@ class IfacesTest(unittest.TestCase):
 
     def test_af_packet_iface_deleted_and_recreated(self):
         self.delete_and_recreate("af_packet")
+
+    def test_af_xdp_egress_deleted_and_recreated(self):
+        self.egress_deleted_and_recreated("af_xdp")
+
+    def test_af_packet_egress_deleted_and_recreated(self):
+        self.egress_deleted_and_recreated("af_packet")
 
     def test_af_xdp_link_down_up(self):
         self.link_down_up("af_xdp")
