@@ -3,7 +3,9 @@
 // an interface of the same name appears again. The main lcore's 1-second
 // watch (app/main.cpp) drives it; workers only see the port's ethdev id
 // turn closed and back (Engine::close_port, open_port).
+#include <linux/capability.h>
 #include <rte_ethdev.h>
+#include <sys/prctl.h>
 
 #include <algorithm>
 
@@ -14,6 +16,23 @@
 #include "runtime.h"
 
 namespace mcr::app {
+
+namespace {
+
+// What opening a port needs (doc/service.md); mcr drops them from its
+// bounding set too, so the bounding set says whether they are still there.
+const char *missing_open_capability()
+{
+	static constexpr std::pair<unsigned, const char *> needed[] = {
+		{CAP_NET_RAW, "CAP_NET_RAW"}, {CAP_IPC_LOCK, "CAP_IPC_LOCK"},
+		{CAP_SYS_ADMIN, "CAP_SYS_ADMIN"}, {CAP_NET_ADMIN, "CAP_NET_ADMIN"}};
+	for (const auto &[cap, name] : needed)
+		if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) != 1)
+			return name;
+	return nullptr;
+}
+
+} // namespace
 
 void Runtime::watch_ports()
 {
@@ -62,21 +81,24 @@ void Runtime::forget_port_groups(size_t i)
 
 // An af_xdp port's fill rings take buffers of its RX pool that DPDK 22.11
 // does not give back when the port closes: a re-open takes as many again,
-// if the pool can spare them. *reserved: what to give back if it fails.
-const engine::SizeClass *Runtime::reserve_reopen_buffers(size_t i, std::string *error)
+// if the pool can spare them. *reserved: the class reserved from, if any.
+int Runtime::reserve_reopen_buffers(size_t i, const engine::SizeClass **reserved,
+				    std::string *error)
 {
+	*reserved = nullptr;
 	const drivers::Port &port = *ports_[i];
 	if (port.backend() != drivers::Backend::af_xdp)
-		return nullptr;
-	for (const engine::SizeClass &sc : pools_.classes())
-		if (sc.pool == port.rx_pool()) {
-			if (reserve_rx_buffers(*cfg_.find_port(port.name()), sc, port.queue_pairs(),
-					       error) < 0)
-				return &sc;
-			*error = {};
-			return &sc;
-		}
-	return nullptr;
+		return 0;
+	for (const engine::SizeClass &sc : pools_.classes()) {
+		if (sc.pool != port.rx_pool())
+			continue;
+		const int rc =
+			reserve_rx_buffers(*cfg_.find_port(port.name()), sc, port.queue_pairs(), error);
+		if (rc == 0)
+			*reserved = &sc;
+		return rc;
+	}
+	return 0;
 }
 
 void Runtime::bring_port_up(size_t i)
@@ -85,14 +107,25 @@ void Runtime::bring_port_up(size_t i)
 	const uint16_t queues = port.queue_pairs();
 	const unsigned index = port.iface_index_now();
 	std::string error;
-	const engine::SizeClass *rx_class = reserve_reopen_buffers(i, &error);
-	int rc = error.empty() ? 0 : -ENOBUFS;
-	if (rc < 0)
-		error = fmt::format("{} (its af_xdp fill rings took buffers DPDK 22.11 does not "
-				    "give back on close: each re-open takes as many again)", error);
+	const engine::SizeClass *reserved = nullptr;
+	bool opened = false;
+	int rc = 0;
+	if (const char *cap = missing_open_capability()) {
+		error = fmt::format("mcr gave up {} and the other capabilities opening a port "
+				    "needs (run it with --reopen-ports)", cap);
+		rc = -EPERM;
+	}
+	if (rc == 0) {
+		rc = reserve_reopen_buffers(i, &reserved, &error);
+		if (rc < 0)
+			error = fmt::format("{} (its af_xdp fill rings took buffers DPDK 22.11 does "
+					    "not give back on close: each re-open takes as many again)",
+					    error);
+	}
 	if (rc == 0) {
 		std::lock_guard lock(control_mutex_);
 		rc = port.reopen(&error);
+		opened = rc == 0;
 		// Workers poll the queues they were given at start.
 		if (rc == 0 && port.queue_pairs() != queues) {
 			error = fmt::format("port '{}': {} now plans {} queue pair(s), {} before: "
@@ -103,14 +136,14 @@ void Runtime::bring_port_up(size_t i)
 		}
 	}
 	if (rc < 0) {
-		if (rx_class != nullptr && rc != -ENOBUFS) // reserved, not taken
-			rx_buffers_held_[rx_class->name] -=
+		// A failed open is assumed to have taken no fill-ring buffers.
+		if (reserved != nullptr && !opened)
+			rx_buffers_held_[reserved->name] -=
 				uint32_t{queues} * af_xdp_fill_ring_buffers;
 		MCR_LOG(port, ERR, "port %s: interface %s is back (ifindex %u), but the port "
-			"cannot be opened again: %s%s; it stays down until the interface is "
+			"cannot be opened again: %s; it stays down until the interface is "
 			"created again", port.name().c_str(), port.iface().name.c_str(), index,
-			error.c_str(), rc == -EPERM ? " (mcr gave up the capabilities that needs: "
-			"run it with --reopen-ports)" : "");
+			error.c_str());
 		reopen_refused_[i] = index;
 		return;
 	}
@@ -132,9 +165,8 @@ void Runtime::bring_port_up(size_t i)
 
 // What a port's rules put into the kernel for it, published again on its
 // new interface: the rule keys in its XDP program's maps and the groups
-// its rules match, joined on the new ifindex. Rules sending out of it need
-// nothing: their headers do not depend on the interface, except for the
-// source MAC (see doc/reliability.md).
+// its rules match, joined on the new ifindex. Rules sending out of it only
+// change if the interface's MAC or address did (recompile_rules_sending_on).
 int Runtime::republish_port_rules(size_t i, std::string *error)
 {
 	const drivers::Port &port = *ports_[i];

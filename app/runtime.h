@@ -87,7 +87,8 @@ private:
 	void take_port_down(size_t i, const char *what);
 	void bring_port_up(size_t i);
 	void forget_port_groups(size_t i);
-	const engine::SizeClass *reserve_reopen_buffers(size_t i, std::string *error);
+	int reserve_reopen_buffers(size_t i, const engine::SizeClass **reserved,
+				   std::string *error);
 	// The rules of port i, published again on its new interface.
 	int republish_port_rules(size_t i, std::string *error);
 	void recompile_rules_sending_on(size_t i);

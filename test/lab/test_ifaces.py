@@ -249,7 +249,8 @@ class IfacesTest(unittest.TestCase):
         self.assertEqual(lab.sink_result(sink)["239.6.6.6:6000"]["count"], count)
 
     def test_without_reopen_ports_the_port_stays_down_and_says_why(self):
-        self.refused("af_packet", r"cannot be opened again: .*run it with --reopen-ports")
+        self.refused("af_packet",
+                     r"cannot be opened again: mcr gave up CAP_NET_RAW .*--reopen-ports")
 
     def test_af_xdp_reopen_refused_when_the_pool_cannot_spare_fill_rings(self):
         # 4 af_xdp ports hold 4 x 2048 fill-ring buffers, lcore caches 2 x
