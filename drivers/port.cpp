@@ -401,7 +401,8 @@ int Port::reopen(std::string *error)
 	const config::Port &cfg = *request_.cfg;
 	warned_no_socket_ = false;
 	int rc = query_kernel_iface(cfg.iface, &iface_, error);
-	if (rc == 0 && iface_.xdp_prog_id != 0 && PortXdp::remove_stale(iface_.index, iface_.xdp_prog_id))
+	if (rc == 0 && iface_.xdp_prog_id != 0 &&
+	    PortXdp::remove_stale(iface_.index, iface_.xdp_prog_id))
 		iface_.xdp_prog_id = 0;
 	if (rc == 0 && backend_ == Backend::af_xdp && iface_.xdp_prog_id != 0) {
 		*error = fmt::format("interface {} already has XDP program id {} attached",
