@@ -269,11 +269,13 @@ std::string Console::port_stats(const StatsSnapshot &s, size_t i)
 			   "  TX-packets: {:<14} TX-bytes: {:<16} TX-pps: {}\n"
 			   "  TX-dropped: {:<14}\n"
 			   "  Drops: {}\n"
-			   "  PMD: ipackets {} imissed {} ierrors {} rx_nombuf {} opackets {} oerrors {}\n",
+			   "  PMD: ipackets {} imissed {} ierrors {} rx_nombuf {} opackets {} oerrors {}\n"
+			   "  State: {} (interface deleted: down {}, reopened {})\n",
 			   port.name, port.driver, port.iface, t.rx_packets, t.rx_bytes, rx_pps,
 			   t.tx_packets, t.tx_bytes, tx_pps, t.tx_dropped,
 			   drop_breakdown(s.drop_reasons, port.drops), pmd.ipackets, pmd.imissed,
-			   pmd.ierrors, pmd.rx_nombuf, pmd.opackets, pmd.oerrors);
+			   pmd.ierrors, pmd.rx_nombuf, pmd.opackets, pmd.oerrors, port.up ? "up" : "down",
+			   port.down_count, port.reopen_count);
 }
 
 std::string Console::port_xstats(size_t i)

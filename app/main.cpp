@@ -88,7 +88,7 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 	}
 	// Ports, XDP programs, the control socket and the metrics endpoint
 	// exist now: what made them is no longer needed.
-	if (drop_privileges(opt.user ? &*opt.user : nullptr, &error) < 0) {
+	if (drop_privileges(opt.user ? &*opt.user : nullptr, opt.reopen_ports, &error) < 0) {
 		if (opt.user) { // asked for, not done: do not run as root
 			std::fprintf(stderr, "mcr: %s\n", error.c_str());
 			metrics.stop();
@@ -132,11 +132,14 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 			notify_status(service_summary(rt) + (rc == 0 ? "; reloaded" : "; reload refused"));
 		}
 		// Relay traffic the XDP program could hand to no socket is lost to
-		// mcr: each port warns the first time it sees some.
+		// mcr: each port warns the first time it sees some. A port whose
+		// interface was deleted goes down, and up again once it is back.
 		if (std::chrono::steady_clock::now() >= next_watch) {
 			next_watch += std::chrono::seconds(1);
+			rt.watch_ports();
 			for (const auto &port : rt.ports())
-				port->watch_no_socket();
+				if (port->is_open())
+					port->watch_no_socket();
 		}
 		if (opt.stats_period != 0 && std::chrono::steady_clock::now() >= next_stats) {
 			next_stats += std::chrono::seconds(opt.stats_period);

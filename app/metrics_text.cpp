@@ -98,6 +98,17 @@ void render_ports(Writer &w, const StatsSnapshot &s)
 		for (const PortStats &p : s.ports)
 			w.sample({"port", p.name}, p.totals.*f.member);
 	}
+	w.family("mcr_port_up", "gauge",
+		 "1 while the port is open, 0 while its interface is gone (deleted, not yet back).");
+	for (const PortStats &p : s.ports)
+		w.sample({"port", p.name}, uint64_t{p.up ? 1u : 0u});
+	w.family("mcr_port_down_total", "counter", "Times the port went down: its interface was deleted.");
+	for (const PortStats &p : s.ports)
+		w.sample({"port", p.name}, p.down_count);
+	w.family("mcr_port_reopened_total", "counter",
+		 "Times the port was opened again on its re-created interface.");
+	for (const PortStats &p : s.ports)
+		w.sample({"port", p.name}, p.reopen_count);
 	w.family("mcr_xdp_packets_total", "counter",
 		 "Packets mcr's XDP program gave each verdict on the port, summed over CPUs.");
 	for (const PortStats &p : s.ports)

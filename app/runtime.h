@@ -55,6 +55,11 @@ public:
 	// Start counts as the first successful load.
 	ReloadStats reload_stats() const;
 
+	// Main lcore, once a second: a port whose interface was deleted goes
+	// down, and comes back up when the interface is there again
+	// (app/port_watch.cpp).
+	void watch_ports();
+
 	// Held by rule changes and by readers on other threads (telemetry).
 	std::mutex &control_mutex() const { return control_mutex_; }
 
@@ -75,6 +80,15 @@ private:
 	void join_group(const config::Rule &rule);
 	void leave_group(const config::Rule &rule);
 	int launch_workers(std::string *error);
+	// Interfaces that come and go (app/port_watch.cpp).
+	void take_port_down(size_t i, const char *what);
+	void bring_port_up(size_t i);
+	void forget_port_groups(size_t i);
+	int reserve_reopen_buffers(size_t i, const engine::SizeClass **reserved,
+				   std::string *error);
+	// The rules of port i, published again on its new interface.
+	int republish_port_rules(size_t i, std::string *error);
+	void recompile_rules_sending_on(size_t i);
 	void log_pool_usage(const char *when) const;
 
 	config::Config cfg_;
@@ -89,6 +103,7 @@ private:
 	ReloadStats reload_stats_; // under control_mutex_
 	bool launched_ = false;
 	std::map<std::string, uint32_t> rx_buffers_held_; // by size class
+	std::vector<unsigned> reopen_refused_; // by port: ifindex a re-open failed on
 	static constexpr uint32_t min_free_buffers = 512;
 	static constexpr uint32_t af_xdp_fill_ring_buffers = 2048;
 };

@@ -39,6 +39,8 @@ void collect_drops(const Runtime &rt, StatsSnapshot &s, bool ports, bool workers
 
 void collect_ports(const Runtime &rt, StatsSnapshot &s)
 {
+	// A port closes and opens again under it when its interface is re-created.
+	std::lock_guard lock(rt.control_mutex());
 	for (size_t i = 0; i < rt.ports().size(); i++) {
 		const drivers::Port &port = *rt.ports()[i];
 		PortStats p;
@@ -47,6 +49,9 @@ void collect_ports(const Runtime &rt, StatsSnapshot &s)
 		p.driver = drivers::backend_name(port.backend());
 		p.ethdev = port.id();
 		p.queues = port.queue_pairs();
+		p.up = port.is_open();
+		p.down_count = port.down_count();
+		p.reopen_count = port.reopen_count();
 		for (const auto &w : rt.workers()) {
 			const engine::PortCounters &pc = w->ports[i];
 			p.totals.rx_packets += pc.rx_packets.get();

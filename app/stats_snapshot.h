@@ -55,6 +55,10 @@ struct PortStats {
 	std::vector<uint64_t> drops;
 	PmdTotals pmd;
 	XdpStats xdp;
+	// Open, or down since its interface was deleted (doc/reliability.md);
+	// times it went down, and came back on a re-created interface.
+	bool up = true;
+	uint64_t down_count = 0, reopen_count = 0;
 
 	uint64_t dropped() const { return sum(drops); } // every reason
 };

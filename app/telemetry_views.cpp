@@ -164,6 +164,9 @@ Dict ports_reply(const StatsSnapshot &s)
 		e.add("tx_dropped", p.totals.tx_dropped);
 		e.add("drops", p.dropped());
 		e.add("name", text(p.name));
+		e.add("state", p.up ? "up" : "down");
+		e.add("down_count", p.down_count);
+		e.add("reopen_count", p.reopen_count);
 	}
 	return d;
 }

@@ -5,7 +5,9 @@
 
 #include <rte_ether.h>
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -82,8 +84,27 @@ public:
 
 	static RuleKey key_of(const config::Match &match, uint16_t port_index);
 
+	// The ethdev workers poll and send on for a port, or ethdev_closed
+	// while the port is closed (its interface went away): workers read it
+	// with acquire before every RX and TX call on the port.
+	static constexpr uint16_t ethdev_closed = UINT16_MAX;
+	uint16_t ethdev(uint16_t port_index) const
+	{
+		return ethdev_[port_index].load(std::memory_order_acquire);
+	}
+	// Main lcore. Marks the port closed and returns once no worker can
+	// still be inside an RX or TX call on it, nor hold a packet for it
+	// (an RCU grace period of the rule table's QSBR): then the ethdev may
+	// be closed.
+	void close_port(uint16_t port_index);
+	// Main lcore, port closed: the ethdev it was opened again as (DPDK may
+	// or may not give the same id back) and its interface's MAC and
+	// address, which only workers receiving on this port read.
+	void open_port(uint16_t port_index, uint16_t ethdev, const rte_ether_addr &mac, uint32_t ipv4);
+
 private:
 	std::vector<EnginePort> ports_;
+	std::unique_ptr<std::atomic<uint16_t>[]> ethdev_;
 	const Pools *pools_ = nullptr;
 	rte_mempool *clone_pool_ = nullptr;
 	rte_mempool *header_pool_ = nullptr;

@@ -50,10 +50,12 @@ void flush_port(Worker &w, uint16_t port_index)
 	TxBuffer &b = w.tx[port_index];
 	if (b.count == 0)
 		return;
-	const uint16_t port_id = w.engine->ports()[port_index].port_id;
+	const uint16_t port_id = w.engine->ethdev(port_index);
 	uint16_t sent = 0;
-	for (int attempt = 0; attempt <= tx_retries && sent < b.count; attempt++)
-		sent += rte_eth_tx_burst(port_id, w.tx_queue, b.pkts + sent, b.count - sent);
+	// A closed port (its interface went away) sends nothing: all refused.
+	if (likely(port_id != Engine::ethdev_closed))
+		for (int attempt = 0; attempt <= tx_retries && sent < b.count; attempt++)
+			sent += rte_eth_tx_burst(port_id, w.tx_queue, b.pkts + sent, b.count - sent);
 
 	PortCounters &pc = w.ports[port_index];
 	uint64_t bytes = b.bytes;
@@ -68,7 +70,9 @@ void flush_port(Worker &w, uint16_t port_index)
 			bytes -= len;
 		}
 		pc.tx_dropped.add(refused);
-		w.drops[port_index].reasons[static_cast<size_t>(DropReason::tx_full)].add(refused);
+		const DropReason why =
+			port_id == Engine::ethdev_closed ? DropReason::port_down : DropReason::tx_full;
+		w.drops[port_index].reasons[static_cast<size_t>(why)].add(refused);
 		rte_pktmbuf_free_bulk(b.pkts + sent, refused);
 	}
 	pc.tx_packets.add(sent);
@@ -493,7 +497,9 @@ void worker_reclaim_tx(Worker &w)
 	for (uint16_t p = 0; p < w.engine->ports().size(); p++) {
 		if (w.tx_reclaims[p] == 0)
 			continue;
-		rte_eth_tx_burst(w.engine->ports()[p].port_id, w.tx_queue, nullptr, 0);
+		const uint16_t port_id = w.engine->ethdev(p);
+		if (port_id != Engine::ethdev_closed)
+			rte_eth_tx_burst(port_id, w.tx_queue, nullptr, 0);
 		if (--w.tx_reclaims[p] == 0)
 			w.tx_reclaims_owed--;
 	}
@@ -505,7 +511,10 @@ unsigned worker_poll(Worker &w)
 	unsigned received = 0;
 	const uint16_t burst = w.engine->params().burst;
 	for (const RxQueue &q : w.rx) {
-		const uint16_t n = rte_eth_rx_burst(q.port_id, q.queue_id, pkts, burst);
+		const uint16_t port_id = w.engine->ethdev(q.port_index);
+		if (unlikely(port_id == Engine::ethdev_closed))
+			continue;
+		const uint16_t n = rte_eth_rx_burst(port_id, q.queue_id, pkts, burst);
 		w.counters.polls.add(1);
 		if (n == 0)
 			continue;

@@ -24,7 +24,7 @@ constexpr uint16_t max_burst = 512;
 
 struct RxQueue {
 	uint16_t port_index; // index in the engine's port list
-	uint16_t port_id;    // ethdev id
+	uint16_t port_id;    // ethdev id at start; workers poll Engine::ethdev(port_index)
 	uint16_t queue_id;
 };
 

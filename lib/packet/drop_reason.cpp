@@ -29,6 +29,7 @@ constexpr std::array<const char *, drop_reason_count> names = {
 	"reassembly-timeout",
 	"reassembly-failed",
 	"no-neighbour",
+	"port-down",
 };
 
 constexpr bool all_named()

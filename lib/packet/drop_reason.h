@@ -29,6 +29,7 @@ enum class DropReason : uint8_t {
 	reassembly_timeout, // fragments of a datagram not complete in time (engine)
 	reassembly_failed,  // fragments that overlap, repeat, exceed 8, or find the table full
 	no_neighbour,     // a unicast output's next hop has no MAC yet (engine)
+	port_down,          // output port closed: its interface was deleted (engine)
 	count
 };
 

@@ -42,6 +42,9 @@ StatsSnapshot sample_snapshot(size_t rules)
 	down.name = "down0";
 	down.totals = {0, 0, 200, 12800, 3};
 	down.drops = {0, 0, 4}; // an output's on its egress port
+	down.up = false; // its interface was deleted, twice; back once so far
+	down.down_count = 2;
+	down.reopen_count = 1;
 	s.ports = {up, down};
 	s.workers = {worker(0, 1000, 40, 5, {100, 0}, {2, 9, 4}), worker(1, 500, 0, 0, {0, 0}, {1, 0, 0})};
 	for (size_t i = 0; i < rules; i++) {
@@ -121,6 +124,11 @@ TEST(MetricsText, SamplesCarryTheSnapshotsValues)
 	EXPECT_EQ(s.at("mcr_port_tx_packets_total{port=\"down0\"}"), "200");
 	EXPECT_EQ(s.at("mcr_port_tx_bytes_total{port=\"down0\"}"), "12800");
 	EXPECT_EQ(s.at("mcr_port_tx_dropped_total{port=\"down0\"}"), "3");
+	EXPECT_EQ(s.at("mcr_port_up{port=\"up0\"}"), "1");
+	EXPECT_EQ(s.at("mcr_port_up{port=\"down0\"}"), "0");
+	EXPECT_EQ(s.at("mcr_port_down_total{port=\"up0\"}"), "0");
+	EXPECT_EQ(s.at("mcr_port_down_total{port=\"down0\"}"), "2");
+	EXPECT_EQ(s.at("mcr_port_reopened_total{port=\"down0\"}"), "1");
 	EXPECT_EQ(s.at("mcr_xdp_packets_total{port=\"up0\",verdict=\"redirect\"}"), "100");
 	EXPECT_EQ(s.at("mcr_xdp_packets_total{port=\"up0\",verdict=\"pass\"}"), "7");
 	EXPECT_EQ(s.count("mcr_xdp_packets_total{port=\"down0\",verdict=\"pass\"}"), 0u);
