@@ -95,7 +95,7 @@ protected:
 
 	uint64_t drops(DropReason r) const
 	{
-		return w_->counters.drops[static_cast<size_t>(r)].get();
+		return drop_count(*w_, r);
 	}
 
 	std::unique_ptr<Pools> pools_;
