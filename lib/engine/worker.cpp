@@ -117,6 +117,27 @@ inline rte_mbuf *rewrite_in_place(rte_mbuf *m, const ParsedPacket &p,
 	return m;
 }
 
+// rewrite_in_place for a simple output (OutputRewrite::simple) of an
+// untagged frame without IPv4 options, as most 1:1 relays see: only the
+// changed fields are written (packet::rewrite_simple_in_place). False, with
+// m untouched, when the frame or its UDP checksum (a partial sum to finish)
+// needs the general path.
+inline bool rewrite_simple_in_place(rte_mbuf *m, const ParsedPacket &p, const CompiledOutput &out)
+{
+	if (!out.rewrite.simple || p.l3_offset != sizeof(rte_ether_hdr) ||
+	    p.l4_offset != sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr))
+		return false;
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	const auto udp_field = packet::load<uint16_t>(frame + p.l4_offset + offsetof(rte_udp_hdr, dgram_cksum));
+	if (unlikely(packet::udp_checksum_is_partial(frame, p, udp_field)))
+		return false;
+	packet::rewrite_simple_in_place(frame, p, out.rewrite, udp_field);
+	m->data_len = static_cast<uint16_t>(p.l3_offset + p.ip_total_len); // no Ethernet padding
+	m->pkt_len = m->data_len;
+	m->ol_flags = 0;
+	return true;
+}
+
 // The size class of a copy, found once per packet for untagged outputs and
 // once for tagged ones (the only two header sizes).
 class CopyClasses {
@@ -332,6 +353,10 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 	if (copies_end == 0 && !expires(rule.output(0), ttl_expires)) {
 		// 1:1, as in most unicast relays: nothing to copy, clone or share.
 		const CompiledOutput &out = rule.output(0);
+		if (likely(rewrite_simple_in_place(m, p, out))) {
+			enqueue(w, out.port_index, m, &counters[0]);
+			return;
+		}
 		const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 		if (likely(rewrite_in_place(m, p, packet::read_rewrite_input(frame, p), out) != nullptr)) {
 			enqueue(w, out.port_index, m, &counters[0]);
