@@ -266,7 +266,8 @@ __rte_noinline rte_mbuf *copy_or_clone_last(const Worker &w, FanOut &f, const Co
 // the packet arrived with TTL <= 1.
 inline bool expires(const CompiledOutput &out, bool ttl_expires)
 {
-	return out.rewrite.ttl == 0 && ttl_expires;
+	// The packet's flag first: usually false, and then no output is read.
+	return ttl_expires && out.rewrite.ttl == 0;
 }
 
 inline void count_output_drop(Worker &w, OutputCounters &oc, DropReason reason)
