@@ -104,10 +104,19 @@ inline void enqueue(Worker &w, uint16_t port_index, rte_mbuf *m, OutputCounters 
 inline rte_mbuf *rewrite_in_place(rte_mbuf *m, const ParsedPacket &p,
 				  const packet::RewriteInput &in, const CompiledOutput &out)
 {
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	if (likely(out.rewrite.simple && p.l3_offset == sizeof(rte_ether_hdr) &&
+		   p.l4_offset == sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr))) {
+		// The headers stay where they are: only what changes is written.
+		packet::write_simple_in_place(in, out.rewrite, frame);
+		m->data_len = static_cast<uint16_t>(p.l3_offset + p.ip_total_len); // no padding
+		m->pkt_len = m->data_len;
+		m->ol_flags = 0;
+		return m;
+	}
 	const uint32_t payload_off = packet::payload_offset(p);
 	if (unlikely(m->data_off + payload_off < out.header_len))
 		return nullptr; // no headroom for a larger header: caller copies
-	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *start = frame + payload_off - out.header_len;
 	packet::write_output_headers(in, out.rewrite, start);
 	m->data_off = static_cast<uint16_t>(m->data_off + payload_off - out.header_len);

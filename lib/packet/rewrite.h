@@ -158,6 +158,32 @@ __rte_always_inline RewriteResult write_simple_headers(const RewriteInput &in, c
 		DropReason::none};
 }
 
+// write_simple_headers over the received headers of an untagged frame
+// without IPv4 options (frame + 42 is the payload): only the fields that
+// differ from the received ones are stored. The others (Ethernet type,
+// version/IHL, TOS, lengths, id, fragment word, source port) already hold
+// what write_simple_headers would write there.
+__rte_always_inline void write_simple_in_place(const RewriteInput &in, const OutputRewrite &out,
+					       uint8_t *frame)
+{
+	const unsigned k = out.keeps_dst;
+	const auto ip_cksum = static_cast<uint16_t>(~add_folded(in.simple_ip_sum[k], out.ip_sum));
+	std::memcpy(frame + offsetof(rte_ether_hdr, dst_addr), &out.dst_mac, 2 * sizeof(rte_ether_addr));
+	uint8_t *ip = frame + sizeof(rte_ether_hdr);
+	store(ip + offsetof(rte_ipv4_hdr, time_to_live), in.simple_ttl_proto);
+	store(ip + offsetof(rte_ipv4_hdr, hdr_checksum), ip_cksum);
+	store(ip + offsetof(rte_ipv4_hdr, src_addr), out.src_ip);
+	uint8_t *udp = ip + sizeof(rte_ipv4_hdr);
+	if (!k) {
+		store(ip + offsetof(rte_ipv4_hdr, dst_addr), out.dst_ip);
+		store(udp + offsetof(rte_udp_hdr, dst_port), out.dst_port);
+	}
+	store(udp + offsetof(rte_udp_hdr, dgram_cksum),
+	      in.udp_checksum ? udp_checksum_field(static_cast<uint16_t>(
+					~add_folded(in.simple_udp_sum[k], out.udp_sum)))
+			      : uint16_t{0});
+}
+
 // Writes the output's Ethernet [+ 802.1Q] + IPv4 + UDP headers at dst.
 // IPv4 options are not carried (the relay re-originates the datagram, IHL
 // is 5); id, DF and the TOS (but for a DSCP the output sets) are kept. The

@@ -138,6 +138,29 @@ TEST(RewriteSimple, InPlaceIsTheGeneralPathsFrame)
 	}
 }
 
+// The last output of a fan-out: in place, from the packet's RewriteInput
+// (partial sums already finished there).
+TEST(RewriteSimple, InPlaceFromTheInputIsTheGeneralPathsFrame)
+{
+	Lcg next{9001};
+	for (int i = 0; i < 5000; ++i) {
+		FrameBuilder b = random_frame(next, i);
+		if (i % 13 == 0)
+			b.udp_checksum_mode = FrameBuilder::UdpChecksum::partial;
+		const Bytes in = b.build();
+		ParsedPacket pkt{};
+		ASSERT_EQ(parse_frame(in.data(), uint32_t(in.size()), pkt), DropReason::none);
+		OutputRewrite out = random_output(next, i);
+		prepare_output_rewrite(out);
+		Bytes fast = in;
+		write_simple_in_place(read_rewrite_input(in.data(), pkt), out, fast.data());
+		Bytes want = in;
+		const Bytes headers = general(in, pkt, out);
+		std::memcpy(want.data(), headers.data(), headers.size());
+		ASSERT_EQ(fast, want) << "iteration " << i;
+	}
+}
+
 TEST(RewriteSimple, TtlOneDropsAsInTheGeneralPath)
 {
 	FrameBuilder b;
