@@ -50,6 +50,7 @@ CompiledRule *CompiledRule::create(const std::string &name, const RuleKey &key,
 		CompiledOutput &o = rule->outputs_[i];
 		if (o.mtu == 0)
 			o.mtu = UINT16_MAX;
+		packet::prepare_output_rewrite(o.rewrite); // the per-output constants
 		rule->min_mtu_ = std::min(rule->min_mtu_, o.mtu);
 	}
 	rule->stats_ = mem + head + outs;

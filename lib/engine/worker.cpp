@@ -109,10 +109,19 @@ inline void enqueue(Worker &w, uint16_t port_index, rte_mbuf *m, OutputCounters 
 inline rte_mbuf *rewrite_in_place(rte_mbuf *m, const ParsedPacket &p,
 				  const packet::RewriteInput &in, const CompiledOutput &out)
 {
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	if (likely(out.rewrite.simple && p.l3_offset == sizeof(rte_ether_hdr) &&
+		   p.l4_offset == sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr))) {
+		// The headers stay where they are: only what changes is written.
+		packet::write_simple_in_place(in, out.rewrite, frame);
+		m->data_len = static_cast<uint16_t>(p.l3_offset + p.ip_total_len); // no padding
+		m->pkt_len = m->data_len;
+		m->ol_flags = 0;
+		return m;
+	}
 	const uint32_t payload_off = packet::payload_offset(p);
 	if (unlikely(m->data_off + payload_off < out.header_len))
 		return nullptr; // no headroom for a larger header: caller copies
-	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *start = frame + payload_off - out.header_len;
 	packet::write_output_headers(in, out.rewrite, start);
 	m->data_off = static_cast<uint16_t>(m->data_off + payload_off - out.header_len);
@@ -120,6 +129,27 @@ inline rte_mbuf *rewrite_in_place(rte_mbuf *m, const ParsedPacket &p,
 	m->pkt_len = m->data_len;
 	m->ol_flags = 0;
 	return m;
+}
+
+// rewrite_in_place for a simple output (OutputRewrite::simple) of an
+// untagged frame without IPv4 options, as most 1:1 relays see: only the
+// changed fields are written (packet::rewrite_simple_in_place). False, with
+// m untouched, when the frame or its UDP checksum (a partial sum to finish)
+// needs the general path.
+inline bool rewrite_simple_in_place(rte_mbuf *m, const ParsedPacket &p, const CompiledOutput &out)
+{
+	if (!out.rewrite.simple || p.l3_offset != sizeof(rte_ether_hdr) ||
+	    p.l4_offset != sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr))
+		return false;
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	const auto udp_field = packet::load<uint16_t>(frame + p.l4_offset + offsetof(rte_udp_hdr, dgram_cksum));
+	if (unlikely(packet::udp_checksum_is_partial(frame, p, udp_field)))
+		return false;
+	packet::rewrite_simple_in_place(frame, p, out.rewrite, udp_field);
+	m->data_len = static_cast<uint16_t>(p.l3_offset + p.ip_total_len); // no Ethernet padding
+	m->pkt_len = m->data_len;
+	m->ol_flags = 0;
+	return true;
 }
 
 // The size class of a copy, found once per packet for untagged outputs and
@@ -250,7 +280,8 @@ __rte_noinline rte_mbuf *copy_or_clone_last(const Worker &w, FanOut &f, const Co
 // the packet arrived with TTL <= 1.
 inline bool expires(const CompiledOutput &out, bool ttl_expires)
 {
-	return out.rewrite.ttl == 0 && ttl_expires;
+	// The packet's flag first: usually false, and then no output is read.
+	return ttl_expires && out.rewrite.ttl == 0;
 }
 
 inline void count_output_drop(Worker &w, const CompiledOutput &out, OutputCounters &oc,
@@ -338,6 +369,10 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 	if (copies_end == 0 && !expires(rule.output(0), ttl_expires)) {
 		// 1:1, as in most unicast relays: nothing to copy, clone or share.
 		const CompiledOutput &out = rule.output(0);
+		if (likely(rewrite_simple_in_place(m, p, out))) {
+			enqueue(w, out.port_index, m, &counters[0]);
+			return;
+		}
 		const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 		if (likely(rewrite_in_place(m, p, packet::read_rewrite_input(frame, p), out) != nullptr)) {
 			enqueue(w, out.port_index, m, &counters[0]);

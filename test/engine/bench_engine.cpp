@@ -55,6 +55,7 @@ constexpr uint32_t groups_1to1 = ipv4(239, 1, 0, 0);
 constexpr uint32_t groups_1to16 = ipv4(239, 16, 0, 0);
 constexpr uint32_t groups_1to16_copy = ipv4(239, 17, 0, 0);
 constexpr uint32_t groups_1to16_mixed = ipv4(239, 18, 0, 0);
+constexpr uint32_t groups_1to3 = ipv4(239, 3, 0, 0);
 
 void set_counters(benchmark::State &state)
 {
@@ -128,6 +129,7 @@ struct BenchEngine {
 		add_rules(groups_1to16, 16, "out0", "out1");
 		add_rules(groups_1to16_copy, 16, "out2", "out3");
 		add_rules(groups_1to16_mixed, 16, "out0", "out2");
+		add_rules(groups_1to3, 3, "out0", "out1");
 		worker = std::make_unique<Worker>();
 		worker->engine = engine.get();
 	}
@@ -362,6 +364,13 @@ void BM_full_1to16(benchmark::State &state)
 }
 
 // 1:16 on ports without chained-mbuf TX: large frames are copied too.
+// 1:3 on ports that take chained mbufs, as af_packet ports do (issue 17's
+// af_packet case): two copies (64 B) or clones (1400 B) and the in-place one.
+void BM_full_1to3(benchmark::State &state)
+{
+	full_path(state, groups_1to3);
+}
+
 void BM_full_1to16_copy_only(benchmark::State &state)
 {
 	full_path(state, groups_1to16_copy);
@@ -574,6 +583,7 @@ BENCHMARK(BM_baseline_output_refcount)->Arg(1400);
 BENCHMARK(BM_full_1to1)->Arg(64)->Arg(1400);
 BENCHMARK(BM_full_1to1_sg_elsewhere)->Arg(64);
 BENCHMARK(BM_full_1to16)->Arg(64)->Arg(1400);
+BENCHMARK(BM_full_1to3)->Arg(64)->Arg(1400);
 BENCHMARK(BM_full_1to1_partial_csum)->Arg(64)->Arg(1400);
 BENCHMARK(BM_full_1to16_partial_csum)->Arg(64)->Arg(1400);
 BENCHMARK(BM_full_1to1_verify)->Arg(64)->Arg(1400);

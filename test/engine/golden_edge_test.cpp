@@ -85,6 +85,48 @@ TEST(GoldenPcapEdge, IpOptionsAreNotCarriedAndThePayloadIsIntact)
 	expect_drops(h, {});
 }
 
+// 1:1 outputs that keep the group and port, or translate both, as most
+// relays have: rewritten in place field by field (rewrite_simple_in_place)
+// when the frame is untagged, without IPv4 options and with a whole or no
+// UDP checksum; the rest (a partial checksum to finish, options to drop)
+// through the general path. The same frames either way: padding trimmed,
+// TTL 2 leaving as 1, checksums of all-ones addresses.
+TEST(GoldenPcapEdge, OneToOneSimpleOutputsInPlaceMatchTheGeneralPath)
+{
+	std::vector<UdpFrame> sent;
+	for (uint32_t seq = 0; seq < 12; seq++) {
+		UdpFrame f = flow_frame(1, seq, seq % 3 == 0 ? 8 : 200 + seq);
+		f.dst_ip = seq % 2 ? group_1 : group_2;
+		f.dst_mac = group_mac(f.dst_ip);
+		f.ttl = seq % 4 == 1 ? 2 : 64;
+		f.src_ip = seq % 6 == 5 ? 0xffffffff : source_1;
+		f.with_udp_checksum = seq % 5 != 2;
+		f.partial_udp_checksum = seq == 4 || seq == 9;
+		if (seq == 6 || seq == 7)
+			f.ip_options = {0x01, 0x01, 0x01, 0x00};
+		sent.push_back(f);
+	}
+	RelayHarness h({ingress(sent), egress("out0"), egress("out1")}, EngineParams{});
+	add_rule(h, make_rule("keep", group_1, 5000, {{.port = "out0"}}));
+	add_rule(h, make_rule("translate", group_2, 5000, {{.port = "out1", .dst = out_group_a, .dport = 6000}}));
+
+	const PoolUse before = h.pool_in_use();
+	EXPECT_EQ(h.poll_until_idle(), sent.size());
+	h.flush();
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+
+	std::vector<UdpFrame> want_out0, want_out1;
+	for (const UdpFrame &f : sent) {
+		if (f.dst_ip == group_1)
+			want_out0.push_back(relayed(f, {group_mac(group_1), out0_mac, out0_ip, {}, {}}));
+		else
+			want_out1.push_back(relayed(f, {group_mac(out_group_a), out1_mac, out1_ip, out_group_a, 6000}));
+	}
+	expect_sent(h, "out0", want_out0, "out0 (group and port kept)");
+	expect_sent(h, "out1", want_out1, "out1 (group and port translated)");
+	expect_drops(h, {});
+}
+
 TEST(GoldenPcapEdge, BurstsLargerThanOneBulkLookupKeepOrderAndVerdicts)
 {
 	// A 128-packet RX burst is parsed and looked up in chunks of 64; every
