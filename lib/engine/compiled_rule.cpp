@@ -25,7 +25,7 @@ CompiledRule *CompiledRule::create(const std::string &name, const RuleKey &key,
 	const size_t outs = RTE_ALIGN_CEIL(sizeof(CompiledOutput) * n_outputs, RTE_CACHE_LINE_SIZE);
 	const size_t stride = RTE_ALIGN_CEIL(
 		sizeof(RuleCounters) + sizeof(OutputCounters) * n_outputs, RTE_CACHE_LINE_SIZE);
-	const size_t total = head + outs + stride * n_workers;
+	const size_t total = head + outs + stride * (n_workers + 1u);
 
 	auto *mem = static_cast<uint8_t *>(::operator new(total, cache_line));
 	std::memset(mem, 0, total);
@@ -47,15 +47,35 @@ CompiledRule *CompiledRule::create(const std::string &name, const RuleKey &key,
 		CompiledOutput &o = rule->outputs_[i];
 		if (o.mtu == 0)
 			o.mtu = UINT16_MAX;
-		rule->min_mtu_ = std::min(rule->min_mtu_, o.mtu);
+		rule->min_mtu_ = std::min(rule->min_mtu_, o.no_neighbour ? uint16_t{0} : o.mtu);
 	}
 	rule->stats_ = mem + head + outs;
-	for (unsigned w = 0; w < n_workers; w++) {
+	for (unsigned w = 0; w < rule->counter_blocks(); w++) {
 		new (rule->block(w)) RuleCounters();
 		for (unsigned i = 0; i < n_outputs; i++)
 			new (&rule->output_counters(w, i)) OutputCounters();
 	}
 	return rule;
+}
+
+void CompiledRule::carry_counters(const CompiledRule &old)
+{
+	RuleCounters &carried = counters(n_workers_);
+	OutputCounters *carried_out = &output_counters(n_workers_, 0);
+	for (unsigned w = 0; w < old.counter_blocks(); w++) {
+		carried.packets.add(old.counters(w).packets.get());
+		carried.bytes.add(old.counters(w).bytes.get());
+		for (unsigned o = 0; o < n_outputs_ && o < old.n_outputs_; o++) {
+			const CompiledOutput &a = outputs_[o], &b = old.outputs_[o];
+			if (a.port_index != b.port_index || a.rewrite.dst_ip != b.rewrite.dst_ip ||
+			    a.rewrite.dst_port != b.rewrite.dst_port || a.rewrite.vlan != b.rewrite.vlan)
+				continue;
+			const OutputCounters &from = old.output_counters(w, o);
+			carried_out[o].packets.add(from.packets.get());
+			carried_out[o].bytes.add(from.bytes.get());
+			carried_out[o].drops.add(from.drops.get());
+		}
+	}
 }
 
 void CompiledRule::destroy(CompiledRule *rule)

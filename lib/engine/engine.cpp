@@ -138,15 +138,10 @@ CompiledRule *Engine::compile(const config::Rule &rule, const NeighbourLookup &n
 			c.rewrite.dst_mac = packet::multicast_mac(rte_cpu_to_be_32(dst));
 		} else {
 			const auto mac = neighbours ? neighbours(port, dst) : std::nullopt;
-			if (!mac) {
-				*error = fmt::format("rule '{}': no neighbour entry for {} on {} "
-						     "(port '{}'); give the output `mac:` or add "
-						     "a static neighbour",
-						     rule.name, config::format_ipv4(dst), port.iface,
-						     port.name);
-				return nullptr;
-			}
-			c.rewrite.dst_mac = *mac;
+			if (mac)
+				c.rewrite.dst_mac = *mac;
+			else
+				c.no_neighbour = true;
 		}
 		c.header_len = packet::output_header_len(c.rewrite);
 		outs.push_back(c);

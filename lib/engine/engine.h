@@ -32,6 +32,7 @@ struct EnginePort {
 	// checked, and a wrong one dropped as bad-udp-checksum.
 	bool verify_udp_checksum = false;
 	uint16_t mtu = 1500; // IPv4 bytes a frame may carry: larger outputs are fragmented
+	uint32_t ifindex = 0; // the kernel's, for its routes and neighbours (control plane)
 };
 
 struct EngineParams {
@@ -46,7 +47,7 @@ struct EngineParams {
 	uint32_t rule_capacity = 131072;
 };
 
-// Finds the next-hop MAC of a unicast destination on an egress port.
+// The next-hop MAC of a unicast destination on an egress port, if known.
 using NeighbourLookup = std::function<std::optional<rte_ether_addr>(const EnginePort &, uint32_t ip)>;
 
 class Engine {
@@ -60,10 +61,15 @@ public:
 		 const EngineParams &params, std::string *error);
 
 	// Compiles a config rule against the ports (throws nothing; returns
-	// nullptr with *error naming what is missing, e.g. a neighbour).
+	// nullptr with *error naming what is wrong, e.g. an unknown port). A
+	// unicast output without `mac:` whose neighbour is not known is
+	// compiled as no_neighbour: its packets are counted drops until the
+	// rule is compiled again with the MAC.
 	CompiledRule *compile(const config::Rule &rule, const NeighbourLookup &neighbours,
 			      std::string *error) const;
-	// Compile and publish; 0 or negative errno with *error.
+	// Compile and publish, for the engine's own tests and benchmarks; the
+	// appliance publishes through publish::Publisher, which also keeps the
+	// XDP maps, memberships and neighbours. 0 or negative errno with *error.
 	int add_rule(const config::Rule &rule, const NeighbourLookup &neighbours, std::string *error);
 	int remove_rule(const config::Rule &rule);
 
@@ -80,6 +86,9 @@ public:
 	// 0 for an unknown port or one without an address.
 	uint32_t port_ipv4(const std::string &name) const;
 
+	// The one conversion of a match (host order) into the key workers
+	// build from packets (network order): the rule table's, the reload
+	// diff's and, field for field, the XDP rule map's.
 	static RuleKey key_of(const config::Match &match, uint16_t port_index);
 
 private:

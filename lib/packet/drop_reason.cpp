@@ -28,6 +28,7 @@ constexpr std::array<const char *, drop_reason_count> names = {
 	"too-big",
 	"reassembly-timeout",
 	"reassembly-failed",
+	"no-neighbour",
 };
 
 constexpr bool all_named()

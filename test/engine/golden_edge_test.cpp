@@ -265,6 +265,37 @@ TEST(GoldenPcapEdge, AnEmptyCopyPoolDropsOnlyTheOutputsThatNeedIt)
 	expect_drops(h, {{DropReason::no_buffer, 8}});
 }
 
+TEST(GoldenPcapEdge, AnOutputWithoutNeighbourDropsAndTheOthersRelay)
+{
+	// A unicast output whose next hop's MAC is not known yet (no `mac:`,
+	// nothing in the neighbour table): compiled unresolved, each datagram
+	// a no-neighbour drop on that output, the rule's other output served.
+	std::vector<UdpFrame> sent;
+	for (uint32_t seq = 0; seq < 10; seq++)
+		sent.push_back(flow_frame(1, seq, seq % 2 ? 1000 : 80));
+	RelayHarness h({ingress({}), egress("out0"), egress("out1")}, EngineParams{});
+	const config::Rule rule = make_rule("waiting", group_1, 5000,
+		{{.port = "out0", .dst = unicast_dst, .dport = 6000},
+		 {.port = "out1", .dport = 6001}});
+	add_rule(h, rule);
+
+	const PoolUse before = h.pool_in_use();
+	h.receive("in0", built(sent));
+	h.flush();
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+	std::vector<UdpFrame> want_out1;
+	for (const UdpFrame &f : sent)
+		want_out1.push_back(relayed(f, {group_mac(group_1), out1_mac, out1_ip, {}, 6001}));
+	expect_sent(h, "out0", {}, "out0 (no neighbour)");
+	expect_sent(h, "out1", want_out1, "out1");
+	const CompiledRule &r = published(h, rule);
+	EXPECT_EQ(r.output_counters(0, 0).packets.get(), 0u);
+	EXPECT_EQ(r.output_counters(0, 0).drops.get(), sent.size());
+	EXPECT_EQ(r.output_counters(0, 1).packets.get(), sent.size());
+	EXPECT_EQ(r.output_counters(0, 1).drops.get(), 0u);
+	expect_drops(h, {{DropReason::no_neighbour, sent.size()}});
+}
+
 TEST(GoldenPcapEdge, ClonesLeftUnusedByTtlDropsGiveTheirReferencesBack)
 {
 	// A packet's shared clone takes one reference per output that may use
