@@ -25,6 +25,7 @@
 #include "runtime.h"
 #include "service_notify.h"
 #include "telemetry.h"
+#include "telemetry_neighbours.h"
 
 namespace {
 
@@ -58,22 +59,37 @@ void set_log_level(unsigned level)
 	rte_log_set_level_pattern("mcr.*", level);
 }
 
+// PLACEHOLDER until host::NetlinkNeighbours is merged: no routes, no neighbours.
+class NoNeighbours : public mcr::host::NeighbourSource {
+public:
+	int next_hop(uint32_t dst, uint32_t ifindex, mcr::host::NextHop *out, std::string *) const override
+	{
+		*out = {ifindex, dst};
+		return 0;
+	}
+	std::optional<mcr::host::Mac> neighbour(uint32_t, uint32_t) const override { return std::nullopt; }
+	int resolve(uint32_t, uint32_t) override { return -ENOTSUP; }
+};
+
 int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 {
 	using namespace mcr::app;
-	Runtime rt(std::move(cfg));
+	NoNeighbours kernel_neighbours;
+	Runtime rt(std::move(cfg), kernel_neighbours);
 	std::string error;
 	if (rt.start(&error) < 0) {
 		std::fprintf(stderr, "mcr: %s\n", error.c_str());
 		return 1;
 	}
 	register_telemetry(&rt);
+	register_neighbour_telemetry(&rt);
 
 	Console console(rt);
 	ControlSocket control;
 	if (control.open(ControlSocket::default_path(), &error) < 0) {
 		std::fprintf(stderr, "mcr: %s\n", error.c_str());
 		unregister_telemetry();
+		unregister_neighbour_telemetry();
 		rt.stop();
 		return 1;
 	}
@@ -83,6 +99,7 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 	if (metrics.start(rt.config().metrics, rt, &error) < 0) {
 		std::fprintf(stderr, "mcr: %s\n", error.c_str());
 		unregister_telemetry();
+		unregister_neighbour_telemetry();
 		rt.stop();
 		return 1;
 	}
@@ -93,6 +110,7 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 			std::fprintf(stderr, "mcr: %s\n", error.c_str());
 			metrics.stop();
 			unregister_telemetry();
+			unregister_neighbour_telemetry();
 			rt.stop();
 			return 1;
 		}
@@ -148,6 +166,7 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 	metrics.stop(); // before the runtime it reads goes
 	notify_stopping();
 	unregister_telemetry();
+	unregister_neighbour_telemetry();
 	rt.stop();
 	return 0;
 }
