@@ -150,24 +150,4 @@ CompiledRule *Engine::compile(const config::Rule &rule, const NeighbourLookup &n
 				    outs.data(), static_cast<uint16_t>(outs.size()), n_workers_);
 }
 
-int Engine::add_rule(const config::Rule &rule, const NeighbourLookup &neighbours,
-		     std::string *error)
-{
-	CompiledRule *compiled = compile(rule, neighbours, error);
-	if (compiled == nullptr)
-		return -EINVAL;
-	const int rc = rules_.add(compiled);
-	if (rc < 0)
-		*error = fmt::format("rule '{}': rule table: {}", rule.name, rte_strerror(-rc));
-	return rc;
-}
-
-int Engine::remove_rule(const config::Rule &rule)
-{
-	const int in_port = port_index(rule.match.port);
-	if (in_port < 0)
-		return -ENOENT;
-	return rules_.remove(key_of(rule.match, static_cast<uint16_t>(in_port)));
-}
-
 } // namespace mcr::engine

@@ -64,14 +64,11 @@ public:
 	// nullptr with *error naming what is wrong, e.g. an unknown port). A
 	// unicast output without `mac:` whose neighbour is not known is
 	// compiled as no_neighbour: its packets are counted drops until the
-	// rule is compiled again with the MAC.
+	// rule is compiled again with the MAC. Publishing it (rules().add) is
+	// publish::Publisher's job, which also keeps the XDP maps, memberships
+	// and neighbours.
 	CompiledRule *compile(const config::Rule &rule, const NeighbourLookup &neighbours,
 			      std::string *error) const;
-	// Compile and publish, for the engine's own tests and benchmarks; the
-	// appliance publishes through publish::Publisher, which also keeps the
-	// XDP maps, memberships and neighbours. 0 or negative errno with *error.
-	int add_rule(const config::Rule &rule, const NeighbourLookup &neighbours, std::string *error);
-	int remove_rule(const config::Rule &rule);
 
 	RuleTable &rules() { return rules_; }
 	const RuleTable &rules() const { return rules_; }

@@ -327,20 +327,20 @@ TEST_F(Compile, OutputsKnowWhetherTheirPortChainsAndTheRuleCountsThem)
 TEST_F(Compile, AddRulePublishesAndRefusalsPublishNothing)
 {
 	std::string error;
-	EXPECT_EQ(engine_->add_rule(rule_to({test::output_to("noaddr")}), neighbours(), &error),
+	EXPECT_EQ(test::add_rule(*engine_, rule_to({test::output_to("noaddr")}), neighbours(), &error),
 		  -EINVAL);
 	EXPECT_EQ(engine_->rules().size(), 0u);
 
 	const config::Rule good = rule_to({test::output_to("out0")});
-	ASSERT_EQ(engine_->add_rule(good, neighbours(), &error), 0) << error;
+	ASSERT_EQ(test::add_rule(*engine_, good, neighbours(), &error), 0) << error;
 	const CompiledRule *published = engine_->rules().find(Engine::key_of(good.match, 1));
 	ASSERT_NE(published, nullptr);
 	EXPECT_STREQ(published->name(), "feed-a");
 	EXPECT_EQ(published->worker_count(), 1u);
 
-	EXPECT_EQ(engine_->remove_rule(good), 0);
+	EXPECT_EQ(test::remove_rule(*engine_, good), 0);
 	EXPECT_EQ(engine_->rules().size(), 0u);
-	EXPECT_EQ(engine_->remove_rule(good), -ENOENT);
+	EXPECT_EQ(test::remove_rule(*engine_, good), -ENOENT);
 }
 
 } // namespace

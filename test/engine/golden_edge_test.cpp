@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine_setup.h"
 #include "golden_common.h"
 
 namespace mcr::engine::test {
@@ -175,7 +176,7 @@ TEST(GoldenPcapEdge, RulesReplacedOrRemovedBetweenBurstsTakeEffect)
 	EXPECT_EQ(h.engine().rules().size(), 1u);
 	h.receive("in0", built(second));
 	h.flush();
-	ASSERT_EQ(h.engine().remove_rule(moved), 0);
+	ASSERT_EQ(remove_rule(h.engine(), moved), 0);
 	h.receive("in0", built(third));
 	h.flush();
 	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
