@@ -8,7 +8,7 @@ packages=(
 	g++ meson ninja-build pkg-config
 	dpdk dpdk-dev libdpdk-dev libnuma-dev libpcap-dev
 	libbpf-dev libxdp-dev libelf-dev zlib1g-dev
-	libyaml-cpp-dev libfmt-dev libcap-dev libmicrohttpd-dev libsystemd-dev
+	libyaml-cpp-dev libfmt-dev libcap-dev libmicrohttpd-dev libsystemd-dev libmnl-dev
 	clang llvm bpftool
 	# the fuzz targets (test/fuzz): libFuzzer and the sanitizer runtimes,
 	# only recommended by clang-14

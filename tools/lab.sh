@@ -6,12 +6,14 @@
 #   <prefix>-relay  <prefix>rN 198.18.N+1.1 ── <prefix>sN ...         <prefix>-sinkN
 #
 # Addresses come from 198.18.0.0/15 only; nothing is routed out of the lab.
-# Neighbours are static because AF_XDP hides ARP from the relay's kernel.
+# Neighbours: with --neighbours static, each link gets permanent entries
+# both ways; with none, the hosts' kernels resolve each other with ARP, as
+# on any network (mcr's XDP program passes ARP to the relay's kernel).
 # Offloads stay as the kernel sets them: a sender on veth leaves its UDP
 # checksums partial (CHECKSUM_PARTIAL), as containers and VMs on a relay
 # host do.
 #
-# usage: lab.sh up   [--prefix P] [--sinks N] [--queues Q]
+# usage: lab.sh up   [--prefix P] [--sinks N] [--queues Q] [--neighbours static|none]
 #        lab.sh down [--prefix P]
 #        lab.sh exec [--prefix P] HOST CMD...   (HOST: gen, relay, sink1..)
 #        lab.sh show [--prefix P]
@@ -20,6 +22,7 @@ set -euo pipefail
 prefix=mcrlab
 sinks=1
 queues=1
+neighbours=static
 
 die() { echo "lab.sh: $*" >&2; exit 1; }
 
@@ -56,8 +59,8 @@ lab_up() {
 	echo "lab '$prefix' up: gen, relay, sink1..sink$sinks"
 }
 
-# link NS_A IF_A ADDR_A NS_B IF_B ADDR_B: a /24 veth pair with static
-# neighbours both ways.
+# link NS_A IF_A ADDR_A NS_B IF_B ADDR_B: a /24 veth pair, with static
+# neighbours both ways if asked for.
 link() {
 	local na=$1 ia=$2 aa=$3 nb=$4 ib=$5 ab=$6
 	ip link add "$ia" netns "$na" numtxqueues "$queues" numrxqueues "$queues" type veth \
@@ -66,6 +69,7 @@ link() {
 	ip -n "$nb" addr add "$ab/24" dev "$ib"
 	ip -n "$na" link set "$ia" up
 	ip -n "$nb" link set "$ib" up
+	[[ $neighbours == static ]] || return 0
 	ip -n "$na" neigh replace "$ab" lladdr "$(mac_of "$nb" "$ib")" dev "$ia" nud permanent
 	ip -n "$nb" neigh replace "$aa" lladdr "$(mac_of "$na" "$ia")" dev "$ib" nud permanent
 }
@@ -97,18 +101,20 @@ lab_show() {
 }
 
 cmd=${1:-}
-[[ -n $cmd ]] || die "usage: lab.sh up|down|exec|show [--prefix P] [--sinks N] [--queues Q]"
+[[ -n $cmd ]] || die "usage: lab.sh up|down|exec|show [--prefix P] [--sinks N] [--queues Q] [--neighbours static|none]"
 shift
 while [[ $# -gt 0 ]]; do
 	case $1 in
 	--prefix) prefix=$2; shift 2 ;;
 	--sinks) sinks=$2; shift 2 ;;
 	--queues) queues=$2; shift 2 ;;
+	--neighbours) neighbours=$2; shift 2 ;;
 	*) break ;;
 	esac
 done
 [[ $EUID -eq 0 ]] || die "the lab needs root (network namespaces)"
 [[ $prefix =~ ^[a-z][a-z0-9]*$ ]] || die "prefix must be lower-case letters and digits"
+[[ $neighbours == static || $neighbours == none ]] || die "--neighbours is static or none"
 
 case $cmd in
 up) lab_up ;;

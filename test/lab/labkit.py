@@ -42,14 +42,18 @@ def skip_unless_root(test):
 class Lab:
     """tools/lab.sh up/down around a block, plus helpers inside it."""
 
-    def __init__(self, sinks=1, queues=1):
+    def __init__(self, sinks=1, queues=1, neighbours=None):
+        """neighbours: 'static' or 'none' (lab.sh --neighbours); None for
+        lab.sh's default."""
         self.prefix = unique_prefix()
         self.sinks = sinks
         self.queues = queues
+        self.neighbours = neighbours
 
     def __enter__(self):
+        extra = ["--neighbours", self.neighbours] if self.neighbours else []
         run(LAB_SH, "up", "--prefix", self.prefix, "--sinks", str(self.sinks),
-            "--queues", str(self.queues))
+            "--queues", str(self.queues), *extra)
         return self
 
     def __exit__(self, *exc):
