@@ -18,6 +18,7 @@
 #include "config/loader.h"
 #include "console.h"
 #include "console_input.h"
+#include "kernel_events.h"
 #include "control_socket.h"
 #include "metrics_server.h"
 #include "options.h"
@@ -59,28 +60,24 @@ void set_log_level(unsigned level)
 	rte_log_set_level_pattern("mcr.*", level);
 }
 
-// PLACEHOLDER until host::NetlinkNeighbours is merged: no routes, no neighbours.
-class NoNeighbours : public mcr::host::NeighbourSource {
-public:
-	int next_hop(uint32_t dst, uint32_t ifindex, mcr::host::NextHop *out, std::string *) const override
-	{
-		*out = {ifindex, dst};
-		return 0;
-	}
-	std::optional<mcr::host::Mac> neighbour(uint32_t, uint32_t) const override { return std::nullopt; }
-	int resolve(uint32_t, uint32_t) override { return -ENOTSUP; }
-};
-
 int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 {
 	using namespace mcr::app;
-	NoNeighbours kernel_neighbours;
-	Runtime rt(std::move(cfg), kernel_neighbours);
 	std::string error;
+	// Subscribed before the rules are published, so no change is missed.
+	mcr::host::NetlinkNeighbours kernel(
+		[](const std::string &notice) { MCR_LOG(app, WARNING, "%s", notice.c_str()); });
+	if (kernel.open(&error) < 0) {
+		std::fprintf(stderr, "mcr: kernel neighbours and routes (rtnetlink): %s\n",
+			     error.c_str());
+		return 1;
+	}
+	Runtime rt(std::move(cfg), kernel);
 	if (rt.start(&error) < 0) {
 		std::fprintf(stderr, "mcr: %s\n", error.c_str());
 		return 1;
 	}
+	settle_neighbours(kernel, rt, std::chrono::seconds(1));
 	register_telemetry(&rt);
 	register_neighbour_telemetry(&rt);
 
@@ -131,12 +128,15 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 	auto next_watch = std::chrono::steady_clock::now();
 	bool quit = input.quit_requested();
 	while (!stop_requested && !quit) {
-		pollfd fds[2] = {{control.fd(), POLLIN, 0}, {input.fd(), POLLIN, 0}};
-		const nfds_t nfds = input.fd() >= 0 ? 2 : 1;
+		pollfd fds[3] = {{control.fd(), POLLIN, 0}, {kernel.fd(), POLLIN, 0},
+				 {input.fd(), POLLIN, 0}};
+		const nfds_t nfds = input.fd() >= 0 ? 3 : 2;
 		if (poll(fds, nfds, 100) > 0) {
+			if (fds[1].revents & POLLIN)
+				follow_kernel_events(kernel, rt);
 			if ((fds[0].revents & POLLIN) && !control.serve(console))
 				quit = true;
-			if (nfds == 2 && fds[1].revents && !input.handle())
+			if (nfds == 3 && fds[2].revents && !input.handle())
 				quit = true;
 		}
 		if (reload_requested) {

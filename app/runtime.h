@@ -68,6 +68,7 @@ public:
 	// Next hops in use by unicast outputs; hold control_mutex() on a
 	// thread other than the main lcore.
 	std::vector<publish::NeighbourUse> neighbours() const;
+	size_t unresolved_next_hops() const; // main lcore
 
 	// Held by rule changes and by readers on other threads (telemetry).
 	std::mutex &control_mutex() const { return control_mutex_; }

@@ -105,6 +105,11 @@ void Runtime::routes_changed()
 		publisher_->routes_changed();
 }
 
+size_t Runtime::unresolved_next_hops() const
+{
+	return publisher_ ? publisher_->unresolved() : 0;
+}
+
 std::vector<publish::NeighbourUse> Runtime::neighbours() const
 {
 	return publisher_ ? publisher_->neighbours() : std::vector<publish::NeighbourUse>{};

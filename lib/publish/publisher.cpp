@@ -280,6 +280,19 @@ void Publisher::routes_changed()
 	std::erase_if(macs_, [&](const auto &entry) { return !used.count(entry.first); });
 }
 
+size_t Publisher::unresolved() const
+{
+	std::set<host::NextHop, HopLess> waiting;
+	for (const auto &[key, p] : rules_)
+		for (const auto &hop : p.hops)
+			if (hop) {
+				const auto mac = macs_.find(*hop);
+				if (mac == macs_.end() || !mac->second)
+					waiting.insert(*hop);
+			}
+	return waiting.size();
+}
+
 std::vector<NeighbourUse> Publisher::neighbours() const
 {
 	using Where = std::tuple<std::string, uint32_t, uint32_t, uint32_t>;

@@ -65,6 +65,8 @@ public:
 	void routes_changed();
 
 	std::vector<NeighbourUse> neighbours() const;
+	// Next hops in use whose MAC is not known.
+	size_t unresolved() const;
 	size_t size() const { return rules_.size(); }
 
 private:

@@ -354,6 +354,10 @@ TEST_F(Publish, UnknownNeighbourPublishesUnresolvedAndAsksTheKernel)
 	EXPECT_EQ(uses[0].port, "out0");
 	EXPECT_FALSE(uses[0].mac);
 	EXPECT_EQ(uses[0].rules, std::vector<std::string>{"uni"});
+	EXPECT_EQ(publisher_->unresolved(), 1u);
+	publisher_->neighbour_changed({out_ifindex, ipv4(198, 18, 2, 10), mac_a});
+	EXPECT_EQ(publisher_->unresolved(), 0u);
+	EXPECT_FALSE(find(r)->output(0).no_neighbour);
 }
 
 TEST_F(Publish, NeighbourChangeReplacesTheRulesUsingItAndKeepsTheirCounters)
