@@ -44,7 +44,7 @@ Publisher::Publisher(engine::Engine &engine, XdpRuleSink &xdp, GroupSink &groups
 // On-link: the destination itself; through a gateway: the gateway. With
 // no usable route the destination is taken as on-link, so the output
 // waits for its neighbour until a route change says otherwise.
-std::vector<std::optional<host::NextHop>> Publisher::next_hops(const config::Rule &rule) const
+std::vector<std::optional<host::NextHop>> Publisher::next_hops(const config::Rule &rule)
 {
 	std::vector<std::optional<host::NextHop>> hops(rule.outputs.size());
 	for (size_t i = 0; i < rule.outputs.size(); i++) {
@@ -54,6 +54,11 @@ std::vector<std::optional<host::NextHop>> Publisher::next_hops(const config::Rul
 		if (o.mac || config::is_ipv4_multicast(dst) || port < 0)
 			continue;
 		const uint32_t ifindex = engine_.ports()[static_cast<size_t>(port)].ifindex;
+		const auto known = routes_.find({ifindex, dst});
+		if (known != routes_.end()) {
+			hops[i] = known->second;
+			continue;
+		}
 		host::NextHop hop{ifindex, dst};
 		std::string why;
 		if (source_.next_hop(dst, ifindex, &hop, &why) < 0) {
@@ -62,6 +67,7 @@ std::vector<std::optional<host::NextHop>> Publisher::next_hops(const config::Rul
 				why.c_str());
 			hop = {ifindex, dst};
 		}
+		routes_.emplace(std::make_pair(ifindex, dst), hop);
 		hops[i] = hop;
 	}
 	return hops;
@@ -265,6 +271,7 @@ void Publisher::neighbour_changed(const host::NeighbourChange &change)
 
 void Publisher::routes_changed()
 {
+	routes_.clear();
 	std::vector<engine::RuleKey> moved;
 	for (const auto &[key, p] : rules_)
 		if (next_hops(p.rule) != p.hops)

@@ -90,7 +90,7 @@ private:
 
 	// The rule compiled with the MACs known now; false with *error.
 	bool compile(const config::Rule &rule, Compiled *out, std::string *error);
-	std::vector<std::optional<host::NextHop>> next_hops(const config::Rule &rule) const;
+	std::vector<std::optional<host::NextHop>> next_hops(const config::Rule &rule);
 	// The MAC of a next hop, asked of the kernel the first time (and a
 	// resolution started when it has none).
 	const std::optional<host::Mac> &neighbour(const host::NextHop &hop);
@@ -107,6 +107,9 @@ private:
 	// The MAC in use for every next hop some output has used; entries no
 	// output uses any more go when routes change.
 	std::map<host::NextHop, std::optional<host::Mac>, HopLess> macs_;
+	// The kernel's answer per (egress ifindex, destination), asked once
+	// until routes change: rules sharing a destination cost one look-up.
+	std::map<std::pair<uint32_t, uint32_t>, host::NextHop> routes_;
 };
 
 } // namespace mcr::publish

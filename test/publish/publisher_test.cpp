@@ -417,9 +417,17 @@ TEST_F(Publish, GatewayRoutesUseTheGatewaysMacAndFollowRouteChanges)
 	ASSERT_TRUE(uses[0].mac);
 	EXPECT_EQ(*uses[0].mac, mac_gw);
 
+	config::Rule same_dst = r;
+	same_dst.name = "far-too";
+	same_dst.match.dport = 6000;
+	const int asked = kernel_.asked_routes;
+	publish(same_dst);
+	EXPECT_EQ(kernel_.asked_routes, asked) << "a destination's route is asked once";
+
 	const engine::CompiledRule *before = find(r);
 	publisher_->routes_changed(); // nothing moved
 	EXPECT_EQ(find(r), before);
+	EXPECT_EQ(kernel_.asked_routes, asked + 1) << "routes changed: asked again, once";
 	kernel_.gateways.erase(far); // now on-link
 	publisher_->routes_changed();
 	EXPECT_EQ(find(r)->output(0).rewrite.dst_mac.addr_bytes[4], 0x0a);
