@@ -4,6 +4,8 @@
 // only differences; unicast outputs follow the kernel's neighbours and
 // routes, and an unknown neighbour never refuses a rule.
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -164,7 +166,7 @@ protected:
 		pools_.reset();
 	}
 	// A fresh engine, sinks and publisher (one engine may exist at a time).
-	void make()
+	void make(uint32_t rule_capacity = 1024)
 	{
 		publisher_.reset();
 		engine_.reset();
@@ -179,7 +181,7 @@ protected:
 		ports[1].ipv4 = ipv4(198, 18, 2, 1);
 		ports[1].ifindex = out_ifindex;
 		engine::EngineParams params;
-		params.rule_capacity = 1024;
+		params.rule_capacity = rule_capacity;
 		engine_ = engine::test::make_engine(std::move(ports), *pools_, params);
 		publisher_ = std::make_unique<Publisher>(*engine_, xdp_, groups_, kernel_);
 	}
@@ -434,6 +436,34 @@ TEST_F(Publish, GatewayRoutesUseTheGatewaysMacAndFollowRouteChanges)
 	uses = publisher_->neighbours();
 	ASSERT_EQ(uses.size(), 1u);
 	EXPECT_EQ(uses[0].next_hop.ip, far);
+}
+
+// 10,000 rules behind one next hop: one neighbour change republishes every
+// one of them (and nothing else), their counters kept. Prints the main
+// lcore's cost (no workers here, so no grace periods are waited for).
+TEST_F(Publish, OneNeighbourChangeRepublishesTenThousandRules)
+{
+	make(16384);
+	constexpr uint32_t n = 10000;
+	for (uint32_t i = 0; i < n; i++) {
+		config::Rule r = unicast_rule(fmt::format("r{}", i), ipv4(198, 18, 2, 10));
+		r.match.dst = ipv4(239, 2, 0, 0) + i;
+		publish(r);
+	}
+	publish(unicast_rule("elsewhere", ipv4(198, 18, 2, 11)));
+	for (const engine::CompiledRule *r : engine_->rules().rules())
+		r->counters(0).packets.add(1);
+	const auto start = std::chrono::steady_clock::now();
+	publisher_->neighbour_changed({out_ifindex, ipv4(198, 18, 2, 10), mac_a});
+	const auto took = std::chrono::steady_clock::now() - start;
+	size_t resolved = 0;
+	for (const engine::CompiledRule *r : engine_->rules().rules()) {
+		resolved += !r->output(0).no_neighbour;
+		EXPECT_EQ(total_packets(*r), 1u) << r->name();
+	}
+	EXPECT_EQ(resolved, n) << "every rule behind that next hop, and only those";
+	std::printf("neighbour change republishing %u rules: %.1f ms\n", n,
+		    std::chrono::duration<double, std::milli>(took).count());
 }
 
 TEST_F(Publish, ConfiguredMacOverridesAndAsksTheKernelNothing)
