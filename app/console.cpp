@@ -8,8 +8,12 @@
 #include <fmt/format.h>
 
 #include "config/address.h"
+#include "config/yaml_writer.h"
+#include "config_save.h"
+#include "neighbours_view.h"
 #include "config/validate.h"
-#include "control/rule_grammar.h"
+#include "config/rule_grammar.h"
+#include "packet/drop_reason.h"
 
 namespace mcr::app {
 
@@ -130,8 +134,8 @@ struct ConsoleCommands {
 	{
 		config::Rule rule;
 		try {
-			rule = control::parse_rule_add(a);
-		} catch (const control::GrammarError &e) {
+			rule = config::parse_rule_add(a);
+		} catch (const config::GrammarError &e) {
 			return error(std::string("rule add: ") + e.what());
 		}
 		std::string why;
@@ -152,6 +156,19 @@ struct ConsoleCommands {
 		if (rt.reload(&report) < 0)
 			return error(report);
 		return ok(report + "\n");
+	}
+	static CommandResult save(Console &, Runtime &rt, const std::vector<std::string> &a)
+	{
+		if (a.empty())
+			return ok(config::to_yaml(rt.config()));
+		std::string why;
+		if (save_config(rt.config(), a[0], &why) < 0)
+			return error("save: " + why);
+		return ok(fmt::format("saved {} rule(s) to {}\n", rt.config().rules.size(), a[0]));
+	}
+	static CommandResult show_neighbours(Console &, Runtime &rt, const std::vector<std::string> &)
+	{
+		return ok(format_neighbours(rt.neighbours()));
 	}
 	static CommandResult show_pools(Console &c, Runtime &rt, const std::vector<std::string> &)
 	{
@@ -185,6 +202,11 @@ struct ConsoleCommands {
 			 rule_add},
 			{"rule del NAME", "delete a rule", rule_del},
 			{"reload", "re-read the YAML and apply its rule changes", reload},
+			{"save", "print the running configuration as YAML", save},
+			{"save FILE", "write the running configuration (console rules included) to "
+				      "FILE, atomically", save},
+			{"show neighbours", "next hops of unicast outputs: MAC or unresolved, and "
+					    "the rules using them", show_neighbours},
 			{"show xdp", "mcr's XDP program per port: id, mode, verdict counters", show_xdp},
 			{"show pools", "size classes: mbufs in use and free", show_pools},
 			{"show workers", "worker lcores, their queues and busy ratio", show_workers},
@@ -363,7 +385,7 @@ std::string Console::rules(const StatsSnapshot &s)
 std::string Console::rule(const StatsSnapshot &s, const RuleStats &r)
 {
 	std::string out = fmt::format("  {}\n  rule {}: match {}\n  received: {} packets, {} bytes\n",
-				      control::format_rule(r.rule), r.name(),
+				      config::format_rule(r.rule), r.name(),
 				      config::describe_match(r.rule.match), r.packets, r.bytes);
 	for (size_t o = 0; o < r.rule.outputs.size(); o++) {
 		const OutputTotals &ot = r.outputs[o].totals;

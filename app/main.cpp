@@ -18,6 +18,7 @@
 #include "config/loader.h"
 #include "console.h"
 #include "console_input.h"
+#include "kernel_events.h"
 #include "control_socket.h"
 #include "metrics_server.h"
 #include "options.h"
@@ -25,6 +26,7 @@
 #include "runtime.h"
 #include "service_notify.h"
 #include "telemetry.h"
+#include "telemetry_neighbours.h"
 
 namespace {
 
@@ -61,19 +63,30 @@ void set_log_level(unsigned level)
 int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 {
 	using namespace mcr::app;
-	Runtime rt(std::move(cfg));
 	std::string error;
+	// Subscribed before the rules are published, so no change is missed.
+	mcr::host::NetlinkNeighbours kernel(
+		[](const std::string &notice) { MCR_LOG(app, WARNING, "%s", notice.c_str()); });
+	if (kernel.open(&error) < 0) {
+		std::fprintf(stderr, "mcr: kernel neighbours and routes (rtnetlink): %s\n",
+			     error.c_str());
+		return 1;
+	}
+	Runtime rt(std::move(cfg), kernel);
 	if (rt.start(&error) < 0) {
 		std::fprintf(stderr, "mcr: %s\n", error.c_str());
 		return 1;
 	}
+	settle_neighbours(kernel, rt, std::chrono::seconds(1));
 	register_telemetry(&rt);
+	register_neighbour_telemetry(&rt);
 
 	Console console(rt);
 	ControlSocket control;
 	if (control.open(ControlSocket::default_path(), &error) < 0) {
 		std::fprintf(stderr, "mcr: %s\n", error.c_str());
 		unregister_telemetry();
+		unregister_neighbour_telemetry();
 		rt.stop();
 		return 1;
 	}
@@ -83,6 +96,7 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 	if (metrics.start(rt.config().metrics, rt, &error) < 0) {
 		std::fprintf(stderr, "mcr: %s\n", error.c_str());
 		unregister_telemetry();
+		unregister_neighbour_telemetry();
 		rt.stop();
 		return 1;
 	}
@@ -93,6 +107,7 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 			std::fprintf(stderr, "mcr: %s\n", error.c_str());
 			metrics.stop();
 			unregister_telemetry();
+			unregister_neighbour_telemetry();
 			rt.stop();
 			return 1;
 		}
@@ -113,12 +128,15 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 	auto next_watch = std::chrono::steady_clock::now();
 	bool quit = input.quit_requested();
 	while (!stop_requested && !quit) {
-		pollfd fds[2] = {{control.fd(), POLLIN, 0}, {input.fd(), POLLIN, 0}};
-		const nfds_t nfds = input.fd() >= 0 ? 2 : 1;
+		pollfd fds[3] = {{control.fd(), POLLIN, 0}, {kernel.fd(), POLLIN, 0},
+				 {input.fd(), POLLIN, 0}};
+		const nfds_t nfds = input.fd() >= 0 ? 3 : 2;
 		if (poll(fds, nfds, 100) > 0) {
+			if (fds[1].revents & POLLIN)
+				follow_kernel_events(kernel, rt);
 			if ((fds[0].revents & POLLIN) && !control.serve(console))
 				quit = true;
-			if (nfds == 2 && fds[1].revents && !input.handle())
+			if (nfds == 3 && fds[2].revents && !input.handle())
 				quit = true;
 		}
 		if (reload_requested) {
@@ -151,6 +169,7 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 	metrics.stop(); // before the runtime it reads goes
 	notify_stopping();
 	unregister_telemetry();
+	unregister_neighbour_telemetry();
 	rt.stop();
 	return 0;
 }

@@ -61,22 +61,9 @@ void Runtime::take_port_down(size_t i, const char *what)
 	// Workers first: none may poll or send on the ethdev being closed.
 	engine_.close_port(static_cast<uint16_t>(i));
 	std::lock_guard lock(control_mutex_); // telemetry reads the port's XDP maps
-	forget_port_groups(i);
+	publisher_->port_closed(static_cast<uint16_t>(i));
 	port.close();
 	port.count_down();
-}
-
-// The kernel dropped the memberships with the interface; only mcr's
-// references to them go (leaving an ifindex that is gone fails, rightly).
-void Runtime::forget_port_groups(size_t i)
-{
-	const drivers::Port &port = *ports_[i];
-	for (const config::Rule &rule : cfg_.rules) {
-		if (rule.match.port != port.name() || !config::is_ipv4_multicast(rule.match.dst))
-			continue;
-		std::string ignored;
-		igmp_.leave(port.iface().index, rule.match.dst, rule.match.src.value_or(0), &ignored);
-	}
 }
 
 // An af_xdp port's fill rings take buffers of its RX pool that DPDK 22.11
@@ -150,60 +137,16 @@ void Runtime::bring_port_up(size_t i)
 	reopen_refused_[i] = 0;
 	rte_ether_addr mac;
 	std::copy(port.iface().mac.begin(), port.iface().mac.end(), mac.addr_bytes);
-	const engine::EnginePort &before = engine_.ports()[i];
-	const bool readdressed = !rte_is_same_ether_addr(&before.mac, &mac) ||
-				 before.ipv4 != port.source_ipv4();
-	engine_.open_port(static_cast<uint16_t>(i), port.id(), mac, port.source_ipv4());
-	if (republish_port_rules(i, &error) < 0)
-		MCR_LOG(port, ERR, "port %s: %s", port.name().c_str(), error.c_str());
-	if (readdressed)
-		recompile_rules_sending_on(i);
+	{
+		std::lock_guard lock(control_mutex_);
+		engine_.open_port(static_cast<uint16_t>(i), port.id(), mac, port.source_ipv4(),
+				  port.iface().index);
+		if (publisher_->port_reopened(static_cast<uint16_t>(i), &error) < 0)
+			MCR_LOG(port, ERR, "port %s: %s", port.name().c_str(), error.c_str());
+	}
 	MCR_LOG(port, NOTICE, "port %s: up again on %s (ifindex %u), ethdev %u; its rules forward",
 		port.name().c_str(), port.iface().name.c_str(), port.iface().index, port.id());
 	log_pool_usage(fmt::format("after reopening port {}", port.name()).c_str());
-}
-
-// What a port's rules put into the kernel for it, published again on its
-// new interface: the rule keys in its XDP program's maps and the groups
-// its rules match, joined on the new ifindex. Rules sending out of it only
-// change if the interface's MAC or address did (recompile_rules_sending_on).
-int Runtime::republish_port_rules(size_t i, std::string *error)
-{
-	const drivers::Port &port = *ports_[i];
-	std::lock_guard lock(control_mutex_);
-	std::vector<drivers::XdpRuleKey> keys;
-	for (const config::Rule &rule : cfg_.rules) {
-		if (rule.match.port != port.name())
-			continue;
-		keys.push_back({rule.match.dst, rule.match.dport, rule.match.vlan,
-				rule.match.src.value_or(0)});
-		join_group(rule);
-	}
-	std::string why;
-	const int rc = ports_[i]->xdp().sync_rules(keys, &why);
-	if (rc < 0)
-		*error = fmt::format("cannot load rule keys into the XDP program: {}", why);
-	return rc;
-}
-
-// Outputs carry their port's MAC and address in headers compiled once: a
-// re-created interface with another MAC or address gets its rules that
-// send out of it compiled again (a hitless replacement, as on reload).
-void Runtime::recompile_rules_sending_on(size_t i)
-{
-	const std::string &name = ports_[i]->name();
-	for (const config::Rule &rule : cfg_.rules) {
-		if (std::none_of(rule.outputs.begin(), rule.outputs.end(),
-				 [&](const config::Output &o) { return o.port == name; }))
-			continue;
-		std::string why;
-		engine::CompiledRule *compiled = engine_.compile(rule, neighbour_lookup(), &why);
-		std::lock_guard lock(control_mutex_);
-		if (compiled == nullptr || publish(compiled, rule, false, &why) < 0)
-			MCR_LOG(port, WARNING, "port %s: rule %s keeps its old headers (source MAC "
-				"and address of the deleted interface): %s", name.c_str(),
-				rule.name.c_str(), why.c_str());
-	}
 }
 
 } // namespace mcr::app

@@ -110,7 +110,7 @@ void sum_rule(const engine::CompiledRule *cr, RuleStats &r)
 	if (cr == nullptr)
 		return;
 	const unsigned outputs = std::min<unsigned>(cr->output_count(), r.outputs.size());
-	for (unsigned w = 0; w < cr->worker_count(); w++) {
+	for (unsigned w = 0; w < cr->counter_blocks(); w++) { // workers, then what replaced rules counted
 		r.packets += cr->counters(w).packets.get();
 		r.bytes += cr->counters(w).bytes.get();
 		for (unsigned o = 0; o < outputs; o++) {

@@ -23,6 +23,10 @@ struct CompiledOutput {
 	uint16_t header_len;
 	uint16_t mtu; // the egress port's: larger datagrams are fragmented or too-big
 	bool chains; // the egress PMD takes chained mbufs: large packets may be cloned
+	// No next-hop MAC yet: every datagram for this output is a no-neighbour
+	// drop. A rule with such an output takes the one-output-at-a-time path
+	// (its min_mtu() is 0), so resolved rules never test this.
+	bool no_neighbour;
 };
 
 struct RuleCounters {
@@ -104,8 +108,18 @@ public:
 	}
 
 	// The smallest MTU of the outputs' ports: a datagram no larger goes
-	// out whole everywhere.
+	// out whole everywhere. 0 when an output has no neighbour yet, so that
+	// every datagram takes the path that handles outputs one by one.
 	uint16_t min_mtu() const { return min_mtu_; }
+
+	// Counter blocks: one per worker, then one (written by the main lcore
+	// only) holding what the rules this one replaced had counted, so totals
+	// never go backwards when a rule is recompiled. Readers sum them all.
+	unsigned counter_blocks() const { return n_workers_ + 1u; }
+	// Adds everything old counted (and had carried) into the carried
+	// block: the rule totals, and each output's where old's output at the
+	// same index sends to the same place. Main lcore, after old is retired.
+	void carry_counters(const CompiledRule &old);
 
 	RuleCounters &counters(unsigned worker) const { return *block(worker); }
 	OutputCounters &output_counters(unsigned worker, unsigned i) const

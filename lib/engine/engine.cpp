@@ -71,12 +71,13 @@ void Engine::close_port(uint16_t port_index)
 }
 
 void Engine::open_port(uint16_t port_index, uint16_t ethdev, const rte_ether_addr &mac,
-		       uint32_t ipv4)
+		       uint32_t ipv4, uint32_t ifindex)
 {
 	EnginePort &port = ports_[port_index];
 	port.port_id = ethdev;
 	port.mac = mac;
 	port.ipv4 = ipv4;
+	port.ifindex = ifindex;
 	ethdev_[port_index].store(ethdev, std::memory_order_release);
 }
 
@@ -162,41 +163,16 @@ CompiledRule *Engine::compile(const config::Rule &rule, const NeighbourLookup &n
 			c.rewrite.dst_mac = packet::multicast_mac(rte_cpu_to_be_32(dst));
 		} else {
 			const auto mac = neighbours ? neighbours(port, dst) : std::nullopt;
-			if (!mac) {
-				*error = fmt::format("rule '{}': no neighbour entry for {} on {} "
-						     "(port '{}'); give the output `mac:` or add "
-						     "a static neighbour",
-						     rule.name, config::format_ipv4(dst), port.iface,
-						     port.name);
-				return nullptr;
-			}
-			c.rewrite.dst_mac = *mac;
+			if (mac)
+				c.rewrite.dst_mac = *mac;
+			else
+				c.no_neighbour = true;
 		}
 		c.header_len = packet::output_header_len(c.rewrite);
 		outs.push_back(c);
 	}
 	return CompiledRule::create(rule.name, key_of(rule.match, static_cast<uint16_t>(in_port)),
 				    outs.data(), static_cast<uint16_t>(outs.size()), n_workers_);
-}
-
-int Engine::add_rule(const config::Rule &rule, const NeighbourLookup &neighbours,
-		     std::string *error)
-{
-	CompiledRule *compiled = compile(rule, neighbours, error);
-	if (compiled == nullptr)
-		return -EINVAL;
-	const int rc = rules_.add(compiled);
-	if (rc < 0)
-		*error = fmt::format("rule '{}': rule table: {}", rule.name, rte_strerror(-rc));
-	return rc;
-}
-
-int Engine::remove_rule(const config::Rule &rule)
-{
-	const int in_port = port_index(rule.match.port);
-	if (in_port < 0)
-		return -ENOENT;
-	return rules_.remove(key_of(rule.match, static_cast<uint16_t>(in_port)));
 }
 
 } // namespace mcr::engine

@@ -34,6 +34,7 @@ struct EnginePort {
 	// checked, and a wrong one dropped as bad-udp-checksum.
 	bool verify_udp_checksum = false;
 	uint16_t mtu = 1500; // IPv4 bytes a frame may carry: larger outputs are fragmented
+	uint32_t ifindex = 0; // the kernel's, for its routes and neighbours (control plane)
 };
 
 struct EngineParams {
@@ -48,7 +49,7 @@ struct EngineParams {
 	uint32_t rule_capacity = 131072;
 };
 
-// Finds the next-hop MAC of a unicast destination on an egress port.
+// The next-hop MAC of a unicast destination on an egress port, if known.
 using NeighbourLookup = std::function<std::optional<rte_ether_addr>(const EnginePort &, uint32_t ip)>;
 
 class Engine {
@@ -62,12 +63,14 @@ public:
 		 const EngineParams &params, std::string *error);
 
 	// Compiles a config rule against the ports (throws nothing; returns
-	// nullptr with *error naming what is missing, e.g. a neighbour).
+	// nullptr with *error naming what is wrong, e.g. an unknown port). A
+	// unicast output without `mac:` whose neighbour is not known is
+	// compiled as no_neighbour: its packets are counted drops until the
+	// rule is compiled again with the MAC. Publishing it (rules().add) is
+	// publish::Publisher's job, which also keeps the XDP maps, memberships
+	// and neighbours.
 	CompiledRule *compile(const config::Rule &rule, const NeighbourLookup &neighbours,
 			      std::string *error) const;
-	// Compile and publish; 0 or negative errno with *error.
-	int add_rule(const config::Rule &rule, const NeighbourLookup &neighbours, std::string *error);
-	int remove_rule(const config::Rule &rule);
 
 	RuleTable &rules() { return rules_; }
 	const RuleTable &rules() const { return rules_; }
@@ -82,6 +85,9 @@ public:
 	// 0 for an unknown port or one without an address.
 	uint32_t port_ipv4(const std::string &name) const;
 
+	// The one conversion of a match (host order) into the key workers
+	// build from packets (network order): the rule table's, the reload
+	// diff's and, field for field, the XDP rule map's.
 	static RuleKey key_of(const config::Match &match, uint16_t port_index);
 
 	// The ethdev workers poll and send on for a port, or ethdev_closed
@@ -98,9 +104,10 @@ public:
 	// be closed.
 	void close_port(uint16_t port_index);
 	// Main lcore, port closed: the ethdev it was opened again as (DPDK may
-	// or may not give the same id back) and its interface's MAC and
-	// address, which only workers receiving on this port read.
-	void open_port(uint16_t port_index, uint16_t ethdev, const rte_ether_addr &mac, uint32_t ipv4);
+	// or may not give the same id back) and its interface's MAC, address
+	// and ifindex (the publisher's next hops are through it).
+	void open_port(uint16_t port_index, uint16_t ethdev, const rte_ether_addr &mac, uint32_t ipv4,
+		       uint32_t ifindex);
 
 private:
 	std::vector<EnginePort> ports_;

@@ -57,11 +57,14 @@ int RuleTable::create(const std::string &name, uint32_t capacity, unsigned max_r
 	return 0;
 }
 
-void RuleTable::retire(CompiledRule *rule, int32_t key_position)
+void RuleTable::retire(CompiledRule *rule, int32_t key_position, CompiledRule *successor)
 {
 	// Waits until every registered worker has passed a quiescent state
 	// since the rule was unpublished; workers report one per poll loop.
 	rte_rcu_qsbr_synchronize(qsbr_, RTE_QSBR_THRID_INVALID);
+	// No worker counts on rule any more: its totals are final.
+	if (successor != nullptr)
+		successor->carry_counters(*rule);
 	if (key_position >= 0)
 		rte_hash_free_key_with_position(hash_, key_position);
 	count_source_specific(rule->key(), -1);
@@ -92,7 +95,7 @@ int RuleTable::add(CompiledRule *rule)
 		return rc;
 	}
 	if (old != nullptr)
-		retire(old, -1); // same key slot, now pointing at the new rule
+		retire(old, -1, rule); // same key slot, now pointing at the new rule
 	return 0;
 }
 
@@ -106,7 +109,7 @@ int RuleTable::remove(const RuleKey &key)
 	const int32_t pos = rte_hash_del_key(hash_, &key);
 	if (pos < 0)
 		return pos;
-	retire(old, pos);
+	retire(old, pos, nullptr);
 	return 0;
 }
 

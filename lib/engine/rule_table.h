@@ -35,7 +35,8 @@ public:
 
 	// --- main lcore ---
 	// Publishes rule under rule->key(), replacing (and retiring) any rule
-	// there. The table owns rule from here on, even on error. -EPERM from
+	// there; the replacement carries the old rule's counters on. The table
+	// owns rule from here on, even on error. -EPERM from
 	// a thread that is not an EAL lcore (add and remove only).
 	int add(CompiledRule *rule);
 	// Unpublishes and retires the rule under key. -ENOENT if none.
@@ -72,7 +73,7 @@ private:
 		return (dst_ip * 0x9e3779b1u) >> (32 - source_bucket_bits);
 	}
 	void count_source_specific(const RuleKey &key, int delta);
-	void retire(CompiledRule *rule, int32_t key_position);
+	void retire(CompiledRule *rule, int32_t key_position, CompiledRule *successor);
 
 	rte_hash *hash_ = nullptr;
 	rte_rcu_qsbr *qsbr_ = nullptr;

@@ -308,9 +308,11 @@ void send_fragments(Worker &w, const CompiledOutput &out, OutputCounters &oc, rt
 		enqueue(w, out.port_index, frags[i], &oc);
 }
 
-// The fan-out of a datagram larger than some output's MTU: every output a
-// copy, fragmented where it does not fit. Rare, so kept out of fan_out.
-__rte_noinline void fan_out_oversized(Worker &w, const CompiledRule &rule, rte_mbuf *m,
+// The fan-out that takes outputs one by one, each a copy: for a datagram
+// larger than some output's MTU (fragmented where it does not fit), and
+// for a rule with an output that has no neighbour yet (min_mtu() 0 sends
+// every datagram here). Rare, so kept out of fan_out.
+__rte_noinline void fan_out_each_output(Worker &w, const CompiledRule &rule, rte_mbuf *m,
 				      const ParsedPacket &p)
 {
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -322,6 +324,10 @@ __rte_noinline void fan_out_oversized(Worker &w, const CompiledRule &rule, rte_m
 	OutputCounters *counters = &rule.output_counters(w.index, 0);
 	for (unsigned o = 0; o < rule.output_count(); o++) {
 		const CompiledOutput &out = rule.output(o);
+		if (out.no_neighbour) {
+			count_output_drop(w, out, counters[o], DropReason::no_neighbour);
+			continue;
+		}
 		if (expires(out, p.ttl <= 1)) {
 			count_output_drop(w, out, counters[o], DropReason::ttl_expired);
 			continue;
@@ -356,7 +362,7 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 	rc.bytes.add(m->pkt_len);
 	if (unlikely(packet::payload_len(p) + sizeof(rte_ipv4_hdr) + sizeof(rte_udp_hdr) >
 		     rule.min_mtu())) {
-		fan_out_oversized(w, rule, m, p);
+		fan_out_each_output(w, rule, m, p);
 		return;
 	}
 

@@ -28,7 +28,7 @@ enum class DropReason : uint8_t {
 	too_big,          // output larger than its port's MTU with DF set (engine)
 	reassembly_timeout, // fragments of a datagram not complete in time (engine)
 	reassembly_failed,  // fragments that overlap, repeat, exceed 8, or find the table full
-	no_neighbour,     // a unicast output's next hop has no MAC yet (engine)
+	no_neighbour,       // a unicast output whose next hop's MAC is not known yet (engine)
 	port_down,          // output port closed: its interface was deleted (engine)
 	count
 };

@@ -158,7 +158,7 @@ struct BenchEngine {
 						     .dst = ipv4(239, 200, static_cast<uint8_t>(o), static_cast<uint8_t>(i)),
 						     .dport = static_cast<uint16_t>(6000 + o)});
 			std::string error;
-			if (engine->add_rule(r, NeighbourLookup{}, &error) != 0)
+			if (test::add_rule(*engine, r, NeighbourLookup{}, &error) != 0)
 				throw std::runtime_error(error);
 		}
 	}
@@ -350,12 +350,12 @@ void BM_full_1to1_sg_elsewhere(benchmark::State &state)
 	sg.match.src = ipv4(198, 18, 9, 9);
 	sg.outputs = {{.port = "out0"}};
 	std::string error;
-	if (b.engine->add_rule(sg, NeighbourLookup{}, &error) != 0) {
+	if (test::add_rule(*b.engine, sg, NeighbourLookup{}, &error) != 0) {
 		state.SkipWithError(error.c_str());
 		return;
 	}
 	full_path(state, groups_1to1);
-	b.engine->remove_rule(sg);
+	test::remove_rule(*b.engine, sg);
 }
 
 void BM_full_1to16(benchmark::State &state)

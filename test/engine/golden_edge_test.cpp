@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine_setup.h"
 #include "golden_common.h"
 
 namespace mcr::engine::test {
@@ -217,7 +218,7 @@ TEST(GoldenPcapEdge, RulesReplacedOrRemovedBetweenBurstsTakeEffect)
 	EXPECT_EQ(h.engine().rules().size(), 1u);
 	h.receive("in0", built(second));
 	h.flush();
-	ASSERT_EQ(h.engine().remove_rule(moved), 0);
+	ASSERT_EQ(remove_rule(h.engine(), moved), 0);
 	h.receive("in0", built(third));
 	h.flush();
 	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
@@ -308,6 +309,37 @@ TEST(GoldenPcapEdge, AnEmptyCopyPoolDropsOnlyTheOutputsThatNeedIt)
 	expect_port_drops(h, "out0", {{DropReason::no_buffer, 8}}); // the output's egress port
 	expect_port_drops(h, "in0", {});
 	expect_port_drops(h, "out1", {});
+}
+
+TEST(GoldenPcapEdge, AnOutputWithoutNeighbourDropsAndTheOthersRelay)
+{
+	// A unicast output whose next hop's MAC is not known yet (no `mac:`,
+	// nothing in the neighbour table): compiled unresolved, each datagram
+	// a no-neighbour drop on that output, the rule's other output served.
+	std::vector<UdpFrame> sent;
+	for (uint32_t seq = 0; seq < 10; seq++)
+		sent.push_back(flow_frame(1, seq, seq % 2 ? 1000 : 80));
+	RelayHarness h({ingress({}), egress("out0"), egress("out1")}, EngineParams{});
+	const config::Rule rule = make_rule("waiting", group_1, 5000,
+		{{.port = "out0", .dst = unicast_dst, .dport = 6000},
+		 {.port = "out1", .dport = 6001}});
+	add_rule(h, rule);
+
+	const PoolUse before = h.pool_in_use();
+	h.receive("in0", built(sent));
+	h.flush();
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+	std::vector<UdpFrame> want_out1;
+	for (const UdpFrame &f : sent)
+		want_out1.push_back(relayed(f, {group_mac(group_1), out1_mac, out1_ip, {}, 6001}));
+	expect_sent(h, "out0", {}, "out0 (no neighbour)");
+	expect_sent(h, "out1", want_out1, "out1");
+	const CompiledRule &r = published(h, rule);
+	EXPECT_EQ(r.output_counters(0, 0).packets.get(), 0u);
+	EXPECT_EQ(r.output_counters(0, 0).dropped(DropReason::no_neighbour), sent.size());
+	EXPECT_EQ(r.output_counters(0, 1).packets.get(), sent.size());
+	EXPECT_EQ(r.output_counters(0, 1).dropped(), 0u);
+	expect_drops(h, {{DropReason::no_neighbour, sent.size()}});
 }
 
 TEST(GoldenPcapEdge, ClonesLeftUnusedByTtlDropsGiveTheirReferencesBack)

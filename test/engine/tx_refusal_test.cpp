@@ -46,7 +46,7 @@ TEST(TxRefusal, RefusedPacketsAreCountedAndFreedAcceptedOnesKeepOrder)
 	rule.match = {.port = "in0", .dst = ipv4(239, 1, 1, 1), .dport = 5000};
 	rule.outputs = {{.port = "out0", .dport = 6000}};
 	std::string error;
-	ASSERT_EQ(engine->add_rule(rule, NeighbourLookup{}, &error), 0) << error;
+	ASSERT_EQ(add_rule(*engine, rule, NeighbourLookup{}, &error), 0) << error;
 
 	auto w = std::make_unique<Worker>();
 	w->engine = engine.get();

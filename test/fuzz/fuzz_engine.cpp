@@ -243,7 +243,8 @@ void build_engine(Harness &h)
 	if (h.engine->init(std::move(ports), h.pools.get(), 1, params, &error) != 0)
 		setup_failed(error);
 	for (const Flow &flow : relay_flows())
-		if (h.engine->add_rule(rule_of(flow), nullptr, &error) != 0)
+		if (engine::CompiledRule *rule = h.engine->compile(rule_of(flow), nullptr, &error);
+		    rule == nullptr || h.engine->rules().add(rule) != 0)
 			setup_failed(error);
 
 	for (uint16_t p : {out0, out1})
