@@ -49,6 +49,26 @@ public:
 	// The key slot a published key occupies, or a negative errno (tests).
 	int32_t key_slot(const RuleKey &key) const;
 
+	// While a batch is open, the rules add() replaces and remove() takes out
+	// wait to be retired together, after one grace period, when the
+	// outermost batch closes: a neighbour change that replaces thousands
+	// of rules waits for the workers once, not once per rule. Counters
+	// carry on in the order the replacements happened.
+	class Batch {
+	public:
+		explicit Batch(RuleTable &table) : table_(table) { table_.batch_depth_++; }
+		~Batch()
+		{
+			if (--table_.batch_depth_ == 0)
+				table_.retire_pending();
+		}
+		Batch(const Batch &) = delete;
+		Batch &operator=(const Batch &) = delete;
+
+	private:
+		RuleTable &table_;
+	};
+
 	// --- workers ---
 	rte_rcu_qsbr *qsbr() const { return qsbr_; }
 	// Looks up n keys (n <= lookup_batch). A key whose src_ip is set is tried as
@@ -73,7 +93,18 @@ private:
 		return (dst_ip * 0x9e3779b1u) >> (32 - source_bucket_bits);
 	}
 	void count_source_specific(const RuleKey &key, int delta);
+	struct Retiring {
+		CompiledRule *rule;
+		int32_t key_position; // to free, or -1 (the key stays, pointing at the successor)
+		CompiledRule *successor; // takes its counters on, or nullptr
+	};
 	void retire(CompiledRule *rule, int32_t key_position, CompiledRule *successor);
+	// After the grace period: carry counters, free key slots, destroy.
+	void finish_retiring(const Retiring &r);
+	void retire_pending();
+
+	std::vector<Retiring> pending_;
+	unsigned batch_depth_ = 0;
 
 	rte_hash *hash_ = nullptr;
 	rte_rcu_qsbr *qsbr_ = nullptr;

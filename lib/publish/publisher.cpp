@@ -219,6 +219,8 @@ int Publisher::apply(const std::vector<config::Rule> &rules, ApplyReport *report
 		changed.emplace_back(std::move(c), &r);
 	}
 
+	// One grace period for every rule this replaces or removes.
+	engine::RuleTable::Batch batch(engine_.rules());
 	std::vector<engine::RuleKey> gone;
 	for (const auto &[key, _] : rules_)
 		if (!wanted.count(key))
@@ -265,6 +267,7 @@ void Publisher::neighbour_changed(const host::NeighbourChange &change)
 	for (const auto &[key, p] : rules_)
 		if (std::find(p.hops.begin(), p.hops.end(), hop) != p.hops.end())
 			users.push_back(key);
+	engine::RuleTable::Batch batch(engine_.rules());
 	for (const engine::RuleKey &key : users)
 		republish(key, "neighbour changed");
 }
@@ -276,8 +279,11 @@ void Publisher::routes_changed()
 	for (const auto &[key, p] : rules_)
 		if (next_hops(p.rule) != p.hops)
 			moved.push_back(key);
-	for (const engine::RuleKey &key : moved)
-		republish(key, "next hop changed");
+	{
+		engine::RuleTable::Batch batch(engine_.rules());
+		for (const engine::RuleKey &key : moved)
+			republish(key, "next hop changed");
+	}
 	// Next hops no output uses any more are forgotten: asked again if used.
 	std::set<host::NextHop, HopLess> used;
 	for (const auto &[key, p] : rules_)
@@ -323,6 +329,7 @@ int Publisher::port_reopened(uint16_t port, std::string *error)
 	}
 	// Next hops through the old ifindex are asked again.
 	routes_.clear();
+	engine::RuleTable::Batch batch(engine_.rules());
 	for (const engine::RuleKey &key : sending)
 		republish(key, "egress port reopened");
 	return rc;

@@ -273,7 +273,7 @@ class SaveTest(unittest.TestCase):
 
             # A restart from the saved file relays the rule added live.
             with Mcr(lab, saved) as again:
-                self.assertEqual(sorted(again.telemetry("/mcr/rules")), ["feed_a", "feed_c"])
+                self.assertEqual(sorted(again.rules()), ["feed-a", "feed-c"])
                 sink = lab.start_sink("sink1", 100, [C])
                 lab.send_udp(100, dst="239.1.1.3")
                 self.assertEqual(lab.sink_result(sink)[C]["count"], 100)

@@ -49,13 +49,15 @@ class PublishTest(unittest.TestCase):
             lab.send_udp(200)
             self.assertEqual(lab.sink_result(sink)[SINK]["count"], 200)
             time.sleep(0.3)
-            rule = mcr.telemetry("/mcr/rules")["uni"]
+            rule = mcr.rule("uni")
             self.assertEqual(rule["packets"], 200)
-            self.assertEqual(rule["output0_packets"], 200)
-            self.assertEqual(rule["output1_drops"], 200)
+            self.assertEqual(rule["outputs"]["0"]["packets"], 200)
+            self.assertEqual(rule["outputs"]["1"]["drops"]["no_neighbour"], 200)
             self.assertEqual(mcr.telemetry("/mcr/drops")["no_neighbour"], 200)
-            drops = dict(re.findall(r"^ +(\S+) +(\d+)$", mcr.ctl("show", "drops").stdout, re.M))
-            self.assertEqual(drops["no-neighbour"], "200")
+            # show drops: reason, total, then a column per port (up0, down0).
+            drops = {m[0]: m[1:] for m in re.findall(r"^ +(\S+) +(\d+) +(\d+) +(\d+)$",
+                                                     mcr.ctl("show", "drops").stdout, re.M)}
+            self.assertEqual(drops["no-neighbour"], ("200", "0", "200"))
 
             # Replaced by a reload (another UDP port on the unresolved
             # output): the rule's counters carry on.
@@ -63,10 +65,10 @@ class PublishTest(unittest.TestCase):
                                               "dst: 198.18.2.99, dport: 7001"))
             r = mcr.ctl("reload")
             self.assertIn("1 changed", r.stdout, r.stderr)
-            rule = mcr.telemetry("/mcr/rules")["uni"]
+            rule = mcr.rule("uni")
             self.assertEqual(rule["packets"], 200)
-            self.assertEqual(rule["output0_packets"], 200)
-            self.assertEqual(rule["output1_dport"], 7001)
+            self.assertEqual(rule["outputs"]["0"]["packets"], 200)
+            self.assertEqual(rule["outputs"]["1"]["dport"], 7001)
 
 
 if __name__ == "__main__":
