@@ -23,7 +23,7 @@ from labkit import BUILD_DIR, Lab, Mcr
 GEN = os.path.join(BUILD_DIR, "tools", "gen", "mcr-gen")
 SINK = os.path.join(BUILD_DIR, "tools", "sink", "mcr-sink")
 RATE = 2000  # datagrams per second, per flow
-CHURN_RULE = ("rule add churn port up0 dst 239.1.1.9 dport 5000 "
+CHURN_RULE = ("rule add churn match port up0 dst 239.1.1.9 dport 5000 "
               "output port down0 dst 239.9.9.9 dport 6000")
 
 
