@@ -26,7 +26,6 @@
 #include "runtime.h"
 #include "service_notify.h"
 #include "telemetry.h"
-#include "telemetry_neighbours.h"
 
 namespace {
 
@@ -79,14 +78,12 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 	}
 	settle_neighbours(kernel, rt, std::chrono::seconds(1));
 	register_telemetry(&rt);
-	register_neighbour_telemetry(&rt);
 
 	Console console(rt);
 	ControlSocket control;
 	if (control.open(ControlSocket::default_path(), &error) < 0) {
 		std::fprintf(stderr, "mcr: %s\n", error.c_str());
 		unregister_telemetry();
-		unregister_neighbour_telemetry();
 		rt.stop();
 		return 1;
 	}
@@ -96,7 +93,6 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 	if (metrics.start(rt.config().metrics, rt, &error) < 0) {
 		std::fprintf(stderr, "mcr: %s\n", error.c_str());
 		unregister_telemetry();
-		unregister_neighbour_telemetry();
 		rt.stop();
 		return 1;
 	}
@@ -107,8 +103,7 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 			std::fprintf(stderr, "mcr: %s\n", error.c_str());
 			metrics.stop();
 			unregister_telemetry();
-			unregister_neighbour_telemetry();
-			rt.stop();
+				rt.stop();
 			return 1;
 		}
 		MCR_LOG(app, WARNING, "%s", error.c_str());
@@ -169,7 +164,6 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 	metrics.stop(); // before the runtime it reads goes
 	notify_stopping();
 	unregister_telemetry();
-	unregister_neighbour_telemetry();
 	rt.stop();
 	return 0;
 }

@@ -1,11 +1,15 @@
 #include "telemetry.h"
 
+#include <rte_errno.h>
 #include <rte_telemetry.h>
 
 #include <mutex>
 #include <string>
 #include <string_view>
 
+#include "common/log.h"
+#include "config/address.h"
+#include "neighbours_view.h"
 #include "runtime.h"
 #include "stats_snapshot.h"
 #include "telemetry_emit.h"
@@ -84,6 +88,26 @@ int drops_cb(const char *cmd, const char *params, rte_tel_data *d)
 	return tel::reply(cmd, tel::error_reply("no port named " + quoted(port)), d);
 }
 
+int neighbours_cb(const char *cmd, const char *params, rte_tel_data *d)
+{
+	std::lock_guard lock(runtime_mutex);
+	if (current == nullptr)
+		return -ENODEV;
+	const std::string_view param = param_of(params);
+	const std::optional<size_t> offset = param.empty() ? 0 : tel::parse_count(param);
+	if (!offset)
+		return tel::reply(cmd, tel::error_reply("offset " + quoted(param) +
+						   " is not a number: /mcr/neighbours[,OFFSET]"), d);
+	std::vector<tel::NeighbourRow> rows;
+	{
+		std::lock_guard rules_lock(current->control_mutex());
+		for (const publish::NeighbourUse &u : current->neighbours())
+			rows.push_back({u.port, config::format_ipv4(u.destination),
+					config::format_ipv4(u.next_hop.ip), neighbour_mac_text(u), u.rules});
+	}
+	return tel::reply(cmd, tel::neighbours_page(rows, *offset, tel::reply_budget(cmd)), d);
+}
+
 int rules_cb(const char *cmd, const char *params, rte_tel_data *d)
 {
 	std::lock_guard lock(runtime_mutex);
@@ -127,6 +151,19 @@ int rule_cb(const char *cmd, const char *params, rte_tel_data *d)
 
 } // namespace
 
+namespace {
+
+// DPDK refuses a command quietly (a help text of 128 bytes or more, a
+// name already taken): said here, or the command is just missing.
+void add_command(const char *name, telemetry_cb cb, const char *help)
+{
+	const int rc = rte_telemetry_register_cmd(name, cb, help);
+	if (rc < 0)
+		MCR_LOG(app, ERR, "telemetry command %s not registered: %s", name, rte_strerror(-rc));
+}
+
+} // namespace
+
 void register_telemetry(Runtime *rt)
 {
 	{
@@ -135,23 +172,26 @@ void register_telemetry(Runtime *rt)
 	}
 	static std::once_flag once;
 	std::call_once(once, [] {
-		rte_telemetry_register_cmd("/mcr/ports", ports_cb,
+		add_command("/mcr/ports", ports_cb,
 					   "mcr ports: driver, queues, RX/TX counters, drops. No parameters");
-		rte_telemetry_register_cmd("/mcr/pools", pools_cb,
+		add_command("/mcr/pools", pools_cb,
 					   "mcr size classes: count, in use, free. No parameters");
-		rte_telemetry_register_cmd("/mcr/rules", rules_cb,
+		add_command("/mcr/neighbours", neighbours_cb,
+					   "mcr next hops of unicast outputs, a page from OFFSET (default "
+					   "0): total, offset, next, neighbours. Param: OFFSET");
+		add_command("/mcr/rules", rules_cb,
 					   "mcr rules, a page from OFFSET (default 0) in config order: "
 					   "total, offset, next (null: last page), rules. Param: OFFSET");
-		rte_telemetry_register_cmd("/mcr/rule", rule_cb,
+		add_command("/mcr/rule", rule_cb,
 					   "one mcr rule: match, counters, outputs with drops by reason. "
 					   "Params: NAME[,FIRST_OUTPUT]");
-		rte_telemetry_register_cmd("/mcr/drops", drops_cb,
+		add_command("/mcr/drops", drops_cb,
 					   "mcr dropped packets by reason, in total or on one port. "
 					   "Param: [PORT]");
-		rte_telemetry_register_cmd("/mcr/xdp", xdp_cb,
+		add_command("/mcr/xdp", xdp_cb,
 					   "mcr's XDP program per port: id, mode, per-verdict counters "
 					   "summed over CPUs. No parameters");
-		rte_telemetry_register_cmd("/mcr/workers", workers_cb,
+		add_command("/mcr/workers", workers_cb,
 					   "mcr worker lcores: queues, polls. No parameters");
 	});
 }

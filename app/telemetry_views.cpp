@@ -127,6 +127,48 @@ Dict rules_page(const StatsSnapshot &s, size_t offset, size_t budget)
 	return page;
 }
 
+Dict neighbours_page(const std::vector<NeighbourRow> &rows, size_t offset, size_t budget)
+{
+	const size_t total = rows.size();
+	Dict page;
+	page.add("total", uint64_t{total});
+	page.add("offset", uint64_t{offset});
+	page.add_null("next");
+	const size_t next_slot = page.entries.size() - 1;
+	Dict &list = page.add_dict("neighbours");
+	size_t size = encode(page).size() - 4;
+	size_t next = offset;
+	for (; next < total && list.entries.size() < max_dict_entries; next++) {
+		const NeighbourRow &row = rows[next];
+		Dict d;
+		d.add("port", text(row.port));
+		d.add("destination", row.destination);
+		d.add("next_hop", row.next_hop);
+		d.add("mac", row.mac);
+		d.add("rule_count", uint64_t{row.rules.size()});
+		// DPDK cuts a string value at RTE_TEL_MAX_STRING_LEN - 1 bytes.
+		std::string names;
+		for (const std::string &r : row.rules) {
+			const std::string more = (names.empty() ? "" : ",") + r;
+			if (names.size() + more.size() > max_string_len - 5) { // room for ",..."
+				names += ",...";
+				break;
+			}
+			names += more;
+		}
+		d.add("rules", text(names));
+		const std::string k = std::to_string(next);
+		const size_t grows = (list.entries.empty() ? 0 : 1) + dict_entry_size(k, d);
+		if (size + grows + next_size(next + 1, total) > budget)
+			break;
+		size += grows;
+		list.add_dict(k, std::move(d));
+	}
+	if (next < total)
+		page.entries[next_slot].second = uint64_t{next};
+	return page;
+}
+
 Dict rule_reply(const RuleStats &r, const StatsSnapshot &s, size_t first_output, size_t budget)
 {
 	return rule_dict(r, s, first_output, budget);

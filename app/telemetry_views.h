@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "stats_snapshot.h"
 #include "telemetry_reply.h"
@@ -23,6 +24,19 @@ Dict rules_page(const StatsSnapshot &s, size_t offset, size_t budget);
 // outputs from first_output on, as many as fit `budget`; `outputs_next`
 // is the first output left out, or null.
 Dict rule_reply(const RuleStats &r, const StatsSnapshot &s, size_t first_output, size_t budget);
+
+// One next hop that unicast outputs use, as /mcr/neighbours shows it.
+struct NeighbourRow {
+	std::string port, destination, next_hop, mac; // mac: or "unresolved"
+	std::vector<std::string> rules;               // the rules using it
+};
+
+// /mcr/neighbours[,OFFSET]: {"total", "offset", "next", "neighbours":
+// {"<position>": {port, destination, next_hop, mac, rule_count, rules}}}
+// with as many rows from `offset` on as fit `budget`. `rules` lists names
+// while they fit DPDK's string limit and ends with "..." when it had to
+// stop; rule_count always says how many there are.
+Dict neighbours_page(const std::vector<NeighbourRow> &rows, size_t offset, size_t budget);
 
 // /mcr/drops: totals by reason. With a port, what was counted against it.
 Dict drops_reply(const StatsSnapshot &s);

@@ -229,6 +229,45 @@ TEST(TelemetryPages, APageExactlyAsLargeAsAllowedIsFullAndOneByteLessIsNot)
 	}
 }
 
+// 2,000 next hops, one used by 5,000 rules: every page within budget,
+// every row once in order, and a rules list that cannot fit says so.
+TEST(TelemetryPages, NeighboursPagedWithRuleListsThatSayWhenCut)
+{
+	std::vector<NeighbourRow> rows;
+	for (size_t i = 0; i < 2000; i++)
+		rows.push_back({"down" + std::to_string(i % 7), "198.18." + std::to_string(i / 250) + "." +
+				std::to_string(i % 250), "198.18.2.254", "02:00:00:00:02:0a",
+				{"rule-" + std::to_string(i)}});
+	for (size_t r = 0; r < 5000; r++)
+		rows[3].rules.push_back("a-long-rule-name-" + std::to_string(r));
+	const size_t budget = reply_budget("/mcr/neighbours");
+	std::vector<size_t> seen;
+	size_t offset = 0;
+	for (int pages = 0; pages < 1000; pages++) {
+		const Dict page = neighbours_page(rows, offset, budget);
+		ASSERT_EQ(problem(page, budget), "") << "page at " << offset;
+		EXPECT_EQ(number(value(page, "total")), rows.size());
+		for (const auto &[k, v] : child(page, "neighbours").entries)
+			seen.push_back(std::stoul(k));
+		if (is_null(value(page, "next")))
+			break;
+		offset = number(value(page, "next"));
+	}
+	ASSERT_EQ(seen.size(), rows.size());
+	for (size_t i = 0; i < seen.size(); i++)
+		ASSERT_EQ(seen[i], i);
+	const Dict first = neighbours_page(rows, 0, budget);
+	const Dict &busy = child(child(first, "neighbours"), "3");
+	EXPECT_EQ(number(value(busy, "rule_count")), 5001u);
+	const std::string &names = std::get<std::string>(value(busy, "rules"));
+	EXPECT_LT(names.size(), max_string_len);
+	EXPECT_TRUE(names.ends_with(",...")) << names;
+	EXPECT_EQ(std::get<std::string>(value(child(child(first, "neighbours"), "4"), "rules")),
+		  "rule-4");
+	EXPECT_EQ(encode(neighbours_page({}, 0, budget)),
+		  R"({"total":0,"offset":0,"next":null,"neighbours":{}})");
+}
+
 TEST(TelemetryReply, ProblemsDpdkWouldCutSilently)
 {
 	Dict many;

@@ -39,8 +39,10 @@ class PublishTest(unittest.TestCase):
             self.assertRegex(shown, rf"down0 +198\.18\.2\.2 +198\.18\.2\.2 +{sink_mac} +uni\n")
             self.assertRegex(shown, r"down0 +198\.18\.2\.99 +198\.18\.2\.99 +unresolved +uni\n")
             tel = mcr.telemetry("/mcr/neighbours")
-            self.assertEqual((tel["total"], tel["shown"]), (2, 2))
-            by_dst = {tel[k]["destination"]: tel[k] for k in tel if k.startswith("neighbour")}
+            self.assertEqual((tel["total"], tel["offset"], tel["next"]), (2, 0, None))
+            by_dst = {n["destination"]: n for n in tel["neighbours"].values()}
+            self.assertEqual(by_dst[NOBODY]["rule_count"], 1)
+            self.assertIn("error", mcr.telemetry("/mcr/neighbours,x"))
             self.assertEqual(by_dst["198.18.2.2"]["mac"], sink_mac)
             self.assertEqual(by_dst[NOBODY]["mac"], "unresolved")
             self.assertEqual(by_dst[NOBODY]["rules"], "uni")
