@@ -88,16 +88,28 @@ int drops_cb(const char *cmd, const char *params, rte_tel_data *d)
 	return tel::reply(cmd, tel::error_reply("no port named " + quoted(port)), d);
 }
 
+// The OFFSET of a paged command: 0 when none is given; none when it is
+// not a decimal count (bad_offset says so).
+std::optional<size_t> offset_of(const char *params)
+{
+	const std::string_view param = param_of(params);
+	return param.empty() ? 0 : tel::parse_count(param);
+}
+
+tel::Dict bad_offset(const char *cmd, const char *params)
+{
+	return tel::error_reply("offset " + quoted(param_of(params)) + " is not a number: " +
+				std::string(cmd) + "[,OFFSET]");
+}
+
 int neighbours_cb(const char *cmd, const char *params, rte_tel_data *d)
 {
 	std::lock_guard lock(runtime_mutex);
 	if (current == nullptr)
 		return -ENODEV;
-	const std::string_view param = param_of(params);
-	const std::optional<size_t> offset = param.empty() ? 0 : tel::parse_count(param);
+	const std::optional<size_t> offset = offset_of(params);
 	if (!offset)
-		return tel::reply(cmd, tel::error_reply("offset " + quoted(param) +
-						   " is not a number: /mcr/neighbours[,OFFSET]"), d);
+		return tel::reply(cmd, bad_offset(cmd, params), d);
 	std::vector<tel::NeighbourRow> rows;
 	{
 		std::lock_guard rules_lock(current->control_mutex());
@@ -113,11 +125,9 @@ int rules_cb(const char *cmd, const char *params, rte_tel_data *d)
 	std::lock_guard lock(runtime_mutex);
 	if (current == nullptr)
 		return -ENODEV;
-	const std::string_view param = param_of(params);
-	const std::optional<size_t> offset = param.empty() ? 0 : tel::parse_count(param);
+	const std::optional<size_t> offset = offset_of(params);
 	if (!offset)
-		return tel::reply(cmd, tel::error_reply("offset " + quoted(param) +
-						   " is not a number: /mcr/rules[,OFFSET]"), d);
+		return tel::reply(cmd, bad_offset(cmd, params), d);
 	// No page holds more rules than a dict holds entries.
 	const StatsSnapshot s =
 		collect_stats(*current, stats_rules, RuleSelection{*offset, tel::max_dict_entries, {}});
