@@ -87,86 +87,113 @@ Dict rule_dict(const RuleStats &r, const StatsSnapshot &s, size_t first, size_t 
 	return d;
 }
 
+// A page of a listing, {"total", "offset", "next", "<list>": {"<position>":
+// entry, ...}}, filled by size: an entry goes in only if the page, with the
+// `next` it would then have, still fits the budget.
+class Page {
+public:
+	Page(const char *list, size_t total, size_t offset, size_t budget)
+		: total_(total), next_(offset), budget_(budget)
+	{
+		page_.add("total", uint64_t{total});
+		page_.add("offset", uint64_t{offset});
+		next_slot_ = page_.entries.size();
+		page_.add_null("next");
+		list_ = &page_.add_dict(list);
+		// Without next's value, which depends on where the page stops.
+		size_ = encode(page_).size() - 4;
+	}
+
+	bool full() const { return next_ >= total_ || list_->entries.size() == max_dict_entries; }
+	bool empty() const { return list_->entries.empty(); }
+	size_t next() const { return next_; }
+	// Bytes an entry may take on a page of its own.
+	size_t room_alone() const
+	{
+		return budget_ - std::min(budget_, size_ + std::to_string(next_).size() + 3 +
+							   next_size(next_ + 1, total_));
+	}
+	// Adds entry as the next position if it fits (or must: force); false
+	// when the page is full.
+	bool add(Dict entry, bool force = false)
+	{
+		const std::string k = std::to_string(next_);
+		const size_t grows = (empty() ? 0 : 1) + dict_entry_size(k, entry);
+		if (!force && size_ + grows + next_size(next_ + 1, total_) > budget_)
+			return false;
+		size_ += grows;
+		list_->add_dict(k, std::move(entry));
+		next_++;
+		return true;
+	}
+	Dict finish()
+	{
+		if (next_ < total_)
+			page_.entries[next_slot_].second = uint64_t{next_};
+		return std::move(page_);
+	}
+
+private:
+	Dict page_;
+	Dict *list_;
+	size_t next_slot_;
+	size_t total_, next_, budget_, size_;
+};
+
 } // namespace
 
 Dict rules_page(const StatsSnapshot &s, size_t offset, size_t budget)
 {
-	const size_t total = s.rules_total;
-	Dict page;
-	page.add("total", uint64_t{total});
-	page.add("offset", uint64_t{offset});
-	page.add_null("next");
-	const size_t next_slot = page.entries.size() - 1;
-	Dict &rules = page.add_dict("rules");
-	// Sizes without next's value: a rule fits if the page does with the
-	// `next` it would then have.
-	size_t size = encode(page).size() - 4;
-	size_t next = offset;
+	Page page("rules", s.rules_total, offset, budget);
 	for (const RuleStats &r : s.rules) {
-		if (r.position != next || rules.entries.size() == max_dict_entries)
+		if (r.position != page.next() || page.full())
 			break;
-		const std::string k = std::to_string(r.position);
-		const size_t comma = rules.entries.empty() ? 0 : 1;
-		const size_t next_len = next_size(r.position + 1, total);
-		Dict d = rule_dict(r, s, 0, unlimited);
-		size_t grows = comma + dict_entry_size(k, d);
-		if (size + grows + next_len > budget) {
-			if (!rules.entries.empty())
-				break;
-			// Too large for any page: alone, with what fits, and says so.
-			const size_t room = budget - std::min(budget, size + k.size() + 3 + next_len);
-			d = rule_dict(r, s, 0, room);
-			grows = dict_entry_size(k, d);
-		}
-		size += grows;
-		rules.add_dict(k, std::move(d));
-		next = r.position + 1;
+		if (page.add(rule_dict(r, s, 0, unlimited)))
+			continue;
+		if (!page.empty())
+			break;
+		// Too large for any page: alone, with what fits, and says so.
+		page.add(rule_dict(r, s, 0, page.room_alone()), true);
 	}
-	if (next < total)
-		page.entries[next_slot].second = uint64_t{next};
-	return page;
+	return page.finish();
 }
+
+namespace {
+
+// The rules using a next hop, comma-separated, as many as DPDK's string
+// limit lets through, then ",..." (rule_count says how many there are).
+std::string rule_names(const std::vector<std::string> &rules)
+{
+	std::string names;
+	for (const std::string &r : rules) {
+		const std::string more = (names.empty() ? "" : ",") + r;
+		if (names.size() + more.size() > max_string_len - 5) { // room for ",..."
+			names += ",...";
+			break;
+		}
+		names += more;
+	}
+	return names;
+}
+
+} // namespace
 
 Dict neighbours_page(const std::vector<NeighbourRow> &rows, size_t offset, size_t budget)
 {
-	const size_t total = rows.size();
-	Dict page;
-	page.add("total", uint64_t{total});
-	page.add("offset", uint64_t{offset});
-	page.add_null("next");
-	const size_t next_slot = page.entries.size() - 1;
-	Dict &list = page.add_dict("neighbours");
-	size_t size = encode(page).size() - 4;
-	size_t next = offset;
-	for (; next < total && list.entries.size() < max_dict_entries; next++) {
-		const NeighbourRow &row = rows[next];
+	Page page("neighbours", rows.size(), offset, budget);
+	while (!page.full()) {
+		const NeighbourRow &row = rows[page.next()];
 		Dict d;
 		d.add("port", text(row.port));
 		d.add("destination", row.destination);
 		d.add("next_hop", row.next_hop);
 		d.add("mac", row.mac);
 		d.add("rule_count", uint64_t{row.rules.size()});
-		// DPDK cuts a string value at RTE_TEL_MAX_STRING_LEN - 1 bytes.
-		std::string names;
-		for (const std::string &r : row.rules) {
-			const std::string more = (names.empty() ? "" : ",") + r;
-			if (names.size() + more.size() > max_string_len - 5) { // room for ",..."
-				names += ",...";
-				break;
-			}
-			names += more;
-		}
-		d.add("rules", text(names));
-		const std::string k = std::to_string(next);
-		const size_t grows = (list.entries.empty() ? 0 : 1) + dict_entry_size(k, d);
-		if (size + grows + next_size(next + 1, total) > budget)
+		d.add("rules", text(rule_names(row.rules)));
+		if (!page.add(std::move(d)))
 			break;
-		size += grows;
-		list.add_dict(k, std::move(d));
 	}
-	if (next < total)
-		page.entries[next_slot].second = uint64_t{next};
-	return page;
+	return page.finish();
 }
 
 Dict rule_reply(const RuleStats &r, const StatsSnapshot &s, size_t first_output, size_t budget)
