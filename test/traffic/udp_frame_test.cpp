@@ -107,3 +107,32 @@ TEST(UdpFrame, ChecksumsVerify)
 	EXPECT_EQ(rte_ipv4_udptcp_cksum_verify(ip, udp), 0);
 	EXPECT_NE(udp->dgram_cksum, 0);
 }
+
+// The sequence field is in the frame, in the checksum (at even and odd
+// offsets, where its bytes straddle checksum words), and leaves mcr-gen's
+// header as it was.
+TEST(UdpFrame, SequenceFieldIsWrittenAndChecksummed)
+{
+	std::mt19937_64 rng(11);
+	for (const SeqField &field :
+	     {SeqField{.offset = 24, .size = 8}, SeqField{.offset = 25, .size = 2, .big_endian = false},
+	      SeqField{.offset = 31, .size = 4, .start = 0xfffffff0}, SeqField{.offset = 90, .size = 8}}) {
+		UdpFrameSpec spec = spec_for(200);
+		spec.seq_field = field;
+		const UdpFrameTemplate t(spec);
+		std::vector<uint8_t> frame(t.size());
+		for (int i = 0; i < 500; i++) {
+			const uint64_t seq = i < 20 ? i : rng();
+			t.write(frame.data(), seq, rng());
+			uint16_t stored;
+			std::memcpy(&stored, frame.data() + 34 + 6, 2);
+			ASSERT_EQ(stored, udp_checksum_from_scratch(frame)) << "offset " << field.offset;
+			uint64_t value = 0;
+			ASSERT_TRUE(field.read(frame.data() + udp_frame_overhead, 200 - udp_frame_overhead, &value));
+			ASSERT_EQ(value, field.value(seq));
+			PayloadHeader h;
+			ASSERT_TRUE(decode_payload_header(frame.data() + udp_frame_overhead, 200 - udp_frame_overhead, &h));
+			ASSERT_EQ(h.seq, seq);
+		}
+	}
+}

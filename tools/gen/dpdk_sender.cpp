@@ -49,6 +49,7 @@ int DpdkSender::open(const GenOptions &opt, std::string *error)
 		frame.ttl = opt.ttl;
 		frame.frame_size = opt.frame_size;
 		frame.flow_id = opt.flow_id(f);
+		frame.seq_field = opt.seq_field;
 		templates_.emplace_back(frame);
 		sources_.push_back(Endpoint{frame.src_ip, frame.src_port});
 	}

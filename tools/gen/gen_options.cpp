@@ -33,6 +33,12 @@ const char *gen_usage =
 	"  --loss PERCENT     never send a share of the sequence numbers, chosen at\n"
 	"                     random independently per flow (0..100, e.g. 10 or 0.5)\n"
 	"  --seed N           seed of --loss's choice (default 1)\n"
+	"  --omitted FILE|-   write, per flow, the sequence numbers --skip and --loss\n"
+	"                     left out, as JSON, after the run\n"
+	"  --seq-field OFFSET:SIZE[:big|little]  also write the sequence as a SIZE-byte\n"
+	"                     (2, 4, 8) field at payload OFFSET (24 or more: after the\n"
+	"                     header), wrapping at its size (default order big)\n"
+	"  --seq-start N      the field's value for sequence 0 (default 0)\n"
 	"  --port DRIVER:IFACE  send on a DPDK port (af_packet or af_xdp) instead of\n"
 	"                     kernel sockets; EAL options go before \"--\" (default: no\n"
 	"                     hugepages, no PCI, a private file prefix)\n"
@@ -137,6 +143,12 @@ bool parse_gen_options(int argc, char **argv, GenOptions *opt, std::string *erro
 			opt->pattern.loss_ppm = static_cast<uint32_t>(percent * 10000 + 0.5);
 		} else if (name == "--seed") {
 			ok = parse_u64(value, 0, UINT64_MAX, &opt->pattern.seed);
+		} else if (name == "--omitted") {
+			opt->omitted_path = std::string(value);
+		} else if (name == "--seq-field") {
+			ok = parse_seq_field(value, &opt->seq_field);
+		} else if (name == "--seq-start") {
+			ok = parse_u64(value, 0, UINT64_MAX, &opt->seq_field.start);
 		} else if (name == "--port") {
 			PortSpec spec;
 			ok = parse_port_spec(value, &spec);
@@ -155,6 +167,8 @@ bool parse_gen_options(int argc, char **argv, GenOptions *opt, std::string *erro
 			*error = "bad value for " + std::string(name) + ": '" + std::string(value) + "'";
 			if (name == "--size")
 				*error += " (66..1514: 42 bytes of headers, then mcr-gen's 24-byte header)";
+			if (name == "--seq-field")
+				*error += " (OFFSET:SIZE[:big|little], SIZE 2, 4 or 8)";
 			return false;
 		}
 	}
@@ -164,6 +178,23 @@ bool parse_gen_options(int argc, char **argv, GenOptions *opt, std::string *erro
 	}
 	if (uint64_t{opt->flow_id_base} + opt->flows.size() - 1 > UINT32_MAX) {
 		*error = "flow ids would pass 2^32 - 1";
+		return false;
+	}
+	if (opt->seq_field.enabled()) {
+		if (opt->seq_field.offset < payload_header_size) {
+			*error = "--seq-field must start at payload offset " +
+				 std::to_string(payload_header_size) +
+				 " or later: mcr-gen's header comes first (its own sequence is 8:8:big)";
+			return false;
+		}
+		if (opt->seq_field.end() > opt->payload_size()) {
+			*error = "--seq-field ends at payload byte " + std::to_string(opt->seq_field.end()) +
+				 ", past the " + std::to_string(opt->payload_size()) +
+				 "-byte payload of --size " + std::to_string(opt->frame_size);
+			return false;
+		}
+	} else if (opt->seq_field.start != 0) {
+		*error = "--seq-start needs --seq-field";
 		return false;
 	}
 	if (opt->dst_mac && !opt->port) {

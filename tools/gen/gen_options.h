@@ -8,6 +8,7 @@
 
 #include "traffic/address.h"
 #include "traffic/cli_values.h"
+#include "traffic/seq_field.h"
 #include "traffic/seq_pattern.h"
 #include "traffic/udp_frame.h"
 
@@ -32,9 +33,11 @@ struct GenOptions {
 	uint32_t flow_id_base = 0;
 	bool same_flow_id = false; // every flow carries flow_id_base: copies of one stream
 	traffic::SeqPattern pattern;
+	traffic::SeqField seq_field;          // a copy of the sequence in the filler
 	std::optional<traffic::PortSpec> port; // DPDK back-end when set
 	std::optional<traffic::MacAddress> dst_mac;
 	std::string json_path;               // "" none, "-" stdout
+	std::string omitted_path;            // "" none, "-" stdout: what --skip/--loss left out
 	bool quiet = false;
 
 	uint32_t payload_size() const { return frame_size - traffic::udp_frame_overhead; }

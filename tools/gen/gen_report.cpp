@@ -1,6 +1,7 @@
 #include "gen_report.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "traffic/address.h"
 
@@ -67,6 +68,18 @@ void print_gen_json(FILE *out, const GenOptions &opt, const Sender &sender, cons
 			   "\"seqs\": {}, \"failed\": {}}}",
 			   f ? ", " : "", opt.flow_id(f), format_endpoint(flow.dst.addr, flow.dst.port),
 			   sender.source_of(f), r.counts[f].sent, r.seqs[f], r.counts[f].failed);
+	}
+	fmt::print(out, "]}}\n");
+}
+
+void print_gen_omitted(FILE *out, const GenOptions &opt, const GenResult &r)
+{
+	fmt::print(out, "{{\"tool\": \"mcr-gen\", \"flows\": [");
+	for (uint32_t f = 0; f < r.seqs.size(); f++) {
+		const FlowSpec &flow = opt.flows[f];
+		fmt::print(out, "{}{{\"flow_id\": {}, \"dst\": \"{}\", \"seqs\": {}, \"omitted\": [{}]}}",
+			   f ? ", " : "", opt.flow_id(f), format_endpoint(flow.dst.addr, flow.dst.port),
+			   r.seqs[f], fmt::join(traffic::omitted_seqs(opt.pattern, f, r.seqs[f]), ", "));
 	}
 	fmt::print(out, "]}}\n");
 }

@@ -20,5 +20,8 @@ struct GenResult {
 
 void print_gen_table(FILE *out, const GenOptions &opt, const Sender &sender, const GenResult &r);
 void print_gen_json(FILE *out, const GenOptions &opt, const Sender &sender, const GenResult &r);
+// --omitted: per flow, the sequence numbers below its `seqs` that --skip
+// and --loss left out (JSON).
+void print_gen_omitted(FILE *out, const GenOptions &opt, const GenResult &r);
 
 } // namespace mcr::gen

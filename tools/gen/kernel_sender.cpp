@@ -77,6 +77,7 @@ int KernelSender::open(const GenOptions &opt, std::string *error)
 		flow_id_.push_back(opt.flow_id(f));
 	}
 
+	seq_field_ = opt.seq_field;
 	payload_size_ = opt.payload_size();
 	payloads_.resize(size_t{opt.burst} * payload_size_);
 	for (size_t i = 0; i < payloads_.size(); i++)
@@ -121,8 +122,10 @@ void KernelSender::send(const SendItem *items, uint32_t n, uint64_t send_ns, Flo
 	}
 	for (uint32_t pos = 0; pos < n; pos++) {
 		const SendItem &item = items[order_[pos]];
-		encode_payload_header(static_cast<uint8_t *>(iovs_[pos].iov_base),
-				      PayloadHeader{flow_id_[item.flow], item.seq, send_ns});
+		auto *payload = static_cast<uint8_t *>(iovs_[pos].iov_base);
+		encode_payload_header(payload, PayloadHeader{flow_id_[item.flow], item.seq, send_ns});
+		if (seq_field_.enabled())
+			seq_field_.write(payload, item.seq);
 		msgs_[pos].msg_hdr.msg_name = &flow_dst_[item.flow];
 	}
 	uint32_t begin = 0;

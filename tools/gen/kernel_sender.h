@@ -41,6 +41,7 @@ private:
 	// One slot per batch position, set up once: payload buffer, iovec and
 	// message; per packet only the header and the destination change.
 	uint32_t payload_size_ = 0;
+	traffic::SeqField seq_field_;
 	std::vector<uint8_t> payloads_;
 	std::vector<iovec> iovs_;
 	std::vector<mmsghdr> msgs_;

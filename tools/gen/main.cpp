@@ -65,22 +65,32 @@ GenResult run(const GenOptions &opt, Sender &sender)
 	return r;
 }
 
+// path: "" nothing, "-" standard output, else a file.
+template <typename Print>
+void write_to(const std::string &path, Print print)
+{
+	if (path.empty())
+		return;
+	if (path == "-") {
+		print(stdout);
+		return;
+	}
+	FILE *f = std::fopen(path.c_str(), "w");
+	if (f == nullptr) {
+		std::perror(("mcr-gen: " + path).c_str());
+		return;
+	}
+	print(f);
+	std::fclose(f);
+}
+
 void report(const GenOptions &opt, const Sender &sender, const GenResult &r)
 {
-	const bool json_stdout = opt.json_path == "-";
+	const bool json_stdout = opt.json_path == "-" || opt.omitted_path == "-";
 	if (!opt.quiet)
 		print_gen_table(json_stdout ? stderr : stdout, opt, sender, r);
-	if (json_stdout) {
-		print_gen_json(stdout, opt, sender, r);
-	} else if (!opt.json_path.empty()) {
-		FILE *f = std::fopen(opt.json_path.c_str(), "w");
-		if (f == nullptr) {
-			std::perror(("mcr-gen: " + opt.json_path).c_str());
-			return;
-		}
-		print_gen_json(f, opt, sender, r);
-		std::fclose(f);
-	}
+	write_to(opt.json_path, [&](FILE *f) { print_gen_json(f, opt, sender, r); });
+	write_to(opt.omitted_path, [&](FILE *f) { print_gen_omitted(f, opt, r); });
 	std::fflush(stdout);
 }
 

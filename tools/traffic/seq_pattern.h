@@ -19,6 +19,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 namespace mcr::traffic {
 
@@ -109,5 +110,18 @@ private:
 	uint8_t pending_head_ = 0;
 	uint8_t pending_count_ = 0;
 };
+
+// The sequence numbers below `seqs` that flow `flow` never sends (skipped
+// or lost), in order: what a test expects a receiver to miss. Recomputed
+// from the pattern after a run, so sending never records anything.
+inline std::vector<uint64_t> omitted_seqs(const SeqPattern &pattern, uint32_t flow, uint64_t seqs)
+{
+	std::vector<uint64_t> out;
+	for (uint64_t s = 0; s < seqs; s++) {
+		if (pattern.skips(s) || pattern.loses(s, flow))
+			out.push_back(s);
+	}
+	return out;
+}
 
 } // namespace mcr::traffic

@@ -29,7 +29,8 @@ static_assert((stamp_offset - udp_offset) % 2 == 0);
 
 } // namespace
 
-UdpFrameTemplate::UdpFrameTemplate(const UdpFrameSpec &spec) : bytes_(spec.frame_size, 0)
+UdpFrameTemplate::UdpFrameTemplate(const UdpFrameSpec &spec)
+	: bytes_(spec.frame_size, 0), seq_field_(spec.seq_field)
 {
 	uint8_t *f = bytes_.data();
 	const uint32_t ip_len = spec.frame_size - ip_offset;
@@ -62,6 +63,8 @@ UdpFrameTemplate::UdpFrameTemplate(const UdpFrameSpec &spec) : bytes_(spec.frame
 	// Filler a corrupting hop would disturb, unlike zeros.
 	for (uint32_t i = payload_offset + payload_header_size; i < spec.frame_size; i++)
 		f[i] = static_cast<uint8_t>(i);
+	if (seq_field_.enabled())
+		std::memset(f + payload_offset + seq_field_.offset, 0, seq_field_.size);
 
 	udp_partial_sum_ = uint64_t{rte_ipv4_phdr_cksum(&ip, 0)} + rte_raw_cksum(f + udp_offset, udp_len);
 }
@@ -75,6 +78,18 @@ void UdpFrameTemplate::write(uint8_t *dst, uint64_t seq, uint64_t send_ns) const
 	uint64_t sum = udp_partial_sum_;
 	for (uint32_t off = 0; off < stamp_size; off += 4)
 		sum += packet::load<uint32_t>(dst + stamp_offset + off);
+	if (seq_field_.enabled()) {
+		// The field may start at an odd offset: each byte goes into
+		// its half of its 16-bit checksum word.
+		uint8_t *field = dst + payload_offset + seq_field_.offset;
+		seq_field_.write(dst + payload_offset, seq);
+		const uint32_t parity = (payload_offset + seq_field_.offset - udp_offset) % 2;
+		for (uint32_t i = 0; i < seq_field_.size; i++) {
+			uint8_t word[2] = {0, 0};
+			word[(parity + i) % 2] = field[i];
+			sum += packet::load<uint16_t>(word);
+		}
+	}
 	const auto cksum = packet::udp_checksum_field(static_cast<uint16_t>(~packet::checksum_fold(sum)));
 	packet::store(dst + udp_offset + offsetof(rte_udp_hdr, dgram_cksum), cksum);
 }

@@ -1,9 +1,10 @@
 // Ethernet/IPv4/UDP frames for the DPDK generator, built once per flow as
 // a template and copied per packet. Only the sequence number and the send
-// stamp change between packets, so the UDP checksum is finished from a
-// sum precomputed over everything else plus those 16 bytes; the IPv4
-// header never changes (DF set, id 0, as RFC 6864 allows for atomic
-// datagrams), nor does its checksum.
+// stamp change between packets (and the sequence field, when there is
+// one), so the UDP checksum is finished from a sum precomputed over
+// everything else plus those bytes; the IPv4 header never changes (DF
+// set, id 0, as RFC 6864 allows for atomic datagrams), nor does its
+// checksum.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +12,7 @@
 
 #include "traffic/address.h"
 #include "traffic/payload_header.h"
+#include "traffic/seq_field.h"
 
 namespace mcr::traffic {
 
@@ -30,6 +32,7 @@ struct UdpFrameSpec {
 	uint8_t ttl = 16;
 	uint32_t frame_size = min_frame_size; // [min_frame_size, max_frame_size]
 	uint32_t flow_id = 0;
+	SeqField seq_field; // a copy of the sequence in the filler, if enabled
 };
 
 class UdpFrameTemplate {
@@ -45,8 +48,9 @@ public:
 private:
 	std::vector<uint8_t> bytes_;
 	// One's-complement sum (unfolded) of the UDP pseudo-header, header and
-	// payload with the sequence and stamp fields zero.
+	// payload with the sequence, stamp and sequence field zero.
 	uint64_t udp_partial_sum_ = 0;
+	SeqField seq_field_;
 };
 
 } // namespace mcr::traffic
