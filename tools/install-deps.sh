@@ -25,6 +25,10 @@ packages=(
 	smcroute python3-matplotlib dpdk-doc
 	# instruction counts of the engine (doc/benchmarks-engine.md)
 	valgrind
+	# a real RTP sender for the merge lab test (test/lab/test_merge.py):
+	# gst-launch-1.0 with rtpL16pay and udpsink (33 MB, against 156 MB
+	# for ffmpeg)
+	gstreamer1.0-tools gstreamer1.0-plugins-good
 	# the metrics lab test (test/lab/test_metrics.py) runs a real Prometheus
 	# of its own; the package's service is not needed (on a host with
 	# systemd: systemctl disable --now prometheus)
