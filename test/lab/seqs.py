@@ -2,11 +2,12 @@
 carries, in arrival order, read by a kernel socket behind mcr or off the
 wire on the sending side (what each path really carried).
 
-usage: seqs.py recv SECONDS IDLE FORMAT ADDR:PORT...
+usage: seqs.py recv SECONDS IDLE FORMAT ADDR:PORT[@IFADDR]...
        seqs.py wire SECONDS IDLE FORMAT IFACE:DPORT...
 FORMAT: mcrt (mcr-gen's header: magic, then its 64-bit sequence at 8),
 rtp (16 bits at 2, big-endian, RTP version 2) or OFFSET:SIZE:big|little.
-`recv` binds a UDP socket per ADDR:PORT (joining groups), `wire` a packet
+`recv` binds a UDP socket per ADDR:PORT (joining groups, on the interface
+of IFADDR if given), `wire` a packet
 socket per interface that sees what the host sends there (UDP to DPORT,
 IPv4). Prints "ready" once listening, then, after SECONDS or IDLE seconds
 without a datagram (once one came) or SIGTERM, one JSON line: per
@@ -66,6 +67,7 @@ def udp_payload(frame, dport):
 
 
 def open_recv(spec):
+    spec, _, ifaddr = spec.partition("@")
     addr, port = spec.split(":")
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -73,7 +75,7 @@ def open_recv(spec):
     s.bind((addr, int(port)))
     if 224 <= int(addr.split(".")[0]) <= 239:
         s.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
-                     socket.inet_aton(addr) + socket.inet_aton("0.0.0.0"))
+                     socket.inet_aton(addr) + socket.inet_aton(ifaddr or "0.0.0.0"))
     return s, lambda data, addr: data
 
 
