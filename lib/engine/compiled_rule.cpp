@@ -15,9 +15,9 @@ constexpr std::align_val_t cache_line{RTE_CACHE_LINE_SIZE};
 
 } // namespace
 
-CompiledRule *CompiledRule::create(const std::string &name, const RuleKey &key,
+CompiledRule *CompiledRule::create(const std::string &name, const RuleKey *keys, unsigned n_keys,
 				   const CompiledOutput *outputs, uint16_t n_outputs,
-				   uint16_t n_workers)
+				   uint16_t n_workers, Stream *stream)
 {
 	// One allocation: the rule, its outputs, then one counter block per
 	// worker, so a worker's counters never share a line with another's,
@@ -35,7 +35,10 @@ CompiledRule *CompiledRule::create(const std::string &name, const RuleKey &key,
 	std::memset(mem, 0, total);
 	auto *rule = new (mem) CompiledRule();
 	std::strncpy(rule->name_, name.c_str(), sizeof(rule->name_) - 1);
-	rule->key_ = key;
+	n_keys = std::min(n_keys, max_stream_inputs);
+	std::copy(keys, keys + n_keys, rule->keys_);
+	rule->n_inputs_ = static_cast<uint8_t>(n_keys);
+	rule->stream_ = stream;
 	rule->n_outputs_ = n_outputs;
 	for (unsigned i = 0; i < n_outputs; i++) {
 		rule->chaining_ += outputs[i].chains;
@@ -93,6 +96,7 @@ void CompiledRule::destroy(CompiledRule *rule)
 {
 	if (rule == nullptr)
 		return;
+	Stream::release(rule->stream_);
 	rule->~CompiledRule();
 	::operator delete(static_cast<void *>(rule), cache_line);
 }

@@ -10,6 +10,7 @@
 
 #include "engine/counter.h"
 #include "engine/rule_key.h"
+#include "engine/stream.h"
 #include "packet/drop_reason.h"
 #include "packet/rewrite.h"
 
@@ -89,14 +90,29 @@ static_assert(sizeof(OutputCounters) == 24, "what every packet touches stays pac
 
 class CompiledRule {
 public:
-	// Allocated once on the main lcore, never on a worker.
+	// Allocated once on the main lcore, never on a worker. keys: one per
+	// input (a merged rule has several, 1 to max_stream_inputs). stream:
+	// a merged or monitored rule's, which the rule holds a reference to
+	// from here on; nullptr for a plain rule.
+	static CompiledRule *create(const std::string &name, const RuleKey *keys, unsigned n_keys,
+				    const CompiledOutput *outputs, uint16_t n_outputs,
+				    uint16_t n_workers, Stream *stream);
+	// A plain rule with one input.
 	static CompiledRule *create(const std::string &name, const RuleKey &key,
 				    const CompiledOutput *outputs, uint16_t n_outputs,
-				    uint16_t n_workers);
+				    uint16_t n_workers)
+	{
+		return create(name, &key, 1, outputs, n_outputs, n_workers, nullptr);
+	}
 	static void destroy(CompiledRule *rule);
 
 	const char *name() const { return name_; }
-	const RuleKey &key() const { return key_; }
+	// The first input's key: the rule's identity in the table.
+	const RuleKey &key() const { return keys_[0]; }
+	unsigned input_count() const { return n_inputs_; }
+	const RuleKey &input_key(unsigned input) const { return keys_[input]; }
+	// A merged or monitored rule's stream, or nullptr.
+	Stream *stream() const { return stream_; }
 	uint16_t output_count() const { return n_outputs_; }
 	uint16_t worker_count() const { return n_workers_; }
 	const CompiledOutput &output(unsigned i) const { return outputs_[i]; }
@@ -134,16 +150,19 @@ private:
 		return reinterpret_cast<RuleCounters *>(stats_ + worker * stats_stride_);
 	}
 
-	char name_[64];
-	RuleKey key_;
+	// What every packet reads first, on the first cache line.
 	uint16_t n_outputs_;
 	uint16_t n_workers_;
 	uint16_t chaining_;             // outputs that chain
 	uint16_t chaining_before_last_; // of them, not counting the last output
 	uint16_t min_mtu_;
+	uint8_t n_inputs_;
 	uint32_t stats_stride_; // bytes per worker block, a multiple of the cache line
 	CompiledOutput *outputs_;
 	uint8_t *stats_;
+	Stream *stream_;
+	char name_[64];
+	RuleKey keys_[max_stream_inputs];
 };
 
 } // namespace mcr::engine

@@ -5,6 +5,10 @@
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include <bit>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -19,6 +23,10 @@ namespace {
 // Header mbufs hold Ethernet + VLAN + IPv4 + UDP only.
 constexpr uint16_t header_data_size = 64;
 
+// Packets in flight to a stream's owner worker: a few bursts. A packet of
+// a merged rule that finds the ring full is dropped (handoff-full).
+constexpr unsigned handoff_ring_size = 2048;
+
 // The DSCP is the TOS byte's upper six bits; the lower two are ECN
 // (RFC 2474, RFC 3168), which a relay passes on.
 constexpr unsigned dscp_shift = 2;
@@ -28,6 +36,12 @@ constexpr uint8_t dscp_bits = 0xfc;
 
 Engine::~Engine()
 {
+	for (rte_ring *r : handoff_) {
+		void *m;
+		while (rte_ring_dequeue(r, &m) == 0)
+			rte_pktmbuf_free(static_cast<rte_mbuf *>(m));
+		rte_ring_free(r);
+	}
 	rte_mempool_free(clone_pool_);
 	rte_mempool_free(header_pool_);
 }
@@ -56,6 +70,16 @@ int Engine::init(std::vector<EnginePort> ports, const Pools *pools, uint16_t n_w
 		*error = fmt::format("cannot create the clone and header pools ({} mbufs each): {}",
 				     count, rte_strerror(rte_errno));
 		return -ENOMEM;
+	}
+	for (uint16_t w = 0; n_workers > 1 && w < n_workers; w++) {
+		const std::string name = fmt::format("mcr_handoff_{}", w);
+		rte_ring *r = rte_ring_create(name.c_str(), handoff_ring_size, socket, RING_F_SC_DEQ);
+		if (r == nullptr) {
+			*error = fmt::format("cannot create the hand-off ring of worker {}: {}", w,
+					     rte_strerror(rte_errno));
+			return -ENOMEM;
+		}
+		handoff_.push_back(r);
 	}
 	return rules_.create("mcr_rules", params.rule_capacity, n_workers, error);
 }
@@ -107,11 +131,27 @@ RuleKey Engine::key_of(const config::Match &match, uint16_t port_index)
 }
 
 CompiledRule *Engine::compile(const config::Rule &rule, const NeighbourLookup &neighbours,
-			      std::string *error) const
+			      std::string *error, Stream *previous) const
 {
-	const int in_port = port_index(rule.match.port);
-	if (in_port < 0) {
-		*error = fmt::format("rule '{}': unknown port '{}'", rule.name, rule.match.port);
+	const std::vector<const config::Match *> inputs = rule.inputs();
+	if (inputs.size() > max_stream_inputs) {
+		*error = fmt::format("rule '{}': more than {} inputs", rule.name, max_stream_inputs);
+		return nullptr;
+	}
+	RuleKey keys[max_stream_inputs];
+	for (size_t i = 0; i < inputs.size(); i++) {
+		const int in_port = port_index(inputs[i]->port);
+		if (in_port < 0) {
+			*error = fmt::format("rule '{}': unknown port '{}'", rule.name, inputs[i]->port);
+			return nullptr;
+		}
+		keys[i] = key_of(*inputs[i], static_cast<uint16_t>(in_port));
+	}
+	const std::optional<config::Sequence> &sequence = rule.sequence();
+	if (sequence && (!std::has_single_bit(sequence->window) || sequence->window < 2 ||
+			 sequence->window > max_sequence_window)) {
+		*error = fmt::format("rule '{}': a sequence window of {} is not a power of two "
+				     "from 2 to {}", rule.name, sequence->window, max_sequence_window);
 		return nullptr;
 	}
 	if (rule.outputs.empty() || rule.outputs.size() > max_outputs) {
@@ -130,6 +170,13 @@ CompiledRule *Engine::compile(const config::Rule &rule, const NeighbourLookup &n
 			*error = fmt::format("rule '{}': port '{}' ({}) has no IPv4 address to send "
 					     "from; give it `address:`, or the output `src:`",
 					     rule.name, port.name, port.iface);
+			return nullptr;
+		}
+		if (!o.dst && std::any_of(inputs.begin(), inputs.end(), [&](const config::Match *m) {
+			    return m->dst != rule.match.dst;
+		    })) {
+			*error = fmt::format("rule '{}': an output to port '{}' needs `dst:`: the "
+					     "rule's inputs have different destinations", rule.name, o.port);
 			return nullptr;
 		}
 		const config::Ipv4 dst = o.dst.value_or(rule.match.dst);
@@ -171,8 +218,22 @@ CompiledRule *Engine::compile(const config::Rule &rule, const NeighbourLookup &n
 		c.header_len = packet::output_header_len(c.rewrite);
 		outs.push_back(c);
 	}
-	return CompiledRule::create(rule.name, key_of(rule.match, static_cast<uint16_t>(in_port)),
-				    outs.data(), static_cast<uint16_t>(outs.size()), n_workers_);
+	Stream *stream = nullptr;
+	if (sequence) {
+		const Stream::Mode mode = rule.merge ? Stream::Mode::merge : Stream::Mode::monitor;
+		if (previous != nullptr && previous->same(mode, sequence->field, sequence->window)) {
+			stream = previous;
+			stream->hold();
+		} else {
+			// Streams spread over the workers by name: the owner sees
+			// the stream's packets, whichever worker receives them.
+			const auto owner = static_cast<uint16_t>(
+				n_workers_ > 1 ? std::hash<std::string>{}(rule.name) % n_workers_ : 0);
+			stream = Stream::create(mode, sequence->field, sequence->window, owner);
+		}
+	}
+	return CompiledRule::create(rule.name, keys, static_cast<unsigned>(inputs.size()), outs.data(),
+				    static_cast<uint16_t>(outs.size()), n_workers_, stream);
 }
 
 } // namespace mcr::engine

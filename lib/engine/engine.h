@@ -17,6 +17,7 @@
 #include "engine/rule_table.h"
 
 struct rte_mempool;
+struct rte_ring;
 
 namespace mcr::engine {
 
@@ -68,9 +69,11 @@ public:
 	// compiled as no_neighbour: its packets are counted drops until the
 	// rule is compiled again with the MAC. Publishing it (rules().add) is
 	// publish::Publisher's job, which also keeps the XDP maps, memberships
-	// and neighbours.
+	// and neighbours. previous: the stream of the rule this one will
+	// replace, kept (window, counters, owner) if it watches the same
+	// numbers the same way.
 	CompiledRule *compile(const config::Rule &rule, const NeighbourLookup &neighbours,
-			      std::string *error) const;
+			      std::string *error, Stream *previous = nullptr) const;
 
 	RuleTable &rules() { return rules_; }
 	const RuleTable &rules() const { return rules_; }
@@ -80,6 +83,12 @@ public:
 	rte_mempool *header_pool() const { return header_pool_; }
 	const EngineParams &params() const { return params_; }
 	uint16_t worker_count() const { return n_workers_; }
+	// The ring other workers hand worker w the packets of the streams it
+	// owns through (Stream::owner); nullptr with one worker, which owns all.
+	rte_ring *handoff_ring(uint16_t w) const
+	{
+		return w < handoff_.size() ? handoff_[w] : nullptr;
+	}
 	int port_index(const std::string &name) const;
 	// The address (host order) a port's outputs are sent from by default;
 	// 0 for an unknown port or one without an address.
@@ -116,6 +125,7 @@ private:
 	rte_mempool *clone_pool_ = nullptr;
 	rte_mempool *header_pool_ = nullptr;
 	RuleTable rules_;
+	std::vector<rte_ring *> handoff_;
 	EngineParams params_;
 	uint16_t n_workers_ = 0;
 };

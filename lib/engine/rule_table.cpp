@@ -7,6 +7,9 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "common/log.h"
@@ -59,9 +62,29 @@ int RuleTable::create(const std::string &name, uint32_t capacity, unsigned max_r
 	return 0;
 }
 
-void RuleTable::retire(CompiledRule *rule, int32_t key_position, CompiledRule *successor)
+namespace {
+
+bool has_key(const CompiledRule &rule, const RuleKey &key)
 {
-	pending_.push_back({rule, key_position, successor});
+	for (unsigned i = 0; i < rule.input_count(); i++)
+		if (std::memcmp(&rule.input_key(i), &key, sizeof(key)) == 0)
+			return true;
+	return false;
+}
+
+unsigned input_of(const CompiledRule &rule, const RuleKey &key)
+{
+	for (unsigned i = 0; i < rule.input_count(); i++)
+		if (std::memcmp(&rule.input_key(i), &key, sizeof(key)) == 0)
+			return i;
+	return 0;
+}
+
+} // namespace
+
+void RuleTable::retire(const Retiring &r)
+{
+	pending_.push_back(r);
 	if (batch_depth_ == 0)
 		retire_pending();
 }
@@ -85,9 +108,10 @@ void RuleTable::finish_retiring(const Retiring &r)
 	// No worker counts on the rule any more: its totals are final.
 	if (r.successor != nullptr)
 		r.successor->carry_counters(*r.rule);
-	if (r.key_position >= 0)
-		rte_hash_free_key_with_position(hash_, r.key_position);
-	count_source_specific(r.rule->key(), -1);
+	for (unsigned i = 0; i < r.n_positions; i++)
+		rte_hash_free_key_with_position(hash_, r.key_positions[i]);
+	for (unsigned i = 0; i < r.rule->input_count(); i++)
+		count_source_specific(r.rule->input_key(i), -1);
 	CompiledRule::destroy(r.rule);
 }
 
@@ -98,24 +122,63 @@ void RuleTable::count_source_specific(const RuleKey &key, int delta)
 								      std::memory_order_relaxed);
 }
 
+void RuleTable::unpublish(CompiledRule *rule, CompiledRule *successor)
+{
+	Retiring r{rule, {}, 0, successor};
+	for (unsigned i = 0; i < rule->input_count(); i++) {
+		const RuleKey &key = rule->input_key(i);
+		if (successor != nullptr && has_key(*successor, key))
+			continue; // the slot stays, pointing at the successor
+		const int32_t pos = rte_hash_del_key(hash_, &key);
+		if (pos >= 0)
+			r.key_positions[r.n_positions++] = pos;
+	}
+	retire(r);
+}
+
 int RuleTable::add(CompiledRule *rule)
 {
 	if (rte_lcore_id() == LCORE_ID_ANY) {
 		CompiledRule::destroy(rule);
 		return -EPERM; // see create(): the free-slot cache needs an lcore id
 	}
-	CompiledRule *old = find(rule->key());
+	// The rules this one replaces, once each: usually the one at its key.
+	CompiledRule *old[max_stream_inputs];
+	unsigned n_old = 0;
+	for (unsigned i = 0; i < rule->input_count(); i++) {
+		CompiledRule *o = find(rule->input_key(i));
+		if (o != nullptr && std::find(old, old + n_old, o) == old + n_old)
+			old[n_old++] = o;
+	}
 	// Counted before the rule is published, so a worker that finds it
 	// keys its packets with their source.
-	count_source_specific(rule->key(), +1);
-	const int rc = rte_hash_add_key_data(hash_, &rule->key(), rule);
-	if (rc < 0) {
-		count_source_specific(rule->key(), -1);
-		CompiledRule::destroy(rule);
+	for (unsigned i = 0; i < rule->input_count(); i++)
+		count_source_specific(rule->input_key(i), +1);
+	for (unsigned i = 0; i < rule->input_count(); i++) {
+		const int rc = rte_hash_add_key_data(hash_, &rule->input_key(i), RuleRef(rule, i).data());
+		if (rc >= 0)
+			continue;
+		// The table is full: the keys added so far go back to what they
+		// were, and the rule, which workers may have seen, is retired.
+		Retiring r{rule, {}, 0, nullptr};
+		for (unsigned j = 0; j < i; j++) {
+			const RuleKey &key = rule->input_key(j);
+			CompiledRule *const *was = std::find_if(
+				old, old + n_old, [&](CompiledRule *o) { return has_key(*o, key); });
+			if (was != old + n_old) {
+				rte_hash_add_key_data(hash_, &key, RuleRef(*was, input_of(**was, key)).data());
+			} else {
+				const int32_t pos = rte_hash_del_key(hash_, &key);
+				if (pos >= 0)
+					r.key_positions[r.n_positions++] = pos;
+			}
+		}
+		retire(r);
 		return rc;
 	}
-	if (old != nullptr)
-		retire(old, -1, rule); // same key slot, now pointing at the new rule
+	for (unsigned i = 0; i < n_old; i++)
+		unpublish(old[i], rule);
+	n_rules_ = n_rules_ + 1 - n_old;
 	return 0;
 }
 
@@ -126,17 +189,15 @@ int RuleTable::remove(const RuleKey &key)
 	CompiledRule *old = find(key);
 	if (old == nullptr)
 		return -ENOENT;
-	const int32_t pos = rte_hash_del_key(hash_, &key);
-	if (pos < 0)
-		return pos;
-	retire(old, pos, nullptr);
+	unpublish(old, nullptr);
+	n_rules_--;
 	return 0;
 }
 
 CompiledRule *RuleTable::find(const RuleKey &key) const
 {
 	void *data = nullptr;
-	return rte_hash_lookup_data(hash_, &key, &data) >= 0 ? static_cast<CompiledRule *>(data)
+	return rte_hash_lookup_data(hash_, &key, &data) >= 0 ? RuleRef::from_data(data).rule()
 							      : nullptr;
 }
 
@@ -146,8 +207,11 @@ std::vector<CompiledRule *> RuleTable::rules() const
 	const void *key;
 	void *data;
 	uint32_t next = 0;
-	while (rte_hash_iterate(hash_, &key, &data, &next) >= 0)
-		out.push_back(static_cast<CompiledRule *>(data));
+	while (rte_hash_iterate(hash_, &key, &data, &next) >= 0) {
+		const RuleRef ref = RuleRef::from_data(data);
+		if (ref.input() == 0) // a merged rule once, by its first key
+			out.push_back(ref.rule());
+	}
 	return out;
 }
 
@@ -158,10 +222,10 @@ int32_t RuleTable::key_slot(const RuleKey &key) const
 
 uint32_t RuleTable::size() const
 {
-	return static_cast<uint32_t>(rte_hash_count(hash_));
+	return n_rules_;
 }
 
-void RuleTable::lookup_bulk(RuleKey *keys, unsigned n, CompiledRule **found) const
+void RuleTable::lookup_bulk(RuleKey *keys, unsigned n, RuleRef *found) const
 {
 	const void *key_ptrs[RTE_HASH_LOOKUP_BULK_MAX];
 	uint64_t hits = 0;
@@ -173,7 +237,7 @@ void RuleTable::lookup_bulk(RuleKey *keys, unsigned n, CompiledRule **found) con
 	uint64_t retry = 0;
 	for (unsigned i = 0; i < n; i++) {
 		if (!(hits & (1ULL << i))) {
-			found[i] = nullptr;
+			found[i] = RuleRef();
 			if (keys[i].src_ip != 0) {
 				keys[i].src_ip = 0;
 				retry |= 1ULL << i;
@@ -183,7 +247,7 @@ void RuleTable::lookup_bulk(RuleKey *keys, unsigned n, CompiledRule **found) con
 	if (retry == 0)
 		return;
 	const void *again[RTE_HASH_LOOKUP_BULK_MAX];
-	CompiledRule *again_found[RTE_HASH_LOOKUP_BULK_MAX];
+	RuleRef again_found[RTE_HASH_LOOKUP_BULK_MAX];
 	unsigned idx[RTE_HASH_LOOKUP_BULK_MAX];
 	unsigned m = 0;
 	for (unsigned i = 0; i < n; i++)
@@ -194,7 +258,7 @@ void RuleTable::lookup_bulk(RuleKey *keys, unsigned n, CompiledRule **found) con
 	hits = 0;
 	rte_hash_lookup_bulk_data(hash_, again, m, &hits, reinterpret_cast<void **>(again_found));
 	for (unsigned j = 0; j < m; j++)
-		found[idx[j]] = (hits & (1ULL << j)) ? again_found[j] : nullptr;
+		found[idx[j]] = (hits & (1ULL << j)) ? again_found[j] : RuleRef();
 }
 
 } // namespace mcr::engine

@@ -21,6 +21,32 @@ namespace mcr::engine {
 // Keys per bulk lookup: rte_hash's RTE_HASH_LOOKUP_BULK_MAX.
 constexpr unsigned lookup_batch = 64;
 
+// What a key's entry in the table holds: the rule, and which of its inputs
+// the key is (a merged rule has several keys), in the low bits of the
+// pointer, which rules' cache-line alignment leaves free. One word, so the
+// bulk lookup fills it as it fills a pointer.
+class RuleRef {
+public:
+	RuleRef() = default;
+	RuleRef(CompiledRule *rule, unsigned input)
+		: bits_(reinterpret_cast<uintptr_t>(rule) | input)
+	{
+	}
+	static RuleRef from_data(void *data) { return RuleRef(reinterpret_cast<uintptr_t>(data)); }
+	void *data() const { return reinterpret_cast<void *>(bits_); }
+
+	CompiledRule *rule() const { return reinterpret_cast<CompiledRule *>(bits_ & ~input_mask); }
+	unsigned input() const { return static_cast<unsigned>(bits_ & input_mask); }
+
+private:
+	static constexpr uintptr_t input_mask = max_stream_inputs - 1;
+	static_assert((max_stream_inputs & input_mask) == 0 && max_stream_inputs <= 64,
+		      "inputs fit the low bits of a cache-line-aligned pointer");
+	explicit RuleRef(uintptr_t bits) : bits_(bits) {}
+	uintptr_t bits_ = 0;
+};
+static_assert(sizeof(RuleRef) == sizeof(void *));
+
 class RuleTable {
 public:
 	RuleTable() = default;
@@ -34,17 +60,21 @@ public:
 		   std::string *error);
 
 	// --- main lcore ---
-	// Publishes rule under rule->key(), replacing (and retiring) any rule
-	// there; the replacement carries the old rule's counters on. The table
-	// owns rule from here on, even on error. -EPERM from
-	// a thread that is not an EAL lcore (add and remove only).
+	// Publishes rule under each of its input keys, replacing (and
+	// retiring) any rule there; a replaced rule's keys that the new rule
+	// does not take are unpublished with it, and the new rule carries its
+	// counters on. The table owns rule from here on, even on error. -EPERM
+	// from a thread that is not an EAL lcore (add and remove only).
 	int add(CompiledRule *rule);
-	// Unpublishes and retires the rule under key. -ENOENT if none.
+	// Unpublishes (every key of) and retires the rule under key. -ENOENT
+	// if none.
 	int remove(const RuleKey &key);
+	// The rule one of whose keys is key, or nullptr.
 	CompiledRule *find(const RuleKey &key) const;
-	// Every published rule, for console and telemetry. Holding the
-	// pointers is safe only on the main lcore, which alone retires rules.
+	// Every published rule, once each, for console and telemetry. Holding
+	// the pointers is safe only on the main lcore, which alone retires rules.
 	std::vector<CompiledRule *> rules() const;
+	// Published rules (a merged rule counts once).
 	uint32_t size() const;
 	// The key slot a published key occupies, or a negative errno (tests).
 	int32_t key_slot(const RuleKey &key) const;
@@ -72,9 +102,9 @@ public:
 	// --- workers ---
 	rte_rcu_qsbr *qsbr() const { return qsbr_; }
 	// Looks up n keys (n <= lookup_batch). A key whose src_ip is set is tried as
-	// (S,G) first, then as (*,G); found[i] is the rule or nullptr.
-	// keys[i].src_ip may be cleared.
-	void lookup_bulk(RuleKey *keys, unsigned n, CompiledRule **found) const;
+	// (S,G) first, then as (*,G); found[i] is the rule and input, or has no
+	// rule. keys[i].src_ip may be cleared.
+	void lookup_bulk(RuleKey *keys, unsigned n, RuleRef *found) const;
 	// Whether an (S,G) rule may exist for this destination (network
 	// order): workers then key its packets with their source. Counted per
 	// bucket of destinations, so (S,G) rules cost the extra lookup only to
@@ -95,16 +125,23 @@ private:
 	void count_source_specific(const RuleKey &key, int delta);
 	struct Retiring {
 		CompiledRule *rule;
-		int32_t key_position; // to free, or -1 (the key stays, pointing at the successor)
+		// Key slots to free: of its keys unpublished with it (the others
+		// stay, pointing at the successor).
+		int32_t key_positions[max_stream_inputs];
+		unsigned n_positions;
 		CompiledRule *successor; // takes its counters on, or nullptr
 	};
-	void retire(CompiledRule *rule, int32_t key_position, CompiledRule *successor);
+	// Deletes rule's keys that successor does not have (all with none) and
+	// retires it.
+	void unpublish(CompiledRule *rule, CompiledRule *successor);
+	void retire(const Retiring &r);
 	// After the grace period: carry counters, free key slots, destroy.
 	void finish_retiring(const Retiring &r);
 	void retire_pending();
 
 	std::vector<Retiring> pending_;
 	unsigned batch_depth_ = 0;
+	uint32_t n_rules_ = 0;
 
 	rte_hash *hash_ = nullptr;
 	rte_rcu_qsbr *qsbr_ = nullptr;

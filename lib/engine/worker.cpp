@@ -10,6 +10,7 @@
 #include <rte_memcpy.h>
 #include <rte_prefetch.h>
 #include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
 
 #include "common/log.h"
 #include "engine/fan_out_buffers.h"
@@ -17,6 +18,7 @@
 #include "engine/reassembly.h"
 #include "packet/parse.h"
 #include "packet/rewrite.h"
+#include "packet/sequence_field.h"
 #include "packet/udp_checksum.h"
 
 namespace mcr::engine {
@@ -426,12 +428,81 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 	enqueue(w, out.port_index, tx, &oc);
 }
 
+// Whether a packet of a merged or monitored rule goes on to its outputs,
+// on the stream's owner: a merge keeps the first copy of each number and
+// drops the others; a monitor only counts. Consumes m when it says no.
+__rte_noinline bool stream_admits(Worker &w, Stream &s, unsigned input, rte_mbuf *m,
+				  const ParsedPacket &p, uint16_t port_index)
+{
+	const uint8_t *payload = rte_pktmbuf_mtod(m, const uint8_t *) + packet::payload_offset(p);
+	const std::optional<uint64_t> number =
+		packet::read_sequence(s.field(), payload, packet::payload_len(p));
+	DropReason why;
+	if (!number) {
+		s.no_sequence().add(1);
+		if (!s.merges())
+			return true;
+		why = DropReason::no_sequence;
+	} else {
+		const SequenceVerdict verdict = s.window().offer(*number, input);
+		if (verdict == SequenceVerdict::first || !s.merges())
+			return true;
+		why = verdict == SequenceVerdict::duplicate ? DropReason::duplicate : DropReason::late;
+	}
+	count_drop(w, port_index, why);
+	rte_pktmbuf_free(m);
+	return false;
+}
+
+// Packets of streams other workers own, collected over a chunk and sent
+// to each owner in one burst. The owner parses and looks them up again:
+// the rule may have been replaced meanwhile, and nothing the sender found
+// is safe to hold outside its own grace period.
+struct Handoffs {
+	rte_mbuf *pkts[lookup_batch];
+	uint16_t owner[lookup_batch];
+	unsigned count = 0;
+
+	void add(rte_mbuf *m, uint16_t to, uint16_t port_index)
+	{
+		m->hash.usr = port_index; // the owner keys it with its ingress port
+		pkts[count] = m;
+		owner[count++] = to;
+	}
+};
+
+__rte_noinline void send_handoffs(Worker &w, Handoffs &h, uint16_t port_index)
+{
+	unsigned done = 0;
+	while (done < h.count) {
+		// The packets for the first owner not yet served, in order.
+		const uint16_t to = h.owner[done];
+		rte_mbuf *batch[lookup_batch];
+		unsigned n = 0, rest = done;
+		for (unsigned i = done; i < h.count; i++) {
+			if (h.owner[i] == to)
+				batch[n++] = h.pkts[i];
+			else {
+				h.pkts[rest] = h.pkts[i];
+				h.owner[rest++] = h.owner[i];
+			}
+		}
+		h.count = rest;
+		const unsigned sent = rte_ring_mp_enqueue_burst(w.engine->handoff_ring(to),
+								reinterpret_cast<void **>(batch), n, nullptr);
+		if (unlikely(sent < n)) {
+			w.drops[port_index].reasons[static_cast<size_t>(DropReason::handoff_full)].add(n - sent);
+			rte_pktmbuf_free_bulk(batch + sent, n - sent);
+		}
+	}
+}
+
 // Parses and looks up up to 64 packets (the bulk lookup's limit).
 void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 {
 	ParsedPacket parsed[lookup_batch];
 	RuleKey keys[lookup_batch];
-	CompiledRule *found[lookup_batch];
+	RuleRef found[lookup_batch];
 	uint8_t which[lookup_batch];
 	unsigned nkeys = 0;
 	const RuleTable &table = w.engine->rules();
@@ -490,9 +561,11 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 	if (nkeys == 0)
 		return;
 	table.lookup_bulk(keys, nkeys, found);
+	Handoffs handoffs;
 	for (unsigned j = 0; j < nkeys; j++) {
 		rte_mbuf *m = pkts[which[j]];
-		if (unlikely(found[j] == nullptr)) {
+		CompiledRule *rule = found[j].rule();
+		if (unlikely(rule == nullptr)) {
 			count_drop(w, port_index, DropReason::no_rule);
 			rte_pktmbuf_free(m);
 			continue;
@@ -504,7 +577,33 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		fan_out(w, *found[j], m, parsed[j]);
+		if (unlikely(rule->stream() != nullptr)) {
+			Stream &stream = *rule->stream();
+			if (stream.owner() != w.index) {
+				handoffs.add(m, stream.owner(), port_index);
+				continue;
+			}
+			if (!stream_admits(w, stream, found[j].input(), m, parsed[j], port_index))
+				continue;
+		}
+		fan_out(w, *rule, m, parsed[j]);
+	}
+	if (unlikely(handoffs.count != 0))
+		send_handoffs(w, handoffs, port_index);
+}
+
+// What other workers handed over (Handoffs): runs of one ingress port,
+// handled as if received here.
+__rte_noinline void handle_handed_over(Worker &w, rte_mbuf **pkts, unsigned n)
+{
+	unsigned start = 0;
+	while (start < n) {
+		const auto port_index = static_cast<uint16_t>(pkts[start]->hash.usr);
+		unsigned end = start + 1;
+		while (end < n && end - start < lookup_batch && pkts[end]->hash.usr == port_index)
+			end++;
+		handle_chunk(w, port_index, pkts + start, end - start);
+		start = end;
 	}
 }
 
@@ -562,6 +661,15 @@ unsigned worker_poll(Worker &w)
 		w.counters.busy_polls.add(1);
 		received += n;
 		worker_handle_burst(w, q.port_index, pkts, n);
+	}
+	rte_ring *handed = w.engine->handoff_ring(w.index);
+	if (handed != nullptr) {
+		const unsigned n = rte_ring_sc_dequeue_burst(handed, reinterpret_cast<void **>(pkts),
+							     burst, nullptr);
+		if (n != 0) {
+			received += n;
+			handle_handed_over(w, pkts, n);
+		}
 	}
 	return received;
 }

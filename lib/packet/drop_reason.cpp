@@ -30,6 +30,10 @@ constexpr std::array<const char *, drop_reason_count> names = {
 	"reassembly-failed",
 	"no-neighbour",
 	"port-down",
+	"duplicate",
+	"late",
+	"no-sequence",
+	"handoff-full",
 };
 
 constexpr bool all_named()

@@ -30,6 +30,10 @@ enum class DropReason : uint8_t {
 	reassembly_failed,  // fragments that overlap, repeat, exceed 8, or find the table full
 	no_neighbour,       // a unicast output whose next hop's MAC is not known yet (engine)
 	port_down,          // output port closed: its interface was deleted (engine)
+	duplicate,          // a merged rule's copy of a sequence number already relayed (engine)
+	late,               // a merged rule's number older than its window (engine)
+	no_sequence,        // a merged rule's datagram too short for the sequence number (engine)
+	handoff_full,       // the ring to the worker that owns the packet's stream was full (engine)
 	count
 };
 

@@ -89,15 +89,46 @@ const std::optional<host::Mac> &Publisher::neighbour(const host::NextHop &hop)
 	return macs_.emplace(hop, mac).first->second;
 }
 
+std::vector<Publisher::Input> Publisher::inputs_of(const config::Rule &rule,
+						   std::string *error) const
+{
+	std::vector<Input> inputs;
+	for (const config::Match *m : rule.inputs()) {
+		const int port = engine_.port_index(m->port);
+		if (port < 0) {
+			*error = fmt::format("rule '{}': unknown port '{}'", rule.name, m->port);
+			return {};
+		}
+		const auto p = static_cast<uint16_t>(port);
+		inputs.push_back({p, engine::Engine::key_of(*m, p), m});
+	}
+	return inputs;
+}
+
+void Publisher::join(const config::Rule &rule, const Input &in)
+{
+	// The kernel joins the group on the ingress interface: it sends the
+	// reports, answers queries and opens the NIC's multicast filter.
+	std::string why;
+	if (config::is_ipv4_multicast(in.match->dst) &&
+	    groups_.join(in.port, in.match->dst, in.match->src.value_or(0), &why) < 0)
+		MCR_LOG(rules, WARNING, "rule %s: %s", rule.name.c_str(), why.c_str());
+}
+
+void Publisher::leave(const config::Rule &rule, const Input &in)
+{
+	std::string why;
+	if (config::is_ipv4_multicast(in.match->dst) &&
+	    groups_.leave(in.port, in.match->dst, in.match->src.value_or(0), &why) < 0)
+		MCR_LOG(rules, WARNING, "rule %s: %s", rule.name.c_str(), why.c_str());
+}
+
 bool Publisher::compile(const config::Rule &rule, Compiled *out, std::string *error)
 {
-	const int port = engine_.port_index(rule.match.port);
-	if (port < 0) {
-		*error = fmt::format("rule '{}': unknown port '{}'", rule.name, rule.match.port);
+	const std::vector<Input> inputs = inputs_of(rule, error);
+	if (inputs.empty())
 		return false;
-	}
-	out->port = static_cast<uint16_t>(port);
-	out->key = engine::Engine::key_of(rule.match, out->port);
+	out->key = inputs[0].key;
 	out->hops = next_hops(rule);
 
 	// What the engine will ask for, by egress port and destination.
@@ -122,13 +153,25 @@ bool Publisher::compile(const config::Rule &rule, Compiled *out, std::string *er
 			}
 		return std::nullopt;
 	};
-	out->rule = engine_.compile(rule, lookup, error);
+	// A replacement keeps its predecessor's stream if it watches the
+	// same numbers: no copy slips through, no gap counted twice.
+	const engine::CompiledRule *running = engine_.rules().find(out->key);
+	out->rule = engine_.compile(rule, lookup, error, running ? running->stream() : nullptr);
 	return out->rule != nullptr;
 }
 
 int Publisher::install(Compiled &c, const config::Rule &rule, std::string *error)
 {
-	const bool replaces = rules_.count(c.key) != 0;
+	const auto running = rules_.find(c.key);
+	std::string ignored;
+	const std::vector<Input> now = inputs_of(rule, &ignored);
+	const std::vector<Input> before =
+		running != rules_.end() ? inputs_of(running->second.rule, &ignored) : std::vector<Input>{};
+	auto among = [](const std::vector<Input> &set, const Input &in) {
+		return std::any_of(set.begin(), set.end(), [&](const Input &x) {
+			return std::memcmp(&x.key, &in.key, sizeof(in.key)) == 0;
+		});
+	};
 	// The table owns c.rule from here, even on error.
 	const int rc = engine_.rules().add(c.rule);
 	c.rule = nullptr;
@@ -136,17 +179,23 @@ int Publisher::install(Compiled &c, const config::Rule &rule, std::string *error
 		*error = fmt::format("rule '{}': rule table: {}", rule.name, rte_strerror(-rc));
 		return rc;
 	}
-	if (!replaces) {
-		// The engine knows the rule before the XDP program sends its traffic.
+	// The engine knows the rule before the XDP program sends it an
+	// input's traffic; inputs the rule had before keep their entries.
+	for (const Input &in : now) {
+		if (among(before, in))
+			continue;
 		std::string why;
-		if (xdp_.add(c.port, c.key, &why) < 0)
+		if (xdp_.add(in.port, in.key, &why) < 0)
 			MCR_LOG(rules, WARNING, "rule %s: XDP map: %s", rule.name.c_str(), why.c_str());
-		// The kernel joins the group on the ingress interface: it sends the
-		// reports, answers queries and opens the NIC's multicast filter.
-		// Relaying does not depend on it on veths, so a failure is a warning.
-		if (config::is_ipv4_multicast(rule.match.dst) &&
-		    groups_.join(c.port, rule.match.dst, rule.match.src.value_or(0), &why) < 0)
-			MCR_LOG(rules, WARNING, "rule %s: %s", rule.name.c_str(), why.c_str());
+		join(rule, in);
+	}
+	for (const Input &in : before) {
+		if (among(now, in))
+			continue;
+		std::string why;
+		if (xdp_.remove(in.port, in.key, &why) < 0)
+			MCR_LOG(rules, WARNING, "rule %s: XDP map: %s", rule.name.c_str(), why.c_str());
+		leave(running->second.rule, in);
 	}
 	rules_[c.key] = Published{rule, std::move(c.hops)};
 	return 0;
@@ -158,19 +207,34 @@ void Publisher::uninstall(const engine::RuleKey &key)
 	if (it == rules_.end())
 		return;
 	const config::Rule &rule = it->second.rule;
-	// The XDP program stops sending the flow before the engine forgets it.
 	std::string why;
-	if (xdp_.remove(key.port_index, key, &why) < 0)
-		MCR_LOG(rules, WARNING, "rule %s: XDP map: %s", rule.name.c_str(), why.c_str());
+	const std::vector<Input> inputs = inputs_of(rule, &why);
+	// The XDP program stops sending the flow before the engine forgets it.
+	for (const Input &in : inputs)
+		if (xdp_.remove(in.port, in.key, &why) < 0)
+			MCR_LOG(rules, WARNING, "rule %s: XDP map: %s", rule.name.c_str(), why.c_str());
 	engine_.rules().remove(key);
-	if (config::is_ipv4_multicast(rule.match.dst) &&
-	    groups_.leave(key.port_index, rule.match.dst, rule.match.src.value_or(0), &why) < 0)
-		MCR_LOG(rules, WARNING, "rule %s: %s", rule.name.c_str(), why.c_str());
+	for (const Input &in : inputs)
+		leave(rule, in);
 	rules_.erase(it);
 }
 
 int Publisher::publish(const config::Rule &rule, std::string *error)
 {
+	// An input another rule relays would be taken from it. (apply() needs
+	// no such check: a configuration's inputs are all different.)
+	const std::vector<Input> inputs = inputs_of(rule, error);
+	if (inputs.empty())
+		return -EINVAL;
+	for (const Input &in : inputs) {
+		const engine::CompiledRule *other = engine_.rules().find(in.key);
+		if (other != nullptr &&
+		    std::memcmp(&other->key(), &inputs[0].key, sizeof(inputs[0].key)) != 0) {
+			*error = fmt::format("rule '{}': its input on port '{}' is rule '{}''s already",
+					     rule.name, in.match->port, other->name());
+			return -EEXIST;
+		}
+	}
 	Compiled c;
 	if (!compile(rule, &c, error))
 		return -EINVAL;
@@ -296,10 +360,10 @@ void Publisher::routes_changed()
 void Publisher::port_closed(uint16_t port)
 {
 	for (const auto &[key, p] : rules_) {
-		const config::Rule &rule = p.rule;
 		std::string ignored;
-		if (key.port_index == port && config::is_ipv4_multicast(rule.match.dst))
-			groups_.leave(port, rule.match.dst, rule.match.src.value_or(0), &ignored);
+		for (const Input &in : inputs_of(p.rule, &ignored))
+			if (in.port == port && config::is_ipv4_multicast(in.match->dst))
+				groups_.leave(port, in.match->dst, in.match->src.value_or(0), &ignored);
 	}
 }
 
@@ -317,10 +381,12 @@ int Publisher::port_reopened(uint16_t port, std::string *error)
 	for (const auto &[key, p] : rules_) {
 		const config::Rule &rule = p.rule;
 		std::string why;
-		if (key.port_index == port) {
-			note(xdp_.add(port, key, &why), "rule " + rule.name + ": XDP map: " + why);
-			if (config::is_ipv4_multicast(rule.match.dst))
-				note(groups_.join(port, rule.match.dst, rule.match.src.value_or(0), &why),
+		for (const Input &in : inputs_of(rule, &why)) {
+			if (in.port != port)
+				continue;
+			note(xdp_.add(port, in.key, &why), "rule " + rule.name + ": XDP map: " + why);
+			if (config::is_ipv4_multicast(in.match->dst))
+				note(groups_.join(port, in.match->dst, in.match->src.value_or(0), &why),
 				     "rule " + rule.name + ": " + why);
 		}
 		if (std::any_of(rule.outputs.begin(), rule.outputs.end(),

@@ -92,12 +92,25 @@ private:
 		// Per output: the next hop of a unicast output without `mac:`.
 		std::vector<std::optional<host::NextHop>> hops;
 	};
+	// One input of a rule: its ingress port and key.
+	struct Input {
+		uint16_t port;
+		engine::RuleKey key;
+		const config::Match *match;
+	};
 	struct Compiled {
 		engine::CompiledRule *rule = nullptr;
-		engine::RuleKey key{};
-		uint16_t port = 0;
+		engine::RuleKey key{}; // the first input's: the rule's identity
 		std::vector<std::optional<host::NextHop>> hops;
 	};
+
+	// The rule's inputs with their ports and keys; empty with *error if a
+	// port is unknown.
+	std::vector<Input> inputs_of(const config::Rule &rule, std::string *error) const;
+	// The input joins or leaves its group (multicast inputs only); a
+	// failure is a warning: relaying does not depend on it on veths.
+	void join(const config::Rule &rule, const Input &in);
+	void leave(const config::Rule &rule, const Input &in);
 
 	// The rule compiled with the MACs known now; false with *error.
 	bool compile(const config::Rule &rule, Compiled *out, std::string *error);

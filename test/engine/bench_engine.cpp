@@ -510,11 +510,11 @@ void lookup(benchmark::State &state, uint32_t rules, uint32_t distinct)
 	if (!t)
 		t = std::make_unique<LookupTable>("bench_rt_" + std::to_string(rules), rules);
 	std::vector<RuleKey> keys = key_stream(*t, distinct);
-	CompiledRule *found[burst];
+	RuleRef found[burst];
 	size_t off = 0, misses = 0;
 	for (auto _ : state) {
 		t->table.lookup_bulk(&keys[off], burst, found);
-		misses += found[0] == nullptr;
+		misses += found[0].rule() == nullptr;
 		off += burst;
 		if (off == keys.size())
 			off = 0;
@@ -555,14 +555,14 @@ void BM_lookup_bulk_any_source_fallback(benchmark::State &state)
 	for (RuleKey &k : stream)
 		k.src_ip = rte_cpu_to_be_32(ipv4(198, 18, 0, 10));
 	RuleKey keys[burst];
-	CompiledRule *found[burst];
+	RuleRef found[burst];
 	size_t off = 0, misses = 0;
 	for (auto _ : state) {
 		// lookup_bulk clears src_ip on a miss: every burst starts afresh,
 		// and the copy is part of what a worker does anyway (it builds keys).
 		std::memcpy(keys, &stream[off], sizeof(keys));
 		t->table.lookup_bulk(keys, burst, found);
-		misses += found[0] == nullptr;
+		misses += found[0].rule() == nullptr;
 		off += burst;
 		if (off == stream.size())
 			off = 0;

@@ -63,8 +63,11 @@ std::unique_ptr<RuleTable> make_table(uint32_t capacity)
 // One bulk lookup of copies of keys (lookup_bulk may clear src_ip).
 std::vector<CompiledRule *> lookup(const RuleTable &table, std::vector<RuleKey> keys)
 {
-	std::vector<CompiledRule *> found(keys.size(), nullptr);
-	table.lookup_bulk(keys.data(), static_cast<unsigned>(keys.size()), found.data());
+	std::vector<RuleRef> refs(keys.size());
+	table.lookup_bulk(keys.data(), static_cast<unsigned>(keys.size()), refs.data());
+	std::vector<CompiledRule *> found;
+	for (const RuleRef &r : refs)
+		found.push_back(r.rule());
 	return found;
 }
 
