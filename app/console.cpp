@@ -374,10 +374,13 @@ std::string Console::rules(const StatsSnapshot &s)
 {
 	std::string out = fmt::format("  {:<24} {:<44} {:>8} {:>12} {:>14}\n", "rule", "match",
 				      "outputs", "packets", "bytes");
-	for (const RuleStats &r : s.rules)
-		out += fmt::format("  {:<24} {:<44} {:>8} {:>12} {:>14}\n", r.name(),
-				   config::describe_match(r.rule.match), r.rule.outputs.size(), r.packets,
-				   r.bytes);
+	for (const RuleStats &r : s.rules) {
+		std::string match = config::describe_match(r.rule.match);
+		if (!r.rule.more_inputs.empty())
+			match += fmt::format(" +{} merged", r.rule.more_inputs.size());
+		out += fmt::format("  {:<24} {:<44} {:>8} {:>12} {:>14}\n", r.name(), match,
+				   r.rule.outputs.size(), r.packets, r.bytes);
+	}
 	out += fmt::format("  {} rule(s)\n", s.rules.size());
 	return out;
 }
@@ -393,6 +396,26 @@ std::string Console::rule(const StatsSnapshot &s, const RuleStats &r)
 				   describe_output(r.rule.outputs[o], r.rule.match, r.outputs[o].port_address),
 				   ot.packets, ot.bytes, drop_breakdown(s.output_drop_reasons, ot.drops));
 	}
+	if (r.stream)
+		out += stream_health(*r.stream, r.rule);
+	return out;
+}
+
+// A merged or monitored rule's stream: what the window saw, and per input
+// which copy won (doc/merging.md).
+std::string Console::stream_health(const StreamStats &st, const config::Rule &rule)
+{
+	std::string out = fmt::format(
+		"  stream ({}, worker {}): accepted {} duplicates {} late {} reordered {} gaps {} "
+		"resyncs {} no-sequence {}\n",
+		st.merge ? "merged" : "monitored", st.owner, st.accepted, st.duplicates, st.late,
+		st.reordered, st.gaps, st.resyncs, st.no_sequence);
+	const std::vector<const config::Match *> inputs = rule.inputs();
+	for (size_t i = 0; i < st.inputs.size() && i < inputs.size(); i++)
+		out += fmt::format("  input {}: {:<40} first {:>10} only {:>10}\n", i,
+				   config::describe_match(*inputs[i]), st.inputs[i].first, st.inputs[i].only);
+	if (st.inputs.size() > 1)
+		out += fmt::format("  delivered by several inputs: {}\n", st.multiple);
 	return out;
 }
 

@@ -44,6 +44,7 @@ private:
 	std::string port_xstats(size_t port_index);
 	std::string rules(const StatsSnapshot &s);
 	std::string rule(const StatsSnapshot &s, const RuleStats &r);
+	static std::string stream_health(const StreamStats &st, const config::Rule &rule);
 	std::string drops(const StatsSnapshot &s);
 	std::string xdp(const StatsSnapshot &s);
 	std::string pools(const StatsSnapshot &s);

@@ -162,6 +162,53 @@ void render_workers(Writer &w, const StatsSnapshot &s)
 	}
 }
 
+// Merged and monitored rules' stream health (doc/merging.md).
+void render_streams(Writer &w, const StatsSnapshot &s)
+{
+	struct Field {
+		const char *name, *help;
+		uint64_t StreamStats::*member;
+	};
+	static constexpr Field fields[] = {
+		{"mcr_stream_accepted_total", "First copies of the rule's sequence numbers.",
+		 &StreamStats::accepted},
+		{"mcr_stream_duplicates_total", "Copies of a number already seen (a merge drops them).",
+		 &StreamStats::duplicates},
+		{"mcr_stream_late_total", "Numbers older than the window (a merge drops them).",
+		 &StreamStats::late},
+		{"mcr_stream_reordered_total", "First copies that arrived after a higher number.",
+		 &StreamStats::reordered},
+		{"mcr_stream_gaps_total", "Numbers that left the window never seen.", &StreamStats::gaps},
+		{"mcr_stream_resyncs_total", "Jumps taken for a sender restart: the window restarted.",
+		 &StreamStats::resyncs},
+		{"mcr_stream_no_sequence_total", "Datagrams too short to hold the sequence number.",
+		 &StreamStats::no_sequence},
+	};
+	for (const Field &f : fields) {
+		w.family(f.name, "counter", f.help);
+		for (const RuleStats &r : s.rules)
+			if (r.stream)
+				w.sample({"rule", r.name(), "mode", r.stream->merge ? "merge" : "monitor"},
+					 (*r.stream).*f.member);
+	}
+	w.family("mcr_stream_input_first_total", "counter",
+		 "Numbers the input (index, port) delivered before any other.");
+	for (const RuleStats &r : s.rules)
+		if (r.stream)
+			for (size_t i = 0; i < r.stream->inputs.size(); i++)
+				w.sample({"rule", r.name(), "input", std::to_string(i), "port",
+					  r.stream->inputs[i].port},
+					 r.stream->inputs[i].first);
+	w.family("mcr_stream_input_only_total", "counter",
+		 "Numbers that left the window delivered by this input alone.");
+	for (const RuleStats &r : s.rules)
+		if (r.stream)
+			for (size_t i = 0; i < r.stream->inputs.size(); i++)
+				w.sample({"rule", r.name(), "input", std::to_string(i), "port",
+					  r.stream->inputs[i].port},
+					 r.stream->inputs[i].only);
+}
+
 void render_rules(Writer &w, const StatsSnapshot &s)
 {
 	w.family("mcr_rules", "gauge", "Rules in the table.").sample({}, uint64_t{s.rules_total});
@@ -203,6 +250,7 @@ void render_rules(Writer &w, const StatsSnapshot &s)
 					  "reason", s.output_drop_reasons[d]},
 					 t.drops[d]);
 		}
+	render_streams(w, s);
 }
 
 void render_pools(Writer &w, const StatsSnapshot &s)

@@ -122,18 +122,53 @@ void sum_rule(const engine::CompiledRule *cr, RuleStats &r)
 				t.drops[d] += oc.dropped(engine::output_drop_reasons[d]);
 		}
 	}
+	if (const engine::Stream *stream = cr->stream()) {
+		const engine::SequenceCounters &c = stream->counters();
+		StreamStats st;
+		st.merge = stream->merges();
+		st.owner = stream->owner();
+		st.accepted = c.accepted.get();
+		st.duplicates = c.duplicates.get();
+		st.late = c.late.get();
+		st.reordered = c.reordered.get();
+		st.gaps = c.gaps.get();
+		st.resyncs = c.resyncs.get();
+		st.multiple = c.multiple.get();
+		st.no_sequence = stream->no_sequence_count();
+		const std::vector<const config::Match *> inputs = r.rule.inputs();
+		for (unsigned i = 0; i < cr->input_count() && i < inputs.size(); i++)
+			st.inputs.push_back({inputs[i]->port, c.inputs[i].first.get(), c.inputs[i].only.get()});
+		r.stream = std::move(st);
+	}
 }
 
 // The rule without its locations: a snapshot of 100,000 rules copies them
 // under the control mutex, and a file name is a string each.
+void copy_match(const config::Match &from, config::Match &to)
+{
+	to.port = from.port;
+	to.dst = from.dst;
+	to.dport = from.dport;
+	to.src = from.src;
+	to.vlan = from.vlan;
+}
+
+std::optional<config::Sequence> copy_sequence(const std::optional<config::Sequence> &from)
+{
+	if (!from)
+		return std::nullopt;
+	return config::Sequence{from->field, from->window, {}};
+}
+
 void copy_rule(const config::Rule &from, config::Rule &to)
 {
 	to.name = from.name;
-	to.match.port = from.match.port;
-	to.match.dst = from.match.dst;
-	to.match.dport = from.match.dport;
-	to.match.src = from.match.src;
-	to.match.vlan = from.match.vlan;
+	copy_match(from.match, to.match);
+	to.more_inputs.resize(from.more_inputs.size());
+	for (size_t i = 0; i < from.more_inputs.size(); i++)
+		copy_match(from.more_inputs[i], to.more_inputs[i]);
+	to.merge = copy_sequence(from.merge);
+	to.monitor = copy_sequence(from.monitor);
 	to.outputs.resize(from.outputs.size());
 	for (size_t o = 0; o < from.outputs.size(); o++) {
 		const config::Output &f = from.outputs[o];

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -101,6 +102,22 @@ struct OutputStats {
 	OutputTotals totals;
 };
 
+// Which input delivered a merged or monitored stream's numbers.
+struct StreamInputStats {
+	std::string port;
+	uint64_t first = 0; // numbers this input delivered before any other
+	uint64_t only = 0;  // numbers that left the window delivered by it alone
+};
+
+// A merged or monitored rule's stream health (engine::SequenceCounters).
+struct StreamStats {
+	bool merge = false; // false: monitor
+	uint16_t owner = 0; // the worker that merges or counts it
+	uint64_t accepted = 0, duplicates = 0, late = 0, reordered = 0, gaps = 0, resyncs = 0,
+		 multiple = 0, no_sequence = 0;
+	std::vector<StreamInputStats> inputs; // as rule.inputs()
+};
+
 struct RuleStats {
 	size_t position = 0; // in the running configuration's rule order
 	// As it runs, console-added rules included; without its file locations
@@ -108,6 +125,7 @@ struct RuleStats {
 	config::Rule rule;
 	uint64_t packets = 0, bytes = 0;
 	std::vector<OutputStats> outputs; // as rule.outputs
+	std::optional<StreamStats> stream; // a merged or monitored rule's
 
 	const std::string &name() const { return rule.name; }
 };

@@ -45,6 +45,34 @@ Dict output_dict(const RuleStats &r, size_t o, const StatsSnapshot &s)
 	return d;
 }
 
+// A merged or monitored rule's stream health; inputs by position, as
+// rule.inputs() (doc/merging.md).
+Dict stream_dict(const StreamStats &st, const config::Rule &rule)
+{
+	Dict d;
+	d.add("mode", std::string(st.merge ? "merge" : "monitor"));
+	d.add("owner", uint64_t{st.owner});
+	d.add("accepted", st.accepted);
+	d.add("duplicates", st.duplicates);
+	d.add("late", st.late);
+	d.add("reordered", st.reordered);
+	d.add("gaps", st.gaps);
+	d.add("resyncs", st.resyncs);
+	d.add("multiple", st.multiple);
+	d.add("no_sequence", st.no_sequence);
+	Dict &inputs = d.add_dict("inputs");
+	const std::vector<const config::Match *> matches = rule.inputs();
+	for (size_t i = 0; i < st.inputs.size() && i < matches.size(); i++) {
+		Dict &in = inputs.add_dict(std::to_string(i));
+		in.add("port", text(st.inputs[i].port));
+		in.add("dst", config::format_ipv4(matches[i]->dst));
+		in.add("dport", uint64_t{matches[i]->dport});
+		in.add("first", st.inputs[i].first);
+		in.add("only", st.inputs[i].only);
+	}
+	return d;
+}
+
 // Bytes of a `next`-like value: a position, or null when there is none.
 size_t next_size(size_t next, size_t end)
 {
@@ -66,6 +94,8 @@ Dict rule_dict(const RuleStats &r, const StatsSnapshot &s, size_t first, size_t 
 	d.add("vlan", uint64_t{m.vlan});
 	d.add("packets", r.packets);
 	d.add("bytes", r.bytes);
+	if (r.stream)
+		d.add_dict("stream", stream_dict(*r.stream, r.rule));
 	d.add("outputs_total", uint64_t{n});
 	d.add_null("outputs_next");
 	const size_t next_slot = d.entries.size() - 1;

@@ -156,6 +156,33 @@ TEST(MetricsText, SamplesCarryTheSnapshotsValues)
 	EXPECT_EQ(s.at("mcr_pool_in_use{pool=\"clone\",kind=\"clone\"}"), "0");
 }
 
+TEST(MetricsText, MergedRulesExportTheirStreamHealth)
+{
+	StatsSnapshot snap = sample_snapshot(2);
+	RuleStats &r = snap.rules[1];
+	r.rule.more_inputs.push_back(r.rule.match);
+	r.rule.more_inputs[0].port = "up1";
+	StreamStats st;
+	st.merge = true;
+	st.accepted = 58;
+	st.duplicates = 53;
+	st.late = 1;
+	st.gaps = 2;
+	st.no_sequence = 4;
+	st.inputs = {{"up0", 30, 1}, {"up1", 28, 2}};
+	r.stream = st;
+	const auto s = samples(render_metrics(snap, "1"));
+	EXPECT_EQ(s.at("mcr_stream_accepted_total{rule=\"feed-1\",mode=\"merge\"}"), "58");
+	EXPECT_EQ(s.at("mcr_stream_duplicates_total{rule=\"feed-1\",mode=\"merge\"}"), "53");
+	EXPECT_EQ(s.at("mcr_stream_late_total{rule=\"feed-1\",mode=\"merge\"}"), "1");
+	EXPECT_EQ(s.at("mcr_stream_gaps_total{rule=\"feed-1\",mode=\"merge\"}"), "2");
+	EXPECT_EQ(s.at("mcr_stream_no_sequence_total{rule=\"feed-1\",mode=\"merge\"}"), "4");
+	EXPECT_EQ(s.at("mcr_stream_input_first_total{rule=\"feed-1\",input=\"1\",port=\"up1\"}"), "28");
+	EXPECT_EQ(s.at("mcr_stream_input_only_total{rule=\"feed-1\",input=\"0\",port=\"up0\"}"), "1");
+	EXPECT_EQ(s.count("mcr_stream_gaps_total{rule=\"feed-0\",mode=\"merge\"}"), 0u)
+		<< "a plain rule has no stream series";
+}
+
 TEST(MetricsText, EscapesLabelValues)
 {
 	EXPECT_EQ(escape_label_value("plain-name_1"), "plain-name_1");

@@ -268,6 +268,30 @@ TEST(TelemetryPages, NeighboursPagedWithRuleListsThatSayWhenCut)
 		  R"({"total":0,"offset":0,"next":null,"neighbours":{}})");
 }
 
+TEST(TelemetryPages, AMergedRuleCarriesItsStreamWithEveryInput)
+{
+	RuleStats r = make_rule(0, "feed", 1);
+	r.rule.more_inputs.push_back(r.rule.match);
+	r.rule.more_inputs[0].port = "up1";
+	r.rule.more_inputs[0].dst = 0xef010201;
+	StreamStats st;
+	st.merge = true;
+	st.accepted = 58;
+	st.gaps = 2;
+	st.multiple = 39;
+	st.inputs = {{"up0", 30, 1}, {"up1", 28, 2}};
+	r.stream = st;
+	const std::string json = encode(rule_reply(r, from({r}, 0), 0, rules_budget));
+	EXPECT_NE(json.find(R"("stream":{"mode":"merge","owner":0,"accepted":58,"duplicates":0,)"
+			    R"("late":0,"reordered":0,"gaps":2,"resyncs":0,"multiple":39,"no_sequence":0,)"
+			    R"("inputs":{"0":{"port":"up0","dst":"239.1.1.1","dport":5000,"first":30,"only":1},)"
+			    R"("1":{"port":"up1","dst":"239.1.2.1","dport":5000,"first":28,"only":2}}})"),
+		  std::string::npos)
+		<< json;
+	r.stream.reset();
+	EXPECT_EQ(encode(rule_reply(r, from({r}, 0), 0, rules_budget)).find("stream"), std::string::npos);
+}
+
 TEST(TelemetryReply, ProblemsDpdkWouldCutSilently)
 {
 	Dict many;

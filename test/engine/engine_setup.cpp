@@ -16,11 +16,11 @@ std::unique_ptr<Pools> make_pools(const std::vector<config::Pool> &classes)
 }
 
 std::unique_ptr<Engine> make_engine(std::vector<EnginePort> ports, const Pools &pools,
-				    const EngineParams &params)
+				    const EngineParams &params, uint16_t workers)
 {
 	auto engine = std::make_unique<Engine>();
 	std::string error;
-	if (engine->init(std::move(ports), &pools, 1, params, &error) != 0)
+	if (engine->init(std::move(ports), &pools, workers, params, &error) != 0)
 		throw std::runtime_error("Engine::init: " + error);
 	return engine;
 }
@@ -35,7 +35,12 @@ config::Output output_to(const std::string &port)
 int add_rule(Engine &engine, const config::Rule &rule, const NeighbourLookup &neighbours,
 	     std::string *error)
 {
-	CompiledRule *compiled = engine.compile(rule, neighbours, error);
+	const int in_port = engine.port_index(rule.match.port);
+	const CompiledRule *running =
+		in_port < 0 ? nullptr
+			    : engine.rules().find(Engine::key_of(rule.match, static_cast<uint16_t>(in_port)));
+	CompiledRule *compiled =
+		engine.compile(rule, neighbours, error, running ? running->stream() : nullptr);
 	if (compiled == nullptr)
 		return -EINVAL;
 	const int rc = engine.rules().add(compiled);

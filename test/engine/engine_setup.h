@@ -46,14 +46,15 @@ std::vector<uint8_t> memory_bytes(T value)
 // Creates the size classes; throws std::runtime_error with the pool error.
 std::unique_ptr<Pools> make_pools(const std::vector<config::Pool> &classes);
 
-// Engine::init with one worker; throws std::runtime_error on failure.
+// Engine::init; throws std::runtime_error on failure.
 std::unique_ptr<Engine> make_engine(std::vector<EnginePort> ports, const Pools &pools,
-				    const EngineParams &params);
+				    const EngineParams &params, uint16_t workers = 1);
 
 config::Output output_to(const std::string &port);
 
 // Compile and publish in the engine's table alone (the appliance goes
-// through publish::Publisher, which also keeps XDP maps and memberships).
+// through publish::Publisher, which also keeps XDP maps and memberships);
+// a replacement keeps the stream of the rule it replaces, as there.
 // 0 or a negative errno with *error.
 int add_rule(Engine &engine, const config::Rule &rule, const NeighbourLookup &neighbours,
 	     std::string *error);

@@ -49,7 +49,7 @@ std::vector<config::Pool> default_classes()
 }
 
 RelayHarness::RelayHarness(std::vector<PortPlan> ports, const EngineParams &params,
-			   std::vector<config::Pool> classes)
+			   std::vector<config::Pool> classes, uint16_t workers)
 	: dir_(make_temp_dir()), plans_(std::move(ports))
 {
 	const int instance = next_instance();
@@ -84,20 +84,23 @@ RelayHarness::RelayHarness(std::vector<PortPlan> ports, const EngineParams &para
 	EngineParams p = params;
 	if (p.rule_capacity > 4096)
 		p.rule_capacity = 4096; // the tests need few; keep EAL memory for pools
-	engine_ = make_engine(std::move(engine_ports), *pools_, p);
+	engine_ = make_engine(std::move(engine_ports), *pools_, p, workers);
 
-	worker_ = std::make_unique<Worker>();
-	worker_->index = 0;
-	worker_->tx_queue = 0;
-	worker_->engine = engine_.get();
+	for (uint16_t w = 0; w < workers; w++) {
+		auto worker = std::make_unique<Worker>();
+		worker->index = w;
+		worker->tx_queue = w;
+		worker->engine = engine_.get();
+		workers_.push_back(std::move(worker));
+	}
 	for (size_t i = 0; i < plans_.size(); i++)
-		worker_->rx.push_back({static_cast<uint16_t>(i), vdevs_[i]->port_id(), 0});
+		workers_[0]->rx.push_back({static_cast<uint16_t>(i), vdevs_[i]->port_id(), 0});
 }
 
 RelayHarness::~RelayHarness()
 {
 	close_ports();
-	worker_.reset();
+	workers_.clear();
 	engine_.reset(); // frees the clone and header pools
 	pools_.reset();
 	// Keep the captures of a failed test to look at.
@@ -126,7 +129,9 @@ uint64_t RelayHarness::poll_until_idle()
 	for (int polls = 0; idle < idle_polls_needed; polls++) {
 		if (polls == max_polls)
 			throw std::runtime_error("ports still receiving after many polls");
-		const unsigned n = worker_poll(*worker_);
+		unsigned n = 0;
+		for (auto &w : workers_)
+			n += worker_poll(*w);
 		received += n;
 		idle = n == 0 ? idle + 1 : 0;
 	}
@@ -134,7 +139,7 @@ uint64_t RelayHarness::poll_until_idle()
 }
 
 void RelayHarness::receive(const std::string &port, const std::vector<Bytes> &frames,
-			   const std::function<void(rte_mbuf *)> &adjust)
+			   const std::function<void(rte_mbuf *)> &adjust, uint16_t worker)
 {
 	std::vector<rte_mbuf *> burst;
 	for (const Bytes &f : frames) {
@@ -154,7 +159,7 @@ void RelayHarness::receive(const std::string &port, const std::vector<Bytes> &fr
 			adjust(m);
 		burst.push_back(m);
 	}
-	worker_handle_burst(*worker_, port_index(port), burst.data(),
+	worker_handle_burst(*workers_[worker], port_index(port), burst.data(),
 			    static_cast<uint16_t>(burst.size()));
 }
 

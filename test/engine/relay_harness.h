@@ -44,9 +44,11 @@ std::vector<config::Pool> default_classes();
 
 class RelayHarness {
 public:
-	// Throws std::runtime_error when any piece cannot be created.
+	// Throws std::runtime_error when any piece cannot be created. Worker 0
+	// polls every port; with more workers the others poll nothing but get
+	// bursts through receive() and their hand-off rings.
 	RelayHarness(std::vector<PortPlan> ports, const EngineParams &params,
-		     std::vector<config::Pool> classes = default_classes());
+		     std::vector<config::Pool> classes = default_classes(), uint16_t workers = 1);
 	~RelayHarness();
 	RelayHarness(const RelayHarness &) = delete;
 	RelayHarness &operator=(const RelayHarness &) = delete;
@@ -54,16 +56,20 @@ public:
 	// Engine::add_rule without a neighbour table (tests give `mac:`).
 	int add_rule(const config::Rule &rule, std::string *error);
 
-	// Polls every port until nothing arrives several polls in a row.
+	// Polls (every worker) until nothing arrives several polls in a row.
 	// Returns the frames received. TX buffers are not flushed.
 	uint64_t poll_until_idle();
-	void flush() { worker_flush(*worker_); }
+	void flush()
+	{
+		for (auto &w : workers_)
+			worker_flush(*w);
+	}
 
 	// Hands frames to the worker as one burst received on `port`
 	// (worker_handle_burst), bypassing the PMD, for what net_pcap cannot
 	// produce such as RX offload flags; `adjust` may set mbuf fields.
 	void receive(const std::string &port, const std::vector<Bytes> &frames,
-		     const std::function<void(rte_mbuf *)> &adjust = {});
+		     const std::function<void(rte_mbuf *)> &adjust = {}, uint16_t worker = 0);
 
 	// mbufs in use per pool: the size classes by their config names, and
 	// "clone" and "header" for the engine's own pools.
@@ -73,14 +79,24 @@ public:
 	// and returns what the port sent, in order.
 	std::vector<Bytes> sent_on(const std::string &port);
 
-	Worker &worker() { return *worker_; }
+	Worker &worker(uint16_t i = 0) { return *workers_[i]; }
 	Engine &engine() { return *engine_; }
 	const EnginePort &port(const std::string &name) const;
 	uint16_t port_index(const std::string &name) const;
-	uint64_t drops(packet::DropReason reason) const { return drop_count(*worker_, reason); }
+	// Over every worker.
+	uint64_t drops(packet::DropReason reason) const
+	{
+		uint64_t n = 0;
+		for (const auto &w : workers_)
+			n += drop_count(*w, reason);
+		return n;
+	}
 	uint64_t port_drops(const std::string &port, packet::DropReason reason) const
 	{
-		return worker_->drops[port_index(port)].reasons[static_cast<size_t>(reason)].get();
+		uint64_t n = 0;
+		for (const auto &w : workers_)
+			n += w->drops[port_index(port)].reasons[static_cast<size_t>(reason)].get();
+		return n;
 	}
 	const std::string &dir() const { return dir_; }
 
@@ -95,7 +111,7 @@ private:
 	rte_mempool *rx_pool_ = nullptr;
 	std::vector<std::unique_ptr<VdevPort>> vdevs_;
 	std::unique_ptr<Engine> engine_;
-	std::unique_ptr<Worker> worker_;
+	std::vector<std::unique_ptr<Worker>> workers_;
 };
 
 } // namespace mcr::engine::test
