@@ -120,8 +120,11 @@ def expected_stream(paths, window=WINDOW):
 
 
 def stream_of(mcr, rule, settle=0.3):
+    """The rule's stream counters from /mcr/rule, its inputs as a list."""
     time.sleep(settle)
-    return mcr.rule(rule)["stream"]
+    stream = mcr.rule(rule)["stream"]
+    stream["inputs"] = [stream["inputs"][str(i)] for i in range(len(stream["inputs"]))]
+    return stream
 
 
 def gen_order(count, omitted, dup=0, swap=0):
