@@ -64,6 +64,21 @@ SequenceVerdict SequenceWindow::offer(uint64_t number, unsigned input)
 	number &= mask_;
 	if (!started_)
 		return restart(number, input);
+	if (((number - head_) & mask_) == 1) {
+		// The next number, as most are: the general case below with a
+		// one-step advance.
+		uint8_t &s = slot(number);
+		if (span_ >= window_)
+			expire(s);
+		else
+			span_++;
+		s = bit;
+		head_ = number;
+		late_run_ = 0;
+		counters_.accepted.add(1);
+		counters_.inputs[input].first.add(1);
+		return SequenceVerdict::first;
+	}
 	const int64_t d = distance(number);
 	const uint64_t behind = d < 0 ? uint64_t{0} - static_cast<uint64_t>(d) : 0;
 

@@ -56,6 +56,8 @@ constexpr uint32_t groups_1to16 = ipv4(239, 16, 0, 0);
 constexpr uint32_t groups_1to16_copy = ipv4(239, 17, 0, 0);
 constexpr uint32_t groups_1to16_mixed = ipv4(239, 18, 0, 0);
 constexpr uint32_t groups_1to3 = ipv4(239, 3, 0, 0);
+constexpr uint32_t groups_stream = ipv4(239, 20, 0, 0);   // sequenced streams, input A
+constexpr uint32_t groups_stream_b = ipv4(239, 21, 0, 0); // their copies, input B
 
 void set_counters(benchmark::State &state)
 {
@@ -411,6 +413,111 @@ void BM_full_1to1_verify(benchmark::State &state)
 
 // Parse only, over frames already in mbufs (IPv4 checksum verified in
 // software, as with af_packet and af_xdp).
+// How a sequenced stream's rule treats it (doc/merging.md).
+enum class StreamRule { plain, monitored, merged };
+
+// 1:1 relays of 32 sequenced streams whose numbers advance by one a burst:
+// as plain, monitored or merged rules, the same frames either way. With
+// copies, a second burst brings every number again on the merged rules'
+// second input (all duplicates, dropped). Frames carry no UDP checksum, so
+// writing each burst's number into the payload keeps them valid.
+void stream_path(benchmark::State &state, StreamRule kind, bool copies)
+{
+	BenchEngine &b = bench_engine();
+	for (uint32_t i = 0; i < burst; i++) {
+		config::Rule r;
+		r.name = "s" + std::to_string(i);
+		r.match = {.port = "in0", .dst = groups_stream + i, .dport = 5000};
+		if (kind == StreamRule::merged)
+			r.more_inputs.push_back({.port = "in0", .dst = groups_stream_b + i, .dport = 5000});
+		const config::Sequence seq{{4, 4, true}, 1024, {}}; // sequenced_payload's number
+		if (kind == StreamRule::merged)
+			r.merge = seq;
+		if (kind == StreamRule::monitored)
+			r.monitor = seq;
+		r.outputs.push_back({.port = "out0", .dst = ipv4(239, 201, 0, static_cast<uint8_t>(i)),
+				     .dport = 6000});
+		std::string error;
+		if (test::add_rule(*b.engine, r, NeighbourLookup{}, &error) != 0)
+			throw std::runtime_error(error);
+	}
+	const auto frame_len = static_cast<uint32_t>(state.range(0));
+	std::vector<Bytes> frames_a, frames_b;
+	for (uint32_t i = 0; i < burst; i++)
+		for (auto [frames, group] : {std::pair{&frames_a, groups_stream}, {&frames_b, groups_stream_b}}) {
+			test::UdpFrame f;
+			f.dst_mac = {0x01, 0x00, 0x5e, static_cast<uint8_t>((group >> 16) & 0x7f), 0,
+				     static_cast<uint8_t>(i)};
+			f.dst_ip = group + i;
+			f.with_udp_checksum = false;
+			f.payload = test::sequenced_payload(1, 0, frame_len - 42);
+			frames->push_back(test::build_frame(f));
+		}
+	Worker &w = *b.worker;
+	const uint64_t dups_before = drop_count(w, packet::DropReason::duplicate);
+	const uint64_t drops_before = drop_count(w, packet::DropReason::no_rule) +
+				      drop_count(w, packet::DropReason::no_buffer) +
+				      drop_count(w, packet::DropReason::late);
+	rte_mbuf *pkts[burst];
+	// Numbers go on from where an earlier run of the same rules stopped.
+	static uint32_t number = 1u << 20;
+	auto receive_numbered = [&](const std::vector<Bytes> &frames) {
+		if (!receive(b.rx_pool, frames, pkts))
+			return false;
+		const uint32_t be = rte_cpu_to_be_32(number);
+		for (uint16_t i = 0; i < burst; i++)
+			std::memcpy(rte_pktmbuf_mtod_offset(pkts[i], uint8_t *, 42 + 4), &be, 4);
+		return true;
+	};
+	for (auto _ : state) {
+		number++;
+		if (!receive_numbered(frames_a)) {
+			state.SkipWithError("RX pool empty");
+			break;
+		}
+		worker_handle_burst(w, 0, pkts, burst);
+		if (copies) {
+			if (!receive_numbered(frames_b)) {
+				state.SkipWithError("RX pool empty");
+				break;
+			}
+			worker_handle_burst(w, 0, pkts, burst);
+		}
+		worker_flush(w);
+	}
+	const uint64_t dups = drop_count(w, packet::DropReason::duplicate) - dups_before;
+	if (drop_count(w, packet::DropReason::no_rule) + drop_count(w, packet::DropReason::no_buffer) +
+		    drop_count(w, packet::DropReason::late) != drops_before ||
+	    dups != (copies ? static_cast<uint64_t>(state.iterations()) * burst : 0))
+		state.SkipWithError("unexpected drops");
+	const unsigned per_iteration = copies ? 2 * burst : burst;
+	state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * per_iteration);
+	state.counters["time/pkt"] = benchmark::Counter(
+		per_iteration, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+}
+
+void BM_stream_1to1_plain(benchmark::State &state)
+{
+	stream_path(state, StreamRule::plain, false);
+}
+
+void BM_stream_1to1_monitored(benchmark::State &state)
+{
+	stream_path(state, StreamRule::monitored, false);
+}
+
+// Merged, one copy of each number arriving: what a merge costs on its own.
+void BM_stream_1to1_merged(benchmark::State &state)
+{
+	stream_path(state, StreamRule::merged, false);
+}
+
+// Merged, both copies arriving: per packet, half relayed, half dropped.
+void BM_stream_1to1_merged_both_copies(benchmark::State &state)
+{
+	stream_path(state, StreamRule::merged, true);
+}
+
 void BM_parse(benchmark::State &state)
 {
 	BenchEngine &b = bench_engine();
@@ -587,6 +694,10 @@ BENCHMARK(BM_full_1to3)->Arg(64)->Arg(1400);
 BENCHMARK(BM_full_1to1_partial_csum)->Arg(64)->Arg(1400);
 BENCHMARK(BM_full_1to16_partial_csum)->Arg(64)->Arg(1400);
 BENCHMARK(BM_full_1to1_verify)->Arg(64)->Arg(1400);
+BENCHMARK(BM_stream_1to1_plain)->Arg(64)->Arg(1400);
+BENCHMARK(BM_stream_1to1_monitored)->Arg(64)->Arg(1400);
+BENCHMARK(BM_stream_1to1_merged)->Arg(64)->Arg(1400);
+BENCHMARK(BM_stream_1to1_merged_both_copies)->Arg(64)->Arg(1400);
 // The copy/clone crossover, at frame sizes (Ethernet to payload).
 BENCHMARK(BM_full_1to16_copy_only)->Arg(128)->Arg(192)->Arg(256)->Arg(384)->Arg(512)->Arg(1024)->Arg(1400);
 BENCHMARK(BM_full_1to16_mixed)->Arg(1400);

@@ -478,5 +478,70 @@ TEST_F(Publish, ConfiguredMacOverridesAndAsksTheKernelNothing)
 	EXPECT_TRUE(publisher_->neighbours().empty());
 }
 
+// A merged rule's inputs: two groups on in0, merged onto 239.2.2.2.
+config::Rule merged_rule(const std::string &name, uint32_t second_group)
+{
+	config::Rule r = multicast_rule(name, ipv4(239, 1, 1, 1));
+	r.outputs[0].dst = ipv4(239, 2, 2, 2);
+	config::Match b = r.match;
+	b.dst = second_group;
+	r.more_inputs.push_back(b);
+	r.merge = config::Sequence{packet::rtp_sequence, 1024, {}};
+	return r;
+}
+
+std::string xdp_key(const config::Match &m)
+{
+	return "0:" + key_text(engine::Engine::key_of(m, 0));
+}
+
+TEST_F(Publish, AMergedRuleHasEveryInputsKeyAndGroupAndWithdrawsThemAll)
+{
+	const config::Rule r = merged_rule("feed", ipv4(239, 1, 2, 1));
+	publish(r);
+	EXPECT_EQ(engine_->rules().size(), 1u);
+	EXPECT_EQ(xdp_.keys, (std::set<std::string>{xdp_key(r.match), xdp_key(r.more_inputs[0])}));
+	EXPECT_EQ(groups_.refs.size(), 2u);
+	EXPECT_EQ(groups_.refs.count({0, ipv4(239, 1, 2, 1), 0}), 1u);
+	const engine::CompiledRule *compiled = find(r);
+	ASSERT_NE(compiled, nullptr);
+	ASSERT_NE(compiled->stream(), nullptr);
+	EXPECT_TRUE(compiled->stream()->merges());
+
+	// The second input moves: its key and group follow; the first input's
+	// stay, and so does the stream (same numbers, same window).
+	const engine::Stream *stream = compiled->stream();
+	const config::Rule moved = merged_rule("feed", ipv4(239, 1, 3, 1));
+	publish(moved);
+	EXPECT_EQ(xdp_.keys, (std::set<std::string>{xdp_key(r.match), xdp_key(moved.more_inputs[0])}));
+	EXPECT_EQ(groups_.refs.count({0, ipv4(239, 1, 2, 1), 0}), 0u);
+	EXPECT_EQ(groups_.refs.count({0, ipv4(239, 1, 3, 1), 0}), 1u);
+	EXPECT_EQ(find(moved)->stream(), stream);
+	EXPECT_EQ(engine_->rules().find(engine::Engine::key_of(r.more_inputs[0], 0)), nullptr);
+
+	// Another rule may not take an input of it.
+	const auto keys_before = xdp_.keys;
+	config::Rule thief = multicast_rule("thief", ipv4(239, 1, 3, 1));
+	std::string error;
+	EXPECT_EQ(publisher_->publish(thief, &error), -EEXIST);
+	EXPECT_NE(error.find("rule 'feed''s already"), std::string::npos) << error;
+	EXPECT_EQ(xdp_.keys, keys_before);
+	EXPECT_EQ(find(moved)->name(), std::string("feed"));
+
+	ASSERT_EQ(publisher_->withdraw("feed", &error), 0) << error;
+	EXPECT_TRUE(xdp_.keys.empty());
+	EXPECT_TRUE(groups_.refs.empty());
+	EXPECT_EQ(engine_->rules().size(), 0u);
+
+	// A reload installs it the same way.
+	ApplyReport report;
+	ASSERT_EQ(publisher_->apply({moved}, &report, &error), 0) << error;
+	EXPECT_EQ(xdp_.keys, keys_before);
+	EXPECT_EQ(groups_.refs.size(), 2u);
+	ASSERT_EQ(publisher_->apply({}, &report, &error), 0) << error;
+	EXPECT_TRUE(xdp_.keys.empty());
+	EXPECT_TRUE(groups_.refs.empty());
+}
+
 } // namespace
 } // namespace mcr::publish
