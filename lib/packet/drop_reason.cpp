@@ -28,6 +28,9 @@ constexpr std::array<const char *, drop_reason_count> names = {
 	"too-big",
 	"reassembly-timeout",
 	"reassembly-failed",
+	"bad-ext-header",
+	"ext-chain-too-long",
+	"zero-udp-checksum",
 };
 
 constexpr bool all_named()
