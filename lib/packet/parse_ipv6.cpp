@@ -1,5 +1,7 @@
 #include "packet/parse_ipv6.h"
 
+#include <cstddef>
+
 #include <netinet/in.h>
 #include <rte_branch_prediction.h>
 #include <rte_byteorder.h>
@@ -30,13 +32,16 @@ DropReason parse_ipv6_frame(const uint8_t *frame, uint32_t len, uint32_t l3, uin
 {
 	if (unlikely(len < l3 + ipv6_header_len))
 		return DropReason::truncated;
-	const rte_ipv6_hdr ip = load<rte_ipv6_hdr>(frame + l3);
-	if (unlikely((frame[l3] >> 4) != 6))
+	// Only the fields needed, not the 40 bytes: the addresses stay in
+	// the frame for the rule key.
+	const uint8_t *ip = frame + l3;
+	if (unlikely((ip[0] >> 4) != 6))
 		return DropReason::bad_version;
 	// The datagram's end; extension headers and UDP must lie before it.
-	const uint32_t end = l3 + ipv6_header_len + rte_be_to_cpu_16(ip.payload_len);
+	const uint32_t end =
+		l3 + ipv6_header_len + detail::load_be16(ip + offsetof(rte_ipv6_hdr, payload_len));
 
-	uint8_t next_header = ip.proto;
+	uint8_t next_header = ip[offsetof(rte_ipv6_hdr, proto)];
 	uint32_t l4 = l3 + ipv6_header_len;
 	for (unsigned skipped = 0; is_skipped_ext_header(next_header); skipped++) {
 		if (unlikely(next_header == IPPROTO_HOPOPTS && skipped != 0))
@@ -82,7 +87,7 @@ DropReason parse_ipv6_frame(const uint8_t *frame, uint32_t len, uint32_t l3, uin
 	pkt.l3_offset = static_cast<uint16_t>(l3);
 	pkt.l4_offset = static_cast<uint16_t>(l4);
 	pkt.ip_total_len = static_cast<uint16_t>(end - l3);
-	pkt.ttl = ip.hop_limits;
+	pkt.ttl = ip[offsetof(rte_ipv6_hdr, hop_limits)];
 	pkt.ip_version = 6;
 	return DropReason::none;
 }

@@ -20,6 +20,9 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
+
+#include <rte_ether.h>
 
 #include "packet/drop_reason.h"
 #include "packet/parse.h"
@@ -61,5 +64,17 @@ inline constexpr unsigned ipv6_max_ext_headers = 8;
 // The UDP checksum itself is not verified here (udp_checksum_ipv6.h).
 DropReason parse_ipv6_frame(const uint8_t *frame, uint32_t len, uint32_t l3, uint16_t vlan,
 			    ParsedPacket &pkt);
+
+// l2_destination_ok (parse.h) for a datagram parse_ipv6_frame accepted: a
+// group's datagram in a frame to 33:33 and the group's last four bytes
+// (RFC 2464 7), a unicast one in a frame to the port's own MAC.
+inline bool ipv6_l2_destination_ok(const uint8_t *frame, const ParsedPacket &pkt,
+				   const rte_ether_addr &port_mac)
+{
+	const uint8_t *dst = frame + pkt.l3_offset + 24;
+	if (dst[0] == 0xff)
+		return frame[0] == 0x33 && frame[1] == 0x33 && std::memcmp(frame + 2, dst + 12, 4) == 0;
+	return std::memcmp(frame, port_mac.addr_bytes, RTE_ETHER_ADDR_LEN) == 0;
+}
 
 } // namespace mcr::packet

@@ -325,6 +325,34 @@ TEST(ParseIpv6, NamesItsDropReasons)
 	EXPECT_STREQ(drop_reason_name(DropReason::zero_udp_checksum), "zero-udp-checksum");
 }
 
+TEST(Ipv6L2Destination, GroupsNeedTheirOwnMacAndUnicastNeedsThePortsMac)
+{
+	const rte_ether_addr port_mac{{0x02, 0, 0, 0, 0x01, 0x00}};
+	auto ok = [&](const FrameBuilder6 &b, std::initializer_list<uint8_t> mac) {
+		Bytes f = b.build();
+		std::copy(mac.begin(), mac.end(), f.begin());
+		ParsedPacket pkt{};
+		EXPECT_EQ(parse(f, b, pkt), DropReason::none);
+		return ipv6_l2_destination_ok(f.data(), pkt, port_mac);
+	};
+	FrameBuilder6 group; // ff3e::1234:5678
+	EXPECT_TRUE(ok(group, {0x33, 0x33, 0x12, 0x34, 0x56, 0x78}));
+	EXPECT_FALSE(ok(group, {0x33, 0x33, 0x12, 0x34, 0x56, 0x79}));
+	EXPECT_FALSE(ok(group, {0x33, 0x34, 0x12, 0x34, 0x56, 0x78}));
+	EXPECT_FALSE(ok(group, {0x01, 0x00, 0x5e, 0x34, 0x56, 0x78}));
+	EXPECT_FALSE(ok(group, {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}));
+	EXPECT_FALSE(ok(group, {0x02, 0, 0, 0, 0x01, 0x00}));
+	group.tags = {{0x8100, 5}};
+	EXPECT_TRUE(ok(group, {0x33, 0x33, 0x12, 0x34, 0x56, 0x78}));
+
+	FrameBuilder6 unicast;
+	unicast.dst = test::test_ipv6_source;
+	unicast.dst[15] = 0x01;
+	EXPECT_TRUE(ok(unicast, {0x02, 0, 0, 0, 0x01, 0x00}));
+	EXPECT_FALSE(ok(unicast, {0x02, 0, 0, 0, 0x01, 0x01}));
+	EXPECT_FALSE(ok(unicast, {0x33, 0x33, 0, 0, 0, 0x01}));
+}
+
 // The UDP checksum over the IPv6 pseudo-header.
 
 struct Parsed {
