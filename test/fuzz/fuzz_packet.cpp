@@ -266,6 +266,17 @@ void check_ipv6(std::span<const uint8_t> in)
 		   "payload at %u, %u bytes; reference %zu, %zu; frame %zu",
 		   packet::payload_offset(pkt), packet::payload_len(pkt), ref.payload_offset(),
 		   ref.payload_len(), in.size());
+	for (const rte_ether_addr &port_mac : {mac(0), rte_ether_addr{{0x33, 0x33, 0, 0, 0, 1}}}) {
+		const uint8_t *want_mac = port_mac.addr_bytes;
+		const uint8_t group_mac[6] = {0x33, 0x33, ref.dst[12], ref.dst[13], ref.dst[14],
+					      ref.dst[15]};
+		if (ref.dst[0] == 0xff)
+			want_mac = group_mac;
+		FUZZ_CHECK(packet::ipv6_l2_destination_ok(in.data(), pkt, port_mac) ==
+				   std::equal(want_mac, want_mac + 6, in.begin()),
+			   "ipv6_l2_destination_ok wrong for %02x:%02x:%02x:%02x:%02x:%02x",
+			   in[0], in[1], in[2], in[3], in[4], in[5]);
+	}
 	const UdpChecksum state = udp6_checksum_state(in, ref);
 	FUZZ_CHECK(packet::udp_checksum_ipv6_ok(in.data(), pkt) ==
 			   (state == UdpChecksum::good || state == UdpChecksum::partial),

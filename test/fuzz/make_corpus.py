@@ -319,6 +319,31 @@ def rule_lines():
     }
 
 
+def address_texts():
+    """fuzz_address: IPv6 text of every RFC 4291 form, prefixes of both
+    families, and near misses."""
+    return {
+        'ipv6-full': '2001:db8:0:0:8:800:200c:417a',
+        'ipv6-compressed': '2001:DB8::8:800:200C:417A',
+        'ipv6-loopback': '::1',
+        'ipv6-unspecified': '::',
+        'ipv6-mapped': '::ffff:198.18.0.1',
+        'ipv6-mixed': '1:2:3:4:5:6:198.18.0.1',
+        'ipv6-trailing-gap': '1:2:3:4:5:6:7::',
+        'ipv6-two-gaps': '1::2::3',
+        'ipv6-zone': 'fe80::1%eth0',
+        'ipv6-leading-zeros': '0001:0db8:0000::0001',
+        'prefix-ipv4': '239.1.0.0/16',
+        'prefix-ipv4-host-bits': '239.1.1.0/16',
+        'prefix-ssm': 'ff3e::/96',
+        'prefix-benchmarking': '2001:2::/48',
+        'prefix-odd-length': '2001:3::/31',
+        'prefix-all': '::/0',
+        'prefix-host': '198.18.0.1/32',
+        'prefix-bad-length': 'ff3e::/129',
+    }
+
+
 def write(directory, files):
     directory.mkdir(parents=True, exist_ok=True)
     for name, data in files.items():
@@ -331,7 +356,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--out', type=Path, default=HERE / 'corpus')
     out = parser.parse_args().out
-    for target in ('packet', 'engine', 'xdp', 'config', 'rule_grammar'):
+    for target in ('packet', 'engine', 'xdp', 'config', 'rule_grammar', 'address'):
         shutil.rmtree(out / target, ignore_errors=True)
 
     f = frames()
@@ -343,6 +368,7 @@ def main():
     write(out / 'xdp', {k: v for k, v in f6.items() if len(v) >= 14})
     write(out / 'engine', engine_inputs(f))
     write(out / 'rule_grammar', rule_lines())
+    write(out / 'address', address_texts())
     configs = {p.name: p.read_bytes() for p in sorted((REPO / 'config').glob('*.yaml'))}
     configs.update({
         'minimal.yaml': b'ports: [{name: a, iface: eth0}, {name: b, iface: eth1}]\nrules: []\n',
@@ -366,7 +392,7 @@ def main():
         'finding-yaml-loadall-loop.yaml': b',\n',
     })
     write(out / 'config', configs)
-    for target in ('packet', 'engine', 'xdp', 'config', 'rule_grammar'):
+    for target in ('packet', 'engine', 'xdp', 'config', 'rule_grammar', 'address'):
         n = len(list((out / target).iterdir()))
         print(f'{target}: {n} seeds')
 
