@@ -1,15 +1,18 @@
 #include "console.h"
 
 #include <rte_ethdev.h>
-#include <rte_mempool.h>
 
+#include <span>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "config/address.h"
+#include "config/yaml_writer.h"
+#include "config_save.h"
+#include "neighbours_view.h"
 #include "config/validate.h"
-#include "control/rule_grammar.h"
+#include "config/rule_grammar.h"
 #include "packet/drop_reason.h"
 
 namespace mcr::app {
@@ -85,16 +88,16 @@ CommandResult error(std::string text)
 struct ConsoleCommands {
 	static CommandResult show_port_stats(Console &c, Runtime &rt, const std::vector<std::string> &a)
 	{
-		if (a[0] == "all") {
-			std::string out;
-			for (size_t i = 0; i < rt.ports().size(); i++)
-				out += c.port_stats(i);
-			return ok(out);
-		}
-		const int idx = rt.find_port(a[0]);
+		const int idx = a[0] == "all" ? 0 : rt.find_port(a[0]);
 		if (idx < 0)
 			return error(fmt::format("no port named '{}'", a[0]));
-		return ok(c.port_stats(static_cast<size_t>(idx)));
+		const StatsSnapshot s = collect_stats(rt, stats_ports);
+		if (a[0] != "all")
+			return ok(c.port_stats(s, static_cast<size_t>(idx)));
+		std::string out;
+		for (size_t i = 0; i < s.ports.size(); i++)
+			out += c.port_stats(s, i);
+		return ok(out);
 	}
 	static CommandResult show_port_xstats(Console &c, Runtime &rt, const std::vector<std::string> &a)
 	{
@@ -108,31 +111,31 @@ struct ConsoleCommands {
 		rt.clear_port_stats();
 		return ok("port counters cleared\n");
 	}
-	static CommandResult show_rules(Console &c, Runtime &, const std::vector<std::string> &)
+	static CommandResult show_rules(Console &c, Runtime &rt, const std::vector<std::string> &)
 	{
-		return ok(c.rules());
+		return ok(c.rules(collect_stats(rt, stats_rules)));
 	}
 	static CommandResult show_rule(Console &c, Runtime &rt, const std::vector<std::string> &a)
 	{
-		const config::Rule *rule = rt.config().find_rule(a[0]);
-		if (rule == nullptr)
+		const StatsSnapshot s = collect_stats(rt, stats_rules, RuleSelection::named(a[0]));
+		if (s.rules.empty())
 			return error(fmt::format("no rule named '{}'", a[0]));
-		return ok(c.rule(*rule));
+		return ok(c.rule(s, s.rules.front()));
 	}
-	static CommandResult show_drops(Console &c, Runtime &, const std::vector<std::string> &)
+	static CommandResult show_drops(Console &c, Runtime &rt, const std::vector<std::string> &)
 	{
-		return ok(c.drops());
+		return ok(c.drops(collect_stats(rt, stats_ports)));
 	}
-	static CommandResult show_xdp(Console &c, Runtime &, const std::vector<std::string> &)
+	static CommandResult show_xdp(Console &c, Runtime &rt, const std::vector<std::string> &)
 	{
-		return ok(c.xdp());
+		return ok(c.xdp(collect_stats(rt, stats_ports)));
 	}
 	static CommandResult rule_add(Console &, Runtime &rt, const std::vector<std::string> &a)
 	{
 		config::Rule rule;
 		try {
-			rule = control::parse_rule_add(a);
-		} catch (const control::GrammarError &e) {
+			rule = config::parse_rule_add(a);
+		} catch (const config::GrammarError &e) {
 			return error(std::string("rule add: ") + e.what());
 		}
 		std::string why;
@@ -154,13 +157,26 @@ struct ConsoleCommands {
 			return error(report);
 		return ok(report + "\n");
 	}
-	static CommandResult show_pools(Console &c, Runtime &, const std::vector<std::string> &)
+	static CommandResult save(Console &, Runtime &rt, const std::vector<std::string> &a)
 	{
-		return ok(c.pools());
+		if (a.empty())
+			return ok(config::to_yaml(rt.config()));
+		std::string why;
+		if (save_config(rt.config(), a[0], &why) < 0)
+			return error("save: " + why);
+		return ok(fmt::format("saved {} rule(s) to {}\n", rt.config().rules.size(), a[0]));
 	}
-	static CommandResult show_workers(Console &c, Runtime &, const std::vector<std::string> &)
+	static CommandResult show_neighbours(Console &, Runtime &rt, const std::vector<std::string> &)
 	{
-		return ok(c.workers());
+		return ok(format_neighbours(rt.neighbours()));
+	}
+	static CommandResult show_pools(Console &c, Runtime &rt, const std::vector<std::string> &)
+	{
+		return ok(c.pools(collect_stats(rt, stats_pools)));
+	}
+	static CommandResult show_workers(Console &c, Runtime &rt, const std::vector<std::string> &)
+	{
+		return ok(c.workers(collect_stats(rt, stats_workers | stats_ports)));
 	}
 	static CommandResult help(Console &c, Runtime &, const std::vector<std::string> &)
 	{
@@ -179,13 +195,18 @@ struct ConsoleCommands {
 			{"clear port stats all", "zero every port counter", clear_port_stats},
 			{"show rules", "every rule with its packet counters", show_rules},
 			{"show rule NAME", "one rule: match and per-output counters", show_rule},
-			{"show drops", "dropped packets by reason", show_drops},
+			{"show drops", "dropped packets by reason, in total and per port", show_drops},
 			{"rule add RULE...", "add a rule: NAME match port P dst A dport N [src S] [vlan V] "
 					     "output port P [dst A] [dport N] [ttl T] [vlan V] [mac M] "
 					     "[src keep|S] [dscp D] [output ...]",
 			 rule_add},
 			{"rule del NAME", "delete a rule", rule_del},
 			{"reload", "re-read the YAML and apply its rule changes", reload},
+			{"save", "print the running configuration as YAML", save},
+			{"save FILE", "write the running configuration (console rules included) to "
+				      "FILE, atomically", save},
+			{"show neighbours", "next hops of unicast outputs: MAC or unresolved, and "
+					    "the rules using them", show_neighbours},
 			{"show xdp", "mcr's XDP program per port: id, mode, verdict counters", show_xdp},
 			{"show pools", "size classes: mbufs in use and free", show_pools},
 			{"show workers", "worker lcores, their queues and busy ratio", show_workers},
@@ -227,16 +248,32 @@ std::string Console::help()
 	return out;
 }
 
-std::string Console::port_stats(size_t i)
+namespace {
+
+// "3 (no-buffer 2, tx-full 1)": a total and its reasons that are not zero.
+std::string drop_breakdown(const std::vector<std::string> &names, std::span<const uint64_t> counts)
 {
-	const drivers::Port &port = *rt_.ports()[i];
-	const PortTotals t = rt_.port_totals(i);
-	rte_eth_stats pmd{};
-	rte_eth_stats_get(port.id(), &pmd);
+	uint64_t total = 0;
+	std::string reasons;
+	for (size_t r = 0; r < names.size() && r < counts.size(); r++) {
+		total += counts[r];
+		if (counts[r] != 0)
+			reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", names[r], counts[r]);
+	}
+	return reasons.empty() ? fmt::format("{}", total) : fmt::format("{} ({})", total, reasons);
+}
+
+} // namespace
+
+std::string Console::port_stats(const StatsSnapshot &s, size_t i)
+{
+	const PortStats &port = s.ports[i];
+	const PortTotals &t = port.totals;
+	const PmdTotals &pmd = port.pmd;
 
 	// Rates like testpmd: since the previous look at this port.
-	if (rate_samples_.size() < rt_.ports().size())
-		rate_samples_.resize(rt_.ports().size());
+	if (rate_samples_.size() < s.ports.size())
+		rate_samples_.resize(s.ports.size());
 	RateSample &prev = rate_samples_[i];
 	const auto now = std::chrono::steady_clock::now();
 	uint64_t rx_pps = 0, tx_pps = 0;
@@ -253,11 +290,14 @@ std::string Console::port_stats(size_t i)
 			   "  RX-packets: {:<14} RX-bytes: {:<16} RX-pps: {}\n"
 			   "  TX-packets: {:<14} TX-bytes: {:<16} TX-pps: {}\n"
 			   "  TX-dropped: {:<14}\n"
-			   "  PMD: ipackets {} imissed {} ierrors {} rx_nombuf {} opackets {} oerrors {}\n",
-			   port.name(), drivers::backend_name(port.backend()), port.iface().name,
-			   t.rx_packets, t.rx_bytes, rx_pps, t.tx_packets, t.tx_bytes, tx_pps,
-			   t.tx_dropped, pmd.ipackets, pmd.imissed, pmd.ierrors, pmd.rx_nombuf,
-			   pmd.opackets, pmd.oerrors);
+			   "  Drops: {}\n"
+			   "  PMD: ipackets {} imissed {} ierrors {} rx_nombuf {} opackets {} oerrors {}\n"
+			   "  State: {} (interface deleted: down {}, reopened {})\n",
+			   port.name, port.driver, port.iface, t.rx_packets, t.rx_bytes, rx_pps,
+			   t.tx_packets, t.tx_bytes, tx_pps, t.tx_dropped,
+			   drop_breakdown(s.drop_reasons, port.drops), pmd.ipackets, pmd.imissed,
+			   pmd.ierrors, pmd.rx_nombuf, pmd.opackets, pmd.oerrors, port.up ? "up" : "down",
+			   port.down_count, port.reopen_count);
 }
 
 std::string Console::port_xstats(size_t i)
@@ -276,36 +316,33 @@ std::string Console::port_xstats(size_t i)
 	return out;
 }
 
-std::string Console::pools()
+std::string Console::pools(const StatsSnapshot &s)
 {
 	std::string out = fmt::format("  {:<12} {:>10} {:>8} {:>8} {:>8}\n", "class", "data-size",
 				      "count", "in-use", "free");
-	for (const engine::SizeClass &sc : rt_.pools().classes())
-		out += fmt::format("  {:<12} {:>10} {:>8} {:>8} {:>8}\n", sc.name, sc.data_size,
-				   sc.count, rte_mempool_in_use_count(sc.pool),
-				   rte_mempool_avail_count(sc.pool));
+	for (const PoolStats &p : s.pools)
+		out += fmt::format("  {:<12} {:>10} {:>8} {:>8} {:>8}{}\n", p.name, p.data_size, p.size,
+				   p.in_use, p.free(), p.kind == "size_class" ? "" : " (engine's " + p.kind + " pool)");
 	return out;
 }
 
-std::string Console::workers()
+std::string Console::workers(const StatsSnapshot &s)
 {
 	std::string out;
-	for (const auto &w : rt_.workers()) {
+	for (const WorkerStats &w : s.workers) {
 		std::string queues;
-		for (const engine::RxQueue &q : w->rx)
-			queues += fmt::format(" {}/{}", rt_.ports()[q.port_index]->name(), q.queue_id);
-		const uint64_t polls = w->counters.polls.get();
-		const uint64_t busy = w->counters.busy_polls.get();
+		for (const RxQueueStats &q : w.rx_queues)
+			queues += fmt::format(" {}/{}", s.ports[q.port].name, q.queue);
 		uint64_t rx = 0, tx = 0;
-		for (size_t p = 0; p < rt_.ports().size(); p++) {
-			rx += w->ports[p].rx_packets.get();
-			tx += w->ports[p].tx_packets.get();
+		for (size_t p = 0; p < w.rx_packets.size(); p++) {
+			rx += w.rx_packets[p];
+			tx += w.tx_packets[p];
 		}
 		out += fmt::format("  worker {} lcore {}: rx queues{}; rx {} tx {} packets; polls {} "
 				   "busy {:.1f}%; idle sleeps {}; reassembled {}; fragmented {} into {}\n",
-				   w->index, w->lcore, queues, rx, tx, polls, polls ? 100.0 * busy / polls : 0.0,
-				   w->counters.idle_sleeps.get(), w->counters.reassembled.get(),
-				   w->counters.fragmented.get(), w->counters.fragments_out.get());
+				   w.index, w.lcore, queues, rx, tx, w.polls,
+				   w.polls ? 100.0 * w.busy_polls / w.polls : 0.0, w.idle_sleeps,
+				   w.reassembled, w.fragmented, w.fragments_out);
 	}
 	return out;
 }
@@ -333,94 +370,76 @@ std::string describe_output(const config::Output &o, const config::Match &m,
 
 } // namespace
 
-const engine::CompiledRule *Console::compiled(const config::Rule &rule) const
-{
-	const int port = rt_.engine().port_index(rule.match.port);
-	if (port < 0)
-		return nullptr;
-	return rt_.engine().rules().find(engine::Engine::key_of(rule.match, static_cast<uint16_t>(port)));
-}
-
-std::string Console::rules()
+std::string Console::rules(const StatsSnapshot &s)
 {
 	std::string out = fmt::format("  {:<24} {:<44} {:>8} {:>12} {:>14}\n", "rule", "match",
 				      "outputs", "packets", "bytes");
-	for (const config::Rule &rule : rt_.config().rules) {
-		const engine::CompiledRule *cr = compiled(rule);
-		const RuleTotals t = cr ? rt_.rule_totals(*cr) : RuleTotals{};
-		out += fmt::format("  {:<24} {:<44} {:>8} {:>12} {:>14}\n", rule.name,
-				   config::describe_match(rule.match), rule.outputs.size(), t.packets,
-				   t.bytes);
-	}
+	for (const RuleStats &r : s.rules)
+		out += fmt::format("  {:<24} {:<44} {:>8} {:>12} {:>14}\n", r.name(),
+				   config::describe_match(r.rule.match), r.rule.outputs.size(), r.packets,
+				   r.bytes);
+	out += fmt::format("  {} rule(s)\n", s.rules.size());
 	return out;
 }
 
-std::string Console::rule(const config::Rule &rule)
+std::string Console::rule(const StatsSnapshot &s, const RuleStats &r)
 {
-	const engine::CompiledRule *cr = compiled(rule);
-	const RuleTotals t = cr ? rt_.rule_totals(*cr) : RuleTotals{};
 	std::string out = fmt::format("  {}\n  rule {}: match {}\n  received: {} packets, {} bytes\n",
-				      control::format_rule(rule), rule.name,
-				      config::describe_match(rule.match), t.packets, t.bytes);
-	for (size_t o = 0; o < rule.outputs.size(); o++) {
-		const OutputTotals ot = o < t.outputs.size() ? t.outputs[o] : OutputTotals{};
+				      config::format_rule(r.rule), r.name(),
+				      config::describe_match(r.rule.match), r.packets, r.bytes);
+	for (size_t o = 0; o < r.rule.outputs.size(); o++) {
+		const OutputTotals &ot = r.outputs[o].totals;
 		out += fmt::format("  output {}: {:<40} packets {:>10} bytes {:>12} drops {}\n", o,
-				   describe_output(rule.outputs[o], rule.match,
-						   rt_.engine().port_ipv4(rule.outputs[o].port)),
-				   ot.packets, ot.bytes, ot.drops);
+				   describe_output(r.rule.outputs[o], r.rule.match, r.outputs[o].port_address),
+				   ot.packets, ot.bytes, drop_breakdown(s.output_drop_reasons, ot.drops));
 	}
 	return out;
 }
 
-std::string Console::drops()
+// Totals, then what was counted against each port (ingress for parse and
+// lookup drops, egress for an output's).
+std::string Console::drops(const StatsSnapshot &s)
 {
-	std::string out;
-	for (size_t r = 1; r < packet::drop_reason_count; r++)
-		out += fmt::format("  {:<18} {}\n",
-				   packet::drop_reason_name(static_cast<packet::DropReason>(r)),
-				   rt_.drop_total(r));
+	std::string out = fmt::format("  {:<18} {:>12}", "reason", "total");
+	for (const PortStats &p : s.ports)
+		out += fmt::format(" {:>12}", p.name);
+	out += '\n';
+	for (size_t r = 0; r < s.drop_reasons.size(); r++) {
+		out += fmt::format("  {:<18} {:>12}", s.drop_reasons[r], s.drops[r]);
+		for (const PortStats &p : s.ports)
+			out += fmt::format(" {:>12}", p.drops[r]);
+		out += '\n';
+	}
 	return out;
 }
 
-std::string Console::xdp()
+std::string Console::xdp(const StatsSnapshot &s)
 {
 	std::string out;
-	for (const auto &port : rt_.ports()) {
-		const drivers::PortXdp &x = port->xdp();
-		if (!x.loaded()) {
-			out += fmt::format("  port {}: XDP program not loaded{}\n", port->name(),
-					   drivers::PortXdp::available() ? "" : " (built without BPF)");
+	for (const PortStats &p : s.ports) {
+		if (!p.xdp.loaded) {
+			out += fmt::format("  port {}: XDP program not loaded{}\n", p.name,
+					   p.xdp.available ? "" : " (built without BPF)");
 			continue;
 		}
 		// no_socket counts what arrived on the other RX queues.
 		const std::string sockets =
-			port->backend() == drivers::Backend::af_xdp
-				? fmt::format(", sockets on RX queues 0-{}", port->queue_pairs() - 1)
-				: "";
-		out += fmt::format("  port {}: program id {}, {} mode, on {}{}\n", port->name(),
-				   x.program_id(), x.mode(), port->iface().name, sockets);
-		if (const auto counters = x.counters())
-			for (const auto &[name, value] : *counters)
-				out += fmt::format("    {:<20} {}\n", name, value);
+			p.xdp.sockets != 0 ? fmt::format(", sockets on RX queues 0-{}", p.xdp.sockets - 1) : "";
+		out += fmt::format("  port {}: program id {}, {} mode, on {}{}\n", p.name,
+				   p.xdp.program_id, p.xdp.mode, p.iface, sockets);
+		for (const auto &[name, value] : p.xdp.verdicts)
+			out += fmt::format("    {:<20} {}\n", name, value);
 	}
 	return out;
 }
 
 std::string Console::periodic_stats()
 {
+	const StatsSnapshot s = collect_stats(rt_, stats_ports);
 	std::string out;
-	for (size_t i = 0; i < rt_.ports().size(); i++)
-		out += port_stats(i);
-	uint64_t dropped = 0;
-	std::string reasons;
-	for (size_t r = 1; r < packet::drop_reason_count; r++) {
-		const uint64_t n = rt_.drop_total(r);
-		if (n != 0)
-			reasons += fmt::format(" {} {}", packet::drop_reason_name(
-								static_cast<packet::DropReason>(r)), n);
-		dropped += n;
-	}
-	out += fmt::format("  drops: {}{}\n", dropped, reasons.empty() ? "" : " (" + reasons.substr(1) + ")");
+	for (size_t i = 0; i < s.ports.size(); i++)
+		out += port_stats(s, i);
+	out += fmt::format("  drops: {}\n", drop_breakdown(s.drop_reasons, s.drops));
 	return out;
 }
 

@@ -40,15 +40,14 @@ private:
 		uint64_t rx_packets = 0, tx_packets = 0;
 	};
 
-	std::string port_stats(size_t port_index);
+	std::string port_stats(const StatsSnapshot &s, size_t port_index);
 	std::string port_xstats(size_t port_index);
-	std::string rules();
-	std::string rule(const config::Rule &rule);
-	std::string drops();
-	std::string xdp();
-	const engine::CompiledRule *compiled(const config::Rule &rule) const;
-	std::string pools();
-	std::string workers();
+	std::string rules(const StatsSnapshot &s);
+	std::string rule(const StatsSnapshot &s, const RuleStats &r);
+	std::string drops(const StatsSnapshot &s);
+	std::string xdp(const StatsSnapshot &s);
+	std::string pools(const StatsSnapshot &s);
+	std::string workers(const StatsSnapshot &s);
 	std::string help();
 
 	Runtime &rt_;

@@ -18,6 +18,7 @@
 #include "config/loader.h"
 #include "console.h"
 #include "console_input.h"
+#include "kernel_events.h"
 #include "control_socket.h"
 #include "metrics_server.h"
 #include "options.h"
@@ -61,12 +62,21 @@ void set_log_level(unsigned level)
 int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 {
 	using namespace mcr::app;
-	Runtime rt(std::move(cfg));
 	std::string error;
+	// Subscribed before the rules are published, so no change is missed.
+	mcr::host::NetlinkNeighbours kernel(
+		[](const std::string &notice) { MCR_LOG(app, WARNING, "%s", notice.c_str()); });
+	if (kernel.open(&error) < 0) {
+		std::fprintf(stderr, "mcr: kernel neighbours and routes (rtnetlink): %s\n",
+			     error.c_str());
+		return 1;
+	}
+	Runtime rt(std::move(cfg), kernel);
 	if (rt.start(&error) < 0) {
 		std::fprintf(stderr, "mcr: %s\n", error.c_str());
 		return 1;
 	}
+	settle_neighbours(kernel, rt, std::chrono::seconds(1));
 	register_telemetry(&rt);
 
 	Console console(rt);
@@ -88,12 +98,12 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 	}
 	// Ports, XDP programs, the control socket and the metrics endpoint
 	// exist now: what made them is no longer needed.
-	if (drop_privileges(opt.user ? &*opt.user : nullptr, &error) < 0) {
+	if (drop_privileges(opt.user ? &*opt.user : nullptr, opt.reopen_ports, &error) < 0) {
 		if (opt.user) { // asked for, not done: do not run as root
 			std::fprintf(stderr, "mcr: %s\n", error.c_str());
 			metrics.stop();
 			unregister_telemetry();
-			rt.stop();
+				rt.stop();
 			return 1;
 		}
 		MCR_LOG(app, WARNING, "%s", error.c_str());
@@ -113,12 +123,15 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 	auto next_watch = std::chrono::steady_clock::now();
 	bool quit = input.quit_requested();
 	while (!stop_requested && !quit) {
-		pollfd fds[2] = {{control.fd(), POLLIN, 0}, {input.fd(), POLLIN, 0}};
-		const nfds_t nfds = input.fd() >= 0 ? 2 : 1;
+		pollfd fds[3] = {{control.fd(), POLLIN, 0}, {kernel.fd(), POLLIN, 0},
+				 {input.fd(), POLLIN, 0}};
+		const nfds_t nfds = input.fd() >= 0 ? 3 : 2;
 		if (poll(fds, nfds, 100) > 0) {
+			if (fds[1].revents & POLLIN)
+				follow_kernel_events(kernel, rt);
 			if ((fds[0].revents & POLLIN) && !control.serve(console))
 				quit = true;
-			if (nfds == 2 && fds[1].revents && !input.handle())
+			if (nfds == 3 && fds[2].revents && !input.handle())
 				quit = true;
 		}
 		if (reload_requested) {
@@ -132,11 +145,14 @@ int run(const mcr::app::Options &opt, mcr::config::Config cfg)
 			notify_status(service_summary(rt) + (rc == 0 ? "; reloaded" : "; reload refused"));
 		}
 		// Relay traffic the XDP program could hand to no socket is lost to
-		// mcr: each port warns the first time it sees some.
+		// mcr: each port warns the first time it sees some. A port whose
+		// interface was deleted goes down, and up again once it is back.
 		if (std::chrono::steady_clock::now() >= next_watch) {
 			next_watch += std::chrono::seconds(1);
+			rt.watch_ports();
 			for (const auto &port : rt.ports())
-				port->watch_no_socket();
+				if (port->is_open())
+					port->watch_no_socket();
 		}
 		if (opt.stats_period != 0 && std::chrono::steady_clock::now() >= next_stats) {
 			next_stats += std::chrono::seconds(opt.stats_period);

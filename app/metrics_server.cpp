@@ -90,7 +90,8 @@ MHD_Result on_request(void *, MHD_Connection *connection, const char *url, const
 			     "text/html");
 	if (path != "/metrics")
 		return reply(connection, MHD_HTTP_NOT_FOUND, "not found; try /metrics\n", "text/plain");
-	const StatsSnapshot snapshot = collect_stats(*context.rt, context.max_rules);
+	const StatsSnapshot snapshot =
+		collect_stats(*context.rt, stats_all, RuleSelection{0, context.max_rules, {}});
 	return reply(connection, MHD_HTTP_OK, render_metrics(snapshot, MCR_VERSION),
 		     metrics_content_type);
 }

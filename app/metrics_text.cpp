@@ -98,22 +98,35 @@ void render_ports(Writer &w, const StatsSnapshot &s)
 		for (const PortStats &p : s.ports)
 			w.sample({"port", p.name}, p.totals.*f.member);
 	}
+	w.family("mcr_port_up", "gauge",
+		 "1 while the port is open, 0 while its interface is gone (deleted, not yet back).");
+	for (const PortStats &p : s.ports)
+		w.sample({"port", p.name}, uint64_t{p.up ? 1u : 0u});
+	w.family("mcr_port_down_total", "counter", "Times the port went down: its interface was deleted.");
+	for (const PortStats &p : s.ports)
+		w.sample({"port", p.name}, p.down_count);
+	w.family("mcr_port_reopened_total", "counter",
+		 "Times the port was opened again on its re-created interface.");
+	for (const PortStats &p : s.ports)
+		w.sample({"port", p.name}, p.reopen_count);
 	w.family("mcr_xdp_packets_total", "counter",
 		 "Packets mcr's XDP program gave each verdict on the port, summed over CPUs.");
 	for (const PortStats &p : s.ports)
-		for (const auto &[verdict, count] : p.xdp_verdicts)
+		for (const auto &[verdict, count] : p.xdp.verdicts)
 			w.sample({"port", p.name, "verdict", verdict}, count);
 }
 
 void render_drops(Writer &w, const StatsSnapshot &s)
 {
 	w.family("mcr_drops_total", "counter", "Packets the workers dropped, by reason.");
-	for (size_t r = 0; r < s.drop_reasons.size(); r++) {
-		uint64_t total = 0;
-		for (const WorkerStats &ws : s.workers)
-			total += r < ws.drops.size() ? ws.drops[r] : 0;
-		w.sample({"reason", s.drop_reasons[r]}, total);
-	}
+	for (size_t r = 0; r < s.drop_reasons.size() && r < s.drops.size(); r++)
+		w.sample({"reason", s.drop_reasons[r]}, s.drops[r]);
+	w.family("mcr_port_drops_total", "counter",
+		 "Packets dropped, by reason, counted against a port: the ingress port for parse and "
+		 "lookup drops, the egress port for an output's.");
+	for (const PortStats &p : s.ports)
+		for (size_t r = 0; r < s.drop_reasons.size() && r < p.drops.size(); r++)
+			w.sample({"port", p.name, "reason", s.drop_reasons[r]}, p.drops[r]);
 	w.family("mcr_worker_drops_total", "counter",
 		 "Packets each worker dropped, by reason (mcr_drops_total split by worker).");
 	for (const WorkerStats &ws : s.workers) {
@@ -157,10 +170,10 @@ void render_rules(Writer &w, const StatsSnapshot &s)
 		.sample({}, uint64_t{s.rules_total - std::min(s.rules_total, s.rules.size())});
 	w.family("mcr_rule_packets_total", "counter", "Packets the rule matched.");
 	for (const RuleStats &r : s.rules)
-		w.sample({"rule", r.name}, r.packets);
+		w.sample({"rule", r.name()}, r.packets);
 	w.family("mcr_rule_bytes_total", "counter", "Bytes of the packets the rule matched.");
 	for (const RuleStats &r : s.rules)
-		w.sample({"rule", r.name}, r.bytes);
+		w.sample({"rule", r.name()}, r.bytes);
 
 	struct Field {
 		const char *name, *help;
@@ -170,17 +183,26 @@ void render_rules(Writer &w, const StatsSnapshot &s)
 		{"mcr_output_packets_total", "Packets sent to the rule's output (index, egress port).",
 		 &OutputTotals::packets},
 		{"mcr_output_bytes_total", "Bytes sent to the rule's output.", &OutputTotals::bytes},
-		{"mcr_output_drops_total", "Copies for the rule's output that were dropped.",
-		 &OutputTotals::drops},
 	};
 	for (const Field &f : fields) {
 		w.family(f.name, "counter", f.help);
 		for (const RuleStats &r : s.rules)
 			for (size_t o = 0; o < r.outputs.size(); o++)
-				w.sample({"rule", r.name, "output", std::to_string(o), "port",
-					  r.outputs[o].port},
+				w.sample({"rule", r.name(), "output", std::to_string(o), "port",
+					  r.rule.outputs[o].port},
 					 r.outputs[o].totals.*f.member);
 	}
+	w.family("mcr_output_drops_total", "counter",
+		 "Copies for the rule's output that were dropped, by reason.");
+	for (const RuleStats &r : s.rules)
+		for (size_t o = 0; o < r.outputs.size(); o++) {
+			const std::string output = std::to_string(o);
+			const OutputTotals &t = r.outputs[o].totals;
+			for (size_t d = 0; d < s.output_drop_reasons.size() && d < t.drops.size(); d++)
+				w.sample({"rule", r.name(), "output", output, "port", r.rule.outputs[o].port,
+					  "reason", s.output_drop_reasons[d]},
+					 t.drops[d]);
+		}
 }
 
 void render_pools(Writer &w, const StatsSnapshot &s)

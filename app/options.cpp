@@ -67,6 +67,8 @@ Options parse_options(const std::vector<std::string> &args)
 			opt.log_level = parse_level(value());
 		else if (a == "--user")
 			opt.user = lookup_user(value());
+		else if (a == "--reopen-ports")
+			opt.reopen_ports = true;
 		else if (a == "-h" || a == "--help")
 			opt.help = true;
 		else
@@ -81,7 +83,7 @@ const char *usage()
 {
 	return "usage: mcr [EAL options] -- --config FILE [--check] [--cmdline-file FILE]\n"
 	       "           [--no-console] [--stats-period SEC] [--log-level LEVEL]\n"
-	       "           [--user NAME]\n"
+	       "           [--user NAME] [--reopen-ports]\n"
 	       "  --config FILE        the deployment's YAML\n"
 	       "  --check              validate the config, print every error, exit 0 or 1\n"
 	       "  --cmdline-file FILE  run the console commands in FILE, then keep forwarding\n"
@@ -89,7 +91,9 @@ const char *usage()
 	       "  --stats-period SEC   print port counters every SEC seconds\n"
 	       "  --log-level LEVEL    level of mcr's own log types (error..debug)\n"
 	       "  --user NAME          once ports are up, run as NAME (its uid, gid and groups),\n"
-	       "                       keeping only CAP_NET_ADMIN and CAP_BPF; start as root\n";
+	       "                       keeping only CAP_NET_ADMIN and CAP_BPF; start as root\n"
+	       "  --reopen-ports       also keep CAP_NET_RAW, CAP_IPC_LOCK and CAP_SYS_ADMIN, so a\n"
+	       "                       port whose interface is deleted and created again reopens\n";
 }
 
 } // namespace mcr::app

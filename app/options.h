@@ -17,6 +17,9 @@ struct Options {
 	unsigned stats_period = 0; // seconds, 0 = off
 	std::optional<unsigned> log_level; // RTE_LOG_* for every mcr.* type
 	std::optional<RunAs> user; // --user NAME, looked up while parsing
+	// Keep what opening a port needs, so a port whose interface is deleted
+	// and created again comes back by itself (doc/reliability.md).
+	bool reopen_ports = false;
 	bool help = false;
 };
 

@@ -31,7 +31,13 @@ namespace {
 // does, without wrapping pthread_create (DPDK creates its threads inside
 // its own libraries).
 const int drop_signal = SIGRTMIN + 7;
-constexpr unsigned kept[] = {CAP_NET_ADMIN, CAP_BPF};
+// Written before the signal goes out, read by every thread's handler.
+unsigned kept[5] = {CAP_NET_ADMIN, CAP_BPF};
+unsigned kept_count = 2;
+// What opening a port again needs on top (--reopen-ports): AF_XDP and
+// packet sockets, the UMEM pinned past RLIMIT_MEMLOCK, the PMD's XDP
+// program opened by id (doc/service.md lists each for start-up).
+constexpr unsigned reopen_caps[] = {CAP_NET_RAW, CAP_IPC_LOCK, CAP_SYS_ADMIN};
 
 // What the signal asks of each thread.
 enum Step : int {
@@ -50,8 +56,8 @@ gid_t wanted_gid = 0;
 
 bool is_kept(unsigned cap)
 {
-	for (unsigned k : kept)
-		if (k == cap)
+	for (unsigned i = 0; i < kept_count; i++)
+		if (kept[i] == cap)
 			return true;
 	return false;
 }
@@ -208,9 +214,13 @@ RunAs lookup_user(const std::string &name)
 	return user;
 }
 
-int drop_privileges(const RunAs *user, std::string *error)
+int drop_privileges(const RunAs *user, bool reopen_ports, std::string *error)
 {
-	for (unsigned cap : kept) {
+	if (reopen_ports && kept_count == 2)
+		for (unsigned cap : reopen_caps)
+			kept[kept_count++] = cap;
+	for (unsigned i = 0; i < kept_count; i++) {
+		const unsigned cap = kept[i];
 		wanted[cap / 32].permitted |= 1u << (cap % 32);
 		wanted[cap / 32].effective |= 1u << (cap % 32);
 	}

@@ -39,9 +39,12 @@ RunAs lookup_user(const std::string &name);
 //
 // With a user, every thread first takes that user's supplementary groups,
 // gid and uid (real, effective, saved), keeping the two capabilities above.
+// With reopen_ports (--reopen-ports), CAP_NET_RAW, CAP_IPC_LOCK and
+// CAP_SYS_ADMIN are kept too: what opening a port again on a re-created
+// interface needs (doc/reliability.md).
 // Returns 0 or a negative errno with *error; on error with a user, the
 // process may be half switched and must not go on.
-int drop_privileges(const RunAs *user, std::string *error);
+int drop_privileges(const RunAs *user, bool reopen_ports, std::string *error);
 
 // The process's effective capabilities as text ("cap_bpf,cap_net_admin=ep").
 std::string effective_capabilities();

@@ -11,7 +11,6 @@
 #include <fmt/format.h>
 
 #include "common/log.h"
-#include "neighbour.h"
 
 namespace mcr::app {
 
@@ -25,7 +24,10 @@ double unix_now()
 
 } // namespace
 
-Runtime::Runtime(config::Config cfg) : cfg_(std::move(cfg)) {}
+Runtime::Runtime(config::Config cfg, host::NeighbourSource &neighbours)
+	: cfg_(std::move(cfg)), neighbour_source_(neighbours)
+{
+}
 
 Runtime::~Runtime()
 {
@@ -156,6 +158,7 @@ int Runtime::build_engine(std::string *error)
 		ep.reclaims_in_tx_call = port->backend() == drivers::Backend::af_xdp;
 		ep.verify_udp_checksum =
 			cfg_.find_port(port->name())->udp_checksum == config::UdpChecksum::verify;
+		ep.ifindex = port->iface().index;
 		eports.push_back(std::move(ep));
 	}
 	engine::EngineParams params;
@@ -168,9 +171,11 @@ int Runtime::build_engine(std::string *error)
 	if (rc < 0)
 		return rc;
 
-	const engine::NeighbourLookup neighbours = neighbour_lookup();
+	// Start-up publishes each rule as the console would.
+	publisher_ = std::make_unique<publish::Publisher>(engine_, xdp_sink_, group_sink_,
+							 neighbour_source_);
 	for (const config::Rule &rule : cfg_.rules) {
-		rc = engine_.add_rule(rule, neighbours, error);
+		rc = publisher_->publish(rule, error);
 		if (rc < 0) {
 			*error = fmt::format("{}:{}:{}: {}", rule.where.file, rule.where.line,
 					     rule.where.column, *error);
@@ -178,29 +183,6 @@ int Runtime::build_engine(std::string *error)
 		}
 	}
 	MCR_LOG(rules, INFO, "%u rule(s) in the table", engine_.rules().size());
-	return sync_xdp_rules(error);
-}
-
-// Each port's XDP program learns the keys of the rules that match on it,
-// so it hands exactly that traffic to mcr; the kernel joins their groups.
-int Runtime::sync_xdp_rules(std::string *error)
-{
-	for (const config::Rule &rule : cfg_.rules)
-		join_group(rule);
-	for (const auto &port : ports_) {
-		std::vector<drivers::XdpRuleKey> keys;
-		for (const config::Rule &rule : cfg_.rules)
-			if (rule.match.port == port->name())
-				keys.push_back({rule.match.dst, rule.match.dport, rule.match.vlan,
-						rule.match.src.value_or(0)});
-		std::string why;
-		const int rc = port->xdp().sync_rules(keys, &why);
-		if (rc < 0) {
-			*error = fmt::format("port '{}': cannot load rule keys into the XDP program: {}",
-					     port->name(), why);
-			return rc;
-		}
-	}
 	return 0;
 }
 
@@ -240,7 +222,6 @@ int Runtime::start(std::string *error)
 	int rc = check_lcores(error);
 	if (rc == 0)
 		rc = pools_.create(cfg_.pools, static_cast<int>(rte_socket_id()), error);
-	neighbours_ = drivers::NeighbourTable::read_kernel();
 	if (rc == 0)
 		rc = open_ports(error);
 	drivers::PortXdp::remove_object_file(); // the PMD has loaded it by now
@@ -311,45 +292,6 @@ void Runtime::log_pool_usage(const char *when) const
 	for (const auto &[name, mp] : pools)
 		MCR_LOG(pool, INFO, "pool %s: %u of %u mbufs in use %s", name.c_str(),
 			rte_mempool_in_use_count(mp), mp->size, when);
-}
-
-PortTotals Runtime::port_totals(size_t port_index) const
-{
-	PortTotals t;
-	for (const auto &w : workers_) {
-		const engine::PortCounters &pc = w->ports[port_index];
-		t.rx_packets += pc.rx_packets.get();
-		t.rx_bytes += pc.rx_bytes.get();
-		t.tx_packets += pc.tx_packets.get();
-		t.tx_bytes += pc.tx_bytes.get();
-		t.tx_dropped += pc.tx_dropped.get();
-	}
-	return t;
-}
-
-RuleTotals Runtime::rule_totals(const engine::CompiledRule &rule) const
-{
-	RuleTotals t;
-	t.outputs.resize(rule.output_count());
-	for (unsigned w = 0; w < rule.worker_count(); w++) {
-		t.packets += rule.counters(w).packets.get();
-		t.bytes += rule.counters(w).bytes.get();
-		for (unsigned o = 0; o < rule.output_count(); o++) {
-			const engine::OutputCounters &oc = rule.output_counters(w, o);
-			t.outputs[o].packets += oc.packets.get();
-			t.outputs[o].bytes += oc.bytes.get();
-			t.outputs[o].drops += oc.drops.get();
-		}
-	}
-	return t;
-}
-
-uint64_t Runtime::drop_total(size_t reason) const
-{
-	uint64_t total = 0;
-	for (const auto &w : workers_)
-		total += w->counters.drops[reason].get();
-	return total;
 }
 
 void Runtime::clear_port_stats()

@@ -14,16 +14,20 @@
 #include "engine/engine.h"
 #include "engine/pools.h"
 #include "engine/worker.h"
-#include "igmp_membership.h"
-#include "neighbour.h"
+#include "host/igmp_membership.h"
+#include "host/neighbour_source.h"
 #include "port.h"
+#include "port_sinks.h"
+#include "publish/publisher.h"
 #include "stats_snapshot.h"
 
 namespace mcr::app {
 
 class Runtime {
 public:
-	explicit Runtime(config::Config cfg);
+	// neighbours: the kernel's routes and neighbours, for unicast outputs;
+	// it outlives the runtime.
+	Runtime(config::Config cfg, host::NeighbourSource &neighbours);
 	~Runtime();
 
 	// Creates pools, opens ports, compiles the rules and launches the
@@ -40,10 +44,7 @@ public:
 	const std::vector<std::unique_ptr<drivers::Port>> &ports() const { return ports_; }
 	const std::vector<std::unique_ptr<engine::Worker>> &workers() const { return workers_; }
 
-	// Sums of every worker's slots.
-	PortTotals port_totals(size_t port_index) const;
-	RuleTotals rule_totals(const engine::CompiledRule &rule) const;
-	uint64_t drop_total(size_t reason) const;
+	// Counters are read through collect_stats (stats_snapshot.h).
 	void clear_port_stats();
 	int find_port(const std::string &name) const; // index or -1
 
@@ -57,6 +58,19 @@ public:
 	int reload(std::string *report);
 	// Start counts as the first successful load.
 	ReloadStats reload_stats() const;
+	// The kernel's neighbours or routes changed: the rules concerned are
+	// recompiled and replaced (main lcore).
+	void neighbour_changed(const host::NeighbourChange &change);
+	void routes_changed();
+	// Next hops in use by unicast outputs; hold control_mutex() on a
+	// thread other than the main lcore.
+	std::vector<publish::NeighbourUse> neighbours() const;
+	size_t unresolved_next_hops() const; // main lcore
+
+	// Main lcore, once a second: a port whose interface was deleted goes
+	// down, and comes back up when the interface is there again
+	// (app/port_watch.cpp).
+	void watch_ports();
 
 	// Held by rule changes and by readers on other threads (telemetry).
 	std::mutex &control_mutex() const { return control_mutex_; }
@@ -68,30 +82,30 @@ private:
 	int reserve_rx_buffers(const config::Port &pc, const engine::SizeClass &rx_class,
 			       uint16_t af_xdp_queues, std::string *error);
 	int build_engine(std::string *error);
-	int sync_xdp_rules(std::string *error);
-	engine::NeighbourLookup neighbour_lookup() const;
-	// new_match: the rule's match was not published before (a replacement
-	// keeps the XDP key and the group membership it has).
-	int publish(engine::CompiledRule *compiled, const config::Rule &rule, bool new_match,
-		    std::string *error);
-	void unpublish(const config::Rule &rule);
-	void join_group(const config::Rule &rule);
-	void leave_group(const config::Rule &rule);
 	int launch_workers(std::string *error);
+	// Interfaces that come and go (app/port_watch.cpp).
+	void take_port_down(size_t i, const char *what);
+	void bring_port_up(size_t i);
+	int reserve_reopen_buffers(size_t i, const engine::SizeClass **reserved,
+				   std::string *error);
 	void log_pool_usage(const char *when) const;
 
 	config::Config cfg_;
-	drivers::NeighbourTable neighbours_; // as it was before the ports opened
+	host::NeighbourSource &neighbour_source_;
 	engine::Pools pools_;
 	std::vector<std::unique_ptr<drivers::Port>> ports_;
-	drivers::IgmpMemberships igmp_; // the groups rules match, joined on their port
+	host::IgmpMemberships igmp_; // the groups rules match, joined on their port
+	PortXdpSink xdp_sink_{ports_};
+	PortGroupSink group_sink_{ports_, igmp_};
 	engine::Engine engine_;
+	std::unique_ptr<publish::Publisher> publisher_; // from build_engine on
 	std::vector<std::unique_ptr<engine::Worker>> workers_;
 	std::atomic<bool> running_{false};
 	mutable std::mutex control_mutex_;
 	ReloadStats reload_stats_; // under control_mutex_
 	bool launched_ = false;
 	std::map<std::string, uint32_t> rx_buffers_held_; // by size class
+	std::vector<unsigned> reopen_refused_; // by port: ifindex a re-open failed on
 	static constexpr uint32_t min_free_buffers = 512;
 	static constexpr uint32_t af_xdp_fill_ring_buffers = 2048;
 };

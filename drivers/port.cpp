@@ -3,12 +3,16 @@
 #include <dirent.h>
 #include <linux/filter.h>
 #include <linux/if_packet.h>
+#include <net/if.h>
 #include <rte_dev.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cinttypes>
+#include <cstdio>
 #include <cstdlib>
 #include <iterator>
 
@@ -139,6 +143,7 @@ int Port::open(const PortRequest &req, std::string *error)
 {
 	const config::Port &cfg = *req.cfg;
 	name_ = cfg.name;
+	request_ = req;
 	int rc = query_kernel_iface(cfg.iface, &iface_, error);
 	if (rc < 0) {
 		*error = fmt::format("port '{}': {}", name_, *error);
@@ -363,6 +368,65 @@ void Port::close()
 		MCR_LOG(port, WARNING, "port %s: remove %s: %s", name_.c_str(), vdev_name_.c_str(),
 			rte_strerror(-rc));
 	vdev_name_.clear();
+}
+
+unsigned Port::iface_index_now() const
+{
+	return if_nametoindex(request_.cfg->iface.c_str());
+}
+
+Port::IfaceState Port::iface_state() const
+{
+	const unsigned index = iface_index_now();
+	if (index == 0)
+		return IfaceState::gone;
+	return index == iface_.index ? IfaceState::same : IfaceState::replaced;
+}
+
+bool Port::iface_up() const
+{
+	const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return false;
+	ifreq ifr{};
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", request_.cfg->iface.c_str());
+	const bool up = ioctl(fd, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP);
+	::close(fd);
+	return up;
+}
+
+int Port::reopen(std::string *error)
+{
+	close();
+	const config::Port &cfg = *request_.cfg;
+	warned_no_socket_ = false;
+	int rc = query_kernel_iface(cfg.iface, &iface_, error);
+	if (rc == 0 && iface_.xdp_prog_id != 0 &&
+	    PortXdp::remove_stale(iface_.index, iface_.xdp_prog_id))
+		iface_.xdp_prog_id = 0;
+	if (rc == 0 && backend_ == Backend::af_xdp && iface_.xdp_prog_id != 0) {
+		*error = fmt::format("interface {} already has XDP program id {} attached",
+				     cfg.iface, iface_.xdp_prog_id);
+		rc = -EBUSY;
+	}
+	if (rc == 0) {
+		source_ipv4_ = cfg.address ? *cfg.address : iface_.ipv4.value_or(0);
+		rc = open_backend(backend_, request_, error);
+	}
+	// The PMD has loaded the program by now; devargs() wrote it again.
+	if (backend_ == Backend::af_xdp)
+		PortXdp::remove_object_file();
+	if (rc < 0) {
+		*error = fmt::format("port '{}': {}", name_, *error);
+		return rc;
+	}
+	reopen_count_++;
+	MCR_LOG(port, NOTICE, "port %s: reopened: %s on %s (ifindex %u, mtu %u), %u queue pair(s), "
+		"ethdev %u, XDP %s", name_.c_str(), backend_name(backend_), cfg.iface.c_str(),
+		iface_.index, iface_.mtu, queue_pairs(), port_id_,
+		xdp_.loaded() ? fmt::format("program id {} ({})", xdp_.program_id(), xdp_.mode()).c_str()
+			      : "none");
+	return 0;
 }
 
 void Port::watch_no_socket()

@@ -46,6 +46,26 @@ public:
 	void stop();  // stops RX/TX; safe to call twice
 	void close(); // closes and removes the vdev; safe to call twice
 
+	// --- an interface deleted and created again (doc/reliability.md) ---
+	// What the kernel says of the port's interface now, by name.
+	enum class IfaceState { same, gone, replaced };
+	IfaceState iface_state() const;
+	unsigned iface_index_now() const; // 0: no interface of that name
+	// The interface exists and is administratively up: configured, as
+	// `ip link add` + `ip addr add` + `ip link set up` leave it.
+	bool iface_up() const;
+	// Opens the port again, on the backend it had, on the interface of the
+	// same name as it is now (new ifindex, MAC, address, channels): a new
+	// vdev, queues and XDP program. Closed before, as after close(). 0 or a
+	// negative errno with *error; on error the port stays closed.
+	int reopen(std::string *error);
+	bool is_open() const { return !vdev_name_.empty(); }
+	// Times the port went down because its interface went away, and came
+	// back on a re-created one.
+	uint32_t down_count() const { return down_count_; }
+	uint32_t reopen_count() const { return reopen_count_; }
+	void count_down() { down_count_++; }
+
 	const std::string &name() const { return name_; }
 	uint16_t id() const { return port_id_; }
 	Backend backend() const { return backend_; }
@@ -55,6 +75,7 @@ public:
 	const KernelIface &iface() const { return iface_; }
 	uint32_t source_ipv4() const { return source_ipv4_; } // host order, 0 if unknown
 	const std::string &fallback_reason() const { return fallback_reason_; }
+	rte_mempool *rx_pool() const { return request_.rx_pool; }
 	bool multi_seg_tx() const { return multi_seg_tx_; } // takes chained mbufs
 	PortXdp &xdp() { return xdp_; }
 	const PortXdp &xdp() const { return xdp_; }
@@ -82,6 +103,9 @@ private:
 	bool multi_seg_tx_ = false;
 	bool warned_no_socket_ = false;
 	PortXdp xdp_;
+	PortRequest request_; // what open() was given, for reopen()
+	uint32_t down_count_ = 0;
+	uint32_t reopen_count_ = 0;
 };
 
 } // namespace mcr::drivers

@@ -191,14 +191,27 @@ int PortXdp::attach_af_packet(unsigned ifindex, const config::XdpOptions &opt, s
 	return impl_->finish(ifindex, flags, error);
 }
 
-int PortXdp::sync_rules(const std::vector<XdpRuleKey> &keys, std::string *error)
+namespace {
+
+// The engine's key and the program's hold the same fields in the same
+// (network) order: copied, not converted.
+mcr_rule_key xdp_key(const engine::RuleKey &k)
+{
+	mcr_rule_key key{};
+	key.dst_ip = k.dst_ip;
+	key.dst_port = k.dst_port;
+	key.vlan = k.vlan;
+	key.src_ip = k.src_ip;
+	return key;
+}
+
+} // namespace
+
+int PortXdp::add_rule_key(const engine::RuleKey &k, std::string *error)
 {
 	if (!impl_->maps)
 		return 0;
-	std::vector<mcr_rule_key> wanted;
-	for (const XdpRuleKey &k : keys)
-		wanted.push_back(bpf::make_rule_key(k.dst, k.dport, k.vlan, k.src));
-	const bpf::Status st = bpf::sync_rules(*impl_->maps, wanted);
+	const bpf::Status st = bpf::add_rule(*impl_->maps, xdp_key(k));
 	if (!st) {
 		*error = st.error().message;
 		return st.error().code;
@@ -206,24 +219,11 @@ int PortXdp::sync_rules(const std::vector<XdpRuleKey> &keys, std::string *error)
 	return 0;
 }
 
-int PortXdp::add_rule_key(const XdpRuleKey &k, std::string *error)
+int PortXdp::remove_rule_key(const engine::RuleKey &k, std::string *error)
 {
 	if (!impl_->maps)
 		return 0;
-	const bpf::Status st = bpf::add_rule(*impl_->maps, bpf::make_rule_key(k.dst, k.dport, k.vlan, k.src));
-	if (!st) {
-		*error = st.error().message;
-		return st.error().code;
-	}
-	return 0;
-}
-
-int PortXdp::remove_rule_key(const XdpRuleKey &k, std::string *error)
-{
-	if (!impl_->maps)
-		return 0;
-	const bpf::Status st =
-		bpf::delete_rule(*impl_->maps, bpf::make_rule_key(k.dst, k.dport, k.vlan, k.src));
+	const bpf::Status st = bpf::delete_rule(*impl_->maps, xdp_key(k));
 	if (!st) {
 		*error = st.error().message;
 		return st.error().code;

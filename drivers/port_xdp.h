@@ -13,15 +13,9 @@
 #include <utility>
 
 #include "config/model.h"
+#include "engine/rule_key.h"
 
 namespace mcr::drivers {
-
-struct XdpRuleKey {
-	uint32_t dst = 0; // host order, as in the config
-	uint16_t dport = 0;
-	uint16_t vlan = 0;
-	uint32_t src = 0;
-};
 
 // Per-verdict packet counts, summed over CPUs: (name, count).
 using XdpCounters = std::vector<std::pair<std::string, uint64_t>>;
@@ -51,11 +45,10 @@ public:
 	int bind_af_xdp(unsigned ifindex, const config::XdpOptions &opt, std::string *error);
 	// For an af_packet port: loads and attaches the program.
 	int attach_af_packet(unsigned ifindex, const config::XdpOptions &opt, std::string *error);
-	// Makes the program's rule map exactly these keys.
-	int sync_rules(const std::vector<XdpRuleKey> &keys, std::string *error);
-	// One key more or less (idempotent), for rule add and delete.
-	int add_rule_key(const XdpRuleKey &key, std::string *error);
-	int remove_rule_key(const XdpRuleKey &key, std::string *error);
+	// One key more or less (idempotent), as the publisher adds and removes
+	// rules. The engine's key: the ingress port index is not the map's.
+	int add_rule_key(const engine::RuleKey &key, std::string *error);
+	int remove_rule_key(const engine::RuleKey &key, std::string *error);
 	void detach();
 
 	bool loaded() const;

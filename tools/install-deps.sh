@@ -20,8 +20,11 @@ packages=(
 	# man pages (doc/man), the Debian package (debian/, tools/build-deb.sh)
 	# and its checks: lintian, man -l, systemd-analyze verify
 	scdoc build-essential debhelper lintian man-db groff-base systemd
-	# the side-by-side benchmark (tools/bench/mcr-bench)
-	smcroute python3-matplotlib
+	# the side-by-side benchmark (tools/bench/mcr-bench); dpdk-doc has the
+	# source of DPDK's examples/ipv4_multicast, which the bench builds
+	smcroute python3-matplotlib dpdk-doc
+	# instruction counts of the engine (doc/benchmarks-engine.md)
+	valgrind
 	# the metrics lab test (test/lab/test_metrics.py) runs a real Prometheus
 	# of its own; the package's service is not needed (on a host with
 	# systemd: systemctl disable --now prometheus)

@@ -6,9 +6,10 @@
 #   <prefix>-relay  <prefix>rN 198.18.N+1.1 ── <prefix>sN ...         <prefix>-sinkN
 #
 # Addresses come from 198.18.0.0/15 only; nothing is routed out of the lab.
-# Neighbours: with --neighbours static, each link gets permanent entries
-# both ways; with none, the hosts' kernels resolve each other with ARP, as
-# on any network (mcr's XDP program passes ARP to the relay's kernel).
+# Neighbours: none by default; the hosts' kernels resolve each other with
+# ARP, as on any network (mcr's XDP program passes ARP to the relay's
+# kernel, and mcr learns its next hops from the kernel). --neighbours
+# static adds permanent entries both ways on each link.
 # Offloads stay as the kernel sets them: a sender on veth leaves its UDP
 # checksums partial (CHECKSUM_PARTIAL), as containers and VMs on a relay
 # host do.
@@ -22,7 +23,7 @@ set -euo pipefail
 prefix=mcrlab
 sinks=1
 queues=1
-neighbours=static
+neighbours=none
 
 die() { echo "lab.sh: $*" >&2; exit 1; }
 

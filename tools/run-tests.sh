@@ -36,12 +36,28 @@ status=$?
 
 if [[ $sanitize == 1 ]]; then
 	asan=${MCR_ASAN_BUILD_DIR:-build-asan}
+	# -O0 with line tables only (-g1): the sanitizers instrument every
+	# access at any level (none is optimised away at -O0), reports still
+	# name file and line, and the build took 1.8 instead of 9.5 minutes on
+	# 2 cores at -O2 -g (measured on this project, idle VM).
 	[[ -f $asan/build.ninja ]] ||
 		meson setup "$asan" -Db_sanitize=address,undefined -Db_lundef=false \
+			-Doptimization=0 -Dcpp_args=-g1 -Dc_args=-g1 \
 			-Dlab_tests=false "${werror[@]}" >/dev/null
-	if ninja -C "$asan" >"$asan.log" 2>&1; then
+	# Only what the unit suites run: mcr itself, the tools and the
+	# benchmarks are not tested under the sanitizers.
+	unit_targets=$(meson introspect "$asan" --tests | /usr/bin/python3 -c '
+import json, os, sys
+root = os.path.realpath(sys.argv[1])
+for t in json.load(sys.stdin):
+    if "mcr:unit" in t["suite"]:
+        exe = os.path.realpath(t["cmd"][0])
+        if exe.startswith(root + "/"):
+            print(os.path.relpath(exe, root))' "$asan")
+	# shellcheck disable=SC2086 # one target per word
+	if [[ -n $unit_targets ]] && ninja -C "$asan" $unit_targets >"$asan.log" 2>&1; then
 		UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-			meson test -C "$asan" --suite unit --print-errorlogs || status=1
+			meson test -C "$asan" --suite unit --no-rebuild --print-errorlogs || status=1
 		logs+=("$asan/meson-logs/testlog.json")
 	else
 		tail -20 "$asan.log"

@@ -28,4 +28,12 @@ const Rule *Config::find_rule(const std::string &name) const
 	return find_named(rules, name);
 }
 
+std::vector<const Match *> Rule::inputs() const
+{
+	std::vector<const Match *> all{&match};
+	for (const Match &m : more_inputs)
+		all.push_back(&m);
+	return all;
+}
+
 } // namespace mcr::config

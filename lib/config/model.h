@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "packet/sequence_field.h"
+
 namespace mcr::config {
 
 // Where a value came from, for error messages (1-based line and column).
@@ -126,11 +128,40 @@ struct Output {
 	Location port_where;
 };
 
+// A stream's sequence numbers: where each datagram carries its own, and
+// how many of the latest the relay remembers (a power of two; also how far
+// back a late copy is still known for one).
+struct Sequence {
+	packet::SequenceField field = packet::rtp_sequence;
+	uint32_t window = 1024;
+	Location where;
+
+	bool operator==(const Sequence &o) const { return field == o.field && window == o.window; }
+};
+
+// Most inputs a merged rule takes (the sequence window's input sets are
+// bytes).
+constexpr size_t max_rule_inputs = 8;
+
 struct Rule {
 	std::string name;
+	// The input. A merged rule (YAML `inputs:`) has several: this is the
+	// first, more_inputs the others, in the YAML's order.
 	Match match;
+	std::vector<Match> more_inputs;
+	// Set on a merged rule: its inputs carry the same stream, and each
+	// sequence number is relayed once, the first copy to arrive.
+	std::optional<Sequence> merge;
+	// Set on a monitored single-input rule: its stream's health is counted
+	// (gaps, reordering, duplicates), nothing is dropped for it.
+	std::optional<Sequence> monitor;
 	std::vector<Output> outputs;
 	Location where;
+
+	// match, then more_inputs.
+	std::vector<const Match *> inputs() const;
+	// The stream whose sequence numbers the rule watches: merge or monitor.
+	const std::optional<Sequence> &sequence() const { return merge ? merge : monitor; }
 };
 
 // The Prometheus endpoint (app/metrics_server): off unless `listen` is set.

@@ -20,12 +20,16 @@ CompiledRule *CompiledRule::create(const std::string &name, const RuleKey &key,
 				   uint16_t n_workers)
 {
 	// One allocation: the rule, its outputs, then one counter block per
-	// worker, so a worker's counters never share a line with another's.
+	// worker, so a worker's counters never share a line with another's,
+	// and the carried block (counter_blocks()).
+	// A block: the rule's counters, its outputs' (what each packet
+	// touches), then the outputs' drops.
 	const size_t head = RTE_ALIGN_CEIL(sizeof(CompiledRule), RTE_CACHE_LINE_SIZE);
 	const size_t outs = RTE_ALIGN_CEIL(sizeof(CompiledOutput) * n_outputs, RTE_CACHE_LINE_SIZE);
-	const size_t stride = RTE_ALIGN_CEIL(
-		sizeof(RuleCounters) + sizeof(OutputCounters) * n_outputs, RTE_CACHE_LINE_SIZE);
-	const size_t total = head + outs + stride * n_workers;
+	const size_t hot = sizeof(RuleCounters) + sizeof(OutputCounters) * n_outputs;
+	const size_t stride =
+		RTE_ALIGN_CEIL(hot + sizeof(OutputDrops) * n_outputs, RTE_CACHE_LINE_SIZE);
+	const size_t total = head + outs + stride * (n_workers + 1u);
 
 	auto *mem = static_cast<uint8_t *>(::operator new(total, cache_line));
 	std::memset(mem, 0, total);
@@ -47,15 +51,42 @@ CompiledRule *CompiledRule::create(const std::string &name, const RuleKey &key,
 		CompiledOutput &o = rule->outputs_[i];
 		if (o.mtu == 0)
 			o.mtu = UINT16_MAX;
-		rule->min_mtu_ = std::min(rule->min_mtu_, o.mtu);
+		packet::prepare_output_rewrite(o.rewrite); // the per-output constants
+		rule->min_mtu_ = std::min(rule->min_mtu_, o.no_neighbour ? uint16_t{0} : o.mtu);
 	}
 	rule->stats_ = mem + head + outs;
-	for (unsigned w = 0; w < n_workers; w++) {
+	for (unsigned w = 0; w < rule->counter_blocks(); w++) {
 		new (rule->block(w)) RuleCounters();
-		for (unsigned i = 0; i < n_outputs; i++)
-			new (&rule->output_counters(w, i)) OutputCounters();
+		auto *block = reinterpret_cast<uint8_t *>(rule->block(w));
+		for (unsigned i = 0; i < n_outputs; i++) {
+			OutputCounters *oc = new (&rule->output_counters(w, i)) OutputCounters();
+			uint8_t *drops = block + hot + sizeof(OutputDrops) * i;
+			new (drops) OutputDrops();
+			oc->drops_offset = static_cast<uint32_t>(drops - reinterpret_cast<uint8_t *>(oc));
+		}
 	}
 	return rule;
+}
+
+void CompiledRule::carry_counters(const CompiledRule &old)
+{
+	RuleCounters &carried = counters(n_workers_);
+	OutputCounters *carried_out = &output_counters(n_workers_, 0);
+	for (unsigned w = 0; w < old.counter_blocks(); w++) {
+		carried.packets.add(old.counters(w).packets.get());
+		carried.bytes.add(old.counters(w).bytes.get());
+		for (unsigned o = 0; o < n_outputs_ && o < old.n_outputs_; o++) {
+			const CompiledOutput &a = outputs_[o], &b = old.outputs_[o];
+			if (a.port_index != b.port_index || a.rewrite.dst_ip != b.rewrite.dst_ip ||
+			    a.rewrite.dst_port != b.rewrite.dst_port || a.rewrite.vlan != b.rewrite.vlan)
+				continue;
+			const OutputCounters &from = old.output_counters(w, o);
+			carried_out[o].packets.add(from.packets.get());
+			carried_out[o].bytes.add(from.bytes.get());
+			for (packet::DropReason reason : output_drop_reasons)
+				carried_out[o].drop(reason).add(from.dropped(reason));
+		}
+	}
 }
 
 void CompiledRule::destroy(CompiledRule *rule)

@@ -3,11 +3,14 @@
 // per-worker counter blocks, each on its own cache lines.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <string>
 
 #include "engine/counter.h"
 #include "engine/rule_key.h"
+#include "packet/drop_reason.h"
 #include "packet/rewrite.h"
 
 namespace mcr::engine {
@@ -20,6 +23,10 @@ struct CompiledOutput {
 	uint16_t header_len;
 	uint16_t mtu; // the egress port's: larger datagrams are fragmented or too-big
 	bool chains; // the egress PMD takes chained mbufs: large packets may be cloned
+	// No next-hop MAC yet: every datagram for this output is a no-neighbour
+	// drop. A rule with such an output takes the one-output-at-a-time path
+	// (its min_mtu() is 0), so resolved rules never test this.
+	bool no_neighbour;
 };
 
 struct RuleCounters {
@@ -27,11 +34,58 @@ struct RuleCounters {
 	Counter bytes;
 };
 
+// The drops an output causes, in OutputCounters::drops order. Only these
+// five: parse and lookup drops happen before any output is chosen.
+inline constexpr packet::DropReason output_drop_reasons[] = {
+	packet::DropReason::ttl_expired, packet::DropReason::no_buffer, packet::DropReason::tx_full,
+	packet::DropReason::too_big, packet::DropReason::no_neighbour,
+};
+inline constexpr size_t output_drop_count = std::size(output_drop_reasons);
+
+// Slot of an output drop reason (one of output_drop_reasons) in
+// OutputCounters::drops; folds to a constant where the reason is one.
+constexpr size_t output_drop_slot(packet::DropReason reason)
+{
+	size_t i = 0;
+	while (i + 1 < output_drop_count && output_drop_reasons[i] != reason)
+		i++;
+	return i;
+}
+static_assert(output_drop_slot(packet::DropReason::no_neighbour) == output_drop_count - 1);
+
+struct OutputDrops {
+	Counter reasons[output_drop_count];
+};
+
+// An output's counters on one worker. packets and bytes are what every
+// packet touches: 24 bytes an output, so a rule's outputs share few cache
+// lines; its drops lie in the cold end of the worker's counter block.
 struct OutputCounters {
 	Counter packets;
 	Counter bytes;
-	Counter drops;
+	uint32_t drops_offset = 0; // from this object to its OutputDrops (CompiledRule::create)
+
+	Counter &drop(packet::DropReason reason) const
+	{
+		return drops().reasons[output_drop_slot(reason)];
+	}
+	uint64_t dropped(packet::DropReason reason) const { return drop(reason).get(); }
+	uint64_t dropped() const // every reason
+	{
+		uint64_t n = 0;
+		for (const Counter &c : drops().reasons)
+			n += c.get();
+		return n;
+	}
+
+private:
+	OutputDrops &drops() const
+	{
+		return *reinterpret_cast<OutputDrops *>(reinterpret_cast<uintptr_t>(this) + drops_offset);
+	}
 };
+
+static_assert(sizeof(OutputCounters) == 24, "what every packet touches stays packets, bytes and one word");
 
 class CompiledRule {
 public:
@@ -54,8 +108,18 @@ public:
 	}
 
 	// The smallest MTU of the outputs' ports: a datagram no larger goes
-	// out whole everywhere.
+	// out whole everywhere. 0 when an output has no neighbour yet, so that
+	// every datagram takes the path that handles outputs one by one.
 	uint16_t min_mtu() const { return min_mtu_; }
+
+	// Counter blocks: one per worker, then one (written by the main lcore
+	// only) holding what the rules this one replaced had counted, so totals
+	// never go backwards when a rule is recompiled. Readers sum them all.
+	unsigned counter_blocks() const { return n_workers_ + 1u; }
+	// Adds everything old counted (and had carried) into the carried
+	// block: the rule totals, and each output's where old's output at the
+	// same index sends to the same place. Main lcore, after old is retired.
+	void carry_counters(const CompiledRule &old);
 
 	RuleCounters &counters(unsigned worker) const { return *block(worker); }
 	OutputCounters &output_counters(unsigned worker, unsigned i) const

@@ -4,6 +4,7 @@
 #include <rte_errno.h>
 #include <rte_lcore.h>
 #include <rte_mbuf.h>
+#include <rte_rcu_qsbr.h>
 
 #include <fmt/format.h>
 
@@ -35,6 +36,9 @@ int Engine::init(std::vector<EnginePort> ports, const Pools *pools, uint16_t n_w
 		 const EngineParams &params, std::string *error)
 {
 	ports_ = std::move(ports);
+	ethdev_ = std::make_unique<std::atomic<uint16_t>[]>(ports_.size());
+	for (size_t i = 0; i < ports_.size(); i++)
+		ethdev_[i].store(ports_[i].port_id, std::memory_order_relaxed);
 	pools_ = pools;
 	n_workers_ = n_workers;
 	params_ = params;
@@ -54,6 +58,27 @@ int Engine::init(std::vector<EnginePort> ports, const Pools *pools, uint16_t n_w
 		return -ENOMEM;
 	}
 	return rules_.create("mcr_rules", params.rule_capacity, n_workers, error);
+}
+
+void Engine::close_port(uint16_t port_index)
+{
+	ethdev_[port_index].store(ethdev_closed, std::memory_order_release);
+	// Workers report a quiescent state only between loop passes with empty
+	// TX buffers, so past it none is in rte_eth_rx/tx_burst on the port and
+	// the next pass sees it closed.
+	if (rules_.qsbr() != nullptr)
+		rte_rcu_qsbr_synchronize(rules_.qsbr(), RTE_QSBR_THRID_INVALID);
+}
+
+void Engine::open_port(uint16_t port_index, uint16_t ethdev, const rte_ether_addr &mac,
+		       uint32_t ipv4, uint32_t ifindex)
+{
+	EnginePort &port = ports_[port_index];
+	port.port_id = ethdev;
+	port.mac = mac;
+	port.ipv4 = ipv4;
+	port.ifindex = ifindex;
+	ethdev_[port_index].store(ethdev, std::memory_order_release);
 }
 
 int Engine::port_index(const std::string &name) const
@@ -138,41 +163,16 @@ CompiledRule *Engine::compile(const config::Rule &rule, const NeighbourLookup &n
 			c.rewrite.dst_mac = packet::multicast_mac(rte_cpu_to_be_32(dst));
 		} else {
 			const auto mac = neighbours ? neighbours(port, dst) : std::nullopt;
-			if (!mac) {
-				*error = fmt::format("rule '{}': no neighbour entry for {} on {} "
-						     "(port '{}'); give the output `mac:` or add "
-						     "a static neighbour",
-						     rule.name, config::format_ipv4(dst), port.iface,
-						     port.name);
-				return nullptr;
-			}
-			c.rewrite.dst_mac = *mac;
+			if (mac)
+				c.rewrite.dst_mac = *mac;
+			else
+				c.no_neighbour = true;
 		}
 		c.header_len = packet::output_header_len(c.rewrite);
 		outs.push_back(c);
 	}
 	return CompiledRule::create(rule.name, key_of(rule.match, static_cast<uint16_t>(in_port)),
 				    outs.data(), static_cast<uint16_t>(outs.size()), n_workers_);
-}
-
-int Engine::add_rule(const config::Rule &rule, const NeighbourLookup &neighbours,
-		     std::string *error)
-{
-	CompiledRule *compiled = compile(rule, neighbours, error);
-	if (compiled == nullptr)
-		return -EINVAL;
-	const int rc = rules_.add(compiled);
-	if (rc < 0)
-		*error = fmt::format("rule '{}': rule table: {}", rule.name, rte_strerror(-rc));
-	return rc;
-}
-
-int Engine::remove_rule(const config::Rule &rule)
-{
-	const int in_port = port_index(rule.match.port);
-	if (in_port < 0)
-		return -ENOENT;
-	return rules_.remove(key_of(rule.match, static_cast<uint16_t>(in_port)));
 }
 
 } // namespace mcr::engine

@@ -5,7 +5,9 @@
 
 #include <rte_ether.h>
 
+#include <atomic>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +34,7 @@ struct EnginePort {
 	// checked, and a wrong one dropped as bad-udp-checksum.
 	bool verify_udp_checksum = false;
 	uint16_t mtu = 1500; // IPv4 bytes a frame may carry: larger outputs are fragmented
+	uint32_t ifindex = 0; // the kernel's, for its routes and neighbours (control plane)
 };
 
 struct EngineParams {
@@ -46,7 +49,7 @@ struct EngineParams {
 	uint32_t rule_capacity = 131072;
 };
 
-// Finds the next-hop MAC of a unicast destination on an egress port.
+// The next-hop MAC of a unicast destination on an egress port, if known.
 using NeighbourLookup = std::function<std::optional<rte_ether_addr>(const EnginePort &, uint32_t ip)>;
 
 class Engine {
@@ -60,12 +63,14 @@ public:
 		 const EngineParams &params, std::string *error);
 
 	// Compiles a config rule against the ports (throws nothing; returns
-	// nullptr with *error naming what is missing, e.g. a neighbour).
+	// nullptr with *error naming what is wrong, e.g. an unknown port). A
+	// unicast output without `mac:` whose neighbour is not known is
+	// compiled as no_neighbour: its packets are counted drops until the
+	// rule is compiled again with the MAC. Publishing it (rules().add) is
+	// publish::Publisher's job, which also keeps the XDP maps, memberships
+	// and neighbours.
 	CompiledRule *compile(const config::Rule &rule, const NeighbourLookup &neighbours,
 			      std::string *error) const;
-	// Compile and publish; 0 or negative errno with *error.
-	int add_rule(const config::Rule &rule, const NeighbourLookup &neighbours, std::string *error);
-	int remove_rule(const config::Rule &rule);
 
 	RuleTable &rules() { return rules_; }
 	const RuleTable &rules() const { return rules_; }
@@ -80,10 +85,33 @@ public:
 	// 0 for an unknown port or one without an address.
 	uint32_t port_ipv4(const std::string &name) const;
 
+	// The one conversion of a match (host order) into the key workers
+	// build from packets (network order): the rule table's, the reload
+	// diff's and, field for field, the XDP rule map's.
 	static RuleKey key_of(const config::Match &match, uint16_t port_index);
+
+	// The ethdev workers poll and send on for a port, or ethdev_closed
+	// while the port is closed (its interface went away): workers read it
+	// with acquire before every RX and TX call on the port.
+	static constexpr uint16_t ethdev_closed = UINT16_MAX;
+	uint16_t ethdev(uint16_t port_index) const
+	{
+		return ethdev_[port_index].load(std::memory_order_acquire);
+	}
+	// Main lcore. Marks the port closed and returns once no worker can
+	// still be inside an RX or TX call on it, nor hold a packet for it
+	// (an RCU grace period of the rule table's QSBR): then the ethdev may
+	// be closed.
+	void close_port(uint16_t port_index);
+	// Main lcore, port closed: the ethdev it was opened again as (DPDK may
+	// or may not give the same id back) and its interface's MAC, address
+	// and ifindex (the publisher's next hops are through it).
+	void open_port(uint16_t port_index, uint16_t ethdev, const rte_ether_addr &mac, uint32_t ipv4,
+		       uint32_t ifindex);
 
 private:
 	std::vector<EnginePort> ports_;
+	std::unique_ptr<std::atomic<uint16_t>[]> ethdev_;
 	const Pools *pools_ = nullptr;
 	rte_mempool *clone_pool_ = nullptr;
 	rte_mempool *header_pool_ = nullptr;

@@ -9,7 +9,9 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "engine/compiled_rule.h"
 
@@ -132,15 +134,26 @@ private:
 // (the pool's invariant, see rte_mbuf_raw_alloc), so only what a frame
 // without offloads needs is written, not all rte_pktmbuf_reset clears: it
 // also writes the mbuf's second cache line.
+//
+// Four stores rather than seven, as PMDs rearm RX descriptors: data_off,
+// refcnt (1), nb_segs (1) and port are one 8-byte word, packet_type and
+// pkt_len another, data_len and vlan_tci a 4-byte one.
 inline void init_raw_mbuf(rte_mbuf *b, uint16_t data_len, uint32_t pkt_len)
 {
-	b->data_off = RTE_PKTMBUF_HEADROOM;
-	b->port = RTE_MBUF_PORT_INVALID;
+	static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN);
+	static_assert(offsetof(rte_mbuf, refcnt) == offsetof(rte_mbuf, data_off) + 2 &&
+		      offsetof(rte_mbuf, nb_segs) == offsetof(rte_mbuf, data_off) + 4 &&
+		      offsetof(rte_mbuf, port) == offsetof(rte_mbuf, data_off) + 6);
+	static_assert(offsetof(rte_mbuf, pkt_len) == offsetof(rte_mbuf, packet_type) + 4 &&
+		      offsetof(rte_mbuf, vlan_tci) == offsetof(rte_mbuf, data_len) + 2);
+	const uint64_t rearm = uint64_t{RTE_PKTMBUF_HEADROOM} | uint64_t{1} << 16 | uint64_t{1} << 32 |
+			       uint64_t{RTE_MBUF_PORT_INVALID} << 48;
+	const uint64_t type_len = uint64_t{pkt_len} << 32; // packet_type 0
+	const uint32_t len_tci = data_len;                  // vlan_tci 0
+	std::memcpy(&b->data_off, &rearm, sizeof(rearm));
 	b->ol_flags = 0;
-	b->packet_type = 0;
-	b->pkt_len = pkt_len;
-	b->data_len = data_len;
-	b->vlan_tci = 0;
+	std::memcpy(&b->packet_type, &type_len, sizeof(type_len));
+	std::memcpy(&b->data_len, &len_tci, sizeof(len_tci));
 }
 
 // rte_pktmbuf_attach for a raw mbuf from the clone pool, showing `len`

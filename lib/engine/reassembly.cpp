@@ -27,19 +27,30 @@ constexpr uint32_t bucket_entries = 8;
 // fragments, an invalid entry's, and the new fragment.
 constexpr uint32_t death_row_reserve = 2 * (RTE_LIBRTE_IP_FRAG_MAX_FRAG + 1);
 
-inline void count_drop(Worker &w, DropReason reason, uint64_t n = 1)
+inline void count_drop(Worker &w, uint16_t port_index, DropReason reason, uint64_t n = 1)
 {
-	w.counters.drops[static_cast<size_t>(reason)].add(n);
+	w.drops[port_index].reasons[static_cast<size_t>(reason)].add(n);
 }
 
-// Fragments the death row gained since `from`: an entry given up on may
-// hold fragments already chained together.
-uint64_t fragments_since(const rte_ip_frag_death_row &dr, uint32_t from)
+// The engine's index of the port a fragment arrived on (the PMD's
+// mbuf->port); a fragment that names none counts on the first port.
+uint16_t ingress_index(const Worker &w, const rte_mbuf *m)
 {
-	uint64_t n = 0;
+	const auto &ports = w.engine->ports();
+	for (uint16_t i = 0; i < ports.size(); i++)
+		if (ports[i].port_id == m->port)
+			return i;
+	return 0;
+}
+
+// Counts the fragments the death row gained since `from` against the port
+// each arrived on: an entry given up on may hold fragments already
+// chained together, and may be another port's than the one being handled.
+void count_dead_fragments(Worker &w, const rte_ip_frag_death_row &dr, uint32_t from,
+			  DropReason reason)
+{
 	for (uint32_t i = from; i < dr.cnt; i++)
-		n += dr.row[i]->nb_segs;
-	return n;
+		count_drop(w, ingress_index(w, dr.row[i]), reason, dr.row[i]->nb_segs);
 }
 
 // The reassembled chain as one mbuf of the smallest class that holds it,
@@ -103,7 +114,7 @@ rte_mbuf *worker_reassemble(Worker &w, uint16_t port_index, rte_mbuf *m)
 {
 	FragmentTable &ft = w.fragments;
 	if (!ft.enabled() || m->nb_segs != 1) {
-		count_drop(w, DropReason::fragment);
+		count_drop(w, port_index, DropReason::fragment);
 		rte_pktmbuf_free(m);
 		return nullptr;
 	}
@@ -116,12 +127,12 @@ rte_mbuf *worker_reassemble(Worker &w, uint16_t port_index, rte_mbuf *m)
 				    : sizeof(rte_ether_hdr);
 	auto *ip = rte_pktmbuf_mtod_offset(m, rte_ipv4_hdr *, l2);
 	if (ip->next_proto_id != IPPROTO_UDP) {
-		count_drop(w, DropReason::not_udp);
+		count_drop(w, port_index, DropReason::not_udp);
 		rte_pktmbuf_free(m);
 		return nullptr;
 	}
 	if (!packet::l2_destination_ok(frame, ip->dst_addr, w.engine->ports()[port_index].mac)) {
-		count_drop(w, DropReason::mac_mismatch);
+		count_drop(w, port_index, DropReason::mac_mismatch);
 		rte_pktmbuf_free(m);
 		return nullptr;
 	}
@@ -133,7 +144,7 @@ rte_mbuf *worker_reassemble(Worker &w, uint16_t port_index, rte_mbuf *m)
 	const uint32_t offset = static_cast<uint32_t>(flags & RTE_IPV4_HDR_OFFSET_MASK) * RTE_IPV4_HDR_OFFSET_UNITS;
 	if (total > uint32_t{m->data_len} - l2 || total <= ihl || offset + total > UINT16_MAX ||
 	    ((flags & RTE_IPV4_HDR_MF_FLAG) && (total - ihl) % RTE_IPV4_HDR_OFFSET_UNITS != 0)) {
-		count_drop(w, DropReason::bad_length);
+		count_drop(w, port_index, DropReason::bad_length);
 		rte_pktmbuf_free(m);
 		return nullptr;
 	}
@@ -148,12 +159,12 @@ rte_mbuf *worker_reassemble(Worker &w, uint16_t port_index, rte_mbuf *m)
 	const uint32_t before = dr.cnt;
 	rte_mbuf *whole = rte_ipv4_frag_reassemble_packet(ft.table(), &dr, m, rte_rdtsc(), ip);
 	if (dr.cnt != before)
-		count_drop(w, DropReason::reassembly_failed, fragments_since(dr, before));
+		count_dead_fragments(w, dr, before, DropReason::reassembly_failed);
 	if (whole == nullptr)
 		return nullptr;
 	rte_mbuf *linear = linearise(w, whole);
 	if (linear == nullptr) {
-		count_drop(w, DropReason::no_buffer);
+		count_drop(w, port_index, DropReason::no_buffer);
 		return nullptr;
 	}
 	w.counters.reassembled.add(1);
@@ -169,7 +180,7 @@ void worker_expire_fragments(Worker &w, uint64_t now_tsc)
 	rte_ip_frag_free_death_row(&dr, 0);
 	rte_ip_frag_table_del_expired_entries(ft.table(), &dr, now_tsc);
 	if (dr.cnt != 0) {
-		count_drop(w, DropReason::reassembly_timeout, fragments_since(dr, 0));
+		count_dead_fragments(w, dr, 0, DropReason::reassembly_timeout);
 		rte_ip_frag_free_death_row(&dr, 0);
 	}
 }

@@ -17,6 +17,8 @@ static_assert(lookup_batch == RTE_HASH_LOOKUP_BULK_MAX);
 
 RuleTable::~RuleTable()
 {
+	for (const Retiring &r : pending_)
+		CompiledRule::destroy(r.rule); // workers are gone by now
 	if (hash_ != nullptr) {
 		for (CompiledRule *rule : rules())
 			CompiledRule::destroy(rule);
@@ -57,15 +59,36 @@ int RuleTable::create(const std::string &name, uint32_t capacity, unsigned max_r
 	return 0;
 }
 
-void RuleTable::retire(CompiledRule *rule, int32_t key_position)
+void RuleTable::retire(CompiledRule *rule, int32_t key_position, CompiledRule *successor)
 {
+	pending_.push_back({rule, key_position, successor});
+	if (batch_depth_ == 0)
+		retire_pending();
+}
+
+void RuleTable::retire_pending()
+{
+	if (pending_.empty())
+		return;
 	// Waits until every registered worker has passed a quiescent state
-	// since the rule was unpublished; workers report one per poll loop.
+	// since the rules were unpublished; workers report one per poll loop.
 	rte_rcu_qsbr_synchronize(qsbr_, RTE_QSBR_THRID_INVALID);
-	if (key_position >= 0)
-		rte_hash_free_key_with_position(hash_, key_position);
-	count_source_specific(rule->key(), -1);
-	CompiledRule::destroy(rule);
+	// In order: a rule replaced twice in a batch first takes its
+	// predecessor's counters, then hands them all to its successor.
+	for (const Retiring &r : pending_)
+		finish_retiring(r);
+	pending_.clear();
+}
+
+void RuleTable::finish_retiring(const Retiring &r)
+{
+	// No worker counts on the rule any more: its totals are final.
+	if (r.successor != nullptr)
+		r.successor->carry_counters(*r.rule);
+	if (r.key_position >= 0)
+		rte_hash_free_key_with_position(hash_, r.key_position);
+	count_source_specific(r.rule->key(), -1);
+	CompiledRule::destroy(r.rule);
 }
 
 void RuleTable::count_source_specific(const RuleKey &key, int delta)
@@ -92,7 +115,7 @@ int RuleTable::add(CompiledRule *rule)
 		return rc;
 	}
 	if (old != nullptr)
-		retire(old, -1); // same key slot, now pointing at the new rule
+		retire(old, -1, rule); // same key slot, now pointing at the new rule
 	return 0;
 }
 
@@ -106,7 +129,7 @@ int RuleTable::remove(const RuleKey &key)
 	const int32_t pos = rte_hash_del_key(hash_, &key);
 	if (pos < 0)
 		return pos;
-	retire(old, pos);
+	retire(old, pos, nullptr);
 	return 0;
 }
 

@@ -35,7 +35,8 @@ public:
 
 	// --- main lcore ---
 	// Publishes rule under rule->key(), replacing (and retiring) any rule
-	// there. The table owns rule from here on, even on error. -EPERM from
+	// there; the replacement carries the old rule's counters on. The table
+	// owns rule from here on, even on error. -EPERM from
 	// a thread that is not an EAL lcore (add and remove only).
 	int add(CompiledRule *rule);
 	// Unpublishes and retires the rule under key. -ENOENT if none.
@@ -47,6 +48,26 @@ public:
 	uint32_t size() const;
 	// The key slot a published key occupies, or a negative errno (tests).
 	int32_t key_slot(const RuleKey &key) const;
+
+	// While a batch is open, the rules add() replaces and remove() takes out
+	// wait to be retired together, after one grace period, when the
+	// outermost batch closes: a neighbour change that replaces thousands
+	// of rules waits for the workers once, not once per rule. Counters
+	// carry on in the order the replacements happened.
+	class Batch {
+	public:
+		explicit Batch(RuleTable &table) : table_(table) { table_.batch_depth_++; }
+		~Batch()
+		{
+			if (--table_.batch_depth_ == 0)
+				table_.retire_pending();
+		}
+		Batch(const Batch &) = delete;
+		Batch &operator=(const Batch &) = delete;
+
+	private:
+		RuleTable &table_;
+	};
 
 	// --- workers ---
 	rte_rcu_qsbr *qsbr() const { return qsbr_; }
@@ -72,7 +93,18 @@ private:
 		return (dst_ip * 0x9e3779b1u) >> (32 - source_bucket_bits);
 	}
 	void count_source_specific(const RuleKey &key, int delta);
-	void retire(CompiledRule *rule, int32_t key_position);
+	struct Retiring {
+		CompiledRule *rule;
+		int32_t key_position; // to free, or -1 (the key stays, pointing at the successor)
+		CompiledRule *successor; // takes its counters on, or nullptr
+	};
+	void retire(CompiledRule *rule, int32_t key_position, CompiledRule *successor);
+	// After the grace period: carry counters, free key slots, destroy.
+	void finish_retiring(const Retiring &r);
+	void retire_pending();
+
+	std::vector<Retiring> pending_;
+	unsigned batch_depth_ = 0;
 
 	rte_hash *hash_ = nullptr;
 	rte_rcu_qsbr *qsbr_ = nullptr;

@@ -39,9 +39,10 @@ constexpr uint8_t idle_tx_reclaims = 3;
 // bursts of a busy flow is not idleness.
 constexpr unsigned idle_rounds_before_sleep = 16;
 
-inline void count_drop(Worker &w, DropReason reason)
+// port_index: the ingress port, or for an output's drop its egress port.
+inline void count_drop(Worker &w, uint16_t port_index, DropReason reason)
 {
-	w.counters.drops[static_cast<size_t>(reason)].add(1);
+	w.drops[port_index].reasons[static_cast<size_t>(reason)].add(1);
 }
 
 void flush_port(Worker &w, uint16_t port_index)
@@ -49,10 +50,12 @@ void flush_port(Worker &w, uint16_t port_index)
 	TxBuffer &b = w.tx[port_index];
 	if (b.count == 0)
 		return;
-	const uint16_t port_id = w.engine->ports()[port_index].port_id;
+	const uint16_t port_id = w.engine->ethdev(port_index);
 	uint16_t sent = 0;
-	for (int attempt = 0; attempt <= tx_retries && sent < b.count; attempt++)
-		sent += rte_eth_tx_burst(port_id, w.tx_queue, b.pkts + sent, b.count - sent);
+	// A closed port (its interface went away) sends nothing: all refused.
+	if (likely(port_id != Engine::ethdev_closed))
+		for (int attempt = 0; attempt <= tx_retries && sent < b.count; attempt++)
+			sent += rte_eth_tx_burst(port_id, w.tx_queue, b.pkts + sent, b.count - sent);
 
 	PortCounters &pc = w.ports[port_index];
 	uint64_t bytes = b.bytes;
@@ -63,11 +66,13 @@ void flush_port(Worker &w, uint16_t port_index)
 			const uint32_t len = b.pkts[i]->pkt_len;
 			b.owners[i]->packets.sub(1);
 			b.owners[i]->bytes.sub(len);
-			b.owners[i]->drops.add(1);
+			b.owners[i]->drop(DropReason::tx_full).add(1);
 			bytes -= len;
 		}
 		pc.tx_dropped.add(refused);
-		w.counters.drops[static_cast<size_t>(DropReason::tx_full)].add(refused);
+		const DropReason why =
+			port_id == Engine::ethdev_closed ? DropReason::port_down : DropReason::tx_full;
+		w.drops[port_index].reasons[static_cast<size_t>(why)].add(refused);
 		rte_pktmbuf_free_bulk(b.pkts + sent, refused);
 	}
 	pc.tx_packets.add(sent);
@@ -104,10 +109,19 @@ inline void enqueue(Worker &w, uint16_t port_index, rte_mbuf *m, OutputCounters 
 inline rte_mbuf *rewrite_in_place(rte_mbuf *m, const ParsedPacket &p,
 				  const packet::RewriteInput &in, const CompiledOutput &out)
 {
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	if (likely(out.rewrite.simple && p.l3_offset == sizeof(rte_ether_hdr) &&
+		   p.l4_offset == sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr))) {
+		// The headers stay where they are: only what changes is written.
+		packet::write_simple_in_place(in, out.rewrite, frame);
+		m->data_len = static_cast<uint16_t>(p.l3_offset + p.ip_total_len); // no padding
+		m->pkt_len = m->data_len;
+		m->ol_flags = 0;
+		return m;
+	}
 	const uint32_t payload_off = packet::payload_offset(p);
 	if (unlikely(m->data_off + payload_off < out.header_len))
 		return nullptr; // no headroom for a larger header: caller copies
-	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
 	uint8_t *start = frame + payload_off - out.header_len;
 	packet::write_output_headers(in, out.rewrite, start);
 	m->data_off = static_cast<uint16_t>(m->data_off + payload_off - out.header_len);
@@ -115,6 +129,27 @@ inline rte_mbuf *rewrite_in_place(rte_mbuf *m, const ParsedPacket &p,
 	m->pkt_len = m->data_len;
 	m->ol_flags = 0;
 	return m;
+}
+
+// rewrite_in_place for a simple output (OutputRewrite::simple) of an
+// untagged frame without IPv4 options, as most 1:1 relays see: only the
+// changed fields are written (packet::rewrite_simple_in_place). False, with
+// m untouched, when the frame or its UDP checksum (a partial sum to finish)
+// needs the general path.
+inline bool rewrite_simple_in_place(rte_mbuf *m, const ParsedPacket &p, const CompiledOutput &out)
+{
+	if (!out.rewrite.simple || p.l3_offset != sizeof(rte_ether_hdr) ||
+	    p.l4_offset != sizeof(rte_ether_hdr) + sizeof(rte_ipv4_hdr))
+		return false;
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	const auto udp_field = packet::load<uint16_t>(frame + p.l4_offset + offsetof(rte_udp_hdr, dgram_cksum));
+	if (unlikely(packet::udp_checksum_is_partial(frame, p, udp_field)))
+		return false;
+	packet::rewrite_simple_in_place(frame, p, out.rewrite, udp_field);
+	m->data_len = static_cast<uint16_t>(p.l3_offset + p.ip_total_len); // no Ethernet padding
+	m->pkt_len = m->data_len;
+	m->ol_flags = 0;
+	return true;
 }
 
 // The size class of a copy, found once per packet for untagged outputs and
@@ -245,13 +280,15 @@ __rte_noinline rte_mbuf *copy_or_clone_last(const Worker &w, FanOut &f, const Co
 // the packet arrived with TTL <= 1.
 inline bool expires(const CompiledOutput &out, bool ttl_expires)
 {
-	return out.rewrite.ttl == 0 && ttl_expires;
+	// The packet's flag first: usually false, and then no output is read.
+	return ttl_expires && out.rewrite.ttl == 0;
 }
 
-inline void count_output_drop(Worker &w, OutputCounters &oc, DropReason reason)
+inline void count_output_drop(Worker &w, const CompiledOutput &out, OutputCounters &oc,
+			      DropReason reason)
 {
-	oc.drops.add(1);
-	count_drop(w, reason);
+	oc.drop(reason).add(1);
+	count_drop(w, out.port_index, reason);
 }
 
 // One output of a datagram with DF clear that is larger than its port's
@@ -262,7 +299,7 @@ void send_fragments(Worker &w, const CompiledOutput &out, OutputCounters &oc, rt
 	const uint16_t l2_len = out.header_len - sizeof(rte_ipv4_hdr) - sizeof(rte_udp_hdr);
 	const int n = fragment_output(*w.engine, copy, l2_len, out.mtu, out.chains, frags);
 	if (n < 0) {
-		count_output_drop(w, oc, n == -ENOMEM ? DropReason::no_buffer : DropReason::too_big);
+		count_output_drop(w, out, oc, n == -ENOMEM ? DropReason::no_buffer : DropReason::too_big);
 		return;
 	}
 	w.counters.fragmented.add(1);
@@ -271,9 +308,11 @@ void send_fragments(Worker &w, const CompiledOutput &out, OutputCounters &oc, rt
 		enqueue(w, out.port_index, frags[i], &oc);
 }
 
-// The fan-out of a datagram larger than some output's MTU: every output a
-// copy, fragmented where it does not fit. Rare, so kept out of fan_out.
-__rte_noinline void fan_out_oversized(Worker &w, const CompiledRule &rule, rte_mbuf *m,
+// The fan-out that takes outputs one by one, each a copy: for a datagram
+// larger than some output's MTU (fragmented where it does not fit), and
+// for a rule with an output that has no neighbour yet (min_mtu() 0 sends
+// every datagram here). Rare, so kept out of fan_out.
+__rte_noinline void fan_out_each_output(Worker &w, const CompiledRule &rule, rte_mbuf *m,
 				      const ParsedPacket &p)
 {
 	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
@@ -285,19 +324,23 @@ __rte_noinline void fan_out_oversized(Worker &w, const CompiledRule &rule, rte_m
 	OutputCounters *counters = &rule.output_counters(w.index, 0);
 	for (unsigned o = 0; o < rule.output_count(); o++) {
 		const CompiledOutput &out = rule.output(o);
+		if (out.no_neighbour) {
+			count_output_drop(w, out, counters[o], DropReason::no_neighbour);
+			continue;
+		}
 		if (expires(out, p.ttl <= 1)) {
-			count_output_drop(w, counters[o], DropReason::ttl_expired);
+			count_output_drop(w, out, counters[o], DropReason::ttl_expired);
 			continue;
 		}
 		if (ip_len > out.mtu && dont_fragment) {
-			count_output_drop(w, counters[o], DropReason::too_big);
+			count_output_drop(w, out, counters[o], DropReason::too_big);
 			continue;
 		}
 		const uint32_t size = out.header_len + payload_len;
 		const SizeClass *sc = w.engine->pools().smallest_fitting(size);
 		rte_mbuf *c = sc != nullptr ? rte_mbuf_raw_alloc(sc->pool) : nullptr;
 		if (unlikely(c == nullptr)) {
-			count_output_drop(w, counters[o], DropReason::no_buffer);
+			count_output_drop(w, out, counters[o], DropReason::no_buffer);
 			continue;
 		}
 		init_raw_mbuf(c, static_cast<uint16_t>(size), size);
@@ -319,7 +362,7 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 	rc.bytes.add(m->pkt_len);
 	if (unlikely(packet::payload_len(p) + sizeof(rte_ipv4_hdr) + sizeof(rte_udp_hdr) >
 		     rule.min_mtu())) {
-		fan_out_oversized(w, rule, m, p);
+		fan_out_each_output(w, rule, m, p);
 		return;
 	}
 
@@ -332,6 +375,10 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 	if (copies_end == 0 && !expires(rule.output(0), ttl_expires)) {
 		// 1:1, as in most unicast relays: nothing to copy, clone or share.
 		const CompiledOutput &out = rule.output(0);
+		if (likely(rewrite_simple_in_place(m, p, out))) {
+			enqueue(w, out.port_index, m, &counters[0]);
+			return;
+		}
 		const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
 		if (likely(rewrite_in_place(m, p, packet::read_rewrite_input(frame, p), out) != nullptr)) {
 			enqueue(w, out.port_index, m, &counters[0]);
@@ -343,12 +390,12 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 	for (unsigned o = 0; o < copies_end; o++) {
 		const CompiledOutput &out = rule.output(o);
 		if (expires(out, ttl_expires)) {
-			count_output_drop(w, counters[o], DropReason::ttl_expired);
+			count_output_drop(w, out, counters[o], DropReason::ttl_expired);
 			continue;
 		}
 		rte_mbuf *tx = copy_or_clone(w, f, out);
 		if (unlikely(tx == nullptr)) {
-			count_output_drop(w, counters[o], DropReason::no_buffer);
+			count_output_drop(w, out, counters[o], DropReason::no_buffer);
 			continue;
 		}
 		enqueue(w, out.port_index, tx, &counters[o]);
@@ -362,7 +409,7 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 	const CompiledOutput &out = rule.output(n - 1);
 	OutputCounters &oc = counters[n - 1];
 	if (expires(out, ttl_expires)) {
-		count_output_drop(w, oc, DropReason::ttl_expired);
+		count_output_drop(w, out, oc, DropReason::ttl_expired);
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -373,7 +420,7 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 		rte_pktmbuf_free(m); // a clone holds its own reference
 	}
 	if (unlikely(tx == nullptr)) {
-		count_output_drop(w, oc, DropReason::no_buffer);
+		count_output_drop(w, out, oc, DropReason::no_buffer);
 		return;
 	}
 	enqueue(w, out.port_index, tx, &oc);
@@ -414,14 +461,14 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 							      m->data_len, p);
 			}
 			if (verdict != DropReason::none) {
-				count_drop(w, verdict);
+				count_drop(w, port_index, verdict);
 				rte_pktmbuf_free(m);
 				continue;
 			}
 		}
 		if (unlikely(!packet::l2_destination_ok(rte_pktmbuf_mtod(m, const uint8_t *), p.dst_ip,
 							port_mac))) {
-			count_drop(w, DropReason::mac_mismatch);
+			count_drop(w, port_index, DropReason::mac_mismatch);
 			rte_pktmbuf_free(m);
 			continue;
 		}
@@ -446,14 +493,14 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 	for (unsigned j = 0; j < nkeys; j++) {
 		rte_mbuf *m = pkts[which[j]];
 		if (unlikely(found[j] == nullptr)) {
-			count_drop(w, DropReason::no_rule);
+			count_drop(w, port_index, DropReason::no_rule);
 			rte_pktmbuf_free(m);
 			continue;
 		}
 		// Only datagrams a rule relays are checked: the rest is dropped anyway.
 		if (verify_udp && unlikely(!packet::udp_checksum_ok(rte_pktmbuf_mtod(m, const uint8_t *),
 								  parsed[j]))) {
-			count_drop(w, DropReason::bad_udp_checksum);
+			count_drop(w, port_index, DropReason::bad_udp_checksum);
 			rte_pktmbuf_free(m);
 			continue;
 		}
@@ -491,7 +538,9 @@ void worker_reclaim_tx(Worker &w)
 	for (uint16_t p = 0; p < w.engine->ports().size(); p++) {
 		if (w.tx_reclaims[p] == 0)
 			continue;
-		rte_eth_tx_burst(w.engine->ports()[p].port_id, w.tx_queue, nullptr, 0);
+		const uint16_t port_id = w.engine->ethdev(p);
+		if (port_id != Engine::ethdev_closed)
+			rte_eth_tx_burst(port_id, w.tx_queue, nullptr, 0);
 		if (--w.tx_reclaims[p] == 0)
 			w.tx_reclaims_owed--;
 	}
@@ -503,7 +552,10 @@ unsigned worker_poll(Worker &w)
 	unsigned received = 0;
 	const uint16_t burst = w.engine->params().burst;
 	for (const RxQueue &q : w.rx) {
-		const uint16_t n = rte_eth_rx_burst(q.port_id, q.queue_id, pkts, burst);
+		const uint16_t port_id = w.engine->ethdev(q.port_index);
+		if (unlikely(port_id == Engine::ethdev_closed))
+			continue;
+		const uint16_t n = rte_eth_rx_burst(port_id, q.queue_id, pkts, burst);
 		w.counters.polls.add(1);
 		if (n == 0)
 			continue;

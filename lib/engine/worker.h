@@ -24,7 +24,7 @@ constexpr uint16_t max_burst = 512;
 
 struct RxQueue {
 	uint16_t port_index; // index in the engine's port list
-	uint16_t port_id;    // ethdev id
+	uint16_t port_id;    // ethdev id at start; workers poll Engine::ethdev(port_index)
 	uint16_t queue_id;
 };
 
@@ -37,6 +37,14 @@ struct alignas(RTE_CACHE_LINE_SIZE) PortCounters {
 	Counter tx_dropped;
 };
 
+// Per worker, per port, by reason: a packet dropped before a rule chose
+// its outputs counts on its ingress port, one an output dropped on that
+// output's egress port. Totals are sums (drop_count); written by one
+// worker only, never cleared.
+struct alignas(RTE_CACHE_LINE_SIZE) PortDrops {
+	Counter reasons[packet::drop_reason_count];
+};
+
 struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
 	Counter polls;      // RX bursts attempted
 	Counter busy_polls; // bursts that returned at least one packet
@@ -44,7 +52,6 @@ struct alignas(RTE_CACHE_LINE_SIZE) WorkerCounters {
 	Counter reassembled;   // datagrams made whole from fragments
 	Counter fragmented;    // output datagrams split to fit their port's MTU
 	Counter fragments_out; // the fragments they were split into
-	Counter drops[packet::drop_reason_count];
 };
 
 struct Worker {
@@ -58,6 +65,7 @@ struct Worker {
 
 	WorkerCounters counters;
 	PortCounters ports[max_ports];
+	PortDrops drops[max_ports];
 	TxBuffer tx[max_ports];
 	uint32_t tx_pending = 0; // packets across all TX buffers
 	// Empty TX calls still owed, per port, to take back what it sent
@@ -66,6 +74,15 @@ struct Worker {
 	uint32_t tx_reclaims_owed = 0; // ports with tx_reclaims[] > 0
 	FragmentTable fragments; // create() before launch, or fragments are dropped
 };
+
+// The worker's drops for one reason, over all ports.
+inline uint64_t drop_count(const Worker &w, packet::DropReason reason)
+{
+	uint64_t n = 0;
+	for (const PortDrops &p : w.drops)
+		n += p.reasons[static_cast<size_t>(reason)].get();
+	return n;
+}
 
 // rte_eal_remote_launch entry point; arg is a Worker*. Returns 0 when
 // *running turns false, after flushing its TX buffers.

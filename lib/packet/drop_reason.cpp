@@ -28,9 +28,14 @@ constexpr std::array<const char *, drop_reason_count> names = {
 	"too-big",
 	"reassembly-timeout",
 	"reassembly-failed",
+<<<<<<< HEAD
 	"bad-ext-header",
 	"ext-chain-too-long",
 	"zero-udp-checksum",
+=======
+	"no-neighbour",
+	"port-down",
+>>>>>>> main
 };
 
 constexpr bool all_named()

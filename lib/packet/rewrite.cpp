@@ -50,6 +50,15 @@ RewriteInput read_rewrite_input(const uint8_t *frame, const ParsedPacket &pkt)
 	in.udp_removed = uint64_t{static_cast<uint16_t>(~udp_cksum)} +
 			 static_cast<uint32_t>(~pkt.src_ip) + static_cast<uint32_t>(~pkt.dst_ip) +
 			 static_cast<uint16_t>(~pkt.dst_port);
+	in.simple_ttl_proto = byte_pair(static_cast<uint8_t>(pkt.ttl - 1), IPPROTO_UDP);
+	in.simple_ip_sum[0] = checksum_fold(in.ip_sum + in.simple_ttl_proto);
+	in.simple_ip_sum[1] = checksum_fold(in.ip_sum + in.simple_ttl_proto + in.dst_ip);
+	in.simple_udp_sum[0] = checksum_fold(in.udp_removed);
+	in.simple_udp_sum[1] = checksum_fold(in.udp_removed + in.dst_ip + in.dst_port);
+	// Little-endian: the first word in memory is the lowest.
+	static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN);
+	in.simple_ip_words = uint64_t{in.first_word} | uint64_t{in.total_len} << 16 |
+			     uint64_t{in.packet_id} << 32 | uint64_t{in.fragment} << 48;
 	return in;
 }
 

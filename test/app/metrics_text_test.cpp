@@ -15,19 +15,51 @@ using namespace mcr::app;
 
 namespace {
 
+WorkerStats worker(uint16_t index, uint64_t polls, uint64_t busy, uint64_t sleeps,
+		   std::vector<uint64_t> rx, std::vector<uint64_t> drops)
+{
+	WorkerStats w;
+	w.index = index;
+	w.polls = polls;
+	w.busy_polls = busy;
+	w.idle_sleeps = sleeps;
+	w.rx_packets = std::move(rx);
+	w.drops = std::move(drops);
+	return w;
+}
+
 StatsSnapshot sample_snapshot(size_t rules)
 {
 	StatsSnapshot s;
-	s.drop_reasons = {"not-ipv4", "no-rule"};
-	PortStats up{"up0", {100, 6400, 0, 0, 0}, {{"pass", 7}, {"redirect", 100}}};
-	PortStats down{"down0", {0, 0, 200, 12800, 3}, {}};
+	s.drop_reasons = {"not-ipv4", "no-rule", "no-buffer"};
+	s.output_drop_reasons = {"no-buffer", "tx-full"};
+	s.drops = {3, 9, 4};
+	PortStats up, down;
+	up.name = "up0";
+	up.totals = {100, 6400, 0, 0, 0};
+	up.drops = {3, 9, 0}; // parse and lookup drops count on the ingress port
+	up.xdp.verdicts = {{"pass", 7}, {"redirect", 100}};
+	down.name = "down0";
+	down.totals = {0, 0, 200, 12800, 3};
+	down.drops = {0, 0, 4}; // an output's on its egress port
+	down.up = false; // its interface was deleted, twice; back once so far
+	down.down_count = 2;
+	down.reopen_count = 1;
 	s.ports = {up, down};
-	s.workers = {{0, 1000, 40, 5, {100, 0}, {2, 9}}, {1, 500, 0, 0, {0, 0}, {1, 0}}};
-	for (size_t i = 0; i < rules; i++)
-		s.rules.push_back({"feed-" + std::to_string(i), 10 * i, 640 * i,
-				   {{"down0", {10 * i, 640 * i, i}}}});
+	s.workers = {worker(0, 1000, 40, 5, {100, 0}, {2, 9, 4}), worker(1, 500, 0, 0, {0, 0}, {1, 0, 0})};
+	for (size_t i = 0; i < rules; i++) {
+		RuleStats r;
+		r.position = i;
+		r.rule.name = "feed-" + std::to_string(i);
+		r.rule.outputs.resize(1);
+		r.rule.outputs[0].port = "down0";
+		r.packets = 10 * i;
+		r.bytes = 640 * i;
+		r.outputs.push_back({0, {10 * i, 640 * i, {i, 2 * i}}});
+		s.rules.push_back(std::move(r));
+	}
 	s.rules_total = rules;
-	s.pools = {{"small", "size_class", 8191, 2048}, {"clone", "clone", 4095, 0}};
+	s.pools = {{"small", "size_class", 2048, 8191, 2048}, {"clone", "clone", 2176, 4095, 0}};
 	s.reloads = {3, 1, 1733300000.5, false};
 	return s;
 }
@@ -92,11 +124,19 @@ TEST(MetricsText, SamplesCarryTheSnapshotsValues)
 	EXPECT_EQ(s.at("mcr_port_tx_packets_total{port=\"down0\"}"), "200");
 	EXPECT_EQ(s.at("mcr_port_tx_bytes_total{port=\"down0\"}"), "12800");
 	EXPECT_EQ(s.at("mcr_port_tx_dropped_total{port=\"down0\"}"), "3");
+	EXPECT_EQ(s.at("mcr_port_up{port=\"up0\"}"), "1");
+	EXPECT_EQ(s.at("mcr_port_up{port=\"down0\"}"), "0");
+	EXPECT_EQ(s.at("mcr_port_down_total{port=\"up0\"}"), "0");
+	EXPECT_EQ(s.at("mcr_port_down_total{port=\"down0\"}"), "2");
+	EXPECT_EQ(s.at("mcr_port_reopened_total{port=\"down0\"}"), "1");
 	EXPECT_EQ(s.at("mcr_xdp_packets_total{port=\"up0\",verdict=\"redirect\"}"), "100");
 	EXPECT_EQ(s.at("mcr_xdp_packets_total{port=\"up0\",verdict=\"pass\"}"), "7");
 	EXPECT_EQ(s.count("mcr_xdp_packets_total{port=\"down0\",verdict=\"pass\"}"), 0u);
 	// Summed over workers, and split by worker.
 	EXPECT_EQ(s.at("mcr_drops_total{reason=\"not-ipv4\"}"), "3");
+	EXPECT_EQ(s.at("mcr_port_drops_total{port=\"up0\",reason=\"no-rule\"}"), "9");
+	EXPECT_EQ(s.at("mcr_port_drops_total{port=\"down0\",reason=\"no-buffer\"}"), "4");
+	EXPECT_EQ(s.at("mcr_port_drops_total{port=\"down0\",reason=\"no-rule\"}"), "0");
 	EXPECT_EQ(s.at("mcr_drops_total{reason=\"no-rule\"}"), "9");
 	EXPECT_EQ(s.at("mcr_worker_drops_total{worker=\"1\",reason=\"not-ipv4\"}"), "1");
 	EXPECT_EQ(s.at("mcr_worker_polls_total{worker=\"0\"}"), "1000");
@@ -109,7 +149,8 @@ TEST(MetricsText, SamplesCarryTheSnapshotsValues)
 	EXPECT_EQ(s.at("mcr_rule_bytes_total{rule=\"feed-1\"}"), "640");
 	EXPECT_EQ(s.at("mcr_output_packets_total{rule=\"feed-1\",output=\"0\",port=\"down0\"}"), "10");
 	EXPECT_EQ(s.at("mcr_output_bytes_total{rule=\"feed-1\",output=\"0\",port=\"down0\"}"), "640");
-	EXPECT_EQ(s.at("mcr_output_drops_total{rule=\"feed-1\",output=\"0\",port=\"down0\"}"), "1");
+	EXPECT_EQ(s.at("mcr_output_drops_total{rule=\"feed-1\",output=\"0\",port=\"down0\",reason=\"no-buffer\"}"), "1");
+	EXPECT_EQ(s.at("mcr_output_drops_total{rule=\"feed-1\",output=\"0\",port=\"down0\",reason=\"tx-full\"}"), "2");
 	EXPECT_EQ(s.at("mcr_pool_size{pool=\"small\",kind=\"size_class\"}"), "8191");
 	EXPECT_EQ(s.at("mcr_pool_in_use{pool=\"small\",kind=\"size_class\"}"), "2048");
 	EXPECT_EQ(s.at("mcr_pool_in_use{pool=\"clone\",kind=\"clone\"}"), "0");
@@ -143,7 +184,7 @@ TEST(MetricsText, RulesBeyondTheLimitAreCountedNotExported)
 	size_t rule_series = 0;
 	for (const auto &[k, _] : m)
 		rule_series += k.find("rule=\"") != std::string::npos;
-	EXPECT_EQ(rule_series, 3u * 5u) << "packets, bytes and three output families per rule";
+	EXPECT_EQ(rule_series, 3u * 6u) << "packets, bytes, output packets and bytes, and drops by its two reasons";
 
 	StatsSnapshot none = sample_snapshot(0);
 	none.rules_total = 5;

@@ -1,7 +1,10 @@
-"""mcr-bench --quick in the lab: it runs all five systems (mcr on af_xdp and
-af_packet, testpmd io, the kernel through smcrouted, an XDP redirect) over
-the quick cases and writes its markdown table, its CSV with a row per system
-and case, and non-empty PNG plots. On a kernel without multicast routing
+"""mcr-bench --quick in the lab: it runs all its systems (mcr on af_xdp and
+af_packet, testpmd io, the kernel through smcrouted, an XDP redirect, DPDK's
+ipv4_multicast on af_packet, built from dpdk-doc's source) over the quick
+cases and writes its markdown table with the flood rows, its CSV with a row
+per system and case, and non-empty PNG plots. ipv4_multicast runs where the
+case allows (fan-out 2 to 4) and says why not elsewhere; on af_xdp it is
+never run, and its rows say why. On a kernel without multicast routing
 (CONFIG_IP_MROUTE off) the kernel system is reported unavailable with that
 reason and the run still completes. The rates and latencies themselves are
 not asserted: they are whatever this host gives."""
@@ -18,8 +21,10 @@ import unittest
 
 SOURCE_DIR = os.environ.get("MCR_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..", ".."))
 BENCH = os.path.join(SOURCE_DIR, "tools", "bench", "mcr-bench")
-SYSTEMS = {"mcr-af_xdp", "mcr-af_packet", "testpmd-io", "kernel", "xdp-redirect"}
+SYSTEMS = {"mcr-af_xdp", "mcr-af_packet", "testpmd-io", "kernel", "xdp-redirect",
+           "ipv4_multicast-af_packet", "ipv4_multicast-af_xdp"}
 ONE_TO_ONE = {"testpmd-io", "xdp-redirect"}
+IPV4_MC_SRC = "/usr/share/dpdk/examples/ipv4_multicast/main.c"
 
 
 def kernel_mroute_errno():
@@ -36,6 +41,7 @@ QUICK_CASES = {("66", "1"), ("1400", "1"), ("66", "4")}
 @unittest.skipUnless(os.geteuid() == 0, "lab tests need root")
 @unittest.skipUnless(shutil.which("smcrouted") and shutil.which("dpdk-testpmd"),
                      "needs smcroute and dpdk-testpmd (tools/install-deps.sh)")
+@unittest.skipUnless(os.path.isfile(IPV4_MC_SRC), "needs dpdk-doc (tools/install-deps.sh)")
 class BenchQuickTest(unittest.TestCase):
     def test_quick_run_writes_table_csv_and_plots(self):
         with tempfile.TemporaryDirectory(prefix="mcr-bench-test-") as results:
@@ -48,6 +54,8 @@ class BenchQuickTest(unittest.TestCase):
             self.assertIn("| frame B | fan-out | system |", table)
             for system in SYSTEMS:
                 self.assertIn(f"| {system} |", table)
+            self.assertIn("## Flood", table)
+            flood = table.split("## Flood", 1)[1]
 
             with open(os.path.join(results, "results.csv"), newline="") as f:
                 rows = list(csv.DictReader(f))
@@ -64,6 +72,13 @@ class BenchQuickTest(unittest.TestCase):
                     if r["system"] in ONE_TO_ONE and r["fanout"] != "1":
                         self.assertEqual(r["status"], "n/a")
                         continue
+                    if r["system"] == "ipv4_multicast-af_xdp":
+                        self.assertEqual(r["status"], "n/a")
+                        self.assertIn("chained mbuf", r["note"])
+                        continue
+                    if r["system"] == "ipv4_multicast-af_packet" and r["fanout"] == "1":
+                        self.assertEqual(r["status"], "n/a")
+                        continue
                     if r["system"] == "kernel" and no_mroute:
                         self.assertEqual(r["status"], "unavailable")
                         self.assertIn("CONFIG_IP_MROUTE", r["note"])
@@ -72,11 +87,17 @@ class BenchQuickTest(unittest.TestCase):
                     # Each system started and forwarded at the warm-up rate.
                     self.assertEqual(r["status"], "ok", r["note"])
                     self.assertGreaterEqual(float(r["pdr_pps"]), float(r["ndr_pps"]))
+                    # The flood trial offered the generator's maximum and
+                    # something was delivered; its row is in the flood table.
+                    self.assertGreater(float(r["flood_offered_pps"]), 0)
+                    self.assertGreater(float(r["flood_delivered_pps"]), 0)
+                    self.assertIn(f"| {r['size']} | {r['fanout']} | {r['system']} |", flood)
 
             with open(os.path.join(results, "trials.csv"), newline="") as f:
                 trials = list(csv.DictReader(f))
             self.assertTrue(trials)
             self.assertIn("cpu1_softirq", trials[0])
+            self.assertIn("flood", {t["kind"] for t in trials})
 
             for png in ("rates.png", "latency.png"):
                 path = os.path.join(results, png)

@@ -32,4 +32,24 @@ config::Output output_to(const std::string &port)
 	return o;
 }
 
+int add_rule(Engine &engine, const config::Rule &rule, const NeighbourLookup &neighbours,
+	     std::string *error)
+{
+	CompiledRule *compiled = engine.compile(rule, neighbours, error);
+	if (compiled == nullptr)
+		return -EINVAL;
+	const int rc = engine.rules().add(compiled);
+	if (rc < 0)
+		*error = "rule table: " + std::to_string(rc);
+	return rc;
+}
+
+int remove_rule(Engine &engine, const config::Rule &rule)
+{
+	const int in_port = engine.port_index(rule.match.port);
+	if (in_port < 0)
+		return -ENOENT;
+	return engine.rules().remove(Engine::key_of(rule.match, static_cast<uint16_t>(in_port)));
+}
+
 } // namespace mcr::engine::test

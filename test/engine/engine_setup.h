@@ -52,4 +52,11 @@ std::unique_ptr<Engine> make_engine(std::vector<EnginePort> ports, const Pools &
 
 config::Output output_to(const std::string &port);
 
+// Compile and publish in the engine's table alone (the appliance goes
+// through publish::Publisher, which also keeps XDP maps and memberships).
+// 0 or a negative errno with *error.
+int add_rule(Engine &engine, const config::Rule &rule, const NeighbourLookup &neighbours,
+	     std::string *error);
+int remove_rule(Engine &engine, const config::Rule &rule);
+
 } // namespace mcr::engine::test

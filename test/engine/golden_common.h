@@ -133,6 +133,29 @@ inline void expect_drops(const RelayHarness &h, const std::map<DropReason, uint6
 	}
 }
 
+// Every reason's drops on one port: what the worker counted against it
+// (ingress for parse and lookup drops, egress for an output's).
+inline void expect_port_drops(const RelayHarness &h, const std::string &port,
+			      const std::map<DropReason, uint64_t> &expected)
+{
+	for (size_t i = 1; i < packet::drop_reason_count; i++) {
+		const auto reason = static_cast<DropReason>(i);
+		const auto it = expected.find(reason);
+		EXPECT_EQ(h.port_drops(port, reason), it == expected.end() ? 0 : it->second)
+			<< "drops for " << packet::drop_reason_name(reason) << " on port " << port;
+	}
+}
+
+// Every reason's drops of one output.
+inline void expect_output_drops(const OutputCounters &oc, const std::map<DropReason, uint64_t> &expected)
+{
+	for (const DropReason reason : output_drop_reasons) {
+		const auto it = expected.find(reason);
+		EXPECT_EQ(oc.dropped(reason), it == expected.end() ? 0 : it->second)
+			<< "output drops for " << packet::drop_reason_name(reason);
+	}
+}
+
 inline const CompiledRule &published(RelayHarness &h, const config::Rule &rule)
 {
 	const CompiledRule *r = h.engine().rules().find(Engine::key_of(rule.match, h.port_index("in0")));

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine_setup.h"
 #include "golden_common.h"
 
 namespace mcr::engine::test {
@@ -82,6 +83,48 @@ TEST(GoldenPcapEdge, IpOptionsAreNotCarriedAndThePayloadIsIntact)
 	}
 	expect_sent(h, "out0", want_out0, "out0 (copies and clones)");
 	expect_sent(h, "out1", want_out1, "out1 (in place, header shrinks by the options, grows by the tag)");
+	expect_drops(h, {});
+}
+
+// 1:1 outputs that keep the group and port, or translate both, as most
+// relays have: rewritten in place field by field (rewrite_simple_in_place)
+// when the frame is untagged, without IPv4 options and with a whole or no
+// UDP checksum; the rest (a partial checksum to finish, options to drop)
+// through the general path. The same frames either way: padding trimmed,
+// TTL 2 leaving as 1, checksums of all-ones addresses.
+TEST(GoldenPcapEdge, OneToOneSimpleOutputsInPlaceMatchTheGeneralPath)
+{
+	std::vector<UdpFrame> sent;
+	for (uint32_t seq = 0; seq < 12; seq++) {
+		UdpFrame f = flow_frame(1, seq, seq % 3 == 0 ? 8 : 200 + seq);
+		f.dst_ip = seq % 2 ? group_1 : group_2;
+		f.dst_mac = group_mac(f.dst_ip);
+		f.ttl = seq % 4 == 1 ? 2 : 64;
+		f.src_ip = seq % 6 == 5 ? 0xffffffff : source_1;
+		f.with_udp_checksum = seq % 5 != 2;
+		f.partial_udp_checksum = seq == 4 || seq == 9;
+		if (seq == 6 || seq == 7)
+			f.ip_options = {0x01, 0x01, 0x01, 0x00};
+		sent.push_back(f);
+	}
+	RelayHarness h({ingress(sent), egress("out0"), egress("out1")}, EngineParams{});
+	add_rule(h, make_rule("keep", group_1, 5000, {{.port = "out0"}}));
+	add_rule(h, make_rule("translate", group_2, 5000, {{.port = "out1", .dst = out_group_a, .dport = 6000}}));
+
+	const PoolUse before = h.pool_in_use();
+	EXPECT_EQ(h.poll_until_idle(), sent.size());
+	h.flush();
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+
+	std::vector<UdpFrame> want_out0, want_out1;
+	for (const UdpFrame &f : sent) {
+		if (f.dst_ip == group_1)
+			want_out0.push_back(relayed(f, {group_mac(group_1), out0_mac, out0_ip, {}, {}}));
+		else
+			want_out1.push_back(relayed(f, {group_mac(out_group_a), out1_mac, out1_ip, out_group_a, 6000}));
+	}
+	expect_sent(h, "out0", want_out0, "out0 (group and port kept)");
+	expect_sent(h, "out1", want_out1, "out1 (group and port translated)");
 	expect_drops(h, {});
 }
 
@@ -175,7 +218,7 @@ TEST(GoldenPcapEdge, RulesReplacedOrRemovedBetweenBurstsTakeEffect)
 	EXPECT_EQ(h.engine().rules().size(), 1u);
 	h.receive("in0", built(second));
 	h.flush();
-	ASSERT_EQ(h.engine().remove_rule(moved), 0);
+	ASSERT_EQ(remove_rule(h.engine(), moved), 0);
 	h.receive("in0", built(third));
 	h.flush();
 	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
@@ -259,10 +302,44 @@ TEST(GoldenPcapEdge, AnEmptyCopyPoolDropsOnlyTheOutputsThatNeedIt)
 	expect_sent(h, "out1", want_out1, "out1 (in place)");
 	const CompiledRule &r = published(h, rule);
 	EXPECT_EQ(r.output_counters(0, 0).packets.get(), 16u);
-	EXPECT_EQ(r.output_counters(0, 0).drops.get(), 8u);
+	expect_output_drops(r.output_counters(0, 0), {{DropReason::no_buffer, 8}});
 	EXPECT_EQ(r.output_counters(0, 1).packets.get(), 24u);
-	EXPECT_EQ(r.output_counters(0, 1).drops.get(), 0u);
+	EXPECT_EQ(r.output_counters(0, 1).dropped(), 0u);
 	expect_drops(h, {{DropReason::no_buffer, 8}});
+	expect_port_drops(h, "out0", {{DropReason::no_buffer, 8}}); // the output's egress port
+	expect_port_drops(h, "in0", {});
+	expect_port_drops(h, "out1", {});
+}
+
+TEST(GoldenPcapEdge, AnOutputWithoutNeighbourDropsAndTheOthersRelay)
+{
+	// A unicast output whose next hop's MAC is not known yet (no `mac:`,
+	// nothing in the neighbour table): compiled unresolved, each datagram
+	// a no-neighbour drop on that output, the rule's other output served.
+	std::vector<UdpFrame> sent;
+	for (uint32_t seq = 0; seq < 10; seq++)
+		sent.push_back(flow_frame(1, seq, seq % 2 ? 1000 : 80));
+	RelayHarness h({ingress({}), egress("out0"), egress("out1")}, EngineParams{});
+	const config::Rule rule = make_rule("waiting", group_1, 5000,
+		{{.port = "out0", .dst = unicast_dst, .dport = 6000},
+		 {.port = "out1", .dport = 6001}});
+	add_rule(h, rule);
+
+	const PoolUse before = h.pool_in_use();
+	h.receive("in0", built(sent));
+	h.flush();
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+	std::vector<UdpFrame> want_out1;
+	for (const UdpFrame &f : sent)
+		want_out1.push_back(relayed(f, {group_mac(group_1), out1_mac, out1_ip, {}, 6001}));
+	expect_sent(h, "out0", {}, "out0 (no neighbour)");
+	expect_sent(h, "out1", want_out1, "out1");
+	const CompiledRule &r = published(h, rule);
+	EXPECT_EQ(r.output_counters(0, 0).packets.get(), 0u);
+	EXPECT_EQ(r.output_counters(0, 0).dropped(DropReason::no_neighbour), sent.size());
+	EXPECT_EQ(r.output_counters(0, 1).packets.get(), sent.size());
+	EXPECT_EQ(r.output_counters(0, 1).dropped(), 0u);
+	expect_drops(h, {{DropReason::no_neighbour, sent.size()}});
 }
 
 TEST(GoldenPcapEdge, ClonesLeftUnusedByTtlDropsGiveTheirReferencesBack)
@@ -355,7 +432,7 @@ TEST(GoldenPcapEdge, AnEmptyClonePoolDropsTheCloneOutputsOfPacketsItCannotClone)
 	const CompiledRule &r = published(h, rule);
 	for (unsigned o = 0; o < 2; o++) {
 		EXPECT_EQ(r.output_counters(0, o).packets.get(), 3u) << "output " << o;
-		EXPECT_EQ(r.output_counters(0, o).drops.get(), 3u) << "output " << o;
+		EXPECT_EQ(r.output_counters(0, o).dropped(), 3u) << "output " << o;
 	}
 	EXPECT_EQ(r.output_counters(0, 2).packets.get(), 6u);
 	expect_drops(h, {{DropReason::no_buffer, 6}});

@@ -218,8 +218,10 @@ TEST(GoldenFragments, LargeOutputsAreFragmentedAsChainsOrDroppedAsTooBigWithDf)
 	EXPECT_EQ(fragments, 3u * 2u);
 	expect_sent(h, "out1", want1, "out1 (MTU 1500: whole)");
 	expect_drops(h, {{DropReason::too_big, 3}});
+	expect_port_drops(h, "out0", {{DropReason::too_big, 3}});
 	const CompiledRule &r = published(h, rule);
-	EXPECT_EQ(r.output_counters(0, 0).drops.get(), 3u) << "too-big is the output's drop";
+	EXPECT_EQ(r.output_counters(0, 0).dropped(DropReason::too_big), 3u) << "too-big is the output's drop";
+	EXPECT_EQ(r.output_counters(0, 0).dropped(), 3u);
 	EXPECT_EQ(r.output_counters(0, 0).packets.get(), fragments) << "an output counts fragments";
 	EXPECT_EQ(r.output_counters(0, 1).packets.get(), sent.size());
 }
@@ -246,6 +248,7 @@ TEST(GoldenFragments, IncompleteDatagramsTimeOutAndGiveTheirBuffersBack)
 	EXPECT_EQ(h.worker().counters.reassembled.get(), 0u);
 	EXPECT_TRUE(h.sent_on("out0").empty());
 	expect_drops(h, {{DropReason::reassembly_timeout, 8}});
+	expect_port_drops(h, "in0", {{DropReason::reassembly_timeout, 8}}); // where they arrived
 }
 
 TEST(GoldenFragments, BrokenFragmentsAreCountedDropsAndNeverSent)

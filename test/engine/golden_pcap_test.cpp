@@ -52,7 +52,7 @@ TEST(GoldenPcap, OneToOneRewritesTheReceivedMbufInPlace)
 	EXPECT_EQ(r.counters(0).bytes.get(), bytes_in);
 	EXPECT_EQ(r.output_counters(0, 0).packets.get(), sent.size());
 	EXPECT_EQ(r.output_counters(0, 0).bytes.get(), bytes_out);
-	EXPECT_EQ(r.output_counters(0, 0).drops.get(), 0u);
+	EXPECT_EQ(r.output_counters(0, 0).dropped(), 0u);
 	const PortCounters &in0 = h.worker().ports[h.port_index("in0")];
 	const PortCounters &out0 = h.worker().ports[h.port_index("out0")];
 	EXPECT_EQ(in0.rx_packets.get(), sent.size());
@@ -109,11 +109,11 @@ TEST(GoldenPcap, OneToThreeAcrossTwoPortsWithUnicastAndFixedTtl)
 	const CompiledRule &r = published(h, rule);
 	EXPECT_EQ(r.counters(0).packets.get(), 14u);
 	EXPECT_EQ(r.output_counters(0, 0).packets.get(), 13u);
-	EXPECT_EQ(r.output_counters(0, 0).drops.get(), 1u);
+	EXPECT_EQ(r.output_counters(0, 0).dropped(), 1u);
 	EXPECT_EQ(r.output_counters(0, 1).packets.get(), 13u);
-	EXPECT_EQ(r.output_counters(0, 1).drops.get(), 1u);
+	EXPECT_EQ(r.output_counters(0, 1).dropped(), 1u);
 	EXPECT_EQ(r.output_counters(0, 2).packets.get(), 14u);
-	EXPECT_EQ(r.output_counters(0, 2).drops.get(), 0u);
+	EXPECT_EQ(r.output_counters(0, 2).dropped(), 0u);
 	EXPECT_EQ(h.worker().ports[h.port_index("out0")].tx_packets.get(), 13u);
 	EXPECT_EQ(h.worker().ports[h.port_index("out1")].tx_packets.get(), 27u);
 	expect_drops(h, {{DropReason::ttl_expired, 2}});
@@ -349,10 +349,22 @@ TEST(GoldenPcap, MalformedFramesAreDroppedByReasonAndValidOnesRelayed)
 		{DropReason::not_udp, 6},
 		{DropReason::no_rule, 7},
 	});
+	// Parse and lookup drops count on the ingress port, the output's
+	// TTL drops on its egress port.
+	expect_port_drops(h, "in0", {
+		{DropReason::truncated, 1},
+		{DropReason::bad_checksum, 2},
+		{DropReason::fragment, 3},
+		{DropReason::not_ipv4, 5},
+		{DropReason::not_udp, 6},
+		{DropReason::no_rule, 7},
+	});
+	expect_port_drops(h, "out0", {{DropReason::ttl_expired, 4}});
 	const CompiledRule &r = published(h, rule);
 	EXPECT_EQ(r.counters(0).packets.get(), 10u + 4u) << "TTL-expired frames matched the rule";
 	EXPECT_EQ(r.output_counters(0, 0).packets.get(), 10u);
-	EXPECT_EQ(r.output_counters(0, 0).drops.get(), 4u);
+	EXPECT_EQ(r.output_counters(0, 0).dropped(), 4u);
+	expect_output_drops(r.output_counters(0, 0), {{DropReason::ttl_expired, 4}});
 	EXPECT_EQ(h.worker().ports[h.port_index("in0")].rx_packets.get(), wire.size());
 }
 

@@ -116,7 +116,7 @@ std::string RelayHarness::tx_path(const std::string &port) const
 
 int RelayHarness::add_rule(const config::Rule &rule, std::string *error)
 {
-	return engine_->add_rule(rule, NeighbourLookup{}, error);
+	return test::add_rule(*engine_, rule, NeighbourLookup{}, error);
 }
 
 uint64_t RelayHarness::poll_until_idle()

@@ -77,9 +77,10 @@ public:
 	Engine &engine() { return *engine_; }
 	const EnginePort &port(const std::string &name) const;
 	uint16_t port_index(const std::string &name) const;
-	uint64_t drops(packet::DropReason reason) const
+	uint64_t drops(packet::DropReason reason) const { return drop_count(*worker_, reason); }
+	uint64_t port_drops(const std::string &port, packet::DropReason reason) const
 	{
-		return worker_->counters.drops[static_cast<size_t>(reason)].get();
+		return worker_->drops[port_index(port)].reasons[static_cast<size_t>(reason)].get();
 	}
 	const std::string &dir() const { return dir_; }
 

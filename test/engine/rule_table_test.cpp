@@ -116,6 +116,47 @@ TEST(RuleTable, AddFindReplaceRemove)
 	EXPECT_EQ(live_aligned_allocations(), live_before);
 }
 
+// In a batch, replaced and removed rules live until the batch closes, then
+// go together; a rule replaced twice hands on its predecessor's counters.
+TEST(RuleTable, BatchRetiresTogetherAndCarriesCountersInOrder)
+{
+	const int64_t live_before = live_aligned_allocations();
+	{
+		auto table = make_table(1024);
+		ASSERT_NE(table, nullptr);
+		const RuleKey key = make_key(0, group_a, 5000);
+		const RuleKey other = make_key(0, group_a, 5001);
+		CompiledRule *first = make_rule("first", key);
+		ASSERT_EQ(table->add(first), 0);
+		ASSERT_EQ(table->add(make_rule("other", other)), 0);
+		first->counters(0).packets.add(3);
+		{
+			RuleTable::Batch batch(*table);
+			CompiledRule *second = make_rule("second", key);
+			ASSERT_EQ(table->add(second), 0);
+			second->counters(0).packets.add(4);
+			CompiledRule *third = make_rule("third", key);
+			ASSERT_EQ(table->add(third), 0);
+			EXPECT_EQ(table->remove(other), 0);
+			{
+				RuleTable::Batch nested(*table);
+			}
+			// Nothing retired yet: first, second, other and third live.
+			EXPECT_EQ(live_aligned_allocations(), live_before + 4);
+			EXPECT_EQ(table->find(key), third);
+		}
+		EXPECT_EQ(live_aligned_allocations(), live_before + 1);
+		const CompiledRule *now = table->find(key);
+		uint64_t packets = 0;
+		for (unsigned b = 0; b < now->counter_blocks(); b++)
+			packets += now->counters(b).packets.get();
+		EXPECT_EQ(packets, 7u);
+		// The removed key's slot is free again.
+		ASSERT_EQ(table->add(make_rule("other again", other)), 0);
+	}
+	EXPECT_EQ(live_aligned_allocations(), live_before);
+}
+
 TEST(RuleTable, KeyFieldsAllDistinguishRules)
 {
 	auto table = make_table(1024);

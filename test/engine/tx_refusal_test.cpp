@@ -46,7 +46,7 @@ TEST(TxRefusal, RefusedPacketsAreCountedAndFreedAcceptedOnesKeepOrder)
 	rule.match = {.port = "in0", .dst = ipv4(239, 1, 1, 1), .dport = 5000};
 	rule.outputs = {{.port = "out0", .dport = 6000}};
 	std::string error;
-	ASSERT_EQ(engine->add_rule(rule, NeighbourLookup{}, &error), 0) << error;
+	ASSERT_EQ(add_rule(*engine, rule, NeighbourLookup{}, &error), 0) << error;
 
 	auto w = std::make_unique<Worker>();
 	w->engine = engine.get();
@@ -73,11 +73,15 @@ TEST(TxRefusal, RefusedPacketsAreCountedAndFreedAcceptedOnesKeepOrder)
 	const uint64_t refused = out.tx_dropped.get();
 	EXPECT_EQ(accepted + refused, frames);
 	EXPECT_GT(refused, 0u) << "the ring never filled: the test proves nothing";
-	EXPECT_EQ(w->counters.drops[static_cast<size_t>(DropReason::tx_full)].get(), refused);
+	EXPECT_EQ(drop_count(*w, DropReason::tx_full), refused);
+	EXPECT_EQ(w->drops[1].reasons[static_cast<size_t>(DropReason::tx_full)].get(), refused)
+		<< "tx-full counts on the egress port";
+	EXPECT_EQ(w->drops[0].reasons[static_cast<size_t>(DropReason::tx_full)].get(), 0u);
 	const CompiledRule *r = engine->rules().find(Engine::key_of(rule.match, 0));
 	ASSERT_NE(r, nullptr);
 	EXPECT_EQ(r->output_counters(0, 0).packets.get(), accepted);
-	EXPECT_EQ(r->output_counters(0, 0).drops.get(), refused);
+	EXPECT_EQ(r->output_counters(0, 0).dropped(DropReason::tx_full), refused);
+	EXPECT_EQ(r->output_counters(0, 0).dropped(), refused);
 	// Counted when queued, taken back when refused: bytes too.
 	constexpr uint64_t out_frame_len = 42 + 64;
 	EXPECT_EQ(r->output_counters(0, 0).bytes.get(), accepted * out_frame_len);

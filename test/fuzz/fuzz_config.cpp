@@ -19,7 +19,7 @@
 #include "config/loader.h"
 #include "config/names.h"
 #include "config/validate.h"
-#include "control/rule_grammar.h"
+#include "config/rule_grammar.h"
 #include "fuzz_check.h"
 #include "words.h"
 
@@ -85,16 +85,16 @@ void check_workers_and_pools(const config::Config &cfg)
 
 void check_rule_in_grammar(const config::Rule &rule)
 {
-	const std::string line = control::format_rule(rule);
+	const std::string line = config::format_rule(rule);
 	std::vector<std::string> words = split_words(line);
 	FUZZ_CHECK(words.size() > 2, "format_rule gives '%s'", line.c_str());
 	words.erase(words.begin(), words.begin() + 2); // "rule add"
 	try {
-		const config::Rule again = control::parse_rule_add(words);
+		const config::Rule again = config::parse_rule_add(words);
 		FUZZ_CHECK(config::same_rule(rule, again),
 			   "rule '%s' from the file reads back from the console as another rule: %s",
 			   rule.name.c_str(), line.c_str());
-	} catch (const control::GrammarError &e) {
+	} catch (const config::GrammarError &e) {
 		FUZZ_CHECK(false, "rule '%s' from the file cannot be given on the console: '%s': %s",
 			   rule.name.c_str(), line.c_str(), e.what());
 	}

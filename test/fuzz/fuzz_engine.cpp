@@ -243,7 +243,8 @@ void build_engine(Harness &h)
 	if (h.engine->init(std::move(ports), h.pools.get(), 1, params, &error) != 0)
 		setup_failed(error);
 	for (const Flow &flow : relay_flows())
-		if (h.engine->add_rule(rule_of(flow), nullptr, &error) != 0)
+		if (engine::CompiledRule *rule = h.engine->compile(rule_of(flow), nullptr, &error);
+		    rule == nullptr || h.engine->rules().add(rule) != 0)
 			setup_failed(error);
 
 	for (uint16_t p : {out0, out1})
@@ -424,7 +425,7 @@ void check_drops(const Model &model, const Worker &w)
 	for (size_t r = 0; r < mcr::packet::drop_reason_count; r++) {
 		const auto reason = static_cast<DropReason>(r);
 		const uint64_t want = reason == DropReason::tx_full ? refused : model.drops[r];
-		const uint64_t got = w.counters.drops[r].get();
+		const uint64_t got = drop_count(w, static_cast<DropReason>(r));
 		FUZZ_CHECK(got == want, "%lu drops for %s, expected %lu", static_cast<unsigned long>(got),
 			   drop_reason_name(reason), static_cast<unsigned long>(want));
 	}
@@ -506,10 +507,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		std::fprintf(stderr, "fuzz_engine: %zu frames, sent %zu + %zu, dropped:", rx,
 			     run.sent[out0].size(), run.sent[out1].size());
 		for (size_t r = 0; r < mcr::packet::drop_reason_count; r++)
-			if (w->counters.drops[r].get() != 0)
+			if (drop_count(*w, static_cast<DropReason>(r)) != 0)
 				std::fprintf(stderr, " %s %lu",
 					     drop_reason_name(static_cast<DropReason>(r)),
-					     static_cast<unsigned long>(w->counters.drops[r].get()));
+					     static_cast<unsigned long>(drop_count(*w, static_cast<DropReason>(r))));
 		std::fputc('\n', stderr);
 	}
 	if (model.fragments) {

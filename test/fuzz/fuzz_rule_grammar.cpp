@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "config/compare.h"
-#include "control/rule_grammar.h"
+#include "config/rule_grammar.h"
 #include "fuzz_check.h"
 #include "words.h"
 
@@ -21,13 +21,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	config::Rule rule;
 	try {
-		rule = control::parse_rule_add(words);
-	} catch (const control::GrammarError &) {
+		rule = config::parse_rule_add(words);
+	} catch (const config::GrammarError &) {
 		return 0;
 	}
 	// Any other exception escapes and libFuzzer reports it as a crash.
 
-	const std::string line = control::format_rule(rule);
+	const std::string line = config::format_rule(rule);
 	std::vector<std::string> again = fuzz::split_words(line);
 	FUZZ_CHECK(again.size() >= 2 && again[0] == "rule" && again[1] == "add",
 		   "format_rule gives '%s'", line.c_str());
@@ -35,13 +35,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	config::Rule reparsed;
 	try {
-		reparsed = control::parse_rule_add(again);
-	} catch (const control::GrammarError &e) {
+		reparsed = config::parse_rule_add(again);
+	} catch (const config::GrammarError &e) {
 		FUZZ_CHECK(false, "'%s' (formatted from an accepted rule) is refused: %s",
 			   line.c_str(), e.what());
 	}
 	FUZZ_CHECK(config::same_rule(rule, reparsed), "'%s' parses to another rule", line.c_str());
-	const std::string line_again = control::format_rule(reparsed);
+	const std::string line_again = config::format_rule(reparsed);
 	FUZZ_CHECK(line_again == line, "'%s' formats back as '%s'", line.c_str(), line_again.c_str());
 	return 0;
 }

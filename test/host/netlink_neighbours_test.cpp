@@ -26,7 +26,7 @@
 namespace mcr::host {
 namespace {
 
-using drivers::test::PrivateNetns;
+using test::PrivateNetns;
 
 constexpr uint32_t ipv4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 {

@@ -3,7 +3,7 @@
 #include <net/if.h>
 #include <unistd.h>
 
-namespace mcr::drivers::test {
+namespace mcr::host::test {
 
 ::testing::AssertionResult mentions(const std::string &text, const std::string &part)
 {
@@ -45,4 +45,4 @@ void IgmpTest::SetUp()
 	return ::testing::AssertionFailure() << "leave returned " << rc << ": " << error;
 }
 
-} // namespace mcr::drivers::test
+} // namespace mcr::host::test

@@ -8,11 +8,11 @@
 
 #include <gtest/gtest.h>
 
-#include "igmp_membership.h"
+#include "host/igmp_membership.h"
 #include "kernel_groups.h"
 #include "private_netns.h"
 
-namespace mcr::drivers::test {
+namespace mcr::host::test {
 
 // For EXPECT_TRUE: text contains part (no gmock here).
 ::testing::AssertionResult mentions(const std::string &text, const std::string &part);
@@ -35,4 +35,4 @@ protected:
 	IgmpMemberships igmp_;
 };
 
-} // namespace mcr::drivers::test
+} // namespace mcr::host::test

@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-namespace mcr::drivers::test {
+namespace mcr::host::test {
 
 namespace {
 
@@ -197,4 +197,4 @@ bool IgmpWire::send_general_query(uint32_t querier, std::string *why)
 	return false;
 }
 
-} // namespace mcr::drivers::test
+} // namespace mcr::host::test

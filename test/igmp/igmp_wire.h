@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace mcr::drivers::test {
+namespace mcr::host::test {
 
 enum IgmpMessageType : uint8_t {
 	kIgmpQuery = 0x11,
@@ -70,4 +70,4 @@ private:
 	std::string problem_;
 };
 
-} // namespace mcr::drivers::test
+} // namespace mcr::host::test

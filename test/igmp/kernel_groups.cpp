@@ -11,7 +11,7 @@
 #include <fstream>
 #include <sstream>
 
-namespace mcr::drivers::test {
+namespace mcr::host::test {
 
 namespace {
 
@@ -128,4 +128,4 @@ std::vector<uint32_t> kernel_included_sources(unsigned ifindex, uint32_t group)
 	return sources;
 }
 
-} // namespace mcr::drivers::test
+} // namespace mcr::host::test

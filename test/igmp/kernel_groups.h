@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace mcr::drivers::test {
+namespace mcr::host::test {
 
 constexpr uint32_t ipv4(uint32_t a, uint32_t b, uint32_t c, uint32_t d)
 {
@@ -42,4 +42,4 @@ std::vector<uint32_t> kernel_routable_groups(unsigned ifindex);
 // Sources the kernel includes for group on ifindex.
 std::vector<uint32_t> kernel_included_sources(unsigned ifindex, uint32_t group);
 
-} // namespace mcr::drivers::test
+} // namespace mcr::host::test

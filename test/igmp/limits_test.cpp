@@ -6,7 +6,7 @@
 
 #include "igmp_fixture.h"
 
-namespace mcr::drivers::test {
+namespace mcr::host::test {
 namespace {
 
 TEST_F(IgmpTest, FortyFiveGroupsSpreadOverSockets)
@@ -83,4 +83,4 @@ TEST_F(IgmpTest, LowLimitsAreLearnedFromTheKernel)
 }
 
 } // namespace
-} // namespace mcr::drivers::test
+} // namespace mcr::host::test

@@ -5,7 +5,7 @@
 
 #include "igmp_fixture.h"
 
-namespace mcr::drivers::test {
+namespace mcr::host::test {
 namespace {
 
 TEST_F(IgmpTest, JoinMakesTheKernelListTheGroup)
@@ -181,4 +181,4 @@ TEST_F(IgmpTest, LeaveAfterTheInterfaceWentAway)
 }
 
 } // namespace
-} // namespace mcr::drivers::test
+} // namespace mcr::host::test

@@ -10,7 +10,7 @@
 #include <cstring>
 #include <fstream>
 
-namespace mcr::drivers::test {
+namespace mcr::host::test {
 
 PrivateNetns::PrivateNetns()
 {
@@ -69,4 +69,4 @@ bool PrivateNetns::set_sysctl(const std::string &key, const std::string &value, 
 	return false;
 }
 
-} // namespace mcr::drivers::test
+} // namespace mcr::host::test

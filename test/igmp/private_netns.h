@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace mcr::drivers::test {
+namespace mcr::host::test {
 
 class PrivateNetns {
 public:
@@ -36,4 +36,4 @@ private:
 	std::string problem_;
 };
 
-} // namespace mcr::drivers::test
+} // namespace mcr::host::test

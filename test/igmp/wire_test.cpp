@@ -8,7 +8,7 @@
 #include "igmp_fixture.h"
 #include "igmp_wire.h"
 
-namespace mcr::drivers::test {
+namespace mcr::host::test {
 namespace {
 
 using namespace std::chrono_literals;
@@ -125,4 +125,4 @@ TEST_F(IgmpWireTest, GeneralQueryIsAnswered)
 }
 
 } // namespace
-} // namespace mcr::drivers::test
+} // namespace mcr::host::test

@@ -178,6 +178,28 @@ class Mcr:
     def port(self, name):
         return self.telemetry("/mcr/ports")[name]
 
+    def rule(self, name):
+        """/mcr/rule,NAME: one rule with every output (following
+        outputs_next when the outputs take more than one reply)."""
+        rule = self.telemetry(f"/mcr/rule,{name}")
+        if "error" in rule:
+            raise KeyError(rule["error"])
+        while rule["outputs_next"] is not None:
+            more = self.telemetry(f"/mcr/rule,{name},{rule['outputs_next']}")
+            rule["outputs"].update(more["outputs"])
+            rule["outputs_next"] = more["outputs_next"]
+        return rule
+
+    def rules(self):
+        """Every rule by its exact name, read through the /mcr/rules pages."""
+        rules, offset = {}, 0
+        while offset is not None:
+            page = self.telemetry(f"/mcr/rules,{offset}")
+            for r in page["rules"].values():
+                rules[r["name"]] = r
+            offset = page["next"]
+        return rules
+
     def ctl(self, *command, input=None, check=False):
         """mcr-ctl against this mcr, from the relay host."""
         return self.lab.exec("relay", MCR_CTL, "--file-prefix", self.file_prefix, *command,

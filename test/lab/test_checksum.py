@@ -82,7 +82,7 @@ class ChecksumTest(unittest.TestCase):
                         self.assertEqual(got[endpoint]["count"], sent, endpoint)
                         self.assertEqual(got[endpoint]["bad_payload"], 0, endpoint)
             self.assertEqual(udp_in_csum_errors(lab, "sink1"), errors_before)
-            self.assertEqual(mcr.telemetry("/mcr/rules")["feed_a"]["packets"], 2 * self.COUNT)
+            self.assertEqual(mcr.rule("feed-a")["packets"], 2 * self.COUNT)
             self.assertEqual(mcr.stop(), 0, mcr.stderr)
 
     def test_sender_with_default_offloads_on_af_xdp(self):
@@ -113,7 +113,7 @@ class ChecksumTest(unittest.TestCase):
                     self.assertEqual(got[endpoint]["bad_payload"], 0)
             errors = udp_in_csum_errors(lab, "sink1") - errors_before
             drops = mcr.telemetry("/mcr/drops")
-            rule = mcr.telemetry("/mcr/rules")["feed_a"]
+            rule = mcr.rule("feed-a")
             self.assertEqual(mcr.stop(), 0, mcr.stderr)
         return sent, errors, drops, rule
 

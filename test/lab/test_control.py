@@ -2,13 +2,14 @@
 and mcr-ctl; malformed commands change nothing; rules added and deleted
 1,000 times without disturbing other flows; reload by SIGHUP."""
 
+import os
 import signal
 import subprocess
 import tempfile
 import time
 import unittest
 
-from labkit import MCR_CTL, TRAFFIC_PY, Lab, Mcr, skip_unless_root
+from labkit import MCR, MCR_CTL, TRAFFIC_PY, Lab, Mcr, skip_unless_root
 
 CONFIG = """
 ports:
@@ -35,6 +36,7 @@ EVERY_COMMAND = [
     "help", "show port stats all", "show port stats up0", "show port xstats up0",
     "clear port stats all", "show rules", "show rule feed-a", "show drops", "show pools",
     "show workers", "show xdp", RULE_C, "show rule feed-c", "rule del feed-c", "reload",
+    "show neighbours", "save",
 ]
 
 MALFORMED = [
@@ -51,8 +53,9 @@ MALFORMED = [
     "rule add bad!name match port up0 dst 239.1.1.9 dport 5000 output port down0",
     "rule add feed-x match port up0 dst 239.1.1.9 dport 5000 output port down0 ttl 0",
     "rule add feed-x match port up0 dst 239.1.1.9 dport 5000 output port down0 mac zz",
-    "rule add feed-x match port up0 dst 198.18.2.77 dport 5000 output port down0",
-    "rule del", "rule del nosuch", "reload now",
+    "rule add feed-x match port up0 dst 239.1.1.9 dport 5000 output port down0 dscp 64",
+    "rule del", "rule del nosuch", "reload now", "save /nonexistent-dir/mcr.yaml",
+    "save a b", "show neighbours all",
 ]
 
 # Three flows, interleaved, each with its own sequence numbers.
@@ -72,7 +75,7 @@ for i in range(n):
 
 
 def state(mcr):
-    return (mcr.telemetry("/mcr/rules"), mcr.telemetry("/mcr/ports"),
+    return (mcr.rules(), mcr.telemetry("/mcr/ports"),
             mcr.ctl("show rules").stdout)
 
 
@@ -90,7 +93,8 @@ class ControlTest(unittest.TestCase):
                          "port counters cleared", "feed-a", "239.1.1.1:5000", "no-rule",
                          "in-use", "worker 0 lcore 1", "program id", "rule feed-c added",
                          "rule add feed-c match port up0 dst 239.1.1.3 dport 5000",
-                         "rule feed-c deleted", "0 rule(s) added, 0 changed, 0 removed"):
+                         "rule feed-c deleted", "0 rule(s) added, 0 changed, 0 removed",
+                         "no unicast output looks up a neighbour", "reassembly_timeout_ms:"):
             self.assertIn(expected, out)
 
     def test_every_command_from_a_file_and_mcr_ctl(self):
@@ -170,7 +174,7 @@ class ControlTest(unittest.TestCase):
     def test_reload_by_sighup(self):
         with Lab() as lab, Mcr(lab, CONFIG) as mcr:
             def rules():
-                return mcr.telemetry("/mcr/rules")
+                return mcr.rules()
 
             def hup():
                 mcr.proc.send_signal(signal.SIGHUP)
@@ -182,8 +186,8 @@ class ControlTest(unittest.TestCase):
                                     "name: feed-c\n    match: { port: up0, dst: 239.1.1.3")
             mcr.rewrite_config(edited)
             hup()
-            self.assertEqual(sorted(rules()), ["feed_a", "feed_c"])
-            self.assertEqual(rules()["feed_a"]["output0_dport"], 6001)
+            self.assertEqual(sorted(rules()), ["feed-a", "feed-c"])
+            self.assertEqual(rules()["feed-a"]["outputs"]["0"]["dport"], 6001)
             sink = lab.start_sink("sink1", 100, ["239.2.2.2:6001"])
             lab.send_udp(100)
             self.assertEqual(lab.sink_result(sink)["239.2.2.2:6001"]["count"], 100)
@@ -197,7 +201,7 @@ class ControlTest(unittest.TestCase):
                 hup()
                 lab.send_udp(100)
                 self.assertEqual(lab.sink_result(sink)["239.2.2.2:6001"]["count"], 100)
-                self.assertEqual(sorted(rules()), ["feed_a", "feed_c"])
+                self.assertEqual(sorted(rules()), ["feed-a", "feed-c"])
                 self.assertIn(says, mcr.read_output()[1])
             self.assertIn("mcr.yaml:", mcr.read_output()[1])  # FILE:LINE:COL
 
@@ -206,7 +210,7 @@ class ControlTest(unittest.TestCase):
             r = mcr.ctl("reload")
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("1 rule(s) added, 1 changed, 1 removed", r.stdout)
-            self.assertEqual(sorted(rules()), ["feed_a", "feed_b"])
+            self.assertEqual(sorted(rules()), ["feed-a", "feed-b"])
 
     def test_telemetry_and_console_agree(self):
         import re
@@ -214,19 +218,65 @@ class ControlTest(unittest.TestCase):
             lab.send_udp(300)
             lab.send_udp(40, dst="239.9.9.9")  # no rule
             time.sleep(0.5)
-            rule = mcr.telemetry("/mcr/rules")["feed_a"]
+            rule = mcr.rule("feed-a")
             shown = mcr.ctl("show", "rule", "feed-a").stdout
             self.assertIn(f"received: {rule['packets']} packets, {rule['bytes']} bytes", shown)
-            self.assertRegex(shown, rf"output 0: .* packets +{rule['output0_packets']} ")
+            self.assertRegex(shown, rf"output 0: .* packets +{rule['outputs']['0']['packets']} ")
             self.assertEqual(rule["packets"], 300)
             port = mcr.telemetry("/mcr/ports")["up0"]
             stats = mcr.ctl("show", "port", "stats", "up0").stdout
             self.assertIn(f"RX-packets: {port['rx_packets']} ", stats)
             drops = mcr.telemetry("/mcr/drops")
-            shown = dict(re.findall(r"^ +(\S+) +(\d+)$", mcr.ctl("show", "drops").stdout, re.M))
+            by_port = {p: mcr.telemetry(f"/mcr/drops,{p}") for p in ("up0", "down0")}
             self.assertEqual(drops["no_rule"], 40)
-            for name, count in shown.items():
-                self.assertEqual(drops[name.replace("-", "_")], int(count), name)
+            self.assertEqual(by_port["up0"]["no_rule"], 40)  # the ingress port's
+            self.assertEqual(by_port["down0"]["no_rule"], 0)
+            lines = mcr.ctl("show", "drops").stdout.splitlines()
+            self.assertEqual(lines[0].split(), ["reason", "total", "up0", "down0"])
+            rows = [line.split() for line in lines[1:]]
+            self.assertEqual(len(rows), len(drops))
+            for name, total, up0, down0 in rows:
+                key = name.replace("-", "_")
+                self.assertEqual((drops[key], by_port["up0"][key], by_port["down0"][key]),
+                                 (int(total), int(up0), int(down0)), name)
+            self.assertIn("error", mcr.telemetry("/mcr/drops,nosuch"))
+
+
+@skip_unless_root
+class SaveTest(unittest.TestCase):
+    def test_saved_running_config_checks_and_restarts_with_console_rules(self):
+        with Lab() as lab:
+            with Mcr(lab, CONFIG) as mcr:
+                self.assertEqual(mcr.ctl(*RULE_C.split()).returncode, 0)
+                self.assertEqual(mcr.ctl("rule", "del", "feed-b").returncode, 0)
+                printed = mcr.ctl("save")
+                self.assertEqual(printed.returncode, 0, printed.stderr)
+                self.assertIn("name: feed-c", printed.stdout)
+                self.assertNotIn("feed-b", printed.stdout)
+                path = os.path.join(mcr.dir.name, "saved.yaml")
+                r = mcr.ctl("save", path)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertIn(f"saved 2 rule(s) to {path}", r.stdout)
+                with open(path) as f:
+                    saved = f.read()
+                self.assertEqual(saved, printed.stdout)
+                self.assertEqual([n for n in os.listdir(mcr.dir.name) if "saved" in n],
+                                 ["saved.yaml"])  # no temporary left behind
+                bad = mcr.ctl("save", "/nonexistent-dir/mcr.yaml")
+                self.assertEqual(bad.returncode, 1)
+                self.assertIn("error: save: cannot write /nonexistent-dir/mcr.yaml: "
+                              "No such file or directory", bad.stderr)
+                check = subprocess.run([MCR, "--", "--config", path, "--check"],
+                                       capture_output=True, text=True)
+                self.assertEqual(check.returncode, 0, check.stderr)
+                self.assertIn("ok (2 ports, 2 rules)", check.stdout)
+
+            # A restart from the saved file relays the rule added live.
+            with Mcr(lab, saved) as again:
+                self.assertEqual(sorted(again.rules()), ["feed-a", "feed-c"])
+                sink = lab.start_sink("sink1", 100, [C])
+                lab.send_udp(100, dst="239.1.1.3")
+                self.assertEqual(lab.sink_result(sink)[C]["count"], 100)
 
 
 @skip_unless_root

@@ -152,9 +152,9 @@ class FragmentTest(unittest.TestCase):
                 sent_df = self.send(lab, 1400, PMTUDISC_DO)
                 self.assertEqual(lab.sink_result(sink)[SINK[0]]["count"], 0)
                 self.assertEqual(mcr.telemetry("/mcr/drops")["too_big"], sent_df)
-                rule = mcr.telemetry("/mcr/rules")["feed_a"]
-                self.assertEqual(rule["output0_drops"], sent_df)
-                self.assertEqual(rule["output0_packets"], 2 * sent)
+                rule = mcr.rule("feed-a")
+                self.assertEqual(sum(rule["outputs"]["0"]["drops"].values()), sent_df)
+                self.assertEqual(rule["outputs"]["0"]["packets"], 2 * sent)
                 self.assertEqual(mcr.stop(), 0, mcr.stderr)
 
     def test_af_packet_smaller_egress_mtu(self):

@@ -61,17 +61,30 @@ class LimitsTest(unittest.TestCase):
             idle = {n: p["in_use"] for n, p in mcr.telemetry("/mcr/pools").items()}
             sent = self.blast(lab, 20000)
             time.sleep(1)
-            rule = mcr.telemetry("/mcr/rules")["wide"]
+            rule = mcr.rule("wide")
             drops = mcr.telemetry("/mcr/drops")
             self.assertGreater(drops["no_buffer"], 0, "the tiny pool never ran dry")
             self.assertEqual(rule["packets"] + drops["ttl_expired"], mcr.port("up0")["rx_packets"])
             # Every output of every received packet was sent or counted.
             for i in range(8):
-                self.assertEqual(rule[f"output{i}_packets"] + rule[f"output{i}_drops"],
+                self.assertEqual(rule["outputs"][str(i)]["packets"] + sum(rule["outputs"][str(i)]["drops"].values()),
                                  rule["packets"], f"output {i}")
-            self.assertEqual(sum(rule[f"output{i}_drops"] for i in range(8)),
+            self.assertEqual(sum(sum(rule["outputs"][str(i)]["drops"].values()) for i in range(8)),
                              drops["no_buffer"] + drops["tx_full"])
             self.assertLessEqual(rule["packets"], sent)
+            # Each output's drops by reason land on its egress port, none
+            # on the ingress port.
+            ports = {p: mcr.telemetry(f"/mcr/drops,{p}") for p in ("up0", "down0", "down1")}
+            for reason in ("no_buffer", "tx_full"):
+                self.assertEqual(ports["up0"][reason], 0, reason)
+                for port in ("down0", "down1"):
+                    mine = [str(i) for i in range(8) if rule["outputs"][str(i)]["port"] == port]
+                    self.assertEqual(sum(rule["outputs"][o]["drops"][reason] for o in mine),
+                                     ports[port][reason], f"{reason} on {port}")
+                self.assertEqual(ports["down0"][reason] + ports["down1"][reason], drops[reason])
+            for i in range(8):
+                out = rule["outputs"][str(i)]["drops"]
+                self.assertEqual(out["too_big"] + out["no_neighbour"] + out["ttl_expired"], 0)
             pools = mcr.telemetry("/mcr/pools")
             for name, in_use in idle.items():
                 self.assertEqual(pools[name]["in_use"], in_use, f"pool {name} leaked")
@@ -80,14 +93,14 @@ class LimitsTest(unittest.TestCase):
             # The kernel hands af_packet what arrived during a NAPI poll at
             # once: at 2 kpps about ten datagrams, 70 copies, a full pool
             # again. At 100 pps they come one or two at a time.
-            before = mcr.telemetry("/mcr/rules")["wide"]
+            before = mcr.rule("wide")
             self.blast(lab, 100, rate=100)
             time.sleep(0.5)
-            after = mcr.telemetry("/mcr/rules")["wide"]
+            after = mcr.rule("wide")
             self.assertEqual(after["packets"] - before["packets"], 100)
             for i in range(8):
-                sent_i = after[f"output{i}_packets"] - before[f"output{i}_packets"]
-                dropped_i = after[f"output{i}_drops"] - before[f"output{i}_drops"]
+                sent_i = after["outputs"][str(i)]["packets"] - before["outputs"][str(i)]["packets"]
+                dropped_i = sum(after["outputs"][str(i)]["drops"].values()) - sum(before["outputs"][str(i)]["drops"].values())
                 self.assertEqual(sent_i + dropped_i, 100)
                 self.assertGreaterEqual(sent_i, 98, f"output {i} did not recover")
             self.assertEqual(mcr.stop(), 0)
@@ -107,10 +120,10 @@ class LimitsTest(unittest.TestCase):
             self.assertGreater(port["rx_packets"], 0)
             self.assertEqual(mcr.ctl("show", "port", "stats", "up0").returncode, 0)
             # Recovered: a paced burst goes through whole.
-            before = mcr.telemetry("/mcr/rules")["wide"]["output7_packets"]
+            before = mcr.rule("wide")["outputs"]["7"]["packets"]
             self.blast(lab, 300, rate=2000)
             time.sleep(0.5)
-            self.assertEqual(mcr.telemetry("/mcr/rules")["wide"]["output7_packets"] - before, 300)
+            self.assertEqual(mcr.rule("wide")["outputs"]["7"]["packets"] - before, 300)
             self.assertEqual(mcr.stop(), 0)
 
     def test_af_xdp_ports_keep_receiving_after_an_overload(self):

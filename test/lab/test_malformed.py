@@ -78,7 +78,7 @@ class MalformedTrafficTest(unittest.TestCase):
             time.sleep(1.5)  # incomplete fragment sets time out (1 s)
             xdp = mcr.telemetry("/mcr/xdp")["up0"]
             drops = mcr.telemetry("/mcr/drops")
-            rule = mcr.telemetry("/mcr/rules")["feed_a"]
+            rule = mcr.rule("feed-a")
             port = mcr.port("up0")
             down = mcr.port("down0")
             # Still running and answering.
@@ -94,7 +94,7 @@ class MalformedTrafficTest(unittest.TestCase):
         self.assertEqual(got["out_of_order"], 0)
         # Nothing invalid forwarded.
         self.assertEqual(down["tx_packets"], relayed)
-        self.assertEqual(rule["output0_packets"], relayed)
+        self.assertEqual(rule["outputs"]["0"]["packets"], relayed)
 
         # Every frame accounted for: XDP's verdict, then mcr's.
         want_xdp = collections.Counter()

@@ -218,8 +218,8 @@ class MetricsTest(unittest.TestCase):
 
             # The count Prometheus stored is the one mcr's telemetry gives,
             # once a scrape after the traffic has landed.
-            told = mcr.telemetry("/mcr/rules")
-            self.assertEqual(told["feed_a"]["packets"], n)
+            told = mcr.rules()
+            self.assertEqual(told["feed-a"]["packets"], n)
             deadline = time.time() + 20
             seen = {}
             while time.time() < deadline:
@@ -229,8 +229,8 @@ class MetricsTest(unittest.TestCase):
                     break
                 time.sleep(0.5)
             by_rule = {dict(k)["rule"]: v for k, v in seen.items()}
-            self.assertEqual(by_rule.get("feed-a"), told["feed_a"]["packets"], seen)
-            self.assertEqual(by_rule.get("feed-b"), told["feed_b"]["packets"], seen)
+            self.assertEqual(by_rule.get("feed-a"), told["feed-a"]["packets"], seen)
+            self.assertEqual(by_rule.get("feed-b"), told["feed-b"]["packets"], seen)
             self.assertEqual(prom.query('up{job="mcr"}'),
                              {(("__name__", "up"), ("instance", target), ("job", "mcr")): 1.0})
             out = prom.query('mcr_output_packets_total{rule="feed-a"}')

@@ -82,14 +82,14 @@ class OutputFieldsTest(unittest.TestCase):
             sent = self.send(lab, "239.1.1.1")
             self.check(Lab.sink_result(probe), EXPECTED, sent)
 
-            rule = mcr.telemetry("/mcr/rules")["feed_a"]
-            self.assertEqual([rule[f"output{i}_src"] for i in range(5)],
+            rule = mcr.rule("feed-a")
+            self.assertEqual([rule["outputs"][str(i)]["src"] for i in range(5)],
                              ["keep", "keep", RELAY_DOWN, GIVEN_SRC, RELAY_DOWN])
-            self.assertEqual([rule[f"output{i}_dscp"] for i in range(5)],
+            self.assertEqual([rule["outputs"][str(i)]["dscp"] for i in range(5)],
                              ["keep", "keep", "46", "0", "keep"])
             for i in range(5):
-                self.assertEqual(rule[f"output{i}_packets"], sent)
-                self.assertEqual(rule[f"output{i}_drops"], 0)
+                self.assertEqual(rule["outputs"][str(i)]["packets"], sent)
+                self.assertEqual(sum(rule["outputs"][str(i)]["drops"].values()), 0)
             # af_packet also sees the host's other traffic (IGMP: not_udp).
             drops = mcr.telemetry("/mcr/drops")
             for reason in ("bad_checksum", "ttl_expired", "no_buffer", "tx_full"):

@@ -148,7 +148,7 @@ class PortsTest(unittest.TestCase):
                                      "down0").returncode, 0)
             sent = lab.send_udp(100, dst="239.1.1.9")
             self.assertEqual(mcr.wait_rx("up0", sent), sent)
-            self.assertEqual(mcr.telemetry("/mcr/rules")["x"]["packets"], sent)
+            self.assertEqual(mcr.rule("x")["packets"], sent)
             self.assertEqual(mcr.stop(), 0)
             # CAP_NET_ADMIN was enough to take the XDP programs off.
             self.assertEqual(lab.xdp_prog_id("relay", lab.iface("r0")), 0)

@@ -81,7 +81,7 @@ class UserTest(unittest.TestCase):
                          str(user.pw_gid), "--clear-groups", MCR_CTL, "--file-prefix",
                          mcr.file_prefix, "rule", "del", "x", check=False)
             self.assertNotEqual(r.returncode, 0, r.stdout)
-            self.assertIn("x", mcr.telemetry("/mcr/rules"))
+            self.assertIn("x", mcr.rules())
 
             # Still a relay: both rules, to kernel sockets on the sink host.
             sink = lab.start_sink("sink1", 200, [A, X])
@@ -109,14 +109,14 @@ class UserTest(unittest.TestCase):
             r = mcr.ctl("reload")
             self.assertEqual(r.returncode, 1, r.stdout)
             self.assertIn("Permission denied", r.stderr)
-            self.assertIn("feed_a", mcr.telemetry("/mcr/rules"))  # nothing changed
+            self.assertIn("feed-a", mcr.rules())  # nothing changed
             os.chmod(mcr.dir.name, 0o755)
             os.chmod(mcr.config, 0o644)
             mcr.rewrite_config(CONFIG.replace("dport: 6000", "dport: 6001"))
             r = mcr.ctl("reload")
             self.assertEqual(r.returncode, 0, r.stderr)
             self.assertIn("0 rule(s) added, 1 changed, 0 removed", r.stdout)
-            self.assertEqual(mcr.telemetry("/mcr/rules")["feed_a"]["output0_dport"], 6001)
+            self.assertEqual(mcr.rule("feed-a")["outputs"]["0"]["dport"], 6001)
             # With EAL's shared files (the default), EAL cannot list its
             # runtime folder at shutdown any more; it says so, and mcr
             # still stops cleanly.

@@ -44,11 +44,11 @@ class RelayTest(unittest.TestCase):
                     self.assertEqual(got[endpoint]["bad_payload"], 0)
                     self.assertEqual(got[endpoint]["out_of_order"], 0)
 
-            rule = mcr.telemetry("/mcr/rules")["feed_a"]
+            rule = mcr.rule("feed-a")
             self.assertEqual(rule["packets"], sent)
             for i in range(3):
-                self.assertEqual(rule[f"output{i}_packets"], sent)
-                self.assertEqual(rule[f"output{i}_drops"], 0)
+                self.assertEqual(rule["outputs"][str(i)]["packets"], sent)
+                self.assertEqual(sum(rule["outputs"][str(i)]["drops"].values()), 0)
             self.assertEqual(mcr.port("down0")["tx_packets"], 3 * sent)
             self.assertEqual(mcr.port("up0")["rx_packets"], sent)
 
@@ -99,10 +99,10 @@ class RelayTest(unittest.TestCase):
                     self.assertEqual(got[endpoint]["count"], sent)
                     self.assertEqual(got[endpoint]["bad_payload"], 0)
                     self.assertEqual(got[endpoint]["out_of_order"], 0)
-            rules = mcr.telemetry("/mcr/rules")
-            self.assertEqual(rules["feed_a"]["packets"], from_2)
-            self.assertEqual(rules["feed_a_from_3"]["packets"], from_3)
-            self.assertEqual(rules["feed_b"]["packets"], other)
+            rules = mcr.rules()
+            self.assertEqual(rules["feed-a"]["packets"], from_2)
+            self.assertEqual(rules["feed-a-from-3"]["packets"], from_3)
+            self.assertEqual(rules["feed-b"]["packets"], other)
             self.assertEqual(mcr.stop(), 0, mcr.stderr)
 
     def test_source_specific_rule_wins_for_its_source_only_on_af_xdp(self):
@@ -118,7 +118,7 @@ class RelayTest(unittest.TestCase):
             lab.send_udp(100, dst="239.1.1.1", dport=5001)   # no rule: port
             got = lab.sink_result(sink)
             self.assertEqual(sum(v["count"] for v in got.values()), 0)
-            self.assertEqual(mcr.telemetry("/mcr/rules")["feed_a"]["packets"], 0)
+            self.assertEqual(mcr.rule("feed-a")["packets"], 0)
             return mcr.telemetry("/mcr/drops"), mcr.telemetry("/mcr/xdp")["up0"]
 
     def test_unmatched_traffic_stays_with_the_kernel_on_af_xdp(self):

@@ -103,8 +103,8 @@ class SoakTest(unittest.TestCase):
                 self.assertLessEqual(abs(late[1][name]["in_use"] - pool["in_use"]), 32, name)
 
             # Consistent: received = forwarded + dropped by reason.
-            rules = mcr.telemetry("/mcr/rules")
-            forwarded = rules["feed_a"]["packets"] + rules["feed_b"]["packets"]
+            rules = mcr.rules()
+            forwarded = rules["feed-a"]["packets"] + rules["feed-b"]["packets"]
             dropped = sum(mcr.telemetry("/mcr/drops").values())
             self.assertEqual(mcr.port("up0")["rx_packets"], forwarded + dropped)
             self.assertEqual(forwarded, 2 * count)

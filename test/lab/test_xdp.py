@@ -58,9 +58,10 @@ class XdpTest(unittest.TestCase):
     def test_host_answers_arp_and_ping_on_the_ingress_while_relaying(self):
         with Lab() as lab, Mcr(lab, CONFIG.format(driver="af_xdp")) as mcr:
             self.assertEqual(mcr.telemetry("/mcr/xdp")["up0"]["loaded"], 1)
-            # Forget the static neighbours: ARP must work through XDP.
-            lab.exec("gen", "ip", "neigh", "del", "198.18.1.1", "dev", lab.iface("g0"))
-            lab.exec("relay", "ip", "neigh", "del", "198.18.1.2", "dev", lab.iface("r0"))
+            # Forget the neighbours: ARP must work through XDP.
+            lab.exec("gen", "ip", "neigh", "flush", "to", "198.18.1.1", "dev", lab.iface("g0"))
+            lab.exec("relay", "ip", "neigh", "flush", "to", "198.18.1.2", "dev",
+                     lab.iface("r0"))
             sink = lab.start_sink("sink1", 500, SINK_ENDPOINTS)
             sender = lab.popen("gen", "/usr/bin/python3", TRAFFIC_PY, "500", "239.1.1.1",
                                "5000", "64", stdout=subprocess.DEVNULL)

@@ -62,3 +62,36 @@ TEST(SeqPattern, UnlimitedKeepsGoingAndCountsWhatItDecided)
 	EXPECT_EQ(s, 1998u);
 	EXPECT_EQ(e.consumed(), 1999u);
 }
+
+// Ten percent of 100,000 numbers, per flow: near the share asked for, the
+// same for the same seed and flow, and independent between flows (the
+// numbers both lose are about 1 % of all, as two 10 % losses make).
+TEST(SeqPattern, LossDropsAShareIndependentlyPerFlow)
+{
+	const SeqPattern ten{.loss_ppm = 100000, .seed = 7};
+	constexpr uint64_t n = 100000;
+	std::vector<bool> sent_a(n), sent_b(n);
+	SeqEmitter a(ten, n, 0), b(ten, n, 1), a_again(ten, n, 0);
+	for (uint64_t s; a.next(&s);) {
+		sent_a[s] = true;
+		uint64_t again = UINT64_MAX;
+		ASSERT_TRUE(a_again.next(&again));
+		EXPECT_EQ(again, s);
+	}
+	for (uint64_t s; b.next(&s);)
+		sent_b[s] = true;
+	uint64_t lost_a = 0, lost_b = 0, lost_both = 0;
+	for (uint64_t s = 0; s < n; s++) {
+		lost_a += !sent_a[s];
+		lost_b += !sent_b[s];
+		lost_both += !sent_a[s] && !sent_b[s];
+	}
+	EXPECT_NEAR(static_cast<double>(lost_a), 10000, 600);
+	EXPECT_NEAR(static_cast<double>(lost_b), 10000, 600);
+	EXPECT_NEAR(static_cast<double>(lost_both), 1000, 200);
+	SeqEmitter other_seed({.loss_ppm = 100000, .seed = 8}, n, 0);
+	uint64_t differ = 0;
+	for (uint64_t s; other_seed.next(&s);)
+		differ += !sent_a[s];
+	EXPECT_GT(differ, 500u);
+}

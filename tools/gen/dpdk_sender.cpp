@@ -48,7 +48,7 @@ int DpdkSender::open(const GenOptions &opt, std::string *error)
 		frame.dst_port = flow.dst.port;
 		frame.ttl = opt.ttl;
 		frame.frame_size = opt.frame_size;
-		frame.flow_id = opt.flow_id_base + f;
+		frame.flow_id = opt.flow_id(f);
 		templates_.emplace_back(frame);
 		sources_.push_back(Endpoint{frame.src_ip, frame.src_port});
 	}

@@ -1,6 +1,8 @@
 #include "gen_options.h"
 
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 
@@ -23,9 +25,14 @@ const char *gen_usage =
 	"  --burst N          packets per send call, 1..512 (default 32)\n"
 	"  --ttl N            IPv4 TTL, multicast included (default 16)\n"
 	"  --flow-id-base N   id of the first flow (default 0)\n"
+	"  --same-flow-id     every flow carries the first id: the same stream sent\n"
+	"                     twice, as the A and B lines of a redundant feed\n"
 	"  --skip N           never send sequence s when (s+1) % N == 0 (N >= 2)\n"
 	"  --dup N            send sequence s twice when (s+1) % N == 0\n"
 	"  --swap N           send pair k = (2k, 2k+1) reversed when (k+1) % N == 0\n"
+	"  --loss PERCENT     never send a share of the sequence numbers, chosen at\n"
+	"                     random independently per flow (0..100, e.g. 10 or 0.5)\n"
+	"  --seed N           seed of --loss's choice (default 1)\n"
 	"  --port DRIVER:IFACE  send on a DPDK port (af_packet or af_xdp) instead of\n"
 	"                     kernel sockets; EAL options go before \"--\" (default: no\n"
 	"                     hugepages, no PCI, a private file prefix)\n"
@@ -35,6 +42,18 @@ const char *gen_usage =
 	"  Stops at --count, --duration or SIGINT/SIGTERM, whichever comes first.\n";
 
 namespace {
+
+// "10", "0.5": a share of 0..100 percent.
+bool parse_percent(std::string_view text, double *percent)
+{
+	const std::string s(text);
+	char *end = nullptr;
+	const double v = std::strtod(s.c_str(), &end);
+	if (s.empty() || end != s.c_str() + s.size() || !(v >= 0 && v <= 100))
+		return false;
+	*percent = v;
+	return true;
+}
 
 // "DST:DPORT[@SRC[:SPORT]]"
 bool parse_flow(std::string_view text, FlowSpec *flow)
@@ -67,6 +86,10 @@ bool parse_gen_options(int argc, char **argv, GenOptions *opt, std::string *erro
 		}
 		if (name == "--quiet") {
 			opt->quiet = true;
+			continue;
+		}
+		if (name == "--same-flow-id") {
+			opt->same_flow_id = true;
 			continue;
 		}
 		if (i + 1 >= argc) {
@@ -108,6 +131,12 @@ bool parse_gen_options(int argc, char **argv, GenOptions *opt, std::string *erro
 			ok = parse_u64(value, 1, UINT64_MAX, &opt->pattern.dup_every);
 		} else if (name == "--swap") {
 			ok = parse_u64(value, 1, UINT64_MAX, &opt->pattern.swap_every);
+		} else if (name == "--loss") {
+			double percent = 0;
+			ok = parse_percent(value, &percent);
+			opt->pattern.loss_ppm = static_cast<uint32_t>(percent * 10000 + 0.5);
+		} else if (name == "--seed") {
+			ok = parse_u64(value, 0, UINT64_MAX, &opt->pattern.seed);
 		} else if (name == "--port") {
 			PortSpec spec;
 			ok = parse_port_spec(value, &spec);

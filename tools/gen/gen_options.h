@@ -30,6 +30,7 @@ struct GenOptions {
 	uint32_t burst = 32;
 	uint8_t ttl = 16;
 	uint32_t flow_id_base = 0;
+	bool same_flow_id = false; // every flow carries flow_id_base: copies of one stream
 	traffic::SeqPattern pattern;
 	std::optional<traffic::PortSpec> port; // DPDK back-end when set
 	std::optional<traffic::MacAddress> dst_mac;
@@ -37,6 +38,7 @@ struct GenOptions {
 	bool quiet = false;
 
 	uint32_t payload_size() const { return frame_size - traffic::udp_frame_overhead; }
+	uint32_t flow_id(uint32_t flow) const { return flow_id_base + (same_flow_id ? 0 : flow); }
 };
 
 // Parses argv[1..argc) (argv[0] is the program). On error returns false

@@ -43,7 +43,7 @@ void print_gen_table(FILE *out, const GenOptions &opt, const Sender &sender, con
 		   "source", "sent", "seqs", "failed");
 	for (uint32_t f = 0; f < r.counts.size(); f++) {
 		const FlowSpec &flow = opt.flows[f];
-		fmt::print(out, "{:>10}  {:<21}  {:<21}  {:>12}  {:>12}  {:>8}\n", opt.flow_id_base + f,
+		fmt::print(out, "{:>10}  {:<21}  {:<21}  {:>12}  {:>12}  {:>8}\n", opt.flow_id(f),
 			   format_endpoint(flow.dst.addr, flow.dst.port), sender.source_of(f),
 			   r.counts[f].sent, r.seqs[f], r.counts[f].failed);
 	}
@@ -65,7 +65,7 @@ void print_gen_json(FILE *out, const GenOptions &opt, const Sender &sender, cons
 		fmt::print(out,
 			   "{}{{\"flow_id\": {}, \"dst\": \"{}\", \"src\": \"{}\", \"sent\": {}, "
 			   "\"seqs\": {}, \"failed\": {}}}",
-			   f ? ", " : "", opt.flow_id_base + f, format_endpoint(flow.dst.addr, flow.dst.port),
+			   f ? ", " : "", opt.flow_id(f), format_endpoint(flow.dst.addr, flow.dst.port),
 			   sender.source_of(f), r.counts[f].sent, r.seqs[f], r.counts[f].failed);
 	}
 	fmt::print(out, "]}}\n");

@@ -74,7 +74,7 @@ int KernelSender::open(const GenOptions &opt, std::string *error)
 		dst.sin_addr.s_addr = htonl(flow.dst.addr);
 		dst.sin_port = htons(flow.dst.port);
 		flow_dst_.push_back(dst);
-		flow_id_.push_back(opt.flow_id_base + f);
+		flow_id_.push_back(opt.flow_id(f));
 	}
 
 	payload_size_ = opt.payload_size();

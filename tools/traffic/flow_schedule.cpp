@@ -3,8 +3,10 @@
 namespace mcr::traffic {
 
 FlowSchedule::FlowSchedule(uint32_t flows, const SeqPattern &pattern, uint64_t count_per_flow)
-	: emitters_(flows, SeqEmitter(pattern, count_per_flow)), finished_(flows, 0), active_(flows)
+	: finished_(flows, 0), active_(flows)
 {
+	for (uint32_t f = 0; f < flows; f++)
+		emitters_.emplace_back(pattern, count_per_flow, f);
 }
 
 uint32_t FlowSchedule::fill(SendItem *items, uint32_t max)

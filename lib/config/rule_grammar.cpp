@@ -1,4 +1,4 @@
-#include "control/rule_grammar.h"
+#include "config/rule_grammar.h"
 
 #include <charconv>
 
@@ -8,7 +8,7 @@
 #include "config/bounds.h"
 #include "config/names.h"
 
-namespace mcr::control {
+namespace mcr::config {
 
 namespace {
 
@@ -224,4 +224,4 @@ std::string format_rule(const config::Rule &rule)
 	return text;
 }
 
-} // namespace mcr::control
+} // namespace mcr::config

@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "config/address.h"
-#include "control/rule_grammar.h"
+#include "config/rule_grammar.h"
 
 using namespace mcr;
 
@@ -28,8 +28,8 @@ config::Ipv4 ip(const char *text)
 std::string error_of(const std::string &line)
 {
 	try {
-		control::parse_rule_add(words(line));
-	} catch (const control::GrammarError &e) {
+		config::parse_rule_add(words(line));
+	} catch (const config::GrammarError &e) {
 		return e.what();
 	}
 	return "(accepted)";
@@ -39,7 +39,7 @@ std::string error_of(const std::string &line)
 
 TEST(RuleGrammar, ParsesEveryField)
 {
-	const config::Rule r = control::parse_rule_add(words(
+	const config::Rule r = config::parse_rule_add(words(
 		"feed-c match dport 5002 dst 239.1.1.3 port up0 src 198.18.1.2 vlan 7 "
 		"output port down0 dst 239.2.2.4 dport 6000 ttl 9 vlan 12 "
 		"output port down0 dst 198.18.2.2 mac 02:00:00:00:00:0a src keep dscp 46 "
@@ -74,8 +74,8 @@ TEST(RuleGrammar, FormatsBackToTheSameRule)
 				 "output port down0 dst 198.18.2.2 mac 02:00:00:00:00:0a src keep dscp 46 "
 				 "output port down0 dst 198.18.2.3 src 198.18.2.1 dscp 0";
 	const auto w = words(line);
-	const config::Rule r = control::parse_rule_add({w.begin() + 2, w.end()});
-	EXPECT_EQ(control::format_rule(r), line);
+	const config::Rule r = config::parse_rule_add({w.begin() + 2, w.end()});
+	EXPECT_EQ(config::format_rule(r), line);
 }
 
 struct BadLine {

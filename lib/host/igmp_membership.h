@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace mcr::drivers {
+namespace mcr::host {
 
 struct IgmpHelperSocket; // an fd and what the kernel holds on it
 
@@ -71,4 +71,4 @@ private:
 	std::vector<std::unique_ptr<IgmpHelperSocket>> sockets_;
 };
 
-} // namespace mcr::drivers
+} // namespace mcr::host

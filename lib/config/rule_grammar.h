@@ -17,7 +17,7 @@
 
 #include "config/model.h"
 
-namespace mcr::control {
+namespace mcr::config {
 
 class GrammarError : public std::runtime_error {
 public:
@@ -31,4 +31,4 @@ config::Rule parse_rule_add(const std::vector<std::string> &words);
 // The same rule written back in this grammar (for `show rule` and logs).
 std::string format_rule(const config::Rule &rule);
 
-} // namespace mcr::control
+} // namespace mcr::config

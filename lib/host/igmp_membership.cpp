@@ -1,4 +1,4 @@
-#include "igmp_membership.h"
+#include "host/igmp_membership.h"
 
 #include <net/if.h>
 #include <netinet/in.h>
@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-namespace mcr::drivers {
+namespace mcr::host {
 
 namespace {
 
@@ -342,4 +342,4 @@ unsigned IgmpMemberships::references(unsigned ifindex, uint32_t group, uint32_t 
 	return joined == memberships_.end() ? 0 : joined->second.references;
 }
 
-} // namespace mcr::drivers
+} // namespace mcr::host

@@ -1,0 +1,96 @@
+// The recent past of one sequenced stream: which numbers arrived, from
+// which input, for the last `window` numbers. Merging keeps the first copy
+// of each number and drops the rest; monitoring counts what the window saw
+// (gaps, reordering, duplicates) without dropping anything.
+//
+// Numbers are W bits wide (16 for RTP, 32 or 64 for feed headers) and wrap;
+// distances are taken modulo 2^W, so 65535 -> 0 is one step forward. The
+// window is a ring of `window` slots, one per number, each the set of
+// inputs that delivered it (up to 8 inputs). A number is reported as a gap
+// only when it leaves the window unseen: until then it may still arrive.
+//
+// One writer (the worker that owns the stream); counters are readable from
+// any thread. Built on the main lcore; offer() never allocates.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "engine/counter.h"
+
+namespace mcr::engine {
+
+constexpr unsigned max_stream_inputs = 8;
+constexpr uint32_t max_sequence_window = 65536;
+
+enum class SequenceVerdict : uint8_t {
+	first,     // not seen before: forward it
+	duplicate, // seen before, within the window: a merge drops it
+	late,      // older than the window: a merge drops it
+};
+
+struct InputCounters {
+	Counter first; // numbers this input delivered before any other
+	Counter only;  // numbers that left the window delivered by this input alone
+};
+
+struct SequenceCounters {
+	Counter accepted;   // first copies
+	Counter duplicates; // copies of a number already in the window
+	Counter late;       // numbers older than the window
+	Counter reordered;  // first copies that arrived after a higher number
+	Counter gaps;       // numbers that left the window never seen
+	Counter resyncs;    // jumps too far to be loss: the window restarted there
+	Counter multiple;   // numbers that left the window delivered by several inputs
+	InputCounters inputs[max_stream_inputs];
+};
+
+class SequenceWindow {
+public:
+	// width_bits: 16, 32 or 64. window: a power of two, at least 2, at most
+	// max_sequence_window and below resync_distance(width_bits) (so 8192
+	// for 16 bits). Checked by the config.
+	SequenceWindow(unsigned width_bits, uint32_t window);
+
+	// A jump longer than this, forward or back, is taken for a publisher
+	// restart, not for loss: the window restarts at the new number (a
+	// resync) and no gaps are counted across it. 2^14 numbers for 16-bit
+	// sequences (a quarter of their space), 2^20 for wider ones. A run of
+	// `window` late numbers in a row (one input left alone, lagging, or a
+	// restart lower) resyncs too.
+	static uint64_t resync_distance(unsigned width_bits)
+	{
+		return width_bits == 16 ? uint64_t{1} << 14 : uint64_t{1} << 20;
+	}
+
+	SequenceVerdict offer(uint64_t number, unsigned input);
+
+	const SequenceCounters &counters() const { return counters_; }
+
+	// Forgets the stream (counters stay): the next number starts afresh.
+	void reset();
+
+private:
+	// The signed distance from the highest number seen to n, modulo 2^W.
+	int64_t distance(uint64_t n) const;
+	uint8_t &slot(uint64_t n) { return slots_[n & (window_ - 1)]; }
+	// Counts what the slot says about its number as it leaves the window.
+	void expire(uint8_t inputs);
+	void expire_window();
+	SequenceVerdict restart(uint64_t number, unsigned input);
+
+	uint64_t mask_;  // 2^W - 1
+	uint32_t window_;
+	uint64_t resync_distance_;
+	uint64_t head_ = 0; // highest number seen
+	// How many numbers at the front of the window, up to head_, belong to
+	// the stream: those before its first number (or its last resync) are
+	// not gaps when they leave.
+	uint64_t span_ = 0;
+	bool started_ = false;
+	uint64_t late_run_ = 0; // consecutive late numbers
+	std::unique_ptr<uint8_t[]> slots_;
+	SequenceCounters counters_;
+};
+
+} // namespace mcr::engine

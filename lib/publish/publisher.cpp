@@ -1,0 +1,382 @@
+#include "publish/publisher.h"
+
+#include <rte_errno.h>
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+#include <tuple>
+
+#include <fmt/format.h>
+
+#include "common/log.h"
+#include "config/address.h"
+#include "config/compare.h"
+
+namespace mcr::publish {
+
+namespace {
+
+std::string format_mac(const host::Mac &m)
+{
+	return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4],
+			   m[5]);
+}
+
+} // namespace
+
+bool Publisher::KeyLess::operator()(const engine::RuleKey &a, const engine::RuleKey &b) const
+{
+	return std::memcmp(&a, &b, sizeof(a)) < 0;
+}
+
+bool Publisher::HopLess::operator()(const host::NextHop &a, const host::NextHop &b) const
+{
+	return std::tie(a.ifindex, a.ip) < std::tie(b.ifindex, b.ip);
+}
+
+Publisher::Publisher(engine::Engine &engine, XdpRuleSink &xdp, GroupSink &groups,
+		     host::NeighbourSource &neighbours)
+	: engine_(engine), xdp_(xdp), groups_(groups), source_(neighbours)
+{
+}
+
+// On-link: the destination itself; through a gateway: the gateway. With
+// no usable route the destination is taken as on-link, so the output
+// waits for its neighbour until a route change says otherwise.
+std::vector<std::optional<host::NextHop>> Publisher::next_hops(const config::Rule &rule)
+{
+	std::vector<std::optional<host::NextHop>> hops(rule.outputs.size());
+	for (size_t i = 0; i < rule.outputs.size(); i++) {
+		const config::Output &o = rule.outputs[i];
+		const config::Ipv4 dst = o.dst.value_or(rule.match.dst);
+		const int port = engine_.port_index(o.port);
+		if (o.mac || config::is_ipv4_multicast(dst) || port < 0)
+			continue;
+		const uint32_t ifindex = engine_.ports()[static_cast<size_t>(port)].ifindex;
+		const auto known = routes_.find({ifindex, dst});
+		if (known != routes_.end()) {
+			hops[i] = known->second;
+			continue;
+		}
+		host::NextHop hop{ifindex, dst};
+		std::string why;
+		if (source_.next_hop(dst, ifindex, &hop, &why) < 0) {
+			MCR_LOG(rules, WARNING, "rule %s: no route to %s on port %s (%s): waiting for one",
+				rule.name.c_str(), config::format_ipv4(dst).c_str(), o.port.c_str(),
+				why.c_str());
+			hop = {ifindex, dst};
+		}
+		routes_.emplace(std::make_pair(ifindex, dst), hop);
+		hops[i] = hop;
+	}
+	return hops;
+}
+
+const std::optional<host::Mac> &Publisher::neighbour(const host::NextHop &hop)
+{
+	const auto known = macs_.find(hop);
+	if (known != macs_.end())
+		return known->second;
+	std::optional<host::Mac> mac = source_.neighbour(hop.ifindex, hop.ip);
+	if (!mac) {
+		const int rc = source_.resolve(hop.ifindex, hop.ip);
+		if (rc < 0)
+			MCR_LOG(rules, WARNING, "neighbour %s (ifindex %u): cannot ask the kernel to "
+				"resolve it: %s", config::format_ipv4(hop.ip).c_str(), hop.ifindex,
+				rte_strerror(-rc));
+	}
+	return macs_.emplace(hop, mac).first->second;
+}
+
+bool Publisher::compile(const config::Rule &rule, Compiled *out, std::string *error)
+{
+	const int port = engine_.port_index(rule.match.port);
+	if (port < 0) {
+		*error = fmt::format("rule '{}': unknown port '{}'", rule.name, rule.match.port);
+		return false;
+	}
+	out->port = static_cast<uint16_t>(port);
+	out->key = engine::Engine::key_of(rule.match, out->port);
+	out->hops = next_hops(rule);
+
+	// What the engine will ask for, by egress port and destination.
+	struct Known {
+		const std::string *port;
+		uint32_t dst;
+		const std::optional<host::Mac> *mac;
+	};
+	std::vector<Known> known;
+	for (size_t i = 0; i < rule.outputs.size(); i++)
+		if (out->hops[i])
+			known.push_back({&rule.outputs[i].port,
+					 rule.outputs[i].dst.value_or(rule.match.dst),
+					 &neighbour(*out->hops[i])});
+	const engine::NeighbourLookup lookup =
+		[&known](const engine::EnginePort &p, uint32_t dst) -> std::optional<rte_ether_addr> {
+		for (const Known &k : known)
+			if (*k.port == p.name && k.dst == dst && k.mac->has_value()) {
+				rte_ether_addr mac;
+				std::copy((*k.mac)->begin(), (*k.mac)->end(), mac.addr_bytes);
+				return mac;
+			}
+		return std::nullopt;
+	};
+	out->rule = engine_.compile(rule, lookup, error);
+	return out->rule != nullptr;
+}
+
+int Publisher::install(Compiled &c, const config::Rule &rule, std::string *error)
+{
+	const bool replaces = rules_.count(c.key) != 0;
+	// The table owns c.rule from here, even on error.
+	const int rc = engine_.rules().add(c.rule);
+	c.rule = nullptr;
+	if (rc < 0) {
+		*error = fmt::format("rule '{}': rule table: {}", rule.name, rte_strerror(-rc));
+		return rc;
+	}
+	if (!replaces) {
+		// The engine knows the rule before the XDP program sends its traffic.
+		std::string why;
+		if (xdp_.add(c.port, c.key, &why) < 0)
+			MCR_LOG(rules, WARNING, "rule %s: XDP map: %s", rule.name.c_str(), why.c_str());
+		// The kernel joins the group on the ingress interface: it sends the
+		// reports, answers queries and opens the NIC's multicast filter.
+		// Relaying does not depend on it on veths, so a failure is a warning.
+		if (config::is_ipv4_multicast(rule.match.dst) &&
+		    groups_.join(c.port, rule.match.dst, rule.match.src.value_or(0), &why) < 0)
+			MCR_LOG(rules, WARNING, "rule %s: %s", rule.name.c_str(), why.c_str());
+	}
+	rules_[c.key] = Published{rule, std::move(c.hops)};
+	return 0;
+}
+
+void Publisher::uninstall(const engine::RuleKey &key)
+{
+	const auto it = rules_.find(key);
+	if (it == rules_.end())
+		return;
+	const config::Rule &rule = it->second.rule;
+	// The XDP program stops sending the flow before the engine forgets it.
+	std::string why;
+	if (xdp_.remove(key.port_index, key, &why) < 0)
+		MCR_LOG(rules, WARNING, "rule %s: XDP map: %s", rule.name.c_str(), why.c_str());
+	engine_.rules().remove(key);
+	if (config::is_ipv4_multicast(rule.match.dst) &&
+	    groups_.leave(key.port_index, rule.match.dst, rule.match.src.value_or(0), &why) < 0)
+		MCR_LOG(rules, WARNING, "rule %s: %s", rule.name.c_str(), why.c_str());
+	rules_.erase(it);
+}
+
+int Publisher::publish(const config::Rule &rule, std::string *error)
+{
+	Compiled c;
+	if (!compile(rule, &c, error))
+		return -EINVAL;
+	return install(c, rule, error);
+}
+
+int Publisher::withdraw(const std::string &name, std::string *error)
+{
+	const auto it = std::find_if(rules_.begin(), rules_.end(),
+				     [&](const auto &entry) { return entry.second.rule.name == name; });
+	if (it == rules_.end()) {
+		*error = fmt::format("no rule named '{}'", name);
+		return -ENOENT;
+	}
+	uninstall(it->first);
+	return 0;
+}
+
+int Publisher::apply(const std::vector<config::Rule> &rules, ApplyReport *report,
+		     std::string *error)
+{
+	*report = {};
+	std::set<engine::RuleKey, KeyLess> wanted;
+	std::vector<std::pair<Compiled, const config::Rule *>> changed;
+	auto refuse = [&](const config::Rule &r, const std::string &why) {
+		for (auto &[c, _] : changed)
+			engine::CompiledRule::destroy(c.rule);
+		*error = fmt::format("{}:{}:{}: {}", r.where.file, r.where.line, r.where.column, why);
+		return -EINVAL;
+	};
+	for (const config::Rule &r : rules) {
+		const int port = engine_.port_index(r.match.port);
+		if (port < 0)
+			return refuse(r, fmt::format("rule '{}': unknown port '{}'", r.name, r.match.port));
+		const engine::RuleKey key = engine::Engine::key_of(r.match, static_cast<uint16_t>(port));
+		wanted.insert(key);
+		const auto running = rules_.find(key);
+		if (running != rules_.end() && config::same_rule(running->second.rule, r)) {
+			report->unchanged++;
+			continue;
+		}
+		Compiled c;
+		std::string why;
+		if (!compile(r, &c, &why))
+			return refuse(r, why);
+		changed.emplace_back(std::move(c), &r);
+	}
+
+	// One grace period for every rule this replaces or removes.
+	engine::RuleTable::Batch batch(engine_.rules());
+	std::vector<engine::RuleKey> gone;
+	for (const auto &[key, _] : rules_)
+		if (!wanted.count(key))
+			gone.push_back(key);
+	for (const engine::RuleKey &key : gone)
+		uninstall(key);
+	report->removed = gone.size();
+	for (auto &[c, r] : changed) {
+		(rules_.count(c.key) ? report->changed : report->added)++;
+		std::string why;
+		if (install(c, *r, &why) < 0)
+			MCR_LOG(rules, ERR, "%s", why.c_str());
+	}
+	return 0;
+}
+
+void Publisher::republish(const engine::RuleKey &key, const char *why)
+{
+	const config::Rule rule = rules_.at(key).rule;
+	Compiled c;
+	std::string error;
+	if (!compile(rule, &c, &error) || install(c, rule, &error) < 0) {
+		MCR_LOG(rules, ERR, "rule %s: %s: %s", rule.name.c_str(), why, error.c_str());
+		return;
+	}
+	MCR_LOG(rules, DEBUG, "rule %s republished: %s", rule.name.c_str(), why);
+}
+
+void Publisher::neighbour_changed(const host::NeighbourChange &change)
+{
+	const host::NextHop hop{change.ifindex, change.ip};
+	const auto it = macs_.find(hop);
+	if (it == macs_.end() || it->second == change.mac)
+		return; // no output uses it, or nothing an output sees changed
+	const bool lost = it->second.has_value() && !change.mac;
+	it->second = change.mac;
+	MCR_LOG(rules, INFO, "neighbour %s (ifindex %u): %s", config::format_ipv4(hop.ip).c_str(),
+		hop.ifindex, change.mac ? format_mac(*change.mac).c_str() : "unresolved");
+	// An entry that went away is asked for again, or nothing would: mcr
+	// sends below the kernel's stack, which never sees traffic to it.
+	if (lost)
+		source_.resolve(hop.ifindex, hop.ip);
+	std::vector<engine::RuleKey> users;
+	for (const auto &[key, p] : rules_)
+		if (std::find(p.hops.begin(), p.hops.end(), hop) != p.hops.end())
+			users.push_back(key);
+	engine::RuleTable::Batch batch(engine_.rules());
+	for (const engine::RuleKey &key : users)
+		republish(key, "neighbour changed");
+}
+
+void Publisher::routes_changed()
+{
+	routes_.clear();
+	std::vector<engine::RuleKey> moved;
+	for (const auto &[key, p] : rules_)
+		if (next_hops(p.rule) != p.hops)
+			moved.push_back(key);
+	{
+		engine::RuleTable::Batch batch(engine_.rules());
+		for (const engine::RuleKey &key : moved)
+			republish(key, "next hop changed");
+	}
+	// Next hops no output uses any more are forgotten: asked again if used.
+	std::set<host::NextHop, HopLess> used;
+	for (const auto &[key, p] : rules_)
+		for (const auto &hop : p.hops)
+			if (hop)
+				used.insert(*hop);
+	std::erase_if(macs_, [&](const auto &entry) { return !used.count(entry.first); });
+}
+
+void Publisher::port_closed(uint16_t port)
+{
+	for (const auto &[key, p] : rules_) {
+		const config::Rule &rule = p.rule;
+		std::string ignored;
+		if (key.port_index == port && config::is_ipv4_multicast(rule.match.dst))
+			groups_.leave(port, rule.match.dst, rule.match.src.value_or(0), &ignored);
+	}
+}
+
+int Publisher::port_reopened(uint16_t port, std::string *error)
+{
+	int rc = 0;
+	auto note = [&](int r, const std::string &why) {
+		if (r < 0 && rc == 0) {
+			rc = r;
+			*error = why;
+		}
+	};
+	std::vector<engine::RuleKey> sending;
+	const std::string &name = engine_.ports()[port].name;
+	for (const auto &[key, p] : rules_) {
+		const config::Rule &rule = p.rule;
+		std::string why;
+		if (key.port_index == port) {
+			note(xdp_.add(port, key, &why), "rule " + rule.name + ": XDP map: " + why);
+			if (config::is_ipv4_multicast(rule.match.dst))
+				note(groups_.join(port, rule.match.dst, rule.match.src.value_or(0), &why),
+				     "rule " + rule.name + ": " + why);
+		}
+		if (std::any_of(rule.outputs.begin(), rule.outputs.end(),
+				[&](const config::Output &o) { return o.port == name; }))
+			sending.push_back(key);
+	}
+	// Next hops through the old ifindex are asked again.
+	routes_.clear();
+	engine::RuleTable::Batch batch(engine_.rules());
+	for (const engine::RuleKey &key : sending)
+		republish(key, "egress port reopened");
+	return rc;
+}
+
+size_t Publisher::unresolved() const
+{
+	std::set<host::NextHop, HopLess> waiting;
+	for (const auto &[key, p] : rules_)
+		for (const auto &hop : p.hops)
+			if (hop) {
+				const auto mac = macs_.find(*hop);
+				if (mac == macs_.end() || !mac->second)
+					waiting.insert(*hop);
+			}
+	return waiting.size();
+}
+
+std::vector<NeighbourUse> Publisher::neighbours() const
+{
+	using Where = std::tuple<std::string, uint32_t, uint32_t, uint32_t>;
+	std::map<Where, NeighbourUse> uses;
+	for (const auto &[key, p] : rules_)
+		for (size_t i = 0; i < p.hops.size(); i++) {
+			if (!p.hops[i])
+				continue;
+			const config::Output &o = p.rule.outputs[i];
+			const host::NextHop &hop = *p.hops[i];
+			const uint32_t dst = o.dst.value_or(p.rule.match.dst);
+			NeighbourUse &use = uses[Where{o.port, dst, hop.ifindex, hop.ip}];
+			if (use.rules.empty()) {
+				use.port = o.port;
+				use.destination = dst;
+				use.next_hop = hop;
+				const auto mac = macs_.find(hop);
+				if (mac != macs_.end())
+					use.mac = mac->second;
+			}
+			if (std::find(use.rules.begin(), use.rules.end(), p.rule.name) == use.rules.end())
+				use.rules.push_back(p.rule.name);
+		}
+	std::vector<NeighbourUse> out;
+	for (auto &[_, use] : uses) {
+		std::sort(use.rules.begin(), use.rules.end());
+		out.push_back(std::move(use));
+	}
+	return out;
+}
+
+} // namespace mcr::publish
