@@ -28,14 +28,11 @@ constexpr std::array<const char *, drop_reason_count> names = {
 	"too-big",
 	"reassembly-timeout",
 	"reassembly-failed",
-<<<<<<< HEAD
+	"no-neighbour",
+	"port-down",
 	"bad-ext-header",
 	"ext-chain-too-long",
 	"zero-udp-checksum",
-=======
-	"no-neighbour",
-	"port-down",
->>>>>>> main
 };
 
 constexpr bool all_named()

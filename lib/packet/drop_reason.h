@@ -28,14 +28,11 @@ enum class DropReason : uint8_t {
 	too_big,          // output larger than its port's MTU with DF set (engine)
 	reassembly_timeout, // fragments of a datagram not complete in time (engine)
 	reassembly_failed,  // fragments that overlap, repeat, exceed 8, or find the table full
-<<<<<<< HEAD
+	no_neighbour,       // a unicast output whose next hop's MAC is not known yet (engine)
+	port_down,          // output port closed: its interface was deleted (engine)
 	bad_ext_header,     // IPv6 hop-by-hop options header not right after the IPv6 header
 	ext_chain_too_long, // more IPv6 extension headers before UDP than parse_ipv6.h allows
 	zero_udp_checksum,  // IPv6 UDP checksum field 0: none, which IPv6 forbids (RFC 8200 8.1)
-=======
-	no_neighbour,       // a unicast output whose next hop's MAC is not known yet (engine)
-	port_down,          // output port closed: its interface was deleted (engine)
->>>>>>> main
 	count
 };
 
