@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * mcr's XDP program: steers relay flows (UDP matching a rule in mcr_rules)
- * to mcr's port and leaves every other packet to the kernel, so ARP, IGMP,
- * ICMP and ssh keep working on the relay interfaces. Broken packets aimed at
+ * mcr's XDP program: steers relay flows (UDP matching a rule in mcr_rules
+ * or mcr_rules6) to mcr's port and leaves every other packet to the kernel,
+ * so ARP, IGMP, ICMP, IPv6 ND and MLD, and ssh keep working on the relay
+ * interfaces. Broken packets aimed at
  * a relay flow are dropped here, before they cost the kernel or mcr anything.
  * IPv4 and IPv6 take the same steps, each with its own rule map and
  * counters. The verdict tables are in doc/xdp.md.
