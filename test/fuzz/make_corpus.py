@@ -223,6 +223,29 @@ def frames6():
     }
 
 
+def xdp_frames6():
+    """IPv6 frames only the XDP program tells apart: the kernel's ICMPv6
+    (ND, MLD), fragments by offset, and each IPv6 rule of fuzz_xdp.cpp's
+    relay_flows6()."""
+    def frag(offset_units, more):
+        return 44, struct.pack('!HI', offset_units << 3 | more, 0x1234)
+
+    return {
+        'ipv6-source-specific': frame6(dst='ff3e::8000:2'),
+        'ipv6-source-specific-wrong-source': frame6(dst='ff3e::8000:2', src='2001:2::8'),
+        'ipv6-group-on-vlan-100': frame6(dst='ff3e::8000:3', dport=6000, vlan=100),
+        'ipv6-first-fragment': frame6(exts=[frag(0, 1)]),
+        'ipv6-later-fragment': frame6(exts=[frag(185, 1)]),
+        'ipv6-last-fragment-unicast': frame6(dst='2001:2::1:1', dport=7000,
+                                             exts=[frag(370, 0)]),
+        'ipv6-neighbour-solicitation': frame6(upper=58, sport=135 << 8, dport=0, payload=16,
+                                              dst='ff02::1:ff01:1', src='2001:2::7'),
+        'ipv6-mld-v2-report': frame6(exts=[ext(0)], upper=58, sport=143 << 8, dport=0,
+                                     payload=20, dst='ff02::16', src='fe80::7'),
+        'ipv6-strict-realm-local': frame6(dst='ff03::1'),
+    }
+
+
 def fragments(whole, data=1480, ident=0x1234):
     """The IPv4 fragments of an unfragmented, option-less, untagged frame:
     `data` bytes (a multiple of 8) of IPv4 payload each, in order."""
@@ -366,6 +389,7 @@ def main():
     write(out / 'packet', {'jumbo': frame(payload=8972)})
     write(out / 'xdp', {k: v for k, v in f.items() if len(v) >= 14})
     write(out / 'xdp', {k: v for k, v in f6.items() if len(v) >= 14})
+    write(out / 'xdp', xdp_frames6())
     write(out / 'engine', engine_inputs(f))
     write(out / 'rule_grammar', rule_lines())
     write(out / 'address', address_texts())
