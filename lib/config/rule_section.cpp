@@ -285,7 +285,7 @@ bool read_sequence(Diagnostics &diagnostics, const Value &value, const char *con
 
 struct ReadRule {
 	Rule rule;
-	bool comparable = true; // name and match read: check_rule can compare it with others
+	bool comparable = true; // name and every input read: check_rule can compare it with others
 };
 
 std::optional<ReadRule> read_rule(Diagnostics &diagnostics, const Value &item)

@@ -61,8 +61,8 @@ std::optional<std::string> sequence_window_problem(uint32_t window,
 	if (field && field->size == 2 && window > limits::max_sequence_window_16bit)
 		return fmt::format("'window' must be at most {} for a 2-byte sequence (16-bit "
 				   "numbers resynchronise {} ahead), got {}",
-				   limits::max_sequence_window_16bit,
-				   2 * limits::max_sequence_window_16bit, window);
+				   limits::max_sequence_window_16bit, limits::sequence_resync_16bit,
+				   window);
 	return std::nullopt;
 }
 
