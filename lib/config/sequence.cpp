@@ -48,8 +48,8 @@ std::optional<std::string> sequence_extent_problem(const packet::SequenceField &
 	const uint32_t end = uint32_t{field.offset} + field.size;
 	if (end <= limits::max_udp_payload_ipv4)
 		return std::nullopt;
-	return fmt::format("a {}-byte sequence field at offset {} ends at byte {}, beyond the "
-			   "largest UDP payload ({} bytes)",
+	return fmt::format("the sequence field ({} bytes at offset {}) ends at byte {}, beyond "
+			   "the largest UDP payload ({} bytes)",
 			   field.size, field.offset, end, limits::max_udp_payload_ipv4);
 }
 

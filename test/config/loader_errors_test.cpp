@@ -552,8 +552,8 @@ const std::vector<InvalidConfig> invalid_configs = {
 	 {"t.yaml:9:53: 'order' must be one of big, little, got 'middle'"}},
 	{"sequence_beyond_udp_payload",
 	 merged_rule(two_inputs, "{ sequence: { offset: 65500, size: 8 } }"),
-	 {"t.yaml:9:34: a 8-byte sequence field at offset 65500 ends at byte 65508, beyond the "
-	  "largest UDP payload (65507 bytes)"}},
+	 {"t.yaml:9:34: the sequence field (8 bytes at offset 65500) ends at byte 65508, beyond "
+	  "the largest UDP payload (65507 bytes)"}},
 	{"sequence_offset_out_of_range",
 	 merged_rule(two_inputs, "{ sequence: { offset: 70000, size: 2 } }"),
 	 {"t.yaml:9:34: 'offset' must be between 0 and 65505, got 70000"}},

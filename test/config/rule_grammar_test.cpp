@@ -271,8 +271,8 @@ INSTANTIATE_TEST_SUITE_P(
 			"expected an integer for 'offset', got 'x'"},
 		BadLine{"r1 match port u dst 239.1.1.1 dport 1 monitor sequence 65500:8 output "
 			"port d",
-			"a 8-byte sequence field at offset 65500 ends at byte 65508, beyond the largest "
-			"UDP payload (65507 bytes)"},
+			"the sequence field (8 bytes at offset 65500) ends at byte 65508, beyond the "
+			"largest UDP payload (65507 bytes)"},
 		BadLine{"r1 match port u dst 239.1.1.1 dport 1 monitor sequence 65506:2 output "
 			"port d",
 			"'offset' must be between 0 and 65505, got 65506"},
