@@ -339,6 +339,13 @@ def rule_lines():
         'bad-mac': 'r match port a dst 239.1.1.1 dport 1 output port b mac 01:00:5e:00:00:01',
         'output-fields': 'r match port up0 dst 239.1.1.1 dport 5000 output port down0 src keep '
                          'dscp 46 output port down0 dst 239.2.2.2 dscp 0 src 198.18.2.77',
+        'merged': 'feed match port upA dst 239.1.1.1 dport 5000 match port upB dst 239.1.2.1 '
+                  'dport 5000 src 198.18.1.1 merge sequence rtp window 1024 '
+                  'output port down dst 239.2.2.2 dport 6000',
+        'monitored': 'mold match port up0 dst 239.1.1.9 dport 5000 monitor sequence 10:8:big '
+                     'window 4096 output port down0',
+        'bad-sequence': 'r match port a dst 239.1.1.1 dport 1 monitor sequence 65500:8:little '
+                        'window 3 output port b',
     }
 
 
@@ -409,6 +416,15 @@ def main():
                               b'rules:\n  - {name: r, match: {port: a, dst: 239.1.1.1, dport: 1}, '
                               b'outputs: [{port: b, src: keep, dscp: 46}, '
                               b'{port: b, dst: 239.2.2.2, src: 198.18.2.77, dscp: 0}]}\n',
+        'merged.yaml': b'ports: [{name: a, iface: e0}, {name: b, iface: e1}, {name: c, iface: e2}]\n'
+                       b'rules:\n  - name: m\n    inputs:\n'
+                       b'      - {port: a, dst: 239.1.1.1, dport: 1}\n'
+                       b'      - {port: b, dst: 239.1.2.1, dport: 1, src: 198.18.1.1}\n'
+                       b'    merge: {sequence: rtp, window: 2048}\n'
+                       b'    outputs: [{port: c, dst: 239.2.2.2}]\n'
+                       b'  - name: w\n    match: {port: a, dst: 239.1.1.9, dport: 1}\n'
+                       b'    monitor: {sequence: {offset: 10, size: 8, order: little}}\n'
+                       b'    outputs: [{port: c}]\n',
         'tab-indent.yaml': b'ports:\n\t- name: a\n',
         'two-documents.yaml': b'ports: []\n---\nrules: []\n',
         # Finding 2 (doc/reliability.md): yaml-cpp 0.7's LoadAll never
