@@ -36,6 +36,21 @@ struct {
 	__type(value, mcr_group_refs);
 } mcr_groups SEC(".maps");
 
+/* The IPv6 twins of mcr_rules and mcr_groups. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MCR_XDP_MAX_RULES6);
+	__type(key, struct mcr_rule6_key);
+	__type(value, mcr_rule6_flags);
+} mcr_rules6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MCR_XDP_MAX_GROUPS6);
+	__type(key, mcr_group6_key);
+	__type(value, mcr_group_refs);
+} mcr_groups6 SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

@@ -15,12 +15,16 @@
 #define MCR_XDP_GROUPS_MAP_NAME "mcr_groups"
 #define MCR_XDP_CONFIG_MAP_NAME "mcr_config"
 #define MCR_XDP_STATS_MAP_NAME "mcr_stats"
+#define MCR_XDP_RULES6_MAP_NAME "mcr_rules6"
+#define MCR_XDP_GROUPS6_MAP_NAME "mcr_groups6"
 /* The program's function name, which the kernel keeps (up to 15 chars). */
 #define MCR_XDP_PROG_NAME "mcr_xdp"
 
 #define MCR_XDP_MAX_QUEUES 256 /* xsks_map slots, indexed by RX queue */
 #define MCR_XDP_MAX_RULES 16384
 #define MCR_XDP_MAX_GROUPS MCR_XDP_MAX_RULES
+#define MCR_XDP_MAX_RULES6 MCR_XDP_MAX_RULES
+#define MCR_XDP_MAX_GROUPS6 MCR_XDP_MAX_RULES6
 
 /*
  * mcr_rules key: one relay flow as the port sees it. Addresses and port in
@@ -48,13 +52,37 @@ typedef __u32 mcr_rule_flags;
 typedef __be32 mcr_group_key;
 typedef __u32 mcr_group_refs;
 
+/* An IPv6 address as on the wire. */
+struct mcr_ipv6_addr {
+	__u8 bytes[16];
+};
+
+/*
+ * mcr_rules6 key: mcr_rule_key for IPv6, in the same order and with the
+ * same conventions (src_ip all zeros matches any source and is tried
+ * second). The addresses are byte arrays, so there is no padding.
+ */
+struct mcr_rule6_key {
+	struct mcr_ipv6_addr dst_ip;
+	__be16 dst_port;
+	__u16 vlan;
+	struct mcr_ipv6_addr src_ip;
+};
+
+/* mcr_rules6 value: reserved, written as 0, as for mcr_rules. */
+typedef __u32 mcr_rule6_flags;
+
+/* mcr_groups6: mcr_groups for IPv6, key dst_ip, value the number of
+ * mcr_rules6 keys with that dst_ip. */
+typedef struct mcr_ipv6_addr mcr_group6_key;
+
 /* mcr_config: one entry at key 0. */
 enum mcr_xdp_config_flag {
 	/* Matched packets go to the AF_XDP socket of their RX queue (af_xdp
 	 * port); without it they are passed to the kernel for af_packet. */
 	MCR_XDP_F_REDIRECT = 1u << 0,
-	/* Drop UDP to routable multicast groups (224/4 except 224.0.0.0/24)
-	 * that no rule matches. */
+	/* Drop UDP to routable multicast groups (224/4 except 224.0.0.0/24;
+	 * ff00::/8 of scope 3 and wider) that no rule matches. */
 	MCR_XDP_F_STRICT = 1u << 1,
 };
 
@@ -62,25 +90,39 @@ struct mcr_xdp_config {
 	__u32 flags; /* enum mcr_xdp_config_flag bits */
 };
 
-/* mcr_stats: PERCPU_ARRAY of __u64 packet counts, one slot per verdict. */
+/*
+ * mcr_stats: PERCPU_ARRAY of __u64 packet counts, one slot per verdict and
+ * family. The IPv4 slots keep their numbers and names; IPv6 ones follow,
+ * each the IPv4 verdict of the same name with an ipv6_ prefix.
+ */
 enum mcr_xdp_stat {
 	MCR_XDP_STAT_REDIRECT = 0,     /* matched, handed to the AF_XDP socket */
 	MCR_XDP_STAT_NO_SOCKET,        /* matched, no socket on its RX queue: passed, never relayed */
 	MCR_XDP_STAT_PASS_MATCH,       /* matched, passed for the af_packet port */
 	MCR_XDP_STAT_PASS_OTHER,       /* IPv4 not for a rule: kernel traffic */
-	MCR_XDP_STAT_PASS_NON_IP,      /* ARP, IPv6, ...: kernel traffic */
+	MCR_XDP_STAT_PASS_NON_IP,      /* neither IPv4 nor IPv6 (ARP, LLDP, QinQ...): kernel traffic */
 	MCR_XDP_STAT_PASS_MALFORMED,   /* malformed, not aimed at a rule: kernel decides */
 	MCR_XDP_STAT_DROP_MALFORMED,   /* malformed and aimed at a rule or group */
 	MCR_XDP_STAT_DROP_FRAGMENT,    /* IPv4 fragment aimed at a rule or group */
 	MCR_XDP_STAT_DROP_STRICT,      /* strict filter: multicast UDP no rule wants */
+	MCR_XDP_STAT_IPV6_REDIRECT,    /* the same verdicts for IPv6 frames */
+	MCR_XDP_STAT_IPV6_NO_SOCKET,
+	MCR_XDP_STAT_IPV6_PASS_MATCH,
+	MCR_XDP_STAT_IPV6_PASS_OTHER,  /* ICMPv6 (ND, MLD), TCP...: kernel traffic too */
+	MCR_XDP_STAT_IPV6_PASS_MALFORMED,
+	MCR_XDP_STAT_IPV6_DROP_MALFORMED,
+	MCR_XDP_STAT_IPV6_DROP_FRAGMENT,
+	MCR_XDP_STAT_IPV6_DROP_STRICT,
 	MCR_XDP_STAT__COUNT
 };
 
 #ifdef __cplusplus
 static_assert(sizeof(struct mcr_rule_key) == 12, "mcr_rule_key has no padding");
+static_assert(sizeof(struct mcr_rule6_key) == 36, "mcr_rule6_key has no padding");
 static_assert(sizeof(struct mcr_xdp_config) == 4, "mcr_xdp_config layout");
 #else
 _Static_assert(sizeof(struct mcr_rule_key) == 12, "mcr_rule_key has no padding");
+_Static_assert(sizeof(struct mcr_rule6_key) == 36, "mcr_rule6_key has no padding");
 _Static_assert(sizeof(struct mcr_xdp_config) == 4, "mcr_xdp_config layout");
 #endif
 

@@ -10,11 +10,13 @@
 namespace mcr::bpf {
 
 struct XdpMaps {
-	UniqueFd rules;  // mcr_rules
-	UniqueFd groups; // mcr_groups
-	UniqueFd config; // mcr_config
-	UniqueFd stats;  // mcr_stats
-	UniqueFd xsks;   // xsks_map
+	UniqueFd rules;   // mcr_rules
+	UniqueFd groups;  // mcr_groups
+	UniqueFd rules6;  // mcr_rules6
+	UniqueFd groups6; // mcr_groups6
+	UniqueFd config;  // mcr_config
+	UniqueFd stats;   // mcr_stats
+	UniqueFd xsks;    // xsks_map
 };
 
 // The maps of a loaded program, which must be mcr's: its name and every

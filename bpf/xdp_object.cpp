@@ -103,6 +103,8 @@ Result<XdpMaps> XdpObject::maps() const
 	} slots[] = {
 		{skeleton_->maps.mcr_rules, &XdpMaps::rules},
 		{skeleton_->maps.mcr_groups, &XdpMaps::groups},
+		{skeleton_->maps.mcr_rules6, &XdpMaps::rules6},
+		{skeleton_->maps.mcr_groups6, &XdpMaps::groups6},
 		{skeleton_->maps.mcr_config, &XdpMaps::config},
 		{skeleton_->maps.mcr_stats, &XdpMaps::stats},
 		{skeleton_->maps.xsks_map, &XdpMaps::xsks},

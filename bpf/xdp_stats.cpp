@@ -88,6 +88,22 @@ std::string_view xdp_stat_name(mcr_xdp_stat stat)
 		return "drop_fragment";
 	case MCR_XDP_STAT_DROP_STRICT:
 		return "drop_strict";
+	case MCR_XDP_STAT_IPV6_REDIRECT:
+		return "ipv6_redirect";
+	case MCR_XDP_STAT_IPV6_NO_SOCKET:
+		return "ipv6_no_socket";
+	case MCR_XDP_STAT_IPV6_PASS_MATCH:
+		return "ipv6_pass_match";
+	case MCR_XDP_STAT_IPV6_PASS_OTHER:
+		return "ipv6_pass_other";
+	case MCR_XDP_STAT_IPV6_PASS_MALFORMED:
+		return "ipv6_pass_malformed";
+	case MCR_XDP_STAT_IPV6_DROP_MALFORMED:
+		return "ipv6_drop_malformed";
+	case MCR_XDP_STAT_IPV6_DROP_FRAGMENT:
+		return "ipv6_drop_fragment";
+	case MCR_XDP_STAT_IPV6_DROP_STRICT:
+		return "ipv6_drop_strict";
 	case MCR_XDP_STAT__COUNT:
 		break;
 	}

@@ -22,7 +22,8 @@ Result<uint64_t> read_xdp_stat(const XdpMaps &maps, mcr_xdp_stat stat);
 // meant for an operator's "clear", not for computing rates.
 Status clear_xdp_stats(const XdpMaps &maps);
 
-// snake_case names for console, telemetry and logs ("drop_strict").
+// snake_case names for console, telemetry and logs ("drop_strict"); the
+// IPv6 counters are the IPv4 names with an ipv6_ prefix ("ipv6_drop_strict").
 std::string_view xdp_stat_name(mcr_xdp_stat stat);
 
 } // namespace mcr::bpf

@@ -40,6 +40,23 @@ inline constexpr Range ttl{1, 255};
 inline constexpr Range vlan{1, 4094};
 inline constexpr Range dscp{0, 63}; // the TOS byte's upper six bits
 
+// Sequence numbers of merged and monitored rules (merge:, monitor:). The
+// engine static_asserts its own limits against these.
+//
+// The largest UDP payload over IPv4 (65535 - 20 IP - 8 UDP bytes): a
+// sequence field must end within it.
+inline constexpr uint32_t max_udp_payload_ipv4 = 65507;
+inline constexpr Range sequence_offset{0, max_udp_payload_ipv4 - 2};
+// A window is a power of two in this range: it is memory per stream (one
+// byte per number) and how far back a late copy is still recognised.
+inline constexpr Range sequence_window{2, 65536};
+// The engine takes a 16-bit number this far or further from the newest for
+// a publisher restart and resynchronises; distances near it would be
+// ambiguous, so a 2-byte field's window stays at half of it. Wider numbers
+// resync at 2^20, beyond sequence_window.max.
+inline constexpr uint32_t sequence_resync_16bit = 1u << 14;
+inline constexpr uint32_t max_sequence_window_16bit = sequence_resync_16bit / 2;
+
 // Per-rule series a scrape may carry (metrics: max_rules).
 inline constexpr Range metrics_max_rules{0, 100000};
 

@@ -38,6 +38,12 @@ bool same_rule(const Rule &a, const Rule &b)
 {
 	if (a.name != b.name || !same_match(a.match, b.match) || a.outputs.size() != b.outputs.size())
 		return false;
+	if (a.more_inputs.size() != b.more_inputs.size() || a.merge != b.merge ||
+	    a.monitor != b.monitor)
+		return false;
+	for (size_t i = 0; i < a.more_inputs.size(); i++)
+		if (!same_match(a.more_inputs[i], b.more_inputs[i]))
+			return false;
 	for (size_t i = 0; i < a.outputs.size(); i++)
 		if (!same_output(a.outputs[i], b.outputs[i]))
 			return false;

@@ -11,7 +11,8 @@
 namespace mcr::config {
 
 bool same_match(const Match &a, const Match &b);
-bool same_rule(const Rule &a, const Rule &b); // name, match and outputs
+// Name, inputs (in order), merge, monitor and outputs.
+bool same_rule(const Rule &a, const Rule &b);
 
 // One line per part that differs and needs a restart, e.g.
 // "port 'up0' changed", "port 'down1' added", "workers changed".

@@ -1,12 +1,14 @@
 #include "config/rule_grammar.h"
 
 #include <charconv>
+#include <limits>
 
 #include <fmt/format.h>
 
 #include "config/address.h"
 #include "config/bounds.h"
 #include "config/names.h"
+#include "config/sequence.h"
 
 namespace mcr::config {
 
@@ -81,7 +83,72 @@ config::OutputSource output_source(const std::string &text)
 
 bool is_clause(const std::string &w)
 {
-	return w == "match" || w == "output";
+	return w == "match" || w == "output" || w == "merge" || w == "monitor";
+}
+
+// rtp, or OFFSET:SIZE[:big|little].
+packet::SequenceField sequence_field(const std::string &text)
+{
+	if (auto preset = config::sequence_preset(text))
+		return *preset;
+	std::vector<std::string> parts{""};
+	for (char c : text) {
+		if (c == ':')
+			parts.emplace_back();
+		else
+			parts.back() += c;
+	}
+	if (parts.size() < 2 || parts.size() > 3)
+		throw GrammarError(fmt::format("expected rtp or OFFSET:SIZE[:big|little] for "
+					       "'sequence', got '{}'",
+					       text));
+	packet::SequenceField field;
+	field.offset = static_cast<uint16_t>(
+		number("offset", parts[0], config::limits::sequence_offset));
+	constexpr Range any{std::numeric_limits<int64_t>::min(),
+			    std::numeric_limits<int64_t>::max()};
+	const int64_t size = number("size", parts[1], any);
+	if (auto problem = config::sequence_size_problem(size))
+		throw GrammarError(*problem);
+	field.size = static_cast<uint8_t>(size);
+	if (parts.size() == 3) {
+		const auto big = config::parse_big_endian(parts[2]);
+		if (!big)
+			throw GrammarError(fmt::format("'order' must be big or little, got '{}'",
+						       parts[2]));
+		field.big_endian = *big;
+	}
+	if (auto problem = config::sequence_extent_problem(field))
+		throw GrammarError(*problem);
+	return field;
+}
+
+// The words after `merge` or `monitor` (the clause).
+config::Sequence read_sequence(Words &w, const char *clause)
+{
+	config::Sequence s;
+	s.where = at(w.index());
+	bool has_field = false;
+	while (!w.done() && !is_clause(w.peek())) {
+		const std::string key = w.next(clause);
+		const std::string &value = w.next(key.c_str());
+		if (key == "sequence") {
+			s.field = sequence_field(value);
+			has_field = true;
+		} else if (key == "window") {
+			s.window = static_cast<uint32_t>(
+				number(key, value, config::limits::sequence_window));
+		} else {
+			throw GrammarError(fmt::format("unknown word '{}' in {} (expected sequence, "
+						       "window)", key, clause));
+		}
+	}
+	if (!has_field)
+		throw GrammarError(fmt::format("{} needs 'sequence rtp' or 'sequence "
+					       "OFFSET:SIZE[:big|little]'", clause));
+	if (auto problem = config::sequence_window_problem(s.window, &s.field))
+		throw GrammarError(*problem);
+	return s;
 }
 
 config::Match read_match(Words &w)
@@ -182,26 +249,74 @@ config::Rule parse_rule_add(const std::vector<std::string> &words)
 	rule.match = read_match(w);
 	while (!w.done()) {
 		const std::string &clause = w.next("output");
-		if (clause != "output")
-			throw GrammarError(fmt::format("expected 'output', got '{}'", clause));
-		if (rule.outputs.size() == config::limits::max_outputs)
-			throw GrammarError(fmt::format("at most {} outputs", config::limits::max_outputs));
-		rule.outputs.push_back(read_output(w));
+		if (clause == "output") {
+			if (rule.outputs.size() == config::limits::max_outputs)
+				throw GrammarError(fmt::format("at most {} outputs",
+							       config::limits::max_outputs));
+			rule.outputs.push_back(read_output(w));
+		} else if (clause == "match") {
+			if (rule.more_inputs.size() + 1 == config::max_rule_inputs)
+				throw GrammarError(fmt::format("at most {} inputs ('match' clauses)",
+							       config::max_rule_inputs));
+			rule.more_inputs.push_back(read_match(w));
+		} else if (clause == "merge" || clause == "monitor") {
+			auto &sequence = clause == "merge" ? rule.merge : rule.monitor;
+			if (sequence)
+				throw GrammarError(fmt::format("'{}' given twice", clause));
+			sequence = read_sequence(w, clause.c_str());
+		} else {
+			throw GrammarError(fmt::format("expected 'match', 'merge', 'monitor' or "
+						       "'output', got '{}'", clause));
+		}
 	}
 	if (rule.outputs.empty())
 		throw GrammarError("a rule needs at least one output");
+	if (!rule.more_inputs.empty() && !rule.merge)
+		throw GrammarError("several 'match' clauses need 'merge' (the sequence number that "
+				   "makes their copies one stream)");
+	if (rule.merge && rule.more_inputs.empty())
+		throw GrammarError("'merge' needs at least 2 'match' clauses (a rule with one has "
+				   "nothing to merge; 'monitor' watches its sequence)");
+	if (rule.merge && rule.monitor)
+		throw GrammarError("'monitor' and 'merge' exclude each other (a merged rule counts "
+				   "its stream's health already)");
 	return rule;
 }
 
+namespace {
+
+std::string format_match(const config::Match &m)
+{
+	std::string text = fmt::format(" match port {} dst {} dport {}", m.port,
+				       config::format_ipv4(m.dst), m.dport);
+	if (m.src)
+		text += " src " + config::format_ipv4(*m.src);
+	if (m.vlan)
+		text += fmt::format(" vlan {}", m.vlan);
+	return text;
+}
+
+std::string format_sequence(const char *clause, const config::Sequence &s)
+{
+	const auto preset = config::sequence_preset_name(s.field);
+	const std::string field =
+		preset ? std::string(*preset)
+		       : fmt::format("{}:{}:{}", s.field.offset, s.field.size,
+				     config::byte_order_name(s.field.big_endian));
+	return fmt::format(" {} sequence {} window {}", clause, field, s.window);
+}
+
+} // namespace
+
 std::string format_rule(const config::Rule &rule)
 {
-	std::string text = fmt::format("rule add {} match port {} dst {} dport {}", rule.name,
-				       rule.match.port, config::format_ipv4(rule.match.dst),
-				       rule.match.dport);
-	if (rule.match.src)
-		text += " src " + config::format_ipv4(*rule.match.src);
-	if (rule.match.vlan)
-		text += fmt::format(" vlan {}", rule.match.vlan);
+	std::string text = "rule add " + rule.name;
+	for (const config::Match *m : rule.inputs())
+		text += format_match(*m);
+	if (rule.merge)
+		text += format_sequence("merge", *rule.merge);
+	if (rule.monitor)
+		text += format_sequence("monitor", *rule.monitor);
 	for (const config::Output &o : rule.outputs) {
 		text += " output port " + o.port;
 		if (o.dst)

@@ -1,14 +1,22 @@
 // The one-line rule language of the console and mcr-ctl:
 //
 //   rule add NAME match port P dst A dport N [src S] [vlan V]
+//                 [match ...]
+//                 [merge sequence SEQ [window W]]
+//                 [monitor sequence SEQ [window W]]
 //                 output port P [dst A] [dport N] [ttl T] [vlan V] [mac M]
 //                        [src keep|S] [dscp D]
 //                 [output ...]
 //
-// Words are keyword-value pairs in any order within their clause. The
-// result is a config::Rule held to the same limits as a YAML rule; what
-// depends on the running config (ports exist, no loop, no duplicate) is
-// config::check_rule's job.
+//   SEQ: rtp | OFFSET:SIZE[:big|little]   (SIZE 2, 4 or 8 bytes; big)
+//
+// Words are keyword-value pairs in any order within their clause; after the
+// first match, clauses come in any order. Several match clauses are a
+// merged rule's inputs (2 to config::max_rule_inputs) and need merge (YAML
+// `inputs:` and `merge:`); monitor (YAML `monitor:`) watches a single-input
+// rule's stream. window defaults to 1024. The result is a config::Rule held
+// to the same limits as a YAML rule; what depends on the running config
+// (ports exist, no loop, no duplicate input) is config::check_rule's job.
 #pragma once
 
 #include <stdexcept>

@@ -57,17 +57,52 @@ void check_port(const Config &cfg, const Rule &rule, const std::string &port, co
 			{where, fmt::format("unknown port '{}' in rule '{}'", port, rule.name)});
 }
 
+// What messages call one of the rule's inputs: its `match`, or an entry of
+// a merged rule's `inputs`.
+const char *input_word(const Rule &rule)
+{
+	return rule.more_inputs.empty() ? "match" : "input";
+}
+
+// One merged stream goes to one destination: an output that keeps the
+// received dst or dport would send each input's copies to its own.
+void check_merged_destination(const Rule &rule, const Output &output,
+			      std::vector<Diagnostic> &found)
+{
+	for (const Match &input : rule.more_inputs) {
+		if (!output.dst && input.dst != rule.match.dst) {
+			found.push_back({output.where,
+					 fmt::format("output needs 'dst': the merged rule's inputs "
+						     "go to {} and {}",
+						     format_ipv4(rule.match.dst),
+						     format_ipv4(input.dst))});
+			return;
+		}
+		if (!output.dport && input.dport != rule.match.dport) {
+			found.push_back({output.where,
+					 fmt::format("output needs 'dport': the merged rule's inputs "
+						     "go to ports {} and {}",
+						     rule.match.dport, input.dport)});
+			return;
+		}
+	}
+}
+
 void check_outputs(const Rule &rule, std::vector<Diagnostic> &found)
 {
 	for (size_t i = 0; i < rule.outputs.size(); i++) {
 		const Output &output = rule.outputs[i];
-		if (loops_back(output, rule.match)) {
-			found.push_back(
-				{output.where,
-				 fmt::format("output loops back to the rule's own match ({})",
-					     describe_match(rule.match))});
+		const Match *looped = nullptr;
+		for (const Match *input : rule.inputs())
+			if (!looped && loops_back(output, *input))
+				looped = input;
+		if (looped) {
+			found.push_back({output.where,
+					 fmt::format("output loops back to the rule's own {} ({})",
+						     input_word(rule), describe_match(*looped))});
 			continue;
 		}
+		check_merged_destination(rule, output, found);
 		for (size_t j = 0; j < i; j++) {
 			if (same_destination(rule.outputs[j], output, rule.match)) {
 				found.push_back(
@@ -88,22 +123,55 @@ void duplicate_name(const Rule &rule, const Rule &first, std::vector<Diagnostic>
 						 rule.name, format_location(first.where))});
 }
 
-void duplicate_match(const Rule &rule, const Rule &other, std::vector<Diagnostic> &found)
+// The input of `other` with the same key as `input`, if any.
+const Match *input_like(const Rule &other, const Match &input)
 {
-	found.push_back({rule.match.where,
-			 fmt::format("match ({}) is already used by rule '{}' (defined at {})",
-				     describe_match(rule.match), other.name,
-				     format_location(other.match.where))});
+	for (const Match *theirs : other.inputs())
+		if (same_match_key(*theirs, input))
+			return theirs;
+	return nullptr;
+}
+
+void duplicate_match(const Rule &rule, const Match &input, const Rule &other, const Match &theirs,
+		     std::vector<Diagnostic> &found)
+{
+	found.push_back({input.where,
+			 fmt::format("{} ({}) is already used by rule '{}' (defined at {})",
+				     input_word(rule), describe_match(input), other.name,
+				     format_location(theirs.where))});
+}
+
+// Two inputs of one rule with one key would deliver every packet twice.
+// True when `i` repeats an earlier input (reported).
+bool repeats_earlier_input(const Rule &rule, const std::vector<const Match *> &inputs, size_t i,
+			   std::vector<Diagnostic> &found)
+{
+	for (size_t j = 0; j < i; j++) {
+		if (same_match_key(*inputs[j], *inputs[i])) {
+			found.push_back({inputs[i]->where,
+					 fmt::format("duplicate input ({}) in rule '{}' (first "
+						     "defined at {})",
+						     describe_match(*inputs[i]), rule.name,
+						     format_location(inputs[j]->where))});
+			return true;
+		}
+	}
+	return false;
 }
 
 void check_against_rules(const Config &cfg, const Rule &rule, std::vector<Diagnostic> &found)
 {
 	if (const Rule *first = cfg.find_rule(rule.name))
 		duplicate_name(rule, *first, found);
-	for (const auto &other : cfg.rules) {
-		if (same_match_key(other.match, rule.match)) {
-			duplicate_match(rule, other, found);
-			break;
+	const auto inputs = rule.inputs();
+	for (size_t i = 0; i < inputs.size(); i++) {
+		if (repeats_earlier_input(rule, inputs, i, found))
+			continue;
+		for (const auto &other : cfg.rules) {
+			if (const Match *theirs = input_like(other, *inputs[i])) {
+				duplicate_match(rule, *inputs[i], other, *theirs, found);
+				break;
+			}
 		}
 	}
 }
@@ -141,7 +209,8 @@ std::vector<Diagnostic> check_rule_ports(const Config &cfg, const Rule &rule)
 	// port of every rule as unknown too would bury it.
 	if (cfg.ports.empty())
 		return found;
-	check_port(cfg, rule, rule.match.port, rule.match.port_where, found);
+	for (const Match *input : rule.inputs())
+		check_port(cfg, rule, input->port, input->port_where, found);
 	for (const auto &output : rule.outputs)
 		check_port(cfg, rule, output.port, output.port_where, found);
 	return found;
@@ -166,7 +235,8 @@ void RuleIndex::add(const Config &cfg, size_t rule)
 {
 	const Rule &r = cfg.rules[rule];
 	names_.emplace(r.name, rule);
-	matches_.emplace(key(r.match), rule);
+	for (const Match *input : r.inputs())
+		matches_.emplace(key(*input), rule);
 }
 
 std::optional<size_t> RuleIndex::by_name(const std::string &name) const
@@ -186,8 +256,16 @@ std::vector<Diagnostic> check_rule(const Config &cfg, const Rule &rule, const Ru
 	std::vector<Diagnostic> found;
 	if (const auto first = index.by_name(rule.name))
 		duplicate_name(rule, cfg.rules[*first], found);
-	if (const auto other = index.by_match(rule.match))
-		duplicate_match(rule, cfg.rules[*other], found);
+	const auto inputs = rule.inputs();
+	for (size_t i = 0; i < inputs.size(); i++) {
+		if (repeats_earlier_input(rule, inputs, i, found))
+			continue;
+		if (const auto other = index.by_match(*inputs[i])) {
+			const Rule &theirs = cfg.rules[*other];
+			duplicate_match(rule, *inputs[i], theirs, *input_like(theirs, *inputs[i]),
+					found);
+		}
+	}
 	for (auto &diagnostic : check_rule_ports(cfg, rule))
 		found.push_back(std::move(diagnostic));
 	check_outputs(rule, found);

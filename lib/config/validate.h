@@ -15,14 +15,16 @@
 namespace mcr::config {
 
 // Every problem of `rule` relative to `cfg` (which must not yet hold it):
-// unknown ports, outputs that loop back onto the rule's own match, duplicate
-// outputs, a name or a match key (port, vlan, dst, dport, src) already used
-// by a rule of cfg. Empty when the rule can be added. Port names are not
+// unknown ports, outputs that loop back onto one of the rule's inputs,
+// duplicate outputs, a name or an input's match key (port, vlan, dst,
+// dport, src) already used by an input of a rule of cfg or by another input
+// of the rule, and a merged rule's output that keeps a dst or dport its
+// inputs do not share. Empty when the rule can be added. Port names are not
 // checked against a cfg without ports (a loaded file whose ports section
 // was unusable, already reported).
 std::vector<Diagnostic> check_rule(const Config &cfg, const Rule &rule);
 
-// The names and matches of cfg.rules, so that checking a file of N rules
+// The names and inputs' matches of cfg.rules, so that checking a file of N rules
 // costs N log N rather than N^2. Holds indices into cfg.rules: add() each
 // rule right after pushing it.
 class RuleIndex {

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "config/address.h"
+#include "config/sequence.h"
 
 namespace mcr::config {
 
@@ -139,19 +140,54 @@ void write_output(YAML::Emitter &out, const Output &o)
 	out << YAML::EndMap;
 }
 
+void write_match(YAML::Emitter &out, const Match &m)
+{
+	out << YAML::Flow << YAML::BeginMap;
+	field(out, "port", m.port);
+	field(out, "dst", format_ipv4(m.dst));
+	field(out, "dport", m.dport);
+	if (m.src)
+		field(out, "src", format_ipv4(*m.src));
+	if (m.vlan != 0)
+		field(out, "vlan", m.vlan);
+	out << YAML::EndMap;
+}
+
+// A preset by its name, any other field as a map.
+void write_sequence(YAML::Emitter &out, const char *key, const Sequence &s)
+{
+	out << YAML::Key << key << YAML::Value << YAML::Flow << YAML::BeginMap;
+	out << YAML::Key << "sequence" << YAML::Value;
+	if (auto preset = sequence_preset_name(s.field)) {
+		out << std::string(*preset);
+	} else {
+		out << YAML::Flow << YAML::BeginMap;
+		field(out, "offset", s.field.offset);
+		field(out, "size", s.field.size);
+		field(out, "order", std::string(byte_order_name(s.field.big_endian)));
+		out << YAML::EndMap;
+	}
+	field(out, "window", s.window);
+	out << YAML::EndMap;
+}
+
 void write_rule(YAML::Emitter &out, const Rule &r)
 {
 	out << YAML::BeginMap;
 	field(out, "name", r.name);
-	out << YAML::Key << "match" << YAML::Value << YAML::Flow << YAML::BeginMap;
-	field(out, "port", r.match.port);
-	field(out, "dst", format_ipv4(r.match.dst));
-	field(out, "dport", r.match.dport);
-	if (r.match.src)
-		field(out, "src", format_ipv4(*r.match.src));
-	if (r.match.vlan != 0)
-		field(out, "vlan", r.match.vlan);
-	out << YAML::EndMap;
+	if (r.more_inputs.empty()) {
+		out << YAML::Key << "match" << YAML::Value;
+		write_match(out, r.match);
+	} else {
+		out << YAML::Key << "inputs" << YAML::Value << YAML::BeginSeq;
+		for (const Match *m : r.inputs())
+			write_match(out, *m);
+		out << YAML::EndSeq;
+	}
+	if (r.merge)
+		write_sequence(out, "merge", *r.merge);
+	if (r.monitor)
+		write_sequence(out, "monitor", *r.monitor);
 	out << YAML::Key << "outputs" << YAML::Value << YAML::BeginSeq;
 	for (const Output &o : r.outputs)
 		write_output(out, o);

@@ -148,11 +148,23 @@ CompiledRule *Engine::compile(const config::Rule &rule, const NeighbourLookup &n
 		keys[i] = key_of(*inputs[i], static_cast<uint16_t>(in_port));
 	}
 	const std::optional<config::Sequence> &sequence = rule.sequence();
-	if (sequence && (!std::has_single_bit(sequence->window) || sequence->window < 2 ||
-			 sequence->window > max_sequence_window)) {
-		*error = fmt::format("rule '{}': a sequence window of {} is not a power of two "
-				     "from 2 to {}", rule.name, sequence->window, max_sequence_window);
-		return nullptr;
+	// The config refuses these with their file and line; a rule that comes
+	// another way (tests, a future API) is refused here.
+	if (sequence) {
+		const unsigned size = sequence->field.size;
+		const uint32_t window = sequence->window;
+		if (size != 2 && size != 4 && size != 8) {
+			*error = fmt::format("rule '{}': sequence numbers of {} bytes: 2, 4 or 8", rule.name,
+					     size);
+			return nullptr;
+		}
+		if (!std::has_single_bit(window) || window < 2 || window > max_sequence_window ||
+		    window >= SequenceWindow::resync_distance(size * 8)) {
+			*error = fmt::format("rule '{}': a window of {} for {}-byte numbers is not a "
+					     "power of two from 2 to {} below the resync distance",
+					     rule.name, window, size, max_sequence_window);
+			return nullptr;
+		}
 	}
 	if (rule.outputs.empty() || rule.outputs.size() > max_outputs) {
 		*error = fmt::format("rule '{}': needs 1 to {} outputs", rule.name, max_outputs);

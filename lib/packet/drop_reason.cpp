@@ -34,6 +34,9 @@ constexpr std::array<const char *, drop_reason_count> names = {
 	"late",
 	"no-sequence",
 	"handoff-full",
+	"bad-ext-header",
+	"ext-chain-too-long",
+	"zero-udp-checksum",
 };
 
 constexpr bool all_named()

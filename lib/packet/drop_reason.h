@@ -13,7 +13,7 @@ enum class DropReason : uint8_t {
 	not_ipv4,         // ethertype is not IPv4 (ARP, IPv6, ...)
 	not_udp,          // IPv4 but another protocol (TCP, ICMP, IGMP, ...)
 	truncated,        // the frame ends inside a header we must read
-	bad_version,      // IPv4 ethertype, version field is not 4
+	bad_version,      // version field is not 4 (IPv4 ethertype) or 6 (IPv6 ethertype)
 	bad_ihl,          // IHL < 5
 	bad_length,       // IPv4 total length or UDP length inconsistent
 	bad_checksum,     // IPv4 header checksum wrong
@@ -34,6 +34,9 @@ enum class DropReason : uint8_t {
 	late,               // a merged rule's number older than its window (engine)
 	no_sequence,        // a merged rule's datagram too short for the sequence number (engine)
 	handoff_full,       // the ring to the worker that owns the packet's stream was full (engine)
+	bad_ext_header,     // IPv6 hop-by-hop options header not right after the IPv6 header
+	ext_chain_too_long, // more IPv6 extension headers before UDP than parse_ipv6.h allows
+	zero_udp_checksum,  // IPv6 UDP checksum field 0: none, which IPv6 forbids (RFC 8200 8.1)
 	count
 };
 

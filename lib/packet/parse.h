@@ -38,6 +38,7 @@ struct ParsedPacket {
 	uint16_t l4_offset;    // UDP header, after any IPv4 options
 	uint16_t ip_total_len; // IPv4 total length; bytes past it are Ethernet padding
 	uint8_t ttl;
+	uint8_t ip_version; // 6 from parse_ipv6_frame (ttl: hop limit); parse_frame does not set it yet
 };
 static_assert(sizeof(ParsedPacket) <= 24, "ParsedPacket lives in per-burst arrays");
 

@@ -94,8 +94,7 @@ protected:
 		if (netns_.lacks_privilege())
 			GTEST_SKIP() << netns_.problem();
 		ASSERT_TRUE(netns_.problem().empty()) << netns_.problem();
-		const auto rules = standard_rules();
-		ASSERT_TRUE(sync_rules(maps(), rules));
+		ASSERT_TRUE(sync_standard_rules(maps()));
 		ASSERT_TRUE(set_xdp_flags(maps(), MCR_XDP_F_REDIRECT));
 	}
 	void TearDown() override
@@ -128,6 +127,21 @@ TEST_F(XdpRedirectTest, MatchGoesToTheSocketOfItsQueue)
 	ASSERT_TRUE(other) << other.error().message;
 	EXPECT_EQ(other->action, XDP_PASS);
 	EXPECT_EQ(other->delta[MCR_XDP_STAT_PASS_OTHER], 1u);
+
+	// IPv6 the same way, counted as IPv6.
+	for (const Frame6 &relayed :
+	     {Frame6(), Frame6().with_ext({nh_hop_by_hop}).to("ff3e::2", 5000),
+	      Frame6().with_fragment(frag_offset(185))}) {
+		auto matched6 = run_counted(XdpHarness::get(), relayed.bytes());
+		ASSERT_TRUE(matched6) << matched6.error().message;
+		EXPECT_EQ(matched6->action, XDP_REDIRECT);
+		EXPECT_EQ(matched6->delta[MCR_XDP_STAT_IPV6_REDIRECT], 1u);
+	}
+	auto neighbour = run_counted(XdpHarness::get(),
+				     Frame6().icmpv6(135).to("ff02::1:ff01:1", 0).bytes());
+	ASSERT_TRUE(neighbour) << neighbour.error().message;
+	EXPECT_EQ(neighbour->action, XDP_PASS);
+	EXPECT_EQ(neighbour->delta[MCR_XDP_STAT_IPV6_PASS_OTHER], 1u);
 }
 
 TEST_F(XdpRedirectTest, ClosedSocketLeavesTheMapAndPassesAgain)

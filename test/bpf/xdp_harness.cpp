@@ -44,6 +44,25 @@ std::vector<mcr_rule_key> standard_rules()
 	};
 }
 
+std::vector<mcr_rule6_key> standard_rules6()
+{
+	return {
+		make_rule6_key(ipv6("ff3e::1"), 5000),                           // any source
+		make_rule6_key(ipv6("ff3e::2"), 5000, 0, ipv6("2001:2::7")),     // source-specific only
+		make_rule6_key(ipv6("ff3e::3"), 6000, 100),                      // on VLAN 100
+		make_rule6_key(ipv6("2001:2::1:1"), 7000),                       // unicast to the host
+	};
+}
+
+Status sync_standard_rules(const XdpMaps &maps)
+{
+	const auto rules = standard_rules();
+	if (Status synced = sync_rules(maps, rules); !synced)
+		return synced;
+	const auto rules6 = standard_rules6();
+	return sync_rules6(maps, rules6);
+}
+
 Result<int> run_frame(int prog_fd, std::span<const uint8_t> frame, std::optional<Arrival> arrival)
 {
 	std::vector<uint8_t> input(frame.begin(), frame.end());

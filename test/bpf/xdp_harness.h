@@ -51,6 +51,10 @@ private:
 
 // The rules the verdict cases are written against.
 std::vector<mcr_rule_key> standard_rules();
+// Their IPv6 counterparts, for the IPv6 cases.
+std::vector<mcr_rule6_key> standard_rules6();
+// Both sets into the maps, replacing whatever they held.
+Status sync_standard_rules(const XdpMaps &maps);
 
 // Where a test frame arrives: BPF_PROG_TEST_RUN takes an interface of the
 // caller's namespace and one of its RX queues (below its real count).

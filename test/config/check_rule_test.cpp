@@ -100,3 +100,103 @@ TEST(CheckRule, DescribesAMatch)
 		    .vlan = 10};
 	EXPECT_EQ(describe_match(match), "port up0, 239.1.1.1:5000, src 198.18.0.1, vlan 10");
 }
+
+namespace {
+
+Match input(const char *dst, int line)
+{
+	return Match{.port = "up0",
+		     .dst = *parse_ipv4(dst),
+		     .dport = 5000,
+		     .where = at(line),
+		     .port_where = at(line + 100)};
+}
+
+// feed-m merging 239.1.3.1 (line 10) and 239.1.3.2 (line 11) to 239.2.2.2.
+Rule merged_rule()
+{
+	Rule rule{.name = "feed-m", .where = at(9)};
+	rule.match = input("239.1.3.1", 10);
+	rule.more_inputs.push_back(input("239.1.3.2", 11));
+	rule.merge = Sequence{};
+	rule.outputs.push_back(
+		Output{.port = "down0", .dst = *parse_ipv4("239.2.2.2"), .where = at(12)});
+	return rule;
+}
+
+// Both ways round: the merged rule against a config holding the other
+// rule, and the other rule against a config holding the merged one.
+Config with(Rule rule)
+{
+	Config cfg = two_ports_one_rule();
+	cfg.rules.push_back(std::move(rule));
+	return cfg;
+}
+
+} // namespace
+
+TEST(CheckRule, AcceptsAMergedRule)
+{
+	EXPECT_TRUE(check_rule(two_ports_one_rule(), merged_rule()).empty());
+	EXPECT_TRUE(check_rule(with(merged_rule()), new_rule()).empty());
+}
+
+TEST(CheckRule, ChecksEveryInputOfAMergedRule)
+{
+	// An input taken by another rule's match, and the other way round.
+	Rule rule = merged_rule();
+	rule.more_inputs[0].dst = *parse_ipv4("239.1.1.1");
+	EXPECT_EQ(messages(check_rule(two_ports_one_rule(), rule)),
+		  (std::vector<std::string>{"console:11:1: input (port up0, 239.1.1.1:5000) is "
+					    "already used by rule 'feed-a' (defined at console:1:1)"}));
+	Rule plain = new_rule();
+	plain.match.dst = *parse_ipv4("239.1.3.2");
+	EXPECT_EQ(messages(check_rule(with(merged_rule()), plain)),
+		  (std::vector<std::string>{"console:3:1: match (port up0, 239.1.3.2:5000) is "
+					    "already used by rule 'feed-m' (defined at console:11:1)"}));
+	// Two inputs of the rule alike.
+	rule = merged_rule();
+	rule.more_inputs.push_back(input("239.1.3.1", 13));
+	EXPECT_EQ(messages(check_rule(two_ports_one_rule(), rule)),
+		  (std::vector<std::string>{"console:13:1: duplicate input (port up0, "
+					    "239.1.3.1:5000) in rule 'feed-m' (first defined at "
+					    "console:10:1)"}));
+	// An input on an unknown port.
+	rule = merged_rule();
+	rule.more_inputs[0].port = "up9";
+	EXPECT_EQ(messages(check_rule(two_ports_one_rule(), rule)),
+		  (std::vector<std::string>{"console:111:1: unknown port 'up9' in rule 'feed-m'"}));
+	// An output back onto the second input.
+	rule = merged_rule();
+	rule.outputs.push_back(
+		Output{.port = "up0", .dst = *parse_ipv4("239.1.3.2"), .where = at(14)});
+	EXPECT_EQ(messages(check_rule(two_ports_one_rule(), rule)),
+		  (std::vector<std::string>{"console:14:1: output loops back to the rule's own "
+					    "input (port up0, 239.1.3.2:5000)"}));
+	// An output that keeps the inputs' differing destinations.
+	rule = merged_rule();
+	rule.outputs[0].dst.reset();
+	EXPECT_EQ(messages(check_rule(two_ports_one_rule(), rule)),
+		  (std::vector<std::string>{"console:12:1: output needs 'dst': the merged rule's "
+					    "inputs go to 239.1.3.1 and 239.1.3.2"}));
+}
+
+// The loader checks a file's rules through a RuleIndex: it must find every
+// input of the rules before, as the console's check does.
+TEST(CheckRule, IndexFindsEveryInput)
+{
+	Config cfg = with(merged_rule());
+	RuleIndex index;
+	index.add(cfg, 0);
+	index.add(cfg, 1);
+	Rule plain = new_rule();
+	plain.match.dst = *parse_ipv4("239.1.3.2");
+	EXPECT_EQ(messages(check_rule(cfg, plain, index)), messages(check_rule(cfg, plain)));
+	EXPECT_EQ(messages(check_rule(cfg, plain, index)).size(), 1u);
+	Rule rule = merged_rule();
+	rule.name = "feed-n";
+	rule.match.dst = *parse_ipv4("239.1.3.9");
+	rule.more_inputs.push_back(input("239.1.3.9", 13));
+	EXPECT_EQ(messages(check_rule(cfg, rule, index)), messages(check_rule(cfg, rule)));
+	EXPECT_EQ(messages(check_rule(cfg, rule, index)).size(), 2u); // 239.1.3.2 and the repeat
+}

@@ -71,6 +71,57 @@ TEST(Compare, SeesAnOutputsSourceAndDscp)
 				      .rules[0]));
 }
 
+TEST(Compare, SeesInputsMergeAndMonitor)
+{
+	const std::string merged = std::string(base) + R"(  - name: m
+    inputs:
+      - { port: up0, dst: 239.1.1.5, dport: 5000 }
+      - { port: down0, dst: 239.1.1.6, dport: 5000 }
+    merge: { sequence: rtp, window: 1024 }
+    outputs: [ { port: down0, dst: 239.2.2.5 } ]
+  - name: w
+    match: { port: up0, dst: 239.1.1.7, dport: 5000 }
+    monitor: { sequence: rtp }
+    outputs: [ { port: down0, dst: 239.2.2.7 } ]
+)";
+	const std::string first = "      - { port: up0, dst: 239.1.1.5, dport: 5000 }\n";
+	const std::string second = "      - { port: down0, dst: 239.1.1.6, dport: 5000 }\n";
+	const Config a = load(merged);
+	const Config moved = load("\n" + merged);
+	EXPECT_TRUE(same_rule(a.rules[1], moved.rules[1]));
+	EXPECT_TRUE(same_rule(a.rules[2], moved.rules[2]));
+	// The same field spelled as a map is the same rule.
+	EXPECT_TRUE(same_rule(a.rules[2],
+			      load(replace(merged, "monitor: { sequence: rtp }",
+					   "monitor: { sequence: { offset: 2, size: 2 }, window: 1024 }"))
+				      .rules[2]));
+
+	for (const auto &[from, to] : std::vector<std::pair<std::string, std::string>>{
+		     {"dst: 239.1.1.6", "dst: 239.1.1.4"},                       // another input
+		     {second, second + "      - { port: down0, dst: 239.1.1.8, dport: 5000 }\n"}, // one more
+		     {first + second, second + first}, // counters are kept per input number
+		     {"window: 1024 }", "window: 2048 }"},
+		     {"merge: { sequence: rtp", "merge: { sequence: { offset: 2, size: 4 }"},
+		     {"merge: { sequence: rtp", "merge: { sequence: { offset: 2, size: 2, order: little }"},
+	     }) {
+		SCOPED_TRACE(to);
+		const Config b = load(replace(merged, from, to));
+		EXPECT_TRUE(restart_changes(a, b).empty());
+		EXPECT_FALSE(same_rule(a.rules[1], b.rules[1]));
+		EXPECT_FALSE(same_rule(b.rules[1], a.rules[1]));
+	}
+	// A monitor added, removed or changed.
+	EXPECT_FALSE(same_rule(a.rules[2],
+			       load(replace(merged, "    monitor: { sequence: rtp }\n", "")).rules[2]));
+	EXPECT_FALSE(same_rule(a.rules[0],
+			       load(replace(merged, "dst: 239.2.2.2 } ]",
+					    "dst: 239.2.2.2 } ]\n    monitor: { sequence: rtp }"))
+				       .rules[0]));
+	EXPECT_FALSE(same_rule(a.rules[2], load(replace(merged, "monitor: { sequence: rtp }",
+							"monitor: { sequence: rtp, window: 64 }"))
+						   .rules[2]));
+}
+
 TEST(Compare, PortWorkerAndPoolChangesNeedARestart)
 {
 	const Config a = load(base);

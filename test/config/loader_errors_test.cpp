@@ -59,6 +59,33 @@ std::string one_rule(const std::string &match_yaml, const std::string &outputs_y
 	       "\n    outputs: " + outputs_yaml + "\n";
 }
 
+// Merged rule feed-m over the two ports: its inputs on line 8, column 13,
+// its merge on line 9, column 12, its outputs on line 10, column 14.
+std::string merged_rule(const std::string &inputs_yaml, const std::string &merge_yaml,
+			const std::string &outputs_yaml = "[{ port: down0, dst: 239.2.2.2 }]")
+{
+	return ports + "rules:\n  - name: feed-m\n    inputs: " + inputs_yaml +
+	       "\n    merge: " + merge_yaml + "\n    outputs: " + outputs_yaml + "\n";
+}
+const std::string two_inputs =
+	"[{ port: up0, dst: 239.1.1.1, dport: 5000 }, { port: up0, dst: 239.1.2.1, dport: 5000 }]";
+
+// Rule feed-a with `monitor: ` + monitor_yaml on line 9, column 14.
+std::string monitored_rule(const std::string &monitor_yaml)
+{
+	return ports + "rules:\n  - name: feed-a\n    match: " + feed_match +
+	       "\n    monitor: " + monitor_yaml + "\n    outputs: [{ port: down0 }]\n";
+}
+
+std::string many_inputs(int count)
+{
+	std::string list;
+	for (int i = 0; i < count; i++)
+		list += "\n      - { port: up0, dst: 239.1.1.1, dport: " + std::to_string(5000 + i) +
+			" }";
+	return merged_rule(list, "{ sequence: rtp }", "[{ port: down0, dport: 6000 }]");
+}
+
 std::string many_outputs(int count)
 {
 	std::string yaml = one_rule(feed_match, "");
@@ -323,7 +350,8 @@ const std::vector<InvalidConfig> invalid_configs = {
 	 {"t.yaml:6:8: expected a list for 'rules', got a map"}},
 	{"unknown_rule_key",
 	 valid + "    output: []\n",
-	 {"t.yaml:11:5: unknown key 'output' in rule (expected one of: name, match, outputs)"}},
+	 {"t.yaml:11:5: unknown key 'output' in rule (expected one of: name, match, inputs, "
+	  "merge, monitor, outputs)"}},
 	{"invalid_rule_name",
 	 ports + "rules:\n  - name: feed a\n    match: " + feed_match +
 		 "\n    outputs: [{ port: down0 }]\n",
@@ -446,6 +474,160 @@ const std::vector<InvalidConfig> invalid_configs = {
 	 {"t.yaml:11:12: match (port up0, 239.1.1.1:5000, src 198.18.0.1, vlan 9) is already "
 	  "used by rule 'a' (defined at t.yaml:8:12)"}},
 
+	// Merged rules (inputs, merge) and monitored ones (monitor).
+	{"match_and_inputs",
+	 ports + "rules:\n  - name: feed-m\n    match: " + feed_match + "\n    inputs: " + two_inputs +
+		 "\n    merge: { sequence: rtp }\n    outputs: [{ port: down0, dst: 239.2.2.2 }]\n",
+	 {"t.yaml:9:13: a rule has 'match' (one input) or 'inputs' (a merged rule), not both"}},
+	{"neither_match_nor_inputs",
+	 ports + "rules:\n  - name: feed-a\n    outputs: [{ port: down0 }]\n",
+	 {"t.yaml:7:5: missing required key 'match' in rule (or 'inputs' for a merged rule)"}},
+	{"inputs_one",
+	 merged_rule("[{ port: up0, dst: 239.1.1.1, dport: 5000 }]", "{ sequence: rtp }"),
+	 {"t.yaml:8:13: 'inputs' must list at least 2 inputs, got 1 (a rule with one input has "
+	  "'match')"}},
+	{"inputs_empty",
+	 merged_rule("[]", "{ sequence: rtp }"),
+	 {"t.yaml:8:13: 'inputs' must list at least 2 inputs, got 0 (a rule with one input has "
+	  "'match')"}},
+	{"inputs_not_a_list",
+	 merged_rule("{ port: up0, dst: 239.1.1.1, dport: 5000 }", "{ sequence: rtp }"),
+	 {"t.yaml:8:13: expected a list for 'inputs', got a map"}},
+	{"inputs_too_many",
+	 many_inputs(9),
+	 {"t.yaml:9:7: 'inputs' has 9 entries, at most 8 are allowed"}},
+	{"input_unknown_key",
+	 merged_rule("[{ port: up0, dst: 239.1.1.1, dport: 5000 }, { port: up0, dst: 239.1.2.1, "
+		     "dport: 5000, sport: 1 }]",
+		     "{ sequence: rtp }"),
+	 {"t.yaml:8:100: unknown key 'sport' in input (expected one of: port, dst, dport, src, "
+	  "vlan)"}},
+	{"inputs_without_merge",
+	 ports + "rules:\n  - name: feed-m\n    inputs: " + two_inputs +
+		 "\n    outputs: [{ port: down0, dst: 239.2.2.2 }]\n",
+	 {"t.yaml:8:13: 'inputs' needs 'merge' (the sequence number that makes the inputs' "
+	  "copies one stream)"}},
+	{"merge_with_match",
+	 ports + "rules:\n  - name: feed-a\n    match: " + feed_match +
+		 "\n    merge: { sequence: rtp }\n    outputs: [{ port: down0 }]\n",
+	 {"t.yaml:9:12: 'merge' needs 'inputs' (a rule with one 'match' has nothing to merge; "
+	  "'monitor' watches its sequence)"}},
+	{"monitor_with_merge",
+	 ports + "rules:\n  - name: feed-m\n    inputs: " + two_inputs +
+		 "\n    merge: { sequence: rtp }\n    monitor: { sequence: rtp }"
+		 "\n    outputs: [{ port: down0, dst: 239.2.2.2 }]\n",
+	 {"t.yaml:10:14: 'monitor' and 'merge' exclude each other (a merged rule counts its "
+	  "stream's health already)"}},
+	{"merge_not_a_map",
+	 merged_rule(two_inputs, "rtp"),
+	 {"t.yaml:9:12: expected a map for 'merge', got 'rtp'"}},
+	{"merge_without_sequence",
+	 merged_rule(two_inputs, "{ window: 1024 }"),
+	 {"t.yaml:9:12: missing required key 'sequence' in merge"}},
+	{"merge_unknown_key",
+	 merged_rule(two_inputs, "{ sequence: rtp, windw: 1024 }"),
+	 {"t.yaml:9:29: unknown key 'windw' in merge (expected one of: sequence, window)"}},
+	{"unknown_sequence_preset",
+	 merged_rule(two_inputs, "{ sequence: rtcp }"),
+	 {"t.yaml:9:24: unknown sequence preset 'rtcp' (expected rtp, or a map with offset, size "
+	  "and order)"}},
+	{"sequence_a_list",
+	 merged_rule(two_inputs, "{ sequence: [rtp] }"),
+	 {"t.yaml:9:24: expected a preset name or a map for 'sequence', got a list"}},
+	{"sequence_unknown_key",
+	 merged_rule(two_inputs, "{ sequence: { offset: 0, size: 4, endian: big } }"),
+	 {"t.yaml:9:46: unknown key 'endian' in sequence (expected one of: offset, size, order)"}},
+	{"sequence_without_offset_and_size",
+	 merged_rule(two_inputs, "{ sequence: { order: big } }"),
+	 {"t.yaml:9:24: missing required key 'offset' in sequence",
+	  "t.yaml:9:24: missing required key 'size' in sequence"}},
+	{"sequence_size_not_2_4_8",
+	 merged_rule(two_inputs, "{ sequence: { offset: 0, size: 3 } }"),
+	 {"t.yaml:9:43: 'size' must be 2, 4 or 8 (bytes), got 3"}},
+	{"sequence_size_not_an_integer",
+	 merged_rule(two_inputs, "{ sequence: { offset: 0, size: four } }"),
+	 {"t.yaml:9:43: expected an integer for 'size', got 'four'"}},
+	{"sequence_unknown_order",
+	 merged_rule(two_inputs, "{ sequence: { offset: 0, size: 4, order: middle } }"),
+	 {"t.yaml:9:53: 'order' must be one of big, little, got 'middle'"}},
+	{"sequence_beyond_udp_payload",
+	 merged_rule(two_inputs, "{ sequence: { offset: 65500, size: 8 } }"),
+	 {"t.yaml:9:34: the sequence field (8 bytes at offset 65500) ends at byte 65508, beyond "
+	  "the largest UDP payload (65507 bytes)"}},
+	{"sequence_offset_out_of_range",
+	 merged_rule(two_inputs, "{ sequence: { offset: 70000, size: 2 } }"),
+	 {"t.yaml:9:34: 'offset' must be between 0 and 65505, got 70000"}},
+	{"window_not_power_of_two",
+	 merged_rule(two_inputs, "{ sequence: rtp, window: 1000 }"),
+	 {"t.yaml:9:37: 'window' must be a power of two, got 1000"}},
+	{"window_below_two",
+	 merged_rule(two_inputs, "{ sequence: rtp, window: 1 }"),
+	 {"t.yaml:9:37: 'window' must be between 2 and 65536, got 1"}},
+	{"window_above_limit",
+	 merged_rule(two_inputs, "{ sequence: { offset: 0, size: 8 }, window: 131072 }"),
+	 {"t.yaml:9:56: 'window' must be between 2 and 65536, got 131072"}},
+	{"window_too_big_for_16_bits",
+	 merged_rule(two_inputs, "{ sequence: { offset: 4, size: 2, order: little }, window: 16384 }"),
+	 {"t.yaml:9:71: 'window' must be at most 8192 for a 2-byte sequence (16-bit numbers "
+	  "resynchronise 16384 ahead), got 16384"}},
+	{"window_not_power_of_two_with_bad_sequence",
+	 merged_rule(two_inputs, "{ sequence: rtcp, window: 3 }"),
+	 {"t.yaml:9:24: unknown sequence preset 'rtcp' (expected rtp, or a map with offset, size "
+	  "and order)",
+	  "t.yaml:9:38: 'window' must be a power of two, got 3"}},
+	{"monitor_not_a_map",
+	 monitored_rule("rtp"),
+	 {"t.yaml:9:14: expected a map for 'monitor', got 'rtp'"}},
+	{"monitor_errors",
+	 monitored_rule("{ sequence: { offset: 10, size: 16 }, window: 6, every: 1 }"),
+	 {"t.yaml:9:46: 'size' must be 2, 4 or 8 (bytes), got 16",
+	  "t.yaml:9:60: 'window' must be a power of two, got 6",
+	  "t.yaml:9:63: unknown key 'every' in monitor (expected one of: sequence, window)"}},
+	{"duplicate_input",
+	 merged_rule("\n      - { port: up0, dst: 239.1.1.1, dport: 5000 }"
+		     "\n      - { port: up0, dst: 239.1.1.1, dport: 5000 }",
+		     "{ sequence: rtp }", "[{ port: down0, dport: 6000 }]"),
+	 {"t.yaml:10:9: duplicate input (port up0, 239.1.1.1:5000) in rule 'feed-m' (first "
+	  "defined at t.yaml:9:9)"}},
+	{"input_used_by_another_rules_match",
+	 valid + "  - name: feed-m\n    inputs: [{ port: up0, dst: 239.1.2.1, dport: 5000 }, "
+		 "{ port: up0, dst: 239.1.1.1, dport: 5000 }]\n    merge: { sequence: rtp }\n"
+		 "    outputs: [{ port: down0, dst: 239.2.2.2 }]\n",
+	 {"t.yaml:12:58: input (port up0, 239.1.1.1:5000) is already used by rule 'feed-a' "
+	  "(defined at t.yaml:8:12)"}},
+	{"match_used_by_another_rules_input",
+	 merged_rule(two_inputs, "{ sequence: rtp }") +
+		 "  - name: feed-b\n    match: { port: up0, dst: 239.1.2.1, dport: 5000 }\n"
+		 "    outputs: [{ port: down0 }]\n",
+	 {"t.yaml:12:12: match (port up0, 239.1.2.1:5000) is already used by rule 'feed-m' "
+	  "(defined at t.yaml:8:58)"}},
+	{"input_used_by_another_rules_input",
+	 merged_rule(two_inputs, "{ sequence: rtp }") +
+		 "  - name: feed-n\n    inputs: [{ port: up0, dst: 239.1.3.1, dport: 5000 }, "
+		 "{ port: up0, dst: 239.1.2.1, dport: 5000 }]\n    merge: { sequence: rtp }\n"
+		 "    outputs: [{ port: down0, dst: 239.2.2.3 }]\n",
+	 {"t.yaml:12:58: input (port up0, 239.1.2.1:5000) is already used by rule 'feed-m' "
+	  "(defined at t.yaml:8:58)"}},
+	{"input_unknown_port",
+	 merged_rule("[{ port: up0, dst: 239.1.1.1, dport: 5000 }, { port: up9, dst: 239.1.2.1, "
+		     "dport: 5000 }]",
+		     "{ sequence: rtp }"),
+	 {"t.yaml:8:66: unknown port 'up9' in rule 'feed-m'"}},
+	{"output_loops_back_to_an_input",
+	 merged_rule(two_inputs, "{ sequence: rtp }",
+		     "[{ port: down0, dst: 239.2.2.2 }, { port: up0, dst: 239.1.2.1 }]"),
+	 {"t.yaml:10:48: output loops back to the rule's own input (port up0, 239.1.2.1:5000)"}},
+	{"merged_output_without_dst",
+	 merged_rule(two_inputs, "{ sequence: rtp }", "[{ port: down0, dport: 6000 }]"),
+	 {"t.yaml:10:15: output needs 'dst': the merged rule's inputs go to 239.1.1.1 and "
+	  "239.1.2.1"}},
+	{"merged_output_without_dport",
+	 merged_rule("[{ port: up0, dst: 239.1.1.1, dport: 5000 }, { port: up0, dst: 239.1.1.1, "
+		     "dport: 5001 }]",
+		     "{ sequence: rtp }", "[{ port: down0, dst: 239.2.2.2 }]"),
+	 {"t.yaml:10:15: output needs 'dport': the merged rule's inputs go to ports 5000 and "
+	  "5001"}},
+
 	// Everything wrong at once: each problem is reported, in file order.
 	{"several_errors",
 	 R"(ports:
@@ -500,6 +682,10 @@ TEST(LoaderErrorTable, BaseConfigIsValid)
 {
 	EXPECT_EQ(load_errors(valid), std::vector<std::string>{});
 	EXPECT_EQ(load_errors(many_outputs(64)), std::vector<std::string>{});
+	EXPECT_EQ(load_errors(many_inputs(8)), std::vector<std::string>{});
+	EXPECT_EQ(load_errors(merged_rule(two_inputs, "{ sequence: rtp }")),
+		  std::vector<std::string>{});
+	EXPECT_EQ(load_errors(monitored_rule("{ sequence: rtp }")), std::vector<std::string>{});
 }
 
 } // namespace

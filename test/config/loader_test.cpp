@@ -271,6 +271,95 @@ rules:
 	EXPECT_EQ(load_string(yaml, "t.yaml").rules.size(), 7u);
 }
 
+TEST(Loader, ReadsMergedAndMonitoredRules)
+{
+	Config cfg = load_string(R"(ports:
+  - { name: upA, iface: lr0 }
+  - { name: upB, iface: lr1 }
+  - { name: down, iface: lr2 }
+rules:
+  - name: feed
+    inputs:
+      - { port: upA, dst: 239.1.1.1, dport: 5000 }
+      - { port: upB, dst: 239.1.2.1, dport: 5000, src: 198.18.1.1 }
+      - { port: upB, dst: 239.1.3.1, dport: 5001, vlan: 7 }
+    merge: { sequence: rtp }
+    outputs: [ { port: down, dst: 239.2.2.2, dport: 6000 } ]
+  - name: watched
+    match: { port: upA, dst: 239.1.1.9, dport: 5000 }
+    monitor: { sequence: { offset: 10, size: 8, order: big }, window: 4096 }
+    outputs: [ { port: down, dst: 239.2.2.9 } ]
+  - name: little
+    inputs:
+      - { port: upA, dst: 239.1.1.8, dport: 5000 }
+      - { port: upB, dst: 239.1.1.8, dport: 5000 }
+    merge: { sequence: { offset: 0, size: 4, order: little }, window: 65536 }
+    outputs: [ { port: down } ]
+  - name: plain
+    match: { port: upA, dst: 239.1.1.7, dport: 5000 }
+    outputs: [ { port: down } ]
+)",
+				 "t.yaml");
+	ASSERT_EQ(cfg.rules.size(), 4u);
+	const Rule &feed = cfg.rules[0];
+	EXPECT_EQ(feed.match.port, "upA");
+	EXPECT_EQ(feed.match.dst, ip("239.1.1.1"));
+	EXPECT_EQ(feed.match.where.line, 8);
+	ASSERT_EQ(feed.more_inputs.size(), 2u);
+	EXPECT_EQ(feed.more_inputs[0].port, "upB");
+	EXPECT_EQ(feed.more_inputs[0].dst, ip("239.1.2.1"));
+	EXPECT_EQ(feed.more_inputs[0].src, ip("198.18.1.1"));
+	EXPECT_EQ(feed.more_inputs[0].where.line, 9);
+	EXPECT_EQ(feed.more_inputs[1].dport, 5001);
+	EXPECT_EQ(feed.more_inputs[1].vlan, 7);
+	EXPECT_EQ(feed.inputs().size(), 3u);
+	ASSERT_TRUE(feed.merge);
+	EXPECT_EQ(feed.merge->field, mcr::packet::rtp_sequence);
+	EXPECT_EQ(feed.merge->window, 1024u); // the default
+	EXPECT_EQ(feed.merge->where.line, 11);
+	EXPECT_FALSE(feed.monitor);
+	EXPECT_EQ(&*feed.sequence(), &*feed.merge);
+
+	const Rule &watched = cfg.rules[1];
+	EXPECT_TRUE(watched.more_inputs.empty());
+	EXPECT_FALSE(watched.merge);
+	ASSERT_TRUE(watched.monitor);
+	EXPECT_EQ(watched.monitor->field, (mcr::packet::SequenceField{10, 8, true}));
+	EXPECT_EQ(watched.monitor->window, 4096u);
+	EXPECT_EQ(&*watched.sequence(), &*watched.monitor);
+
+	// The largest window, for a field wider than 16 bits; order read.
+	const Rule &little = cfg.rules[2];
+	ASSERT_TRUE(little.merge);
+	EXPECT_EQ(little.merge->field, (mcr::packet::SequenceField{0, 4, false}));
+	EXPECT_EQ(little.merge->window, 65536u);
+
+	EXPECT_FALSE(cfg.rules[3].sequence());
+	EXPECT_TRUE(cfg.rules[3].more_inputs.empty());
+}
+
+TEST(Loader, AcceptsSequenceLimitsAtTheirEdges)
+{
+	const std::string head = std::string(minimal_yaml).substr(
+		0, std::string(minimal_yaml).find("    outputs:"));
+	for (const char *monitor : {
+		     "{ sequence: rtp, window: 8192 }",       // 16 bits: at most 8192
+		     "{ sequence: rtp, window: 2 }",          // the smallest window
+		     "{ sequence: { offset: 65499, size: 8 } }", // ends at the last payload byte
+		     "{ sequence: { offset: 65505, size: 2, order: little }, window: 8 }",
+	     }) {
+		SCOPED_TRACE(monitor);
+		const std::string yaml =
+			head + "    monitor: " + monitor + "\n    outputs: [{ port: down0 }]\n";
+		try {
+			Config cfg = load_string(yaml, "t.yaml");
+			ASSERT_TRUE(cfg.rules.at(0).monitor);
+		} catch (const ConfigError &error) {
+			ADD_FAILURE() << error.what();
+		}
+	}
+}
+
 TEST(Loader, ReportsAFileThatCannotBeRead)
 {
 	std::string path =

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "config/address.h"
+#include "config/compare.h"
 #include "config/rule_grammar.h"
 
 using namespace mcr;
@@ -76,6 +77,82 @@ TEST(RuleGrammar, FormatsBackToTheSameRule)
 	const auto w = words(line);
 	const config::Rule r = config::parse_rule_add({w.begin() + 2, w.end()});
 	EXPECT_EQ(config::format_rule(r), line);
+}
+
+TEST(RuleGrammar, ParsesMergedAndMonitoredRules)
+{
+	const config::Rule m = config::parse_rule_add(words(
+		"feed match port upA dst 239.1.1.1 dport 5000 "
+		"output port down dst 239.2.2.2 dport 6000 "
+		"match port upB dst 239.1.2.1 dport 5000 src 198.18.1.1 "
+		"merge window 2048 sequence rtp "
+		"match port upB dst 239.1.3.1 dport 5001 vlan 4"));
+	EXPECT_EQ(m.match.port, "upA");
+	ASSERT_EQ(m.more_inputs.size(), 2u);
+	EXPECT_EQ(m.more_inputs[0].port, "upB");
+	EXPECT_EQ(m.more_inputs[0].src, ip("198.18.1.1"));
+	EXPECT_EQ(m.more_inputs[1].dst, ip("239.1.3.1"));
+	EXPECT_EQ(m.more_inputs[1].vlan, 4);
+	ASSERT_TRUE(m.merge);
+	EXPECT_EQ(m.merge->field, packet::rtp_sequence);
+	EXPECT_EQ(m.merge->window, 2048u);
+	EXPECT_FALSE(m.monitor);
+	ASSERT_EQ(m.outputs.size(), 1u);
+
+	const config::Rule w = config::parse_rule_add(
+		words("watched match port upA dst 239.1.1.9 dport 5000 monitor sequence 10:8 "
+		      "output port down"));
+	EXPECT_TRUE(w.more_inputs.empty());
+	ASSERT_TRUE(w.monitor);
+	EXPECT_EQ(w.monitor->field, (packet::SequenceField{10, 8, true}));
+	EXPECT_EQ(w.monitor->window, 1024u); // the default
+	const config::Rule le = config::parse_rule_add(
+		words("le match port upA dst 239.1.1.9 dport 5000 monitor sequence 0:4:little "
+		      "window 65536 output port down"));
+	EXPECT_EQ(le.monitor->field, (packet::SequenceField{0, 4, false}));
+	EXPECT_EQ(le.monitor->window, 65536u);
+	// Eight inputs, the most.
+	std::string eight = "r match port u dst 239.1.1.1 dport 1";
+	for (int i = 2; i <= 8; i++)
+		eight += " match port u dst 239.1.1.1 dport " + std::to_string(i);
+	EXPECT_EQ(config::parse_rule_add(words(eight + " merge sequence rtp output port d"))
+			  .more_inputs.size(),
+		  7u);
+}
+
+TEST(RuleGrammar, FormatsMergedAndMonitoredRulesBackToTheSameRule)
+{
+	for (const std::string line : {
+		     "rule add feed match port upA dst 239.1.1.1 dport 5000 match port upB dst "
+		     "239.1.2.1 dport 5000 src 198.18.1.1 vlan 3 merge sequence rtp window 1024 "
+		     "output port down dst 239.2.2.2 dport 6000",
+		     "rule add mold match port upA dst 239.1.1.1 dport 5000 match port upB dst "
+		     "239.1.2.1 dport 5000 match port upB dst 239.1.2.2 dport 5000 merge sequence "
+		     "10:8:big window 4096 output port down dst 239.2.2.2",
+		     "rule add watched match port upA dst 239.1.1.9 dport 5000 monitor sequence "
+		     "0:4:little window 2 output port down",
+		     "rule add watched-rtp match port upA dst 239.1.1.9 dport 5000 monitor sequence "
+		     "rtp window 8192 output port down",
+	     }) {
+		SCOPED_TRACE(line);
+		const auto w = words(line);
+		const config::Rule r = config::parse_rule_add({w.begin() + 2, w.end()});
+		EXPECT_EQ(config::format_rule(r), line);
+		const auto again = words(config::format_rule(r));
+		EXPECT_TRUE(config::same_rule(config::parse_rule_add({again.begin() + 2, again.end()}),
+					      r));
+	}
+	// rtp however it is spelled; the order always.
+	const config::Rule spelled = config::parse_rule_add(
+		words("w match port u dst 239.1.1.1 dport 1 monitor sequence 2:2 output port d"));
+	EXPECT_EQ(config::format_rule(spelled),
+		  "rule add w match port u dst 239.1.1.1 dport 1 monitor sequence rtp window 1024 "
+		  "output port d");
+	const config::Rule big = config::parse_rule_add(
+		words("w match port u dst 239.1.1.1 dport 1 monitor sequence 6:4 output port d"));
+	EXPECT_EQ(config::format_rule(big),
+		  "rule add w match port u dst 239.1.1.1 dport 1 monitor sequence 6:4:big window 1024 "
+		  "output port d");
 }
 
 struct BadLine {
@@ -150,4 +227,67 @@ INSTANTIATE_TEST_SUITE_P(
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d dst 255.255.255.255",
 			"output dst 255.255.255.255 is neither a group nor a unicast address"},
 		BadLine{"r1 match port bad/port dst 239.1.1.1 dport 1 output port d",
-			"invalid port name 'bad/port'"}));
+			"invalid port name 'bad/port'"},
+		// Merged and monitored rules.
+		BadLine{"r1 match port u dst 239.1.1.1 dport 1 match port u dst 239.1.1.2 dport 1 "
+			"output port d",
+			"several 'match' clauses need 'merge' (the sequence number that makes their "
+			"copies one stream)"},
+		BadLine{"r1 match port u dst 239.1.1.1 dport 1 merge sequence rtp output port d",
+			"'merge' needs at least 2 'match' clauses (a rule with one has nothing to "
+			"merge; 'monitor' watches its sequence)"},
+		BadLine{"r1 match port u dst 239.1.1.1 dport 1 match port u dst 239.1.1.2 dport 1 "
+			"merge sequence rtp monitor sequence rtp output port d",
+			"'monitor' and 'merge' exclude each other (a merged rule counts its stream's "
+			"health already)"},
+		BadLine{"r1 match port u dst 239.1.1.1 dport 1 match port u dst 239.1.1.2 dport 1 "
+			"merge sequence rtp merge sequence rtp output port d",
+			"'merge' given twice"},
+		BadLine{"r1 match port u dst 239.1.1.1 dport 1 monitor sequence rtp monitor "
+			"sequence rtp output port d",
+			"'monitor' given twice"},
+		BadLine{"r1 match port u dst 239.1.1.1 dport 1 match port u dst 239.1.1.2 dport 1 "
+			"match port u dst 239.1.1.3 dport 1 match port u dst 239.1.1.4 dport 1 "
+			"match port u dst 239.1.1.5 dport 1 match port u dst 239.1.1.6 dport 1 "
+			"match port u dst 239.1.1.7 dport 1 match port u dst 239.1.1.8 dport 1 "
+			"match port u dst 239.1.1.9 dport 1 merge sequence rtp output port d",
+			"at most 8 inputs ('match' clauses)"},
+		BadLine{"r1 match port u dst 239.1.1.1 dport 1 monitor window 64 output port d",
+			"monitor needs 'sequence rtp' or 'sequence OFFSET:SIZE[:big|little]'"},
+		BadLine{"r1 match port u dst 239.1.1.1 dport 1 monitor sequence rtp every 1 "
+			"output port d",
+			"unknown word 'every' in monitor (expected sequence, window)"},
+		BadLine{"r1 match port u dst 239.1.1.1 dport 1 monitor sequence rtcp output port d",
+			"expected rtp or OFFSET:SIZE[:big|little] for 'sequence', got 'rtcp'"},
+		BadLine{"r1 match port u dst 239.1.1.1 dport 1 monitor sequence 1:2:big:x output "
+			"port d",
+			"expected rtp or OFFSET:SIZE[:big|little] for 'sequence', got '1:2:big:x'"},
+		BadLine{"r1 match port u dst 239.1.1.1 dport 1 monitor sequence 0:3 output port d",
+			"'size' must be 2, 4 or 8 (bytes), got 3"},
+		BadLine{"r1 match port u dst 239.1.1.1 dport 1 monitor sequence 0:4:middle output "
+			"port d",
+			"'order' must be big or little, got 'middle'"},
+		BadLine{"r1 match port u dst 239.1.1.1 dport 1 monitor sequence x:4 output port d",
+			"expected an integer for 'offset', got 'x'"},
+		BadLine{"r1 match port u dst 239.1.1.1 dport 1 monitor sequence 65500:8 output "
+			"port d",
+			"the sequence field (8 bytes at offset 65500) ends at byte 65508, beyond the "
+			"largest UDP payload (65507 bytes)"},
+		BadLine{"r1 match port u dst 239.1.1.1 dport 1 monitor sequence 65506:2 output "
+			"port d",
+			"'offset' must be between 0 and 65505, got 65506"},
+		BadLine{"r1 match port u dst 239.1.1.1 dport 1 monitor sequence rtp window 1000 "
+			"output port d",
+			"'window' must be a power of two, got 1000"},
+		BadLine{"r1 match port u dst 239.1.1.1 dport 1 monitor sequence rtp window 1 "
+			"output port d",
+			"'window' must be between 2 and 65536, got 1"},
+		BadLine{"r1 match port u dst 239.1.1.1 dport 1 monitor sequence 0:8 window 131072 "
+			"output port d",
+			"'window' must be between 2 and 65536, got 131072"},
+		BadLine{"r1 match port u dst 239.1.1.1 dport 1 monitor sequence rtp window 16384 "
+			"output port d",
+			"'window' must be at most 8192 for a 2-byte sequence (16-bit numbers "
+			"resynchronise 16384 ahead), got 16384"},
+		BadLine{"r1 match port u dst 239.1.1.1 dport 1 monitor sequence",
+			"'sequence' needs a value"}));

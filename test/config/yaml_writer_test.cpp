@@ -82,6 +82,56 @@ rules:
 	expect_round_trip(cfg);
 }
 
+TEST(YamlWriter, MergedAndMonitoredRulesRoundTrip)
+{
+	const Config cfg = load_string(R"(
+ports:
+  - { name: upA, iface: lr0 }
+  - { name: upB, iface: lr1 }
+  - { name: down, iface: lr2 }
+rules:
+  - name: feed
+    inputs:
+      - { port: upA, dst: 239.1.1.1, dport: 5000 }
+      - { port: upB, dst: 239.1.2.1, dport: 5000, src: 198.18.1.1, vlan: 3 }
+    merge: { sequence: rtp, window: 2048 }
+    outputs: [ { port: down, dst: 239.2.2.2, dport: 6000 } ]
+  - name: watched
+    match: { port: upA, dst: 239.1.1.9, dport: 5000 }
+    monitor: { sequence: { offset: 10, size: 8, order: big }, window: 4096 }
+    outputs: [ { port: down, dst: 239.2.2.9 } ]
+  - name: feed-le
+    inputs:
+      - { port: upA, dst: 239.1.1.8, dport: 5000 }
+      - { port: upB, dst: 239.1.1.8, dport: 5000 }
+      - { port: upB, dst: 239.1.1.8, dport: 5000, src: 198.18.1.2 }
+    merge: { sequence: { offset: 0, size: 4, order: little } }
+    outputs: [ { port: down } ]
+  - name: watched-rtp
+    match: { port: upB, dst: 239.1.1.7, dport: 5000 }
+    monitor: { sequence: { offset: 2, size: 2 } }
+    outputs: [ { port: down } ]
+)",
+				       "merged.yaml");
+	expect_round_trip(cfg);
+	const std::string text = to_yaml(cfg);
+	// RTP's field is written as its preset, whichever way it was given;
+	// others as a map with every key.
+	EXPECT_NE(text.find("merge: {sequence: rtp, window: 2048}"), std::string::npos) << text;
+	EXPECT_NE(text.find("monitor: {sequence: {offset: 10, size: 8, order: big}, window: 4096}"),
+		  std::string::npos)
+		<< text;
+	EXPECT_NE(text.find("merge: {sequence: {offset: 0, size: 4, order: little}, window: 1024}"),
+		  std::string::npos)
+		<< text;
+	EXPECT_NE(text.find("monitor: {sequence: rtp, window: 1024}"), std::string::npos) << text;
+	const Config again = load_string(text, "saved.yaml");
+	ASSERT_EQ(again.rules.size(), 4u);
+	EXPECT_EQ(again.rules[2].more_inputs.size(), 2u);
+	EXPECT_EQ(again.rules[2].merge, cfg.rules[2].merge);
+	EXPECT_EQ(again.rules[1].monitor, cfg.rules[1].monitor);
+}
+
 TEST(YamlWriter, NoRulesIsAnEmptyList)
 {
 	Config cfg = load_string("ports: [{ name: p, iface: lo0 }]\nrules: []\n", "empty.yaml");

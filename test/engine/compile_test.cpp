@@ -343,5 +343,50 @@ TEST_F(Compile, AddRulePublishesAndRefusalsPublishNothing)
 	EXPECT_EQ(test::remove_rule(*engine_, good), -ENOENT);
 }
 
+TEST_F(Compile, AMergedRuleHasAKeyPerInputAndAStreamOnWorkerZero)
+{
+	config::Rule rule = rule_to({test::output_to("out1")});
+	rule.outputs[0].dst = ipv4(239, 2, 2, 2);
+	config::Match b = rule.match;
+	b.dst = ipv4(239, 1, 2, 1);
+	rule.more_inputs.push_back(b);
+	rule.merge = config::Sequence{packet::rtp_sequence, 1024, {}};
+	const RulePtr r = compile(rule, neighbours());
+	ASSERT_NE(r, nullptr) << error_;
+	ASSERT_EQ(r->input_count(), 2u);
+	EXPECT_EQ(r->input_key(1).dst_ip, rte_cpu_to_be_32(ipv4(239, 1, 2, 1)));
+	ASSERT_NE(r->stream(), nullptr);
+	EXPECT_TRUE(r->stream()->merges());
+	EXPECT_EQ(r->stream()->owner(), 0u) << "one worker owns every stream";
+	EXPECT_EQ(r->stream()->window_size(), 1024u);
+}
+
+TEST_F(Compile, MergedInputsToDifferentGroupsNeedAnOutputDestination)
+{
+	config::Rule rule = rule_to({test::output_to("out1")});
+	config::Match b = rule.match;
+	b.dst = ipv4(239, 1, 2, 1);
+	rule.more_inputs.push_back(b);
+	rule.merge = config::Sequence{packet::rtp_sequence, 1024, {}};
+	EXPECT_EQ(compile(rule, neighbours()), nullptr);
+	EXPECT_NE(error_.find("needs `dst:`"), std::string::npos) << error_;
+}
+
+TEST_F(Compile, SequenceFieldsAndWindowsTheWindowCannotHoldAreRefused)
+{
+	config::Rule rule = rule_to({test::output_to("out1")});
+	rule.monitor = config::Sequence{{0, 3, true}, 1024, {}};
+	EXPECT_EQ(compile(rule, neighbours()), nullptr);
+	EXPECT_NE(error_.find("2, 4 or 8"), std::string::npos) << error_;
+	for (const uint32_t window : {0u, 1u, 1000u, 131072u}) {
+		rule.monitor = config::Sequence{{0, 4, true}, window, {}};
+		EXPECT_EQ(compile(rule, neighbours()), nullptr) << window;
+	}
+	rule.monitor = config::Sequence{packet::rtp_sequence, 16384, {}};
+	EXPECT_EQ(compile(rule, neighbours()), nullptr) << "16-bit numbers resync at 2^14";
+	rule.monitor = config::Sequence{packet::rtp_sequence, 8192, {}};
+	EXPECT_NE(compile(rule, neighbours()), nullptr) << error_;
+}
+
 } // namespace
 } // namespace mcr::engine

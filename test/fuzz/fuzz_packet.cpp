@@ -7,6 +7,11 @@
 // exactly output_header_len bytes, nothing for an expired TTL, the same bytes
 // when written in place over the frame's own headers, and a frame that
 // re-parses with the expected fields, valid checksums and the same payload.
+//
+// Every input also goes through parse_ipv6_frame (from the IPv6 header
+// where an IPv6 ethertype would put it, whatever the ethertype says, so
+// all inputs exercise it) against reference_ipv6.h, and an accepted
+// datagram through udp_checksum_ipv6_ok against the reference sum.
 #include <arpa/inet.h>
 
 #include <algorithm>
@@ -16,9 +21,12 @@
 
 #include "fuzz_check.h"
 #include "packet/parse.h"
+#include "packet/parse_ipv6.h"
 #include "packet/rewrite.h"
 #include "packet/udp_checksum.h"
+#include "packet/udp_checksum_ipv6.h"
 #include "reference_frame.h"
+#include "reference_ipv6.h"
 
 namespace mcr::fuzz {
 namespace {
@@ -222,6 +230,60 @@ void check_rewrite(std::span<const uint8_t> in, const ParsedPacket &pkt, const R
 		   "rewriting in place gives other bytes than into a separate buffer");
 }
 
+// parse_ipv6_frame after an untagged or a one-tag Ethernet header, as
+// parse_frame will hand over.
+void check_ipv6(std::span<const uint8_t> in)
+{
+	size_t l3 = 14;
+	uint16_t vlan = 0;
+	if (in.size() >= 18 && be16(in.data() + 12) == 0x8100) {
+		l3 = 18;
+		vlan = be16(in.data() + 14) & 0x0fff;
+	}
+	ParsedPacket pkt{};
+	const DropReason got = packet::parse_ipv6_frame(in.data(), static_cast<uint32_t>(in.size()),
+							static_cast<uint32_t>(l3), vlan, pkt);
+	RefDatagram6 ref;
+	const DropReason want = reference_parse_ipv6(in, l3, &ref);
+	FUZZ_CHECK(got == want, "parse_ipv6_frame gives %s, the reference %s",
+		   drop_reason_name(got), drop_reason_name(want));
+	if (got != DropReason::none)
+		return;
+	FUZZ_CHECK(pkt.ip_version == 6 && pkt.src_ip == 0 && pkt.dst_ip == 0,
+		   "version %u, IPv4 addresses %08x %08x", pkt.ip_version, pkt.src_ip, pkt.dst_ip);
+	FUZZ_CHECK(pkt.vlan == vlan && pkt.l3_offset == ref.l3 && pkt.l4_offset == ref.l4,
+		   "vlan %u l3 %u l4 %u; expected %u %zu %zu", pkt.vlan, pkt.l3_offset,
+		   pkt.l4_offset, vlan, ref.l3, ref.l4);
+	FUZZ_CHECK(pkt.ip_total_len == ref.total && pkt.ttl == ref.hop_limit,
+		   "total %u hop limit %u; reference %zu %u", pkt.ip_total_len, pkt.ttl, ref.total,
+		   ref.hop_limit);
+	FUZZ_CHECK(pkt.src_port == htons(ref.sport) && pkt.dst_port == htons(ref.dport),
+		   "ports %u -> %u, reference %u -> %u", ntohs(pkt.src_port), ntohs(pkt.dst_port),
+		   ref.sport, ref.dport);
+	FUZZ_CHECK(packet::payload_offset(pkt) == ref.payload_offset() &&
+			   packet::payload_len(pkt) == ref.payload_len() &&
+			   ref.payload_offset() + ref.payload_len() <= in.size(),
+		   "payload at %u, %u bytes; reference %zu, %zu; frame %zu",
+		   packet::payload_offset(pkt), packet::payload_len(pkt), ref.payload_offset(),
+		   ref.payload_len(), in.size());
+	for (const rte_ether_addr &port_mac : {mac(0), rte_ether_addr{{0x33, 0x33, 0, 0, 0, 1}}}) {
+		const uint8_t *want_mac = port_mac.addr_bytes;
+		const uint8_t group_mac[6] = {0x33, 0x33, ref.dst[12], ref.dst[13], ref.dst[14],
+					      ref.dst[15]};
+		if (ref.dst[0] == 0xff)
+			want_mac = group_mac;
+		FUZZ_CHECK(packet::ipv6_l2_destination_ok(in.data(), pkt, port_mac) ==
+				   std::equal(want_mac, want_mac + 6, in.begin()),
+			   "ipv6_l2_destination_ok wrong for %02x:%02x:%02x:%02x:%02x:%02x",
+			   in[0], in[1], in[2], in[3], in[4], in[5]);
+	}
+	const UdpChecksum state = udp6_checksum_state(in, ref);
+	FUZZ_CHECK(packet::udp_checksum_ipv6_ok(in.data(), pkt) ==
+			   (state == UdpChecksum::good || state == UdpChecksum::partial),
+		   "udp_checksum_ipv6_ok disagrees with a %s checksum (%04x)", name_of(state),
+		   ref.udp_cksum);
+}
+
 } // namespace
 } // namespace mcr::fuzz
 
@@ -246,6 +308,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (verified == DropReason::none)
 		check_l2_destination(in, pkt, ref);
+	check_ipv6(in);
 
 	// The rewrite runs on everything the trusted mode accepts: a header the
 	// PMD vouched for still gets a fresh, correct checksum.

@@ -1,6 +1,7 @@
 // fuzz_xdp: mcr's XDP program, run by the kernel on the input bytes through
 // BPF_PROG_TEST_RUN (as test/bpf's harness does), with relay_flows()'
-// keys for port in0 in its maps. Each input runs twice: af_packet flags
+// keys for port in0 in its maps, and relay_flows6() below in its IPv6
+// maps. Each input runs twice: af_packet flags
 // (no redirect), then af_packet + strict. Needs root (CAP_BPF and
 // CAP_NET_ADMIN); without it the target exits 77, which meson counts as
 // skipped.
@@ -13,6 +14,10 @@
 //     is pass_match; whatever XDP drops as malformed or fragment mcr
 //     rejects too; what XDP counts as pass_match mcr either relays or
 //     rejects only for the IPv4 checksum, which XDP does not verify.
+//   - IPv6 the same way, against parse_ipv6_frame (which mcr will run on
+//     IPv6 once issue 14 wires it in), with relay_flows6() as the rules;
+//     IPv6 fragments to a relayed destination are ipv6_pass_match, which
+//     the parser calls fragment.
 // Intended differences (XDP leaves them to the kernel, mcr drops them):
 // malformed UDP not aimed at a relay group, non-UDP and non-IPv4 frames,
 // stacked VLAN tags. Fragments to a relayed destination are pass_match (mcr
@@ -25,6 +30,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include <bpf/bpf.h>
@@ -34,6 +40,7 @@
 #include "fuzz_check.h"
 #include "mcr_xdp_shared.h"
 #include "packet/parse.h"
+#include "packet/parse_ipv6.h"
 #include "reference_frame.h"
 #include "relay_flows.h"
 #include "xdp_config.h"
@@ -112,6 +119,127 @@ bool is_routable_multicast(uint32_t dst)
 	return is_multicast(dst) && (dst >> 8) != 0xe00000;
 }
 
+// IPv6: the rules test/bpf's standard_rules6() has, at the addresses the
+// IPv6 seeds of corpus/ use (make_corpus.py frame6()).
+using Ipv6 = std::array<uint8_t, 16>;
+
+struct Flow6 {
+	Ipv6 dst;
+	uint16_t dport;
+	uint16_t vlan;
+	Ipv6 src; // all zeros: any source
+};
+
+constexpr Ipv6 v6(uint16_t a, uint16_t b, uint16_t g, uint16_t h)
+{
+	return {static_cast<uint8_t>(a >> 8), static_cast<uint8_t>(a), static_cast<uint8_t>(b >> 8),
+		static_cast<uint8_t>(b), 0, 0, 0, 0, 0, 0, 0, 0, static_cast<uint8_t>(g >> 8),
+		static_cast<uint8_t>(g), static_cast<uint8_t>(h >> 8), static_cast<uint8_t>(h)};
+}
+
+const std::array<Flow6, 4> &relay_flows6()
+{
+	static const std::array<Flow6, 4> flows{{
+		{v6(0xff3e, 0, 0x8000, 1), 5000, 0, {}},                  // any source
+		{v6(0xff3e, 0, 0x8000, 2), 5000, 0, v6(0x2001, 2, 0, 7)}, // source-specific
+		{v6(0xff3e, 0, 0x8000, 3), 6000, 100, {}},                // on VLAN 100
+		{v6(0x2001, 2, 1, 1), 7000, 0, {}},                       // unicast to the host
+	}};
+	return flows;
+}
+
+bool same(const uint8_t *a, const Ipv6 &b)
+{
+	return std::memcmp(a, b.data(), b.size()) == 0;
+}
+
+bool group6_known(const uint8_t *dst)
+{
+	for (const Flow6 &f : relay_flows6())
+		if (same(dst, f.dst))
+			return true;
+	return false;
+}
+
+bool rule6_matches(const uint8_t *dst, uint16_t dport, uint16_t vlan, const uint8_t *src)
+{
+	for (const Flow6 &f : relay_flows6())
+		if (same(dst, f.dst) && f.dport == dport && f.vlan == vlan &&
+		    (same(src, f.src) || f.src == Ipv6{}))
+			return true;
+	return false;
+}
+
+// The IPv6 verdict table of doc/xdp.md, from the IPv6 header at l3 on.
+Verdict expected_verdict6(std::span<const uint8_t> f, size_t l3, uint16_t vlan, uint32_t flags)
+{
+	const size_t n = f.size();
+	auto pass = [](int stat) { return Verdict{XDP_PASS, stat}; };
+	auto drop = [](int stat) { return Verdict{XDP_DROP, stat}; };
+	if (n < l3 + 40)
+		return pass(MCR_XDP_STAT_IPV6_PASS_MALFORMED);
+	const uint8_t *ip = &f[l3];
+	const uint8_t *dst = ip + 24, *src = ip + 8;
+	// (†) for IPv6: groups of scope 3 and wider.
+	auto not_for_relay = [&](int stat) {
+		if ((flags & MCR_XDP_F_STRICT) && dst[0] == 0xff && (dst[1] & 0x0f) > 2)
+			return drop(MCR_XDP_STAT_IPV6_DROP_STRICT);
+		return pass(stat);
+	};
+	auto by_destination = [&]() {
+		return group6_known(dst) ? drop(MCR_XDP_STAT_IPV6_DROP_MALFORMED)
+					 : not_for_relay(MCR_XDP_STAT_IPV6_PASS_MALFORMED);
+	};
+
+	// The chain: hop-by-hop (first only), routing (no segments left),
+	// destination options; at most 8, each in the frame.
+	size_t off = l3 + 40;
+	uint8_t next = ip[6];
+	bool bad = false;
+	for (unsigned k = 0; next == 0 || next == 43 || next == 60; k++) {
+		if (k == 8 || off + 8 > n)
+			return by_destination();
+		bad |= (next == 0 && k != 0) || (next == 43 && f[off + 3] != 0);
+		next = f[off];
+		off += (size_t{f[off + 1]} + 1) * 8;
+	}
+	const size_t end = l3 + 40 + be16(ip + 4); // the payload length's end
+	bad |= (ip[0] >> 4) != 6;
+
+	if (next == 44) {
+		if (off + 8 > n)
+			return by_destination();
+		if (f[off] != 17)
+			return pass(MCR_XDP_STAT_IPV6_PASS_OTHER);
+		const uint16_t frag = be16(&f[off + 2]);
+		off += 8;
+		if (bad || off > end || end > n)
+			return by_destination();
+		if (frag & 0xfff8)
+			return group6_known(dst) ? pass(MCR_XDP_STAT_IPV6_PASS_MATCH)
+						 : not_for_relay(MCR_XDP_STAT_IPV6_PASS_OTHER);
+		if (off + 4 > n)
+			return group6_known(dst) ? drop(MCR_XDP_STAT_IPV6_DROP_FRAGMENT)
+						 : not_for_relay(MCR_XDP_STAT_IPV6_PASS_MALFORMED);
+		return group6_known(dst) ? pass(MCR_XDP_STAT_IPV6_PASS_MATCH)
+					 : not_for_relay(MCR_XDP_STAT_IPV6_PASS_OTHER);
+	}
+	if (next != 17)
+		return pass(MCR_XDP_STAT_IPV6_PASS_OTHER);
+	if (bad || off > end || end > n)
+		return by_destination();
+	if (off + 4 > n)
+		return by_destination();
+	const bool aimed = rule6_matches(dst, be16(&f[off + 2]), vlan, src);
+	if (off + 8 > n || be16(&f[off + 4]) < 8 || be16(&f[off + 4]) > end - off ||
+	    be16(&f[off + 6]) == 0)
+		return aimed ? drop(MCR_XDP_STAT_IPV6_DROP_MALFORMED)
+			     : not_for_relay(MCR_XDP_STAT_IPV6_PASS_MALFORMED);
+	if (aimed)
+		return pass(MCR_XDP_STAT_IPV6_PASS_MATCH);
+	return not_for_relay(MCR_XDP_STAT_IPV6_PASS_OTHER);
+}
+
 Verdict expected_verdict(std::span<const uint8_t> f, uint32_t flags)
 {
 	const size_t n = f.size();
@@ -128,6 +256,8 @@ Verdict expected_verdict(std::span<const uint8_t> f, uint32_t flags)
 		type = be16(&f[16]);
 		l3 = 18;
 	}
+	if (type == 0x86dd)
+		return expected_verdict6(f, l3, vlan, flags);
 	if (type != 0x0800)
 		return pass(MCR_XDP_STAT_PASS_NON_IP);
 	if (n < l3 + 20)
@@ -231,9 +361,35 @@ struct UserSpace {
 	bool relayed; // parsed and matches a flow of in0
 };
 
+// The IPv6 header's offset and the VLAN, for an IPv6 frame parse_frame
+// hands over (one tag at most, as parse_frame takes).
+bool ipv6_frame(std::span<const uint8_t> f, uint32_t &l3, uint16_t &vlan)
+{
+	if (f.size() >= 18 && be16(&f[12]) == 0x8100 && be16(&f[16]) == 0x86dd) {
+		l3 = 18;
+		vlan = be16(&f[14]) & 0x0fff;
+		return true;
+	}
+	l3 = 14;
+	vlan = 0;
+	return be16(&f[12]) == 0x86dd;
+}
+
 UserSpace user_space(std::span<const uint8_t> frame)
 {
 	packet::ParsedPacket pkt{};
+	uint32_t l3 = 0;
+	uint16_t vlan = 0;
+	if (ipv6_frame(frame, l3, vlan)) {
+		UserSpace u{packet::parse_ipv6_frame(frame.data(),
+						     static_cast<uint32_t>(frame.size()), l3, vlan,
+						     pkt),
+			    false};
+		if (u.verdict == DropReason::none)
+			u.relayed = rule6_matches(&frame[l3 + 24], ntohs(pkt.dst_port), vlan,
+						  &frame[l3 + 8]);
+		return u;
+	}
 	UserSpace u{packet::parse_frame(frame.data(), static_cast<uint32_t>(frame.size()), pkt),
 		    false};
 	if (u.verdict == DropReason::none)
@@ -244,26 +400,37 @@ UserSpace user_space(std::span<const uint8_t> frame)
 
 bool is_drop_for_relay(int stat)
 {
-	return stat == MCR_XDP_STAT_DROP_MALFORMED || stat == MCR_XDP_STAT_DROP_FRAGMENT;
+	return stat == MCR_XDP_STAT_DROP_MALFORMED || stat == MCR_XDP_STAT_DROP_FRAGMENT ||
+	       stat == MCR_XDP_STAT_IPV6_DROP_MALFORMED || stat == MCR_XDP_STAT_IPV6_DROP_FRAGMENT;
+}
+
+bool is_strict_drop(int stat)
+{
+	return stat == MCR_XDP_STAT_DROP_STRICT || stat == MCR_XDP_STAT_IPV6_DROP_STRICT;
+}
+
+bool is_pass_match(int stat)
+{
+	return stat == MCR_XDP_STAT_PASS_MATCH || stat == MCR_XDP_STAT_IPV6_PASS_MATCH;
 }
 
 void check_against_user_space(const UserSpace &u, const Verdict &v, uint32_t flags)
 {
 	const char *mode = (flags & MCR_XDP_F_STRICT) ? "strict" : "normal";
 	if (u.relayed)
-		FUZZ_CHECK(v.action == XDP_PASS && v.stat == MCR_XDP_STAT_PASS_MATCH,
+		FUZZ_CHECK(v.action == XDP_PASS && is_pass_match(v.stat),
 			   "%s: mcr relays this frame, XDP says %s/%s", mode, action_name(v.action),
 			   stat_name(v.stat));
 	if (is_drop_for_relay(v.stat))
 		FUZZ_CHECK(u.verdict != DropReason::none,
 			   "%s: XDP drops as %s a frame mcr accepts", mode, stat_name(v.stat));
-	if (v.stat == MCR_XDP_STAT_PASS_MATCH)
+	if (is_pass_match(v.stat))
 		FUZZ_CHECK(u.relayed || u.verdict == DropReason::bad_checksum ||
 				   u.verdict == DropReason::fragment,
 			   "%s: XDP steers to mcr a frame mcr %s", mode,
 			   u.verdict == DropReason::none ? "has no rule for"
 							 : drop_reason_name(u.verdict));
-	if (v.stat == MCR_XDP_STAT_DROP_STRICT)
+	if (is_strict_drop(v.stat))
 		FUZZ_CHECK(!u.relayed, "%s: the strict filter drops a relayed frame", mode);
 }
 
@@ -290,6 +457,13 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
 		if (f.in_port == fuzz::in0)
 			keys.push_back(bpf::make_rule_key(f.dst, f.dport, f.vlan, f.src));
 	if (auto synced = bpf::sync_rules(maps.value(), keys); !synced) {
+		std::fprintf(stderr, "fuzz_xdp: %s\n", synced.error().message.c_str());
+		std::exit(1);
+	}
+	std::vector<mcr_rule6_key> keys6;
+	for (const fuzz::Flow6 &f : fuzz::relay_flows6())
+		keys6.push_back(bpf::make_rule6_key(f.dst, f.dport, f.vlan, f.src));
+	if (auto synced = bpf::sync_rules6(maps.value(), keys6); !synced) {
 		std::fprintf(stderr, "fuzz_xdp: %s\n", synced.error().message.c_str());
 		std::exit(1);
 	}
@@ -320,7 +494,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(got == want, "%s: XDP says %s/%s, the verdict table %s/%s",
 			   m ? "strict" : "normal", action_name(got.action), stat_name(got.stat),
 			   action_name(want.action), stat_name(want.stat));
-		FUZZ_CHECK((got.action == XDP_DROP) == (got.stat >= MCR_XDP_STAT_DROP_MALFORMED),
+		FUZZ_CHECK((got.action == XDP_DROP) ==
+				   (is_drop_for_relay(got.stat) || is_strict_drop(got.stat)),
 			   "action %s with counter %s", action_name(got.action), stat_name(got.stat));
 		check_against_user_space(u, got, modes[m]);
 	}

@@ -133,6 +133,119 @@ def frames():
     }
 
 
+def ip6(text):
+    import ipaddress
+    return ipaddress.IPv6Address(text).packed
+
+
+def ext(kind, units=0, segments_left=0):
+    """An IPv6 extension header: (next header value, body after its first
+    two bytes). Routing headers are type 4 (segment routing)."""
+    if kind == 44:  # fragment: fixed 8 bytes, offset 0 and M clear (an atomic fragment)
+        return kind, bytes(6)
+    body = bytes([1] * (8 * (units + 1) - 2))
+    if kind == 43:
+        body = bytes([4, segments_left]) + body[2:]
+    return kind, body
+
+
+def frame6(src='2001:2::7', dst='ff3e::8000:1', sport=4000, dport=5000, payload=32, vlan=None,
+           hop_limit=64, exts=(), upper=17, udp_cksum=True, bad_udp_cksum=False,
+           partial_udp_cksum=False, udp_len_delta=0, plen_delta=0, trailer=0, version=6,
+           cut=None):
+    """Ethernet [802.1Q] IPv6 [extension headers] UDP, for parse_ipv6_frame
+    (test/packet/frame_builder_ipv6.h builds the same for the unit tests)."""
+    body = bytes((i * 7 + 3) & 0xff for i in range(payload))
+    udp_len = 8 + len(body) + udp_len_delta
+    udp = struct.pack('!HHHH', sport, dport, udp_len & 0xffff, 0) + body
+    if upper == 17:
+        pseudo = ip6(src) + ip6(dst) + struct.pack('!IxxxB', udp_len & 0xffff, 17)
+        c = 0
+        if udp_cksum:
+            c = 0xffff - ones_sum(pseudo + udp[:udp_len]) or 0xffff
+            if bad_udp_cksum:
+                c ^= 0x0101
+            if partial_udp_cksum:
+                c = ones_sum(pseudo)
+        udp = udp[:6] + struct.pack('!H', c) + udp[8:]
+    chain = b''
+    kinds = [k for k, _ in exts] + [upper]
+    for (kind, rest), following in zip(exts, kinds[1:]):
+        chain += bytes([following, 0 if kind == 44 else (len(rest) + 2) // 8 - 1]) + rest
+    plen = len(chain) + len(udp) + plen_delta
+    hdr = struct.pack('!IHBB', version << 28 | 0xb8 << 20 | 0x12345, plen & 0xffff,
+                      kinds[0], hop_limit) + ip6(src) + ip6(dst)
+    d = ip6(dst)
+    dst_mac = bytes([0x33, 0x33]) + d[12:] if d[0] == 0xff else bytes.fromhex('020000000100')
+    eth = dst_mac + bytes.fromhex('020000000007')
+    if vlan is not None:
+        eth += struct.pack('!HH', 0x8100, vlan)
+    eth += struct.pack('!H', 0x86dd)
+    out = eth + hdr + chain + udp + bytes(trailer)
+    return out[:cut] if cut is not None else out
+
+
+def frames6():
+    """IPv6 frames for parse_ipv6_frame: each extension header, the chain
+    bound, and one frame per IPv6 verdict."""
+    hbh, dst_opts, rh = ext(0), ext(60), ext(43, 2)
+    return {
+        'ipv6-group': frame6(),
+        'ipv6-unicast': frame6(dst='2001:2::1:1', dport=7000),
+        'ipv6-on-vlan': frame6(vlan=100),
+        'ipv6-hop-by-hop': frame6(exts=[hbh]),
+        'ipv6-hop-by-hop-large': frame6(exts=[ext(0, 255)]),
+        'ipv6-routing': frame6(exts=[rh]),
+        'ipv6-routing-segments-left': frame6(exts=[ext(43, 2, 1)]),
+        'ipv6-destination-options': frame6(exts=[dst_opts]),
+        'ipv6-recommended-order': frame6(exts=[hbh, dst_opts, rh, dst_opts]),
+        'ipv6-chain-of-8': frame6(exts=[dst_opts] * 8),
+        'ipv6-chain-of-9': frame6(exts=[dst_opts] * 9),
+        'ipv6-hop-by-hop-second': frame6(exts=[dst_opts, hbh]),
+        'ipv6-fragment': frame6(exts=[hbh, ext(44)]),
+        'ipv6-esp': frame6(upper=50),
+        'ipv6-no-next-header': frame6(exts=[dst_opts], upper=59),
+        'ipv6-icmpv6': frame6(upper=58, payload=8),
+        'ipv6-zero-udp-checksum': frame6(udp_cksum=False),
+        'ipv6-bad-udp-checksum': frame6(bad_udp_cksum=True),
+        'ipv6-partial-udp-checksum': frame6(partial_udp_cksum=True),
+        'ipv6-odd-payload': frame6(payload=33, exts=[hbh]),
+        'ipv6-large-1400': frame6(payload=1400),
+        'ipv6-padding': frame6(payload=2, trailer=16),
+        'ipv6-payload-length-past-frame': frame6(plen_delta=4),
+        'ipv6-payload-length-short': frame6(exts=[hbh], plen_delta=-(8 + 32 + 4)),
+        'ipv6-udp-length-past-payload': frame6(udp_len_delta=4),
+        'ipv6-udp-shorter-than-payload': frame6(udp_len_delta=-8),
+        'ipv6-version-4': frame6(version=4),
+        'ipv6-cut-in-header': frame6(cut=14 + 30),
+        'ipv6-cut-in-extension': frame6(exts=[hbh, dst_opts], cut=14 + 40 + 12),
+        'ipv6-cut-in-udp': frame6(exts=[hbh], cut=14 + 48 + 5),
+    }
+
+
+def xdp_frames6():
+    """IPv6 frames only the XDP program tells apart: the kernel's ICMPv6
+    (ND, MLD), fragments by offset, and each IPv6 rule of fuzz_xdp.cpp's
+    relay_flows6()."""
+    def frag(offset_units, more):
+        return 44, struct.pack('!HI', offset_units << 3 | more, 0x1234)
+
+    return {
+        'ipv6-source-specific': frame6(dst='ff3e::8000:2'),
+        'ipv6-source-specific-wrong-source': frame6(dst='ff3e::8000:2', src='2001:2::8'),
+        'ipv6-group-on-vlan-100': frame6(dst='ff3e::8000:3', dport=6000, vlan=100),
+        'ipv6-first-fragment': frame6(exts=[frag(0, 1)]),
+        'ipv6-later-fragment': frame6(exts=[frag(185, 1)]),
+        'ipv6-last-fragment-unicast': frame6(dst='2001:2::1:1', dport=7000,
+                                             exts=[frag(370, 0)]),
+        'ipv6-neighbour-solicitation': frame6(upper=58, sport=135 << 8, dport=0, payload=16,
+                                              dst='ff02::1:ff01:1', src='2001:2::7'),
+        'ipv6-mld-v2-report': frame6(exts=[ext(0)], upper=58, sport=143 << 8, dport=0,
+                                     payload=20, dst='ff02::16', src='fe80::7'),
+        'ipv6-strict-realm-local': frame6(dst='ff03::1'),
+    }
+
+
 def fragments(whole, data=1480, ident=0x1234):
     """The IPv4 fragments of an unfragmented, option-less, untagged frame:
     `data` bytes (a multiple of 8) of IPv4 payload each, in order."""
@@ -226,6 +339,38 @@ def rule_lines():
         'bad-mac': 'r match port a dst 239.1.1.1 dport 1 output port b mac 01:00:5e:00:00:01',
         'output-fields': 'r match port up0 dst 239.1.1.1 dport 5000 output port down0 src keep '
                          'dscp 46 output port down0 dst 239.2.2.2 dscp 0 src 198.18.2.77',
+        'merged': 'feed match port upA dst 239.1.1.1 dport 5000 match port upB dst 239.1.2.1 '
+                  'dport 5000 src 198.18.1.1 merge sequence rtp window 1024 '
+                  'output port down dst 239.2.2.2 dport 6000',
+        'monitored': 'mold match port up0 dst 239.1.1.9 dport 5000 monitor sequence 10:8:big '
+                     'window 4096 output port down0',
+        'bad-sequence': 'r match port a dst 239.1.1.1 dport 1 monitor sequence 65500:8:little '
+                        'window 3 output port b',
+    }
+
+
+def address_texts():
+    """fuzz_address: IPv6 text of every RFC 4291 form, prefixes of both
+    families, and near misses."""
+    return {
+        'ipv6-full': '2001:db8:0:0:8:800:200c:417a',
+        'ipv6-compressed': '2001:DB8::8:800:200C:417A',
+        'ipv6-loopback': '::1',
+        'ipv6-unspecified': '::',
+        'ipv6-mapped': '::ffff:198.18.0.1',
+        'ipv6-mixed': '1:2:3:4:5:6:198.18.0.1',
+        'ipv6-trailing-gap': '1:2:3:4:5:6:7::',
+        'ipv6-two-gaps': '1::2::3',
+        'ipv6-zone': 'fe80::1%eth0',
+        'ipv6-leading-zeros': '0001:0db8:0000::0001',
+        'prefix-ipv4': '239.1.0.0/16',
+        'prefix-ipv4-host-bits': '239.1.1.0/16',
+        'prefix-ssm': 'ff3e::/96',
+        'prefix-benchmarking': '2001:2::/48',
+        'prefix-odd-length': '2001:3::/31',
+        'prefix-all': '::/0',
+        'prefix-host': '198.18.0.1/32',
+        'prefix-bad-length': 'ff3e::/129',
     }
 
 
@@ -241,15 +386,20 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--out', type=Path, default=HERE / 'corpus')
     out = parser.parse_args().out
-    for target in ('packet', 'engine', 'xdp', 'config', 'rule_grammar'):
+    for target in ('packet', 'engine', 'xdp', 'config', 'rule_grammar', 'address'):
         shutil.rmtree(out / target, ignore_errors=True)
 
     f = frames()
+    f6 = frames6()
     write(out / 'packet', f)
+    write(out / 'packet', f6)
     write(out / 'packet', {'jumbo': frame(payload=8972)})
     write(out / 'xdp', {k: v for k, v in f.items() if len(v) >= 14})
+    write(out / 'xdp', {k: v for k, v in f6.items() if len(v) >= 14})
+    write(out / 'xdp', xdp_frames6())
     write(out / 'engine', engine_inputs(f))
     write(out / 'rule_grammar', rule_lines())
+    write(out / 'address', address_texts())
     configs = {p.name: p.read_bytes() for p in sorted((REPO / 'config').glob('*.yaml'))}
     configs.update({
         'minimal.yaml': b'ports: [{name: a, iface: eth0}, {name: b, iface: eth1}]\nrules: []\n',
@@ -266,6 +416,15 @@ def main():
                               b'rules:\n  - {name: r, match: {port: a, dst: 239.1.1.1, dport: 1}, '
                               b'outputs: [{port: b, src: keep, dscp: 46}, '
                               b'{port: b, dst: 239.2.2.2, src: 198.18.2.77, dscp: 0}]}\n',
+        'merged.yaml': b'ports: [{name: a, iface: e0}, {name: b, iface: e1}, {name: c, iface: e2}]\n'
+                       b'rules:\n  - name: m\n    inputs:\n'
+                       b'      - {port: a, dst: 239.1.1.1, dport: 1}\n'
+                       b'      - {port: b, dst: 239.1.2.1, dport: 1, src: 198.18.1.1}\n'
+                       b'    merge: {sequence: rtp, window: 2048}\n'
+                       b'    outputs: [{port: c, dst: 239.2.2.2}]\n'
+                       b'  - name: w\n    match: {port: a, dst: 239.1.1.9, dport: 1}\n'
+                       b'    monitor: {sequence: {offset: 10, size: 8, order: little}}\n'
+                       b'    outputs: [{port: c}]\n',
         'tab-indent.yaml': b'ports:\n\t- name: a\n',
         'two-documents.yaml': b'ports: []\n---\nrules: []\n',
         # Finding 2 (doc/reliability.md): yaml-cpp 0.7's LoadAll never
@@ -273,7 +432,7 @@ def main():
         'finding-yaml-loadall-loop.yaml': b',\n',
     })
     write(out / 'config', configs)
-    for target in ('packet', 'engine', 'xdp', 'config', 'rule_grammar'):
+    for target in ('packet', 'engine', 'xdp', 'config', 'rule_grammar', 'address'):
         n = len(list((out / target).iterdir()))
         print(f'{target}: {n} seeds')
 

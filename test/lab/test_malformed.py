@@ -105,7 +105,7 @@ class MalformedTrafficTest(unittest.TestCase):
                 verdict = "redirect"
             want_xdp[verdict] += REPEATS
             reaches_mcr = verdict == "redirect" or (
-                driver == "af_packet" and verdict.startswith("pass") and
+                driver == "af_packet" and verdict.startswith(("pass", "ipv6_pass")) and
                 name not in DROPPED_BY_KERNEL_BEFORE_AF_PACKET and outcome != FRAGMENT_OUTCOME)
             if reaches_mcr:
                 reached_mcr += REPEATS
