@@ -15,7 +15,10 @@ PMDs. The lab gets a second ingress link, the B line: generator `gb`
 - A monitored plain rule fed with loss, duplicates and swaps: everything is
   forwarded in order and the health counters match the generator's hooks.
 - Datagrams too short for the field: `no-sequence`, dropped by the merged
-  rule, forwarded by the monitored one."""
+  rule, forwarded by the monitored one.
+- Two workers (af_packet, whose fanout spreads flows over them): packets of
+  both inputs that reach the worker not owning the stream are handed to
+  the owner, and the merge is as exact as with one."""
 
 import json
 import os
@@ -71,7 +74,9 @@ def add_b_line(lab):
     the B groups (239.1.2.0/24) routed out of it."""
     gen, relay = lab.ns("gen"), lab.ns("relay")
     g, r = lab.iface("gb"), lab.iface("rb")
-    run("ip", "link", "add", g, "netns", gen, "type", "veth", "peer", "name", r, "netns", relay)
+    q = str(lab.queues)
+    run("ip", "link", "add", g, "netns", gen, "numtxqueues", q, "numrxqueues", q, "type", "veth",
+        "peer", "name", r, "netns", relay, "numtxqueues", q, "numrxqueues", q)
     run("ip", "-n", gen, "addr", "add", f"{B_SRC}/24", "dev", g)
     run("ip", "-n", relay, "addr", "add", "198.18.9.1/24", "dev", r)
     run("ip", "-n", gen, "link", "set", g, "up")
@@ -222,6 +227,47 @@ class MergeTest(unittest.TestCase):
 
     def test_af_packet_generator_lines_merged(self):
         self.merged_generator_lines("af_packet")
+
+    def test_af_packet_two_workers_hand_inputs_to_the_stream_owner(self):
+        # Each line is 8 flows (source ports) of the whole stream: af_packet's
+        # fanout spreads them over both workers, so packets of both inputs
+        # reach the worker that does not own the stream and are handed over
+        # (all 16 on the owner: p = 2^-16). Lcores 1 and 2 share a core.
+        count, sports = 2000, range(4001, 4009)
+        with Lab(queues=2) as lab:
+            add_b_line(lab)
+            two = config("af_packet").replace("lcores: [1]", "lcores: [1, 2]")
+            with Mcr(lab, two, lcores="0@0,1@1,2@1") as mcr:
+                rx = Seqs(lab, "sink1", "recv", "mcrt", MERGED_OUT)
+                flows = [f"239.1.1.1:5000@{A_SRC}:{p}" for p in sports] + \
+                        [f"239.1.2.1:5000@{B_SRC}:{p}" for p in sports]
+                summary, lost = self.run_gen(
+                    lab, *(a for f in flows for a in ("--flow", f)), "--same-flow-id",
+                    "--count", str(count), "--rate", "32000", "--loss", "10", "--seed", "5",
+                    "--seq-field", "24:4:little", "--seq-start", str(FIELD_START))
+                got = rx.result()[MERGED_OUT]
+                self.assertEqual(summary["failed"], 0)
+                copies = [[n for n in range(count) if n not in lost[f]] for f in range(len(flows))]
+                a = [n for c in copies[:len(sports)] for n in c]
+                b = [n for c in copies[len(sports):] for n in c]
+
+                counts = Counter(got["seqs"])
+                self.assertEqual([n for n, k in counts.items() if k > 1], [])
+                self.assertEqual(set(counts), set(a) | set(b))
+                want = expected_stream([a, b])
+                stream = stream_of(mcr, "feed")
+                for key in ("accepted", "duplicates", "gaps", "multiple"):
+                    self.assertEqual(stream[key], want[key], key)
+                self.assertEqual([i["only"] for i in stream["inputs"]], want["only"])
+                self.assertEqual((stream["late"], stream["resyncs"]), (0, 0))
+                self.assertEqual(mcr.telemetry("/mcr/drops")["handoff_full"], 0)
+
+                workers = mcr.telemetry("/mcr/workers")
+                other = workers[f"worker{1 - stream['owner']}"]
+                self.assertGreater(other["rx_packets_upA"] + other["rx_packets_upB"], 0, workers)
+                self.assertEqual(sum(w["rx_packets_upA"] + w["rx_packets_upB"]
+                                     for w in workers.values()), len(a) + len(b))
+                self.assertEqual(mcr.stop(), 0, mcr.stderr)
 
     RTP_COUNT = 3000
     RTP_FIRST = 64000  # 16-bit RTP numbers wrap 1536 packets in
