@@ -16,6 +16,8 @@ PMDs. The lab gets a second ingress link, the B line: generator `gb`
   forwarded in order and the health counters match the generator's hooks.
 - Datagrams too short for the field: `no-sequence`, dropped by the merged
   rule, forwarded by the monitored one.
+- The merged rule replaced by a reload mid-stream: the replacement keeps
+  the stream's window, so the receiver still gets every number once.
 - Two workers (af_packet, whose fanout spreads flows over them): packets of
   both inputs that reach the worker not owning the stream are handed to
   the owner, and the merge is as exact as with one."""
@@ -168,58 +170,75 @@ def reordered_in(order):
 class MergeTest(unittest.TestCase):
     COUNT = 10000
 
-    def run_gen(self, lab, *args):
-        """mcr-gen in the generator host; its summary and omitted numbers."""
+    def run_gen(self, lab, *args, meanwhile=None):
+        """mcr-gen in the generator host; its summary and omitted numbers.
+        meanwhile(): called while it sends."""
         with tempfile.TemporaryDirectory(prefix="mcr-merge-") as d:
             summary, omitted = os.path.join(d, "gen.json"), os.path.join(d, "omitted.json")
-            lab.exec("gen", GEN, "--quiet", "--json", summary, "--omitted", omitted, *args)
+            gen = lab.popen("gen", GEN, "--quiet", "--json", summary, "--omitted", omitted, *args)
+            try:
+                if meanwhile:
+                    meanwhile()
+                self.assertEqual(gen.wait(60), 0)
+            finally:
+                if gen.poll() is None:
+                    gen.kill()
+                    gen.wait()
             with open(summary) as f, open(omitted) as g:
                 return json.load(f), [set(fl["omitted"]) for fl in json.load(g)["flows"]]
+
+    def merged_generator_lines_through(self, lab, mcr, count, rate, meanwhile=None):
+        """The A and B lines of one mcr-gen stream, 10 % lost on each,
+        through the rule `feed`: the receiver gets every number once, but
+        for those both lost, and the stream's counters are exact. Returns
+        the stream."""
+        rx = Seqs(lab, "sink1", "recv", "mcrt", MERGED_OUT)
+        summary, (lost_a, lost_b) = self.run_gen(
+            lab, "--flow", f"239.1.1.1:5000@{A_SRC}", "--flow", f"239.1.2.1:5000@{B_SRC}",
+            "--same-flow-id", "--count", str(count), "--rate", str(rate),
+            "--loss", "10", "--seed", "16", "--seq-field", "24:4:little",
+            "--seq-start", str(FIELD_START), meanwhile=meanwhile)
+        got = rx.result()[MERGED_OUT]
+
+        a = [n for n in range(count) if n not in lost_a]
+        b = [n for n in range(count) if n not in lost_b]
+        self.assertEqual([fl["sent"] for fl in summary["flows"]], [len(a), len(b)])
+        self.assertEqual(summary["failed"], 0)
+        both = lost_a & lost_b
+        # Independent 10 % losses: about 1 % lost on both lines.
+        self.assertTrue(0.8 * count / 100 < len(both) < 1.2 * count / 100, len(both))
+
+        # Every number once, missing only those both lines lost.
+        self.assertEqual(got["short"], 0)
+        counts = Counter(got["seqs"])
+        self.assertEqual([n for n, k in counts.items() if k > 1], [])
+        self.assertEqual(set(counts), set(range(count)) - both)
+
+        want = expected_stream([a, b])
+        stream = stream_of(mcr, "feed")
+        self.assertEqual(stream["mode"], "merge")
+        for key in ("accepted", "duplicates", "gaps", "multiple"):
+            self.assertEqual(stream[key], want[key], key)
+        self.assertEqual([i["port"] for i in stream["inputs"]], ["upA", "upB"])
+        self.assertEqual([i["only"] for i in stream["inputs"]], want["only"])
+        firsts = [i["first"] for i in stream["inputs"]]
+        self.assertEqual(sum(firsts), want["accepted"])
+        # Numbers only one line carried were that line's first.
+        self.assertGreaterEqual(firsts[0], len(set(a) - set(b)))
+        self.assertGreaterEqual(firsts[1], len(set(b) - set(a)))
+        for key in ("late", "resyncs", "no_sequence"):
+            self.assertEqual(stream[key], 0, key)
+        drops = mcr.telemetry("/mcr/drops")
+        self.assertEqual(drops["duplicate"], want["duplicates"])
+        self.assertEqual(drops["late"], 0)
+        self.assertEqual(mcr.port("down")["tx_packets"], want["accepted"])
+        return stream
 
     def merged_generator_lines(self, driver):
         with Lab() as lab:
             add_b_line(lab)
             with Mcr(lab, config(driver)) as mcr:
-                rx = Seqs(lab, "sink1", "recv", "mcrt", MERGED_OUT)
-                summary, (lost_a, lost_b) = self.run_gen(
-                    lab, "--flow", f"239.1.1.1:5000@{A_SRC}", "--flow", f"239.1.2.1:5000@{B_SRC}",
-                    "--same-flow-id", "--count", str(self.COUNT), "--rate", "20000",
-                    "--loss", "10", "--seed", "16", "--seq-field", "24:4:little",
-                    "--seq-start", str(FIELD_START))
-                got = rx.result()[MERGED_OUT]
-
-                a = [n for n in range(self.COUNT) if n not in lost_a]
-                b = [n for n in range(self.COUNT) if n not in lost_b]
-                self.assertEqual([fl["sent"] for fl in summary["flows"]], [len(a), len(b)])
-                self.assertEqual(summary["failed"], 0)
-                both = lost_a & lost_b
-                # Independent 10 % losses: about 1 % lost on both lines.
-                self.assertTrue(0.8 * self.COUNT / 100 < len(both) < 1.2 * self.COUNT / 100, len(both))
-
-                # Every number once, missing only those both lines lost.
-                self.assertEqual(got["short"], 0)
-                counts = Counter(got["seqs"])
-                self.assertEqual([n for n, k in counts.items() if k > 1], [])
-                self.assertEqual(set(counts), set(range(self.COUNT)) - both)
-
-                want = expected_stream([a, b])
-                stream = stream_of(mcr, "feed")
-                self.assertEqual(stream["mode"], "merge")
-                for key in ("accepted", "duplicates", "gaps", "multiple"):
-                    self.assertEqual(stream[key], want[key], key)
-                self.assertEqual([i["port"] for i in stream["inputs"]], ["upA", "upB"])
-                self.assertEqual([i["only"] for i in stream["inputs"]], want["only"])
-                firsts = [i["first"] for i in stream["inputs"]]
-                self.assertEqual(sum(firsts), want["accepted"])
-                # Numbers only one line carried were that line's first.
-                self.assertGreaterEqual(firsts[0], len(set(a) - set(b)))
-                self.assertGreaterEqual(firsts[1], len(set(b) - set(a)))
-                for key in ("late", "resyncs", "no_sequence"):
-                    self.assertEqual(stream[key], 0, key)
-                drops = mcr.telemetry("/mcr/drops")
-                self.assertEqual(drops["duplicate"], want["duplicates"])
-                self.assertEqual(drops["late"], 0)
-                self.assertEqual(mcr.port("down")["tx_packets"], want["accepted"])
+                self.merged_generator_lines_through(lab, mcr, self.COUNT, 20000)
                 self.assertEqual(mcr.stop(), 0, mcr.stderr)
 
     def test_af_xdp_generator_lines_merged(self):
@@ -227,6 +246,23 @@ class MergeTest(unittest.TestCase):
 
     def test_af_packet_generator_lines_merged(self):
         self.merged_generator_lines("af_packet")
+
+    def test_af_xdp_reload_keeps_the_merge(self):
+        # The rule replaced mid-stream (a DSCP on its output): the
+        # replacement shares the stream's window, so nothing is relayed
+        # twice or lost across it and the counters run on.
+        with Lab() as lab:
+            add_b_line(lab)
+            with Mcr(lab, config("af_xdp")) as mcr:
+                def reload():
+                    time.sleep(1)
+                    mcr.rewrite_config(config("af_xdp").replace(
+                        "dst: 239.2.2.2, dport: 6000 }", "dst: 239.2.2.2, dport: 6000, dscp: 10 }"))
+                    r = mcr.ctl("reload")
+                    self.assertIn("1 changed", r.stdout, r.stderr)
+                self.merged_generator_lines_through(lab, mcr, 15000, 10000, meanwhile=reload)
+                self.assertEqual(mcr.rule("feed")["outputs"]["0"]["dscp"], "10")
+                self.assertEqual(mcr.stop(), 0, mcr.stderr)
 
     def test_af_packet_two_workers_hand_inputs_to_the_stream_owner(self):
         # Each line is 8 flows (source ports) of the whole stream: af_packet's
