@@ -578,12 +578,11 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 			continue;
 		}
 		if (unlikely(rule->stream() != nullptr)) {
-			Stream &stream = *rule->stream();
-			if (stream.owner() != w.index) {
-				handoffs.add(m, stream.owner(), port_index);
+			if (rule->stream_owner() != w.index) {
+				handoffs.add(m, rule->stream_owner(), port_index);
 				continue;
 			}
-			if (!stream_admits(w, stream, found[j].input(), m, parsed[j], port_index))
+			if (!stream_admits(w, *rule->stream(), found[j].input(), m, parsed[j], port_index))
 				continue;
 		}
 		fan_out(w, *rule, m, parsed[j]);
