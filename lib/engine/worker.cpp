@@ -37,6 +37,9 @@ constexpr int tx_retries = 2;
 // may come too early; three drain ticks (300 us by default) are plenty.
 constexpr uint8_t idle_tx_reclaims = 3;
 
+// Bursts a worker takes from its hand-off ring per poll round, at most.
+constexpr unsigned handoff_bursts_per_poll = 4;
+
 // Empty poll rounds before an idle worker first sleeps: a gap between two
 // bursts of a busy flow is not idleness.
 constexpr unsigned idle_rounds_before_sleep = 16;
@@ -661,14 +664,16 @@ unsigned worker_poll(Worker &w)
 		received += n;
 		worker_handle_burst(w, q.port_index, pkts, n);
 	}
+	// Other workers may each hand over a burst per round: the ring is
+	// drained by as many, up to the RX queues' worth, so it keeps up.
 	rte_ring *handed = w.engine->handoff_ring(w.index);
-	if (handed != nullptr) {
+	for (unsigned round = 0; handed != nullptr && round < handoff_bursts_per_poll; round++) {
 		const unsigned n = rte_ring_sc_dequeue_burst(handed, reinterpret_cast<void **>(pkts),
 							     burst, nullptr);
-		if (n != 0) {
-			received += n;
-			handle_handed_over(w, pkts, n);
-		}
+		if (n == 0)
+			break;
+		received += n;
+		handle_handed_over(w, pkts, n);
 	}
 	return received;
 }
