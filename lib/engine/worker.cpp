@@ -664,8 +664,8 @@ unsigned worker_poll(Worker &w)
 		received += n;
 		worker_handle_burst(w, q.port_index, pkts, n);
 	}
-	// Other workers may each hand over a burst per round: the ring is
-	// drained by as many, up to the RX queues' worth, so it keeps up.
+	// Several workers may hand over a burst each per round: taking a few
+	// bursts a round keeps the ring from filling behind them.
 	rte_ring *handed = w.engine->handoff_ring(w.index);
 	for (unsigned round = 0; handed != nullptr && round < handoff_bursts_per_poll; round++) {
 		const unsigned n = rte_ring_sc_dequeue_burst(handed, reinterpret_cast<void **>(pkts),
