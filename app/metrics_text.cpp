@@ -183,6 +183,8 @@ void render_streams(Writer &w, const StatsSnapshot &s)
 		 &StreamStats::resyncs},
 		{"mcr_stream_no_sequence_total", "Datagrams too short to hold the sequence number.",
 		 &StreamStats::no_sequence},
+		{"mcr_stream_multiple_total", "Numbers that left the window delivered by several inputs.",
+		 &StreamStats::multiple},
 	};
 	for (const Field &f : fields) {
 		w.family(f.name, "counter", f.help);

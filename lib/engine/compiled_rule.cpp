@@ -39,6 +39,7 @@ CompiledRule *CompiledRule::create(const std::string &name, const RuleKey *keys,
 	std::copy(keys, keys + n_keys, rule->keys_);
 	rule->n_inputs_ = static_cast<uint8_t>(n_keys);
 	rule->stream_ = stream;
+	rule->stream_owner_ = stream != nullptr ? stream->owner() : 0;
 	rule->n_outputs_ = n_outputs;
 	for (unsigned i = 0; i < n_outputs; i++) {
 		rule->chaining_ += outputs[i].chains;

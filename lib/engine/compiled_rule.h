@@ -113,6 +113,9 @@ public:
 	const RuleKey &input_key(unsigned input) const { return keys_[input]; }
 	// A merged or monitored rule's stream, or nullptr.
 	Stream *stream() const { return stream_; }
+	// The worker that owns the stream (Stream::owner), read here so that
+	// other workers never touch the stream's cache lines.
+	uint16_t stream_owner() const { return stream_owner_; }
 	uint16_t output_count() const { return n_outputs_; }
 	uint16_t worker_count() const { return n_workers_; }
 	const CompiledOutput &output(unsigned i) const { return outputs_[i]; }
@@ -157,6 +160,7 @@ private:
 	uint16_t chaining_before_last_; // of them, not counting the last output
 	uint16_t min_mtu_;
 	uint8_t n_inputs_;
+	uint16_t stream_owner_;
 	uint32_t stats_stride_; // bytes per worker block, a multiple of the cache line
 	CompiledOutput *outputs_;
 	uint8_t *stats_;

@@ -8,6 +8,7 @@
 #include <rte_ring.h>
 
 #include <bit>
+#include <cstring>
 #include <functional>
 
 #include <fmt/format.h>
@@ -15,10 +16,17 @@
 #include "common/log.h"
 #include "common/mbuf_pool.h"
 #include "config/address.h"
+#include "config/bounds.h"
 
 namespace mcr::engine {
 
 namespace {
+
+// The configuration refuses what the window cannot hold with a file and a
+// line: its limits must be the engine's.
+static_assert(config::limits::sequence_window.max == max_sequence_window);
+static_assert(config::limits::sequence_resync_16bit == SequenceWindow::resync_distance(16));
+static_assert(config::max_rule_inputs == max_stream_inputs);
 
 // Header mbufs hold Ethernet + VLAN + IPv4 + UDP only.
 constexpr uint16_t header_data_size = 64;
@@ -146,6 +154,16 @@ CompiledRule *Engine::compile(const config::Rule &rule, const NeighbourLookup &n
 			return nullptr;
 		}
 		keys[i] = key_of(*inputs[i], static_cast<uint16_t>(in_port));
+		for (size_t j = 0; j < i; j++)
+			if (std::memcmp(&keys[j], &keys[i], sizeof(keys[i])) == 0) {
+				*error = fmt::format("rule '{}': inputs {} and {} are the same", rule.name,
+						     j, i);
+				return nullptr;
+			}
+	}
+	if (inputs.size() > 1 && !rule.merge) {
+		*error = fmt::format("rule '{}': several inputs without `merge:`", rule.name);
+		return nullptr;
 	}
 	const std::optional<config::Sequence> &sequence = rule.sequence();
 	// The config refuses these with their file and line; a rule that comes
@@ -184,11 +202,17 @@ CompiledRule *Engine::compile(const config::Rule &rule, const NeighbourLookup &n
 					     rule.name, port.name, port.iface);
 			return nullptr;
 		}
-		if (!o.dst && std::any_of(inputs.begin(), inputs.end(), [&](const config::Match *m) {
-			    return m->dst != rule.match.dst;
-		    })) {
-			*error = fmt::format("rule '{}': an output to port '{}' needs `dst:`: the "
-					     "rule's inputs have different destinations", rule.name, o.port);
+		// What an output keeps of the received packet must be one thing.
+		const bool dsts_differ = std::any_of(inputs.begin(), inputs.end(), [&](const config::Match *m) {
+			return m->dst != rule.match.dst;
+		});
+		const bool dports_differ = std::any_of(inputs.begin(), inputs.end(), [&](const config::Match *m) {
+			return m->dport != rule.match.dport;
+		});
+		if ((!o.dst && dsts_differ) || (!o.dport && dports_differ)) {
+			*error = fmt::format("rule '{}': an output to port '{}' needs `{}:`: the rule's "
+					     "inputs differ in it", rule.name, o.port,
+					     !o.dst && dsts_differ ? "dst" : "dport");
 			return nullptr;
 		}
 		const config::Ipv4 dst = o.dst.value_or(rule.match.dst);

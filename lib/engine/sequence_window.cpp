@@ -9,7 +9,8 @@ namespace mcr::engine {
 SequenceWindow::SequenceWindow(unsigned width_bits, uint32_t window)
 	: mask_(width_bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << width_bits) - 1),
 	  window_(window), resync_distance_(resync_distance(width_bits)),
-	  slots_(std::make_unique<uint8_t[]>(window))
+	  lines_(std::make_unique<Line[]>((window + sizeof(Line) - 1) / sizeof(Line))),
+	  slots_(reinterpret_cast<uint8_t *>(lines_.get()))
 {
 }
 
@@ -47,7 +48,7 @@ void SequenceWindow::expire_window()
 
 SequenceVerdict SequenceWindow::restart(uint64_t number, unsigned input)
 {
-	std::memset(slots_.get(), 0, window_);
+	std::memset(slots_, 0, window_);
 	head_ = number & mask_;
 	span_ = 1;
 	started_ = true;

@@ -58,7 +58,7 @@ public:
 	// sequences (a quarter of their space), 2^20 for wider ones. A run of
 	// `window` late numbers in a row (one input left alone, lagging, or a
 	// restart lower) resyncs too.
-	static uint64_t resync_distance(unsigned width_bits)
+	static constexpr uint64_t resync_distance(unsigned width_bits)
 	{
 		return width_bits == 16 ? uint64_t{1} << 14 : uint64_t{1} << 20;
 	}
@@ -89,7 +89,13 @@ private:
 	uint64_t span_ = 0;
 	bool started_ = false;
 	uint64_t late_run_ = 0; // consecutive late numbers
-	std::unique_ptr<uint8_t[]> slots_;
+	// Whole cache lines of their own: other streams' windows are written
+	// by other workers.
+	struct alignas(64) Line {
+		uint8_t bytes[64];
+	};
+	std::unique_ptr<Line[]> lines_;
+	uint8_t *slots_;
 	SequenceCounters counters_;
 };
 

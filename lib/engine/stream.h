@@ -19,7 +19,9 @@
 
 namespace mcr::engine {
 
-class Stream {
+// Cache-line aligned: only its owner writes it, and no other worker's data
+// shares its lines (workers read the owner from the compiled rule).
+class alignas(64) Stream {
 public:
 	enum class Mode : uint8_t {
 		merge,   // first copy of each number relayed, later ones dropped

@@ -37,6 +37,9 @@ constexpr int tx_retries = 2;
 // may come too early; three drain ticks (300 us by default) are plenty.
 constexpr uint8_t idle_tx_reclaims = 3;
 
+// Bursts a worker takes from its hand-off ring per poll round, at most.
+constexpr unsigned handoff_bursts_per_poll = 4;
+
 // Empty poll rounds before an idle worker first sleeps: a gap between two
 // bursts of a busy flow is not idleness.
 constexpr unsigned idle_rounds_before_sleep = 16;
@@ -578,12 +581,11 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 			continue;
 		}
 		if (unlikely(rule->stream() != nullptr)) {
-			Stream &stream = *rule->stream();
-			if (stream.owner() != w.index) {
-				handoffs.add(m, stream.owner(), port_index);
+			if (rule->stream_owner() != w.index) {
+				handoffs.add(m, rule->stream_owner(), port_index);
 				continue;
 			}
-			if (!stream_admits(w, stream, found[j].input(), m, parsed[j], port_index))
+			if (!stream_admits(w, *rule->stream(), found[j].input(), m, parsed[j], port_index))
 				continue;
 		}
 		fan_out(w, *rule, m, parsed[j]);
@@ -662,14 +664,16 @@ unsigned worker_poll(Worker &w)
 		received += n;
 		worker_handle_burst(w, q.port_index, pkts, n);
 	}
+	// Several workers may hand over a burst each per round: taking a few
+	// bursts a round keeps the ring from filling behind them.
 	rte_ring *handed = w.engine->handoff_ring(w.index);
-	if (handed != nullptr) {
+	for (unsigned round = 0; handed != nullptr && round < handoff_bursts_per_poll; round++) {
 		const unsigned n = rte_ring_sc_dequeue_burst(handed, reinterpret_cast<void **>(pkts),
 							     burst, nullptr);
-		if (n != 0) {
-			received += n;
-			handle_handed_over(w, pkts, n);
-		}
+		if (n == 0)
+			break;
+		received += n;
+		handle_handed_over(w, pkts, n);
 	}
 	return received;
 }

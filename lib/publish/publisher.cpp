@@ -153,10 +153,16 @@ bool Publisher::compile(const config::Rule &rule, Compiled *out, std::string *er
 			}
 		return std::nullopt;
 	};
-	// A replacement keeps its predecessor's stream if it watches the
-	// same numbers: no copy slips through, no gap counted twice.
+	// A replacement of the same rule (same first input, same name) keeps
+	// its predecessor's stream if it watches the same numbers: no copy
+	// slips through, no gap is counted twice. Another rule never gets it.
+	engine::Stream *previous = nullptr;
+	const auto published = rules_.find(out->key);
 	const engine::CompiledRule *running = engine_.rules().find(out->key);
-	out->rule = engine_.compile(rule, lookup, error, running ? running->stream() : nullptr);
+	if (published != rules_.end() && published->second.rule.name == rule.name &&
+	    running != nullptr && std::memcmp(&running->key(), &out->key, sizeof(out->key)) == 0)
+		previous = running->stream();
+	out->rule = engine_.compile(rule, lookup, error, previous);
 	return out->rule != nullptr;
 }
 
@@ -283,17 +289,40 @@ int Publisher::apply(const std::vector<config::Rule> &rules, ApplyReport *report
 		changed.emplace_back(std::move(c), &r);
 	}
 
+	// A running rule holding an input that another rule of the new
+	// configuration takes (an input moved between rules, or a merged
+	// rule's inputs reordered) goes first, whole, and comes back with the
+	// others: installing the taker would otherwise displace all of it.
+	std::map<engine::RuleKey, engine::RuleKey, KeyLess> holder; // input -> its rule's first
+	for (const auto &[key, p] : rules_) {
+		std::string ignored;
+		for (const Input &in : inputs_of(p.rule, &ignored))
+			holder.emplace(in.key, key);
+	}
+	std::set<engine::RuleKey, KeyLess> displaced;
+	for (const auto &[c, r] : changed) {
+		std::string ignored;
+		for (const Input &in : inputs_of(*r, &ignored)) {
+			const auto h = holder.find(in.key);
+			if (h != holder.end() && std::memcmp(&h->second, &c.key, sizeof(c.key)) != 0)
+				displaced.insert(h->second);
+		}
+	}
+
+	for (const auto &[c, r] : changed)
+		(rules_.count(c.key) ? report->changed : report->added)++;
+
 	// One grace period for every rule this replaces or removes.
 	engine::RuleTable::Batch batch(engine_.rules());
 	std::vector<engine::RuleKey> gone;
 	for (const auto &[key, _] : rules_)
-		if (!wanted.count(key))
+		if (!wanted.count(key) || displaced.count(key))
 			gone.push_back(key);
-	for (const engine::RuleKey &key : gone)
+	for (const engine::RuleKey &key : gone) {
 		uninstall(key);
-	report->removed = gone.size();
+		report->removed += !wanted.count(key);
+	}
 	for (auto &[c, r] : changed) {
-		(rules_.count(c.key) ? report->changed : report->added)++;
 		std::string why;
 		if (install(c, *r, &why) < 0)
 			MCR_LOG(rules, ERR, "%s", why.c_str());

@@ -169,6 +169,7 @@ TEST(MetricsText, MergedRulesExportTheirStreamHealth)
 	st.late = 1;
 	st.gaps = 2;
 	st.no_sequence = 4;
+	st.multiple = 39;
 	st.inputs = {{"up0", 30, 1}, {"up1", 28, 2}};
 	r.stream = st;
 	const auto s = samples(render_metrics(snap, "1"));
@@ -177,6 +178,7 @@ TEST(MetricsText, MergedRulesExportTheirStreamHealth)
 	EXPECT_EQ(s.at("mcr_stream_late_total{rule=\"feed-1\",mode=\"merge\"}"), "1");
 	EXPECT_EQ(s.at("mcr_stream_gaps_total{rule=\"feed-1\",mode=\"merge\"}"), "2");
 	EXPECT_EQ(s.at("mcr_stream_no_sequence_total{rule=\"feed-1\",mode=\"merge\"}"), "4");
+	EXPECT_EQ(s.at("mcr_stream_multiple_total{rule=\"feed-1\",mode=\"merge\"}"), "39");
 	EXPECT_EQ(s.at("mcr_stream_input_first_total{rule=\"feed-1\",input=\"1\",port=\"up1\"}"), "28");
 	EXPECT_EQ(s.at("mcr_stream_input_only_total{rule=\"feed-1\",input=\"0\",port=\"up0\"}"), "1");
 	EXPECT_EQ(s.count("mcr_stream_gaps_total{rule=\"feed-0\",mode=\"merge\"}"), 0u)

@@ -1,7 +1,6 @@
 // Every verdict the XDP program can reach, one frame each, through
 // BPF_PROG_TEST_RUN: the action returned and the one counter it bumps.
 #include <cerrno>
-#include <numeric>
 #include <ostream>
 #include <string>
 
@@ -207,33 +206,12 @@ const VerdictCase cases[] = {
 	 XDP_DROP, MCR_XDP_STAT_DROP_MALFORMED},
 };
 
-class XdpVerdict : public ::testing::TestWithParam<VerdictCase> {
-protected:
-	void SetUp() override
-	{
-		MCR_REQUIRE_XDP_HARNESS();
-		const XdpMaps &maps = XdpHarness::get().maps();
-		// IPv6 rules too: IPv4 verdicts must not depend on them.
-		Status synced = sync_standard_rules(maps);
-		ASSERT_TRUE(synced) << synced.error().message;
-		Status configured = set_xdp_flags(maps, GetParam().flags);
-		ASSERT_TRUE(configured) << configured.error().message;
-	}
-};
+// IPv6 rules too: IPv4 verdicts must not depend on them.
+class XdpVerdict : public VerdictTable<VerdictCase> {};
 
 TEST_P(XdpVerdict, ActionAndCounter)
 {
-	const VerdictCase &c = GetParam();
-	const auto frame = c.frame.bytes();
-
-	auto verdict = run_counted(XdpHarness::get(), frame);
-	ASSERT_TRUE(verdict) << verdict.error().message;
-
-	EXPECT_EQ(verdict->action, c.action);
-	EXPECT_EQ(verdict->delta[c.stat], 1u) << "counter " << xdp_stat_name(c.stat);
-	const uint64_t total = std::accumulate(verdict->delta.begin(), verdict->delta.end(),
-					       uint64_t{0});
-	EXPECT_EQ(total, 1u) << "exactly one counter per packet";
+	expect_verdict();
 }
 
 INSTANTIATE_TEST_SUITE_P(Frames, XdpVerdict, ::testing::ValuesIn(cases),

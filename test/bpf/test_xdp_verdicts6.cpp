@@ -1,7 +1,6 @@
 // The IPv6 verdicts of the XDP program, one frame each, through
 // BPF_PROG_TEST_RUN: the action returned and the one counter it bumps, as
 // test_xdp_verdicts.cpp does for IPv4.
-#include <numeric>
 #include <ostream>
 #include <string>
 
@@ -309,32 +308,11 @@ const Verdict6Case cases[] = {
 	 MCR_XDP_STAT_IPV6_DROP_MALFORMED},
 };
 
-class XdpVerdict6 : public ::testing::TestWithParam<Verdict6Case> {
-protected:
-	void SetUp() override
-	{
-		MCR_REQUIRE_XDP_HARNESS();
-		const XdpMaps &maps = XdpHarness::get().maps();
-		Status synced = sync_standard_rules(maps);
-		ASSERT_TRUE(synced) << synced.error().message;
-		Status configured = set_xdp_flags(maps, GetParam().flags);
-		ASSERT_TRUE(configured) << configured.error().message;
-	}
-};
+class XdpVerdict6 : public VerdictTable<Verdict6Case> {};
 
 TEST_P(XdpVerdict6, ActionAndCounter)
 {
-	const Verdict6Case &c = GetParam();
-	const auto frame = c.frame.bytes();
-
-	auto verdict = run_counted(XdpHarness::get(), frame);
-	ASSERT_TRUE(verdict) << verdict.error().message;
-
-	EXPECT_EQ(verdict->action, c.action);
-	EXPECT_EQ(verdict->delta[c.stat], 1u) << "counter " << xdp_stat_name(c.stat);
-	const uint64_t total = std::accumulate(verdict->delta.begin(), verdict->delta.end(),
-					       uint64_t{0});
-	EXPECT_EQ(total, 1u) << "exactly one counter per packet";
+	expect_verdict();
 }
 
 INSTANTIATE_TEST_SUITE_P(Frames, XdpVerdict6, ::testing::ValuesIn(cases),

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "mcr_xdp_shared.h"
+#include "xdp_config.h"
 #include "xdp_maps.h"
 #include "xdp_object.h"
 #include "xdp_rules.h"
@@ -75,5 +76,37 @@ struct Verdict {
 };
 Result<Verdict> run_counted(const XdpHarness &harness, std::span<const uint8_t> frame,
 			    std::optional<Arrival> arrival = std::nullopt);
+
+// A table of frames, each with the action and the one counter it must get,
+// run with the standard rules of both families loaded and the case's
+// flags set. Case: {name, frame (with bytes()), flags, action, stat}; the
+// IPv4 and IPv6 tables share it.
+template <typename Case>
+class VerdictTable : public ::testing::TestWithParam<Case> {
+protected:
+	void SetUp() override
+	{
+		MCR_REQUIRE_XDP_HARNESS();
+		const XdpMaps &maps = XdpHarness::get().maps();
+		Status synced = sync_standard_rules(maps);
+		ASSERT_TRUE(synced) << synced.error().message;
+		Status configured = set_xdp_flags(maps, this->GetParam().flags);
+		ASSERT_TRUE(configured) << configured.error().message;
+	}
+
+	void expect_verdict()
+	{
+		const Case &c = this->GetParam();
+		const auto frame = c.frame.bytes();
+		auto verdict = run_counted(XdpHarness::get(), frame);
+		ASSERT_TRUE(verdict) << verdict.error().message;
+		EXPECT_EQ(verdict->action, c.action);
+		EXPECT_EQ(verdict->delta[c.stat], 1u) << "counter " << xdp_stat_name(c.stat);
+		uint64_t total = 0;
+		for (uint64_t d : verdict->delta)
+			total += d;
+		EXPECT_EQ(total, 1u) << "exactly one counter per packet";
+	}
+};
 
 } // namespace mcr::bpf::test

@@ -361,7 +361,7 @@ TEST_F(Compile, AMergedRuleHasAKeyPerInputAndAStreamOnWorkerZero)
 	EXPECT_EQ(r->stream()->window_size(), 1024u);
 }
 
-TEST_F(Compile, MergedInputsToDifferentGroupsNeedAnOutputDestination)
+TEST_F(Compile, MergedInputsThatDifferNeedTheOutputToSayWhatItSends)
 {
 	config::Rule rule = rule_to({test::output_to("out1")});
 	config::Match b = rule.match;
@@ -370,6 +370,21 @@ TEST_F(Compile, MergedInputsToDifferentGroupsNeedAnOutputDestination)
 	rule.merge = config::Sequence{packet::rtp_sequence, 1024, {}};
 	EXPECT_EQ(compile(rule, neighbours()), nullptr);
 	EXPECT_NE(error_.find("needs `dst:`"), std::string::npos) << error_;
+
+	rule.outputs[0].dst = ipv4(239, 2, 2, 2);
+	rule.more_inputs[0].dport = 5001;
+	EXPECT_EQ(compile(rule, neighbours()), nullptr);
+	EXPECT_NE(error_.find("needs `dport:`"), std::string::npos) << error_;
+	rule.outputs[0].dport = 6000;
+	EXPECT_NE(compile(rule, neighbours()), nullptr) << error_;
+
+	rule.more_inputs[0] = rule.match;
+	EXPECT_EQ(compile(rule, neighbours()), nullptr);
+	EXPECT_NE(error_.find("inputs 0 and 1 are the same"), std::string::npos) << error_;
+	rule.more_inputs[0].dst = ipv4(239, 1, 2, 1);
+	rule.merge.reset();
+	EXPECT_EQ(compile(rule, neighbours()), nullptr);
+	EXPECT_NE(error_.find("without `merge:`"), std::string::npos) << error_;
 }
 
 TEST_F(Compile, SequenceFieldsAndWindowsTheWindowCannotHoldAreRefused)

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -157,6 +158,22 @@ std::vector<UdpFrame> relayed_frames(const std::vector<uint32_t> &seqs)
 		out.push_back(relayed(copy_frame({0, n}), {group_mac(out_group_a), out0_mac, out0_ip,
 							   out_group_a, 6000}));
 	return out;
+}
+
+// Publishes a merged rule whose stream worker 0 owns (the pcap ports have
+// one TX queue, worker 0's).
+config::Rule merged_rule_on_worker_0(RelayHarness &h)
+{
+	for (int i = 0; i < 64; i++) {
+		config::Rule rule = merged_rule("feed-" + std::to_string(i));
+		std::string error;
+		if (test::add_rule(h.engine(), rule, NeighbourLookup{}, &error) != 0)
+			throw std::runtime_error(error);
+		if (published(h, rule).stream_owner() == 0)
+			return rule;
+		remove_rule(h.engine(), rule);
+	}
+	throw std::runtime_error("no name gave worker 0 the stream");
 }
 
 TEST(GoldenMerge, TwoLossyCopiesComeOutAsTheirUnionInFirstArrivalOrder)
@@ -314,17 +331,7 @@ TEST(GoldenMerge, TheRuleIsPublishedUnderEachInputAndGoesWithAllOfThem)
 TEST(GoldenMerge, WithTwoWorkersTheStreamsOwnerMergesWhatTheOtherReceived)
 {
 	RelayHarness h(merge_ports(), EngineParams{}, default_classes(), 2);
-	// A name whose stream worker 0 owns: worker 0 sends on TX queue 0, the
-	// one queue the pcap ports have.
-	config::Rule rule;
-	for (int i = 0;; i++) {
-		rule = merged_rule("feed-" + std::to_string(i));
-		add_rule(h, rule);
-		if (published(h, rule).stream()->owner() == 0)
-			break;
-		ASSERT_EQ(remove_rule(h.engine(), rule), 0);
-		ASSERT_LT(i, 64);
-	}
+	const config::Rule rule = merged_rule_on_worker_0(h);
 	std::vector<Arrival> a, b;
 	for (uint32_t n = 0; n < 20; n++) {
 		if (n % 3 != 0)
@@ -347,6 +354,43 @@ TEST(GoldenMerge, WithTwoWorkersTheStreamsOwnerMergesWhatTheOtherReceived)
 	EXPECT_EQ(published(h, rule).stream()->counters().duplicates.get(),
 		  model.duplicates[0] + model.duplicates[1]);
 	EXPECT_EQ(h.drops(DropReason::handoff_full), 0u);
+}
+
+TEST(GoldenMerge, AFullHandOffRingDropsWhatItCannotTakeAndCountsIt)
+{
+	RelayHarness h(merge_ports(), EngineParams{}, {{"small", 512, 511, {}}, {"large", 2048, 4095, {}}}, 2);
+	const config::Rule rule = merged_rule_on_worker_0(h);
+	const PoolUse before = h.pool_in_use();
+	constexpr uint32_t sent = 2100, ring_holds = 2047;
+	for (uint32_t n = 0; n < sent; n += 20) {
+		std::vector<Arrival> burst;
+		for (uint32_t k = n; k < n + 20 && k < sent; k++)
+			burst.push_back({1, k});
+		h.receive("in1", frames_of(burst), {}, 1);
+	}
+	EXPECT_EQ(h.port_drops("in1", DropReason::handoff_full), sent - ring_holds);
+	EXPECT_EQ(h.poll_until_idle(), ring_holds);
+	h.flush();
+	EXPECT_EQ(h.sent_on("out0").size(), ring_holds);
+	EXPECT_EQ(published(h, rule).stream()->counters().accepted.get(), ring_holds);
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+}
+
+TEST(GoldenMerge, APacketHandedOffBeforeItsRuleWentIsANoRuleDropOnTheOwner)
+{
+	RelayHarness h(merge_ports(), EngineParams{}, default_classes(), 2);
+	const config::Rule rule = merged_rule_on_worker_0(h);
+	const PoolUse before = h.pool_in_use();
+	std::vector<Arrival> b;
+	for (uint32_t n = 0; n < 10; n++)
+		b.push_back({1, n});
+	h.receive("in1", frames_of(b), {}, 1);
+	ASSERT_EQ(remove_rule(h.engine(), rule), 0);
+	EXPECT_EQ(h.poll_until_idle(), 10u);
+	h.flush();
+	EXPECT_EQ(h.port_drops("in1", DropReason::no_rule), 10u);
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+	EXPECT_TRUE(h.sent_on("out0").empty());
 }
 
 } // namespace

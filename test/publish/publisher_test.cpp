@@ -543,5 +543,58 @@ TEST_F(Publish, AMergedRuleHasEveryInputsKeyAndGroupAndWithdrawsThemAll)
 	EXPECT_TRUE(groups_.refs.empty());
 }
 
+config::Rule merged_of(const std::string &name, std::vector<uint32_t> groups, uint32_t out_group)
+{
+	config::Rule r = multicast_rule(name, groups[0]);
+	r.outputs[0].dst = out_group;
+	for (size_t i = 1; i < groups.size(); i++) {
+		config::Match m = r.match;
+		m.dst = groups[i];
+		r.more_inputs.push_back(m);
+	}
+	r.merge = config::Sequence{packet::rtp_sequence, 1024, {}};
+	return r;
+}
+
+TEST_F(Publish, AReloadMovingAnInputBetweenMergedRulesLeavesEachItsOwn)
+{
+	const uint32_t a = ipv4(239, 1, 0, 1), b = ipv4(239, 1, 0, 2), c = ipv4(239, 1, 0, 3),
+		       d = ipv4(239, 1, 0, 4);
+	ApplyReport report;
+	std::string error;
+	ASSERT_EQ(publisher_->apply({merged_of("x", {a, b}, ipv4(239, 2, 0, 1))}, &report, &error), 0);
+	// z takes B from x, and is listed first.
+	const config::Rule z = merged_of("z", {b, d}, ipv4(239, 2, 0, 2));
+	const config::Rule x = merged_of("x", {a, c}, ipv4(239, 2, 0, 1));
+	ASSERT_EQ(publisher_->apply({z, x}, &report, &error), 0) << error;
+	EXPECT_EQ(report.added, 1u);
+	EXPECT_EQ(report.changed, 1u);
+	EXPECT_EQ(report.removed, 0u);
+	auto holder = [&](uint32_t group) -> std::string {
+		config::Match m = x.match;
+		m.dst = group;
+		const engine::CompiledRule *r = engine_->rules().find(engine::Engine::key_of(m, 0));
+		return r == nullptr ? "none" : r->name();
+	};
+	EXPECT_EQ(holder(a), "x");
+	EXPECT_EQ(holder(b), "z");
+	EXPECT_EQ(holder(c), "x");
+	EXPECT_EQ(holder(d), "z");
+	EXPECT_EQ(engine_->rules().size(), 2u);
+	EXPECT_EQ(xdp_.keys.size(), 4u) << "every input's key, B's included";
+	EXPECT_EQ(groups_.refs.size(), 4u);
+	EXPECT_NE(find(x)->stream(), find(z)->stream()) << "two rules never share a stream";
+
+	// Inputs reordered: the rule comes back under its new first input.
+	const config::Rule swapped = merged_of("x", {c, a}, ipv4(239, 2, 0, 1));
+	ASSERT_EQ(publisher_->apply({z, swapped}, &report, &error), 0) << error;
+	EXPECT_EQ(holder(a), "x");
+	EXPECT_EQ(holder(c), "x");
+	EXPECT_EQ(engine_->rules().size(), 2u);
+	EXPECT_EQ(xdp_.keys.size(), 4u);
+	EXPECT_EQ(groups_.refs.size(), 4u);
+	EXPECT_EQ(publisher_->size(), 2u);
+}
+
 } // namespace
 } // namespace mcr::publish
