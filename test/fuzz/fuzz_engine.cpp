@@ -683,6 +683,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				std::fprintf(stderr, " %s %lu",
 					     drop_reason_name(static_cast<DropReason>(r)),
 					     static_cast<unsigned long>(drop_count(*w, static_cast<DropReason>(r))));
+		const std::vector<Flow> &flows = relay_flows();
+		for (size_t i = 0; i < flows.size(); i++)
+			if (const mcr::engine::Stream *s = harness->streams[i]) {
+				const mcr::engine::SequenceCounters &c = s->counters();
+				std::fprintf(stderr, "; %s: accepted %lu dup %lu late %lu reordered %lu "
+					     "gaps %lu resyncs %lu no-seq %lu", flows[i].name,
+					     static_cast<unsigned long>(c.accepted.get()),
+					     static_cast<unsigned long>(c.duplicates.get()),
+					     static_cast<unsigned long>(c.late.get()),
+					     static_cast<unsigned long>(c.reordered.get()),
+					     static_cast<unsigned long>(c.gaps.get()),
+					     static_cast<unsigned long>(c.resyncs.get()),
+					     static_cast<unsigned long>(s->no_sequence_count()));
+			}
 		std::fputc('\n', stderr);
 	}
 	if (model.fragments) {
