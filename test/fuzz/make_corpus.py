@@ -260,11 +260,19 @@ def engine_inputs(f):
         'merged-wrap': b'\0' + b''.join(
             merged_record(n, c) for n in range(0xfffffff0, 0x100000010) for c in (0, 1)
             if (n * 3 + c) % 5 != 0),
-        # Too short for the number (3, 0 bytes of payload), between numbered
-        # copies; a bad checksum on in1 is dropped before the window.
+        # Too short for the number (3, 0 bytes of payload) between numbered
+        # copies, one just long enough (4); a bad checksum on in1 is
+        # dropped before the window.
         'merged-no-sequence': b'\0' + merged_record(7, 0) + merged_record(7, 0, payload=3)
-        + merged_record(8, 1, payload=0) + merged_record(8, 1)
-        + merged_record(9, 1, bad_udp_cksum=True, udp_cksum=True) + merged_record(9, 2),
+        + merged_record(8, 1, payload=0) + merged_record(8, 1) + merged_record(10, 2, payload=4)
+        + merged_record(9, 1, bad_udp_cksum=True, udp_cksum=True) + merged_record(9, 2)
+        + merged_record(11, 0, payload=5) + merged_record(12, 1, payload=3),
+        # The UDP length leaves 2 payload bytes, the IPv4 length 8: the
+        # relay forwards all 8 and reads the number from them (a receiver's
+        # socket would see 2 bytes, no number; see the report of the
+        # fuzz16 branch).
+        'merged-udp-length-short': b'\0' + merged_record(20, 0)
+        + merged_record(21, 0, payload=8, udp_len_delta=-6) + merged_record(21, 1),
         'merged-ttl-and-refused': b'\x0f' + b''.join(
             merged_record(n, n % 2, ttl=1 + n % 3) for n in range(50, 90)),
         'merged-large': b'\0' + b''.join(merged_record(n, c, payload=1400) for n in range(3)
@@ -274,7 +282,8 @@ def engine_inputs(f):
         'monitored-rtp': b'\0' + b''.join(engine_record(rtp(n & 0xffff)) for n in
                                            [65530, 65531, 65533, 65532, 65534, 65535, 0, 0, 2, 1,
                                             3, 200, 100, 30000, 30001, 30002])
-        + engine_record(rtp(4, payload=3)) + engine_record(rtp(5, payload=0)),
+        + engine_record(rtp(4, payload=3)) + engine_record(rtp(5, payload=0))
+        + engine_record(rtp(6, payload=4)) + engine_record(rtp(7, payload=5)),
         'monitored-and-merged': b'\0' + b''.join(
             engine_record(rtp(n)) + merged_record(n, n % 3) for n in range(20, 60)),
     }
