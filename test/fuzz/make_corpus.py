@@ -273,6 +273,12 @@ def engine_inputs(f):
         # fuzz16 branch).
         'merged-udp-length-short': b'\0' + merged_record(20, 0)
         + merged_record(21, 0, payload=8, udp_len_delta=-6) + merged_record(21, 1),
+        # A copy with TTL 1 takes the number first; the output that
+        # decrements TTL drops it (ttl-expired), and the other input's good
+        # copy is a duplicate: out0 never sends number 31 (see the report
+        # of the fuzz16 branch).
+        'merged-ttl-1-wins': b'\0' + merged_record(30, 0) + merged_record(31, 0, ttl=1)
+        + merged_record(31, 1) + merged_record(32, 1),
         'merged-ttl-and-refused': b'\x0f' + b''.join(
             merged_record(n, n % 2, ttl=1 + n % 3) for n in range(50, 90)),
         'merged-large': b'\0' + b''.join(merged_record(n, c, payload=1400) for n in range(3)
