@@ -92,8 +92,8 @@ const char *action_name(int action)
 bool group_known(uint32_t dst)
 {
 	for (const Flow &f : relay_flows())
-		for (const FlowInput &in : f.inputs())
-			if (in.in_port == in0 && in.dst == dst)
+		for (unsigned i = 0; i < f.input_count(); i++)
+			if (f.input(i).in_port == in0 && f.input(i).dst == dst)
 				return true;
 	return false;
 }

@@ -57,11 +57,18 @@ struct Flow {
 	std::vector<FlowInput> more_inputs;
 	FlowSequence sequence;
 
+	unsigned input_count() const { return 1 + static_cast<unsigned>(more_inputs.size()); }
+	// Input i: 0 is the first one.
+	FlowInput input(unsigned i) const
+	{
+		return i == 0 ? FlowInput{in_port, dst, dport, src, vlan} : more_inputs[i - 1];
+	}
 	// Every input, the first one first (its index is the input's number).
 	std::vector<FlowInput> inputs() const
 	{
-		std::vector<FlowInput> all = {{in_port, dst, dport, src, vlan}};
-		all.insert(all.end(), more_inputs.begin(), more_inputs.end());
+		std::vector<FlowInput> all;
+		for (unsigned i = 0; i < input_count(); i++)
+			all.push_back(input(i));
 		return all;
 	}
 };
@@ -124,9 +131,8 @@ inline FlowMatch match_flow(uint16_t in_port, uint32_t dst, uint16_t dport, uint
 {
 	FlowMatch any_source;
 	for (const Flow &f : relay_flows()) {
-		const std::vector<FlowInput> inputs = f.inputs();
-		for (unsigned i = 0; i < inputs.size(); i++) {
-			const FlowInput &in = inputs[i];
+		for (unsigned i = 0; i < f.input_count(); i++) {
+			const FlowInput in = f.input(i);
 			if (in.in_port != in_port || in.dst != dst || in.dport != dport ||
 			    in.vlan != vlan)
 				continue;
