@@ -13,6 +13,14 @@
 //     predicts, less what the TX callback refused;
 //   - the drop counters equal the model's, port counters agree;
 //   - every pool (RX, size classes, clone, header) is full again: no leak.
+// The merged and monitored flows (relay_flows.h) start every input from a
+// fresh stream: their rules are compiled and published again before it
+// (a replacement compiled without the old stream starts a new window), so
+// an input's verdicts depend on that input alone and a crash replays. The
+// model keeps a window of its own per stream for the same input; the
+// stream's counters (window and no-sequence) must equal the model's, and
+// the merge's duplicate, late and no-sequence drops are checked on the
+// ingress port that counted them.
 // The worker has a reassembly table. An input holding an IPv4 fragment (as
 // the reference parser sees it) is not modelled packet by packet: what
 // comes out of it depends on DPDK's reassembly. For those, every sent
@@ -35,12 +43,15 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config/model.h"
 #include "engine/engine.h"
 #include "engine/pools.h"
+#include "engine/sequence_window.h"
+#include "engine/stream.h"
 #include "engine/worker.h"
 #include "engine_input.h"
 #include "fuzz_check.h"
@@ -84,6 +95,9 @@ struct Harness {
 	std::vector<std::string> vdevs;
 	std::array<uint16_t, relay_port_count> port_ids{};
 	std::unique_ptr<Engine> engine;
+	// Per relay_flows() entry: the stream of its published rule, or null
+	// for a plain flow (valid until the next fresh_streams()).
+	std::vector<const engine::Stream *> streams;
 	Run *run = nullptr; // the input being processed, for the TX callbacks
 };
 
@@ -167,20 +181,37 @@ uint16_t add_null_port(Harness &h, const std::string &name)
 	return id;
 }
 
+const char *const port_names[] = {"in0", "in1", "out0", "out1"};
+
+config::Match match_of(const FlowInput &in)
+{
+	config::Match m;
+	m.port = port_names[in.in_port];
+	m.dst = in.dst;
+	m.dport = in.dport;
+	if (in.src != 0)
+		m.src = in.src;
+	m.vlan = in.vlan;
+	return m;
+}
+
 config::Rule rule_of(const Flow &flow)
 {
-	static const char *names[] = {"in0", "in1", "out0", "out1"};
 	config::Rule r;
 	r.name = flow.name;
-	r.match.port = names[flow.in_port];
-	r.match.dst = flow.dst;
-	r.match.dport = flow.dport;
-	if (flow.src != 0)
-		r.match.src = flow.src;
-	r.match.vlan = flow.vlan;
+	const std::vector<FlowInput> inputs = flow.inputs();
+	r.match = match_of(inputs.front());
+	for (size_t i = 1; i < inputs.size(); i++)
+		r.more_inputs.push_back(match_of(inputs[i]));
+	if (flow.sequence.mode != FlowSequence::none) {
+		config::Sequence seq;
+		seq.field = {flow.sequence.offset, flow.sequence.size, flow.sequence.big_endian};
+		seq.window = flow.sequence.window;
+		(flow.sequence.mode == FlowSequence::merge ? r.merge : r.monitor) = seq;
+	}
 	for (const FlowOutput &fo : flow.outputs) {
 		config::Output o;
-		o.port = names[fo.port];
+		o.port = port_names[fo.port];
 		if (fo.dst != 0)
 			o.dst = fo.dst;
 		if (fo.dport != 0)
@@ -216,10 +247,9 @@ void build_engine(Harness &h)
 	// The ingress ports are never sent to; they only need an index.
 	h.port_ids = {null0, null0, null0, null1};
 	std::vector<EnginePort> ports(relay_port_count);
-	const char *names[] = {"in0", "in1", "out0", "out1"};
 	for (uint16_t i = 0; i < relay_port_count; i++) {
-		ports[i].name = names[i];
-		ports[i].iface = names[i];
+		ports[i].name = port_names[i];
+		ports[i].iface = port_names[i];
 		ports[i].port_id = h.port_ids[i];
 		ports[i].mac = rte_ether_addr{{0x02, 0, 0, 0, 0x01, static_cast<uint8_t>(i)}};
 		ports[i].ipv4 = ip(198, 18, 9, static_cast<uint8_t>(i + 1));
@@ -242,6 +272,7 @@ void build_engine(Harness &h)
 	h.engine = std::make_unique<Engine>();
 	if (h.engine->init(std::move(ports), h.pools.get(), 1, params, &error) != 0)
 		setup_failed(error);
+	h.streams.assign(relay_flows().size(), nullptr);
 	for (const Flow &flow : relay_flows())
 		if (engine::CompiledRule *rule = h.engine->compile(rule_of(flow), nullptr, &error);
 		    rule == nullptr || h.engine->rules().add(rule) != 0)
@@ -251,6 +282,25 @@ void build_engine(Harness &h)
 		if (rte_eth_add_tx_callback(h.port_ids[p], 0, inspect_tx,
 					    reinterpret_cast<void *>(uintptr_t{p})) == nullptr)
 			setup_failed("cannot add a TX callback");
+}
+
+// Publishes the merged and monitored flows' rules again, each compiled
+// without the stream of the rule it replaces: the replacement starts a
+// new window with zero counters, which the model's fresh windows match.
+void fresh_streams(Harness &h)
+{
+	const std::vector<Flow> &flows = relay_flows();
+	for (size_t i = 0; i < flows.size(); i++) {
+		if (flows[i].sequence.mode == FlowSequence::none)
+			continue;
+		std::string error;
+		engine::CompiledRule *rule = h.engine->compile(rule_of(flows[i]), nullptr, &error);
+		if (rule == nullptr || rule->stream() == nullptr)
+			setup_failed("no stream for flow " + std::string(flows[i].name) + ": " + error);
+		h.streams[i] = rule->stream();
+		if (h.engine->rules().add(rule) != 0)
+			setup_failed("cannot publish flow " + std::string(flows[i].name));
+	}
 }
 
 // A run that crashed or was interrupted exits without tear_down() and
@@ -335,17 +385,89 @@ bool sent_to_us(std::span<const uint8_t> frame, uint32_t dst, const rte_ether_ad
 	return std::equal(port_mac.addr_bytes, port_mac.addr_bytes + 6, frame.begin());
 }
 
+// A merged or monitored flow's stream, as the model follows it through
+// one input. The window's verdict on each number (first, duplicate, late)
+// comes from a second engine::SequenceWindow fed the same numbers from the
+// same inputs in the same order; that class is checked against a plain
+// model of its own in test/engine/sequence_window_test.cpp. Modelled here
+// independently: where the number is read, what a payload too short for it
+// does, and what merging and monitoring make of each verdict.
+struct StreamModel {
+	engine::SequenceWindow window;
+	uint64_t no_sequence = 0;
+
+	explicit StreamModel(const FlowSequence &s) : window(s.size * 8u, s.window) {}
+};
+
+// The number in a flow's payload (the UDP payload the relay forwards: the
+// IPv4 payload after the UDP header), or none when the payload ends before
+// the field does. Byte i of the field weighs 256^i little-endian,
+// 256^(size-1-i) big-endian.
+std::optional<uint64_t> sequence_of(const FlowSequence &s, const std::vector<uint8_t> &payload)
+{
+	if (payload.size() < size_t{s.offset} + s.size)
+		return std::nullopt;
+	uint64_t n = 0;
+	for (unsigned i = 0; i < s.size; i++) {
+		const unsigned weight = s.big_endian ? s.size - 1u - i : i;
+		n |= uint64_t{payload[s.offset + i]} << (8 * weight);
+	}
+	return n;
+}
+
+// Drop reasons a stream causes, counted on the packet's ingress port.
+constexpr DropReason stream_drop_reasons[] = {DropReason::duplicate, DropReason::late,
+					       DropReason::no_sequence};
+
 // What the worker must do with a burst, from the reference parser and the
 // flow table: the packets each egress port gets, in order, and the drops.
 struct Model {
 	bool fragments = false; // some record is an IPv4 fragment: see the top
 	std::array<std::vector<Packet>, relay_port_count> expected;
 	std::array<uint64_t, packet::drop_reason_count> drops{};
+	// stream_drop_reasons per ingress port.
+	std::array<std::array<uint64_t, packet::drop_reason_count>, relay_port_count> ingress_drops{};
+	// Per relay_flows() entry; null for a plain flow.
+	std::vector<std::unique_ptr<StreamModel>> streams;
+
+	void drop(DropReason why, uint16_t in_port)
+	{
+		drops[static_cast<size_t>(why)]++;
+		ingress_drops[in_port][static_cast<size_t>(why)]++;
+	}
 };
+
+// Whether the flow relays this packet on: a merge passes the first copy of
+// each number and drops the rest (counted), a monitor passes everything.
+// Counts what the stream counts.
+bool stream_passes(Model &model, const Flow &flow, unsigned input, const Packet &in,
+		   uint16_t in_port)
+{
+	StreamModel &stream = *model.streams[static_cast<size_t>(&flow - relay_flows().data())];
+	const bool merges = flow.sequence.mode == FlowSequence::merge;
+	const std::optional<uint64_t> number = sequence_of(flow.sequence, in.payload);
+	if (!number) {
+		stream.no_sequence++;
+		if (merges)
+			model.drop(DropReason::no_sequence, in_port);
+		return !merges;
+	}
+	const engine::SequenceVerdict verdict = stream.window.offer(*number, input);
+	if (!merges || verdict == engine::SequenceVerdict::first)
+		return true;
+	model.drop(verdict == engine::SequenceVerdict::duplicate ? DropReason::duplicate
+								 : DropReason::late,
+		   in_port);
+	return false;
+}
 
 Model model_of(const EngineInput &input)
 {
 	Model model;
+	for (const Flow &flow : relay_flows())
+		model.streams.push_back(flow.sequence.mode == FlowSequence::none
+						? nullptr
+						: std::make_unique<StreamModel>(flow.sequence));
 	for (const RxRecord &r : input.records) {
 		// The worker parses the first segment only.
 		const auto seen = r.frame.first(r.first_segment);
@@ -362,7 +484,8 @@ Model model_of(const EngineInput &input)
 			model.drops[static_cast<size_t>(DropReason::mac_mismatch)]++;
 			continue;
 		}
-		const Flow *flow = find_flow(in_port, ref.dst, ref.dport, vlan, ref.src);
+		const FlowMatch match = match_flow(in_port, ref.dst, ref.dport, vlan, ref.src);
+		const Flow *flow = match.flow;
 		if (flow == nullptr) {
 			model.drops[static_cast<size_t>(DropReason::no_rule)]++;
 			continue;
@@ -372,6 +495,9 @@ Model model_of(const EngineInput &input)
 			model.drops[static_cast<size_t>(DropReason::bad_udp_checksum)]++;
 			continue;
 		}
+		if (flow->sequence.mode != FlowSequence::none &&
+		    !stream_passes(model, *flow, match.input, in, in_port))
+			continue;
 		for (const FlowOutput &o : flow->outputs) {
 			if (o.ttl == 0 && ref.ttl <= 1) {
 				model.drops[static_cast<size_t>(DropReason::ttl_expired)]++;
@@ -431,6 +557,51 @@ void check_drops(const Model &model, const Worker &w)
 	}
 }
 
+void check_streams(const Model &model, const Worker &w)
+{
+	for (uint16_t port : {in0, in1})
+		for (DropReason why : stream_drop_reasons) {
+			const uint64_t got = w.drops[port].reasons[static_cast<size_t>(why)].get();
+			const uint64_t want = model.ingress_drops[port][static_cast<size_t>(why)];
+			FUZZ_CHECK(got == want, "%s port %u counts %lu, expected %lu",
+				   drop_reason_name(why), port, static_cast<unsigned long>(got),
+				   static_cast<unsigned long>(want));
+		}
+	const std::vector<Flow> &flows = relay_flows();
+	for (size_t i = 0; i < flows.size(); i++) {
+		if (model.streams[i] == nullptr)
+			continue;
+		const StreamModel &want = *model.streams[i];
+		const engine::Stream &got = *harness->streams[i];
+		FUZZ_CHECK(got.no_sequence_count() == want.no_sequence,
+			   "stream %s: %lu without a sequence number, expected %lu", flows[i].name,
+			   static_cast<unsigned long>(got.no_sequence_count()),
+			   static_cast<unsigned long>(want.no_sequence));
+		const engine::SequenceCounters &g = got.counters(), &e = want.window.counters();
+		const struct {
+			const char *name;
+			const engine::Counter &got, &want;
+		} pairs[] = {
+			{"accepted", g.accepted, e.accepted},   {"duplicates", g.duplicates, e.duplicates},
+			{"late", g.late, e.late},               {"reordered", g.reordered, e.reordered},
+			{"gaps", g.gaps, e.gaps},               {"resyncs", g.resyncs, e.resyncs},
+			{"multiple", g.multiple, e.multiple},
+		};
+		for (const auto &c : pairs)
+			FUZZ_CHECK(c.got.get() == c.want.get(), "stream %s: %s %lu, expected %lu",
+				   flows[i].name, c.name, static_cast<unsigned long>(c.got.get()),
+				   static_cast<unsigned long>(c.want.get()));
+		for (unsigned in = 0; in < engine::max_stream_inputs; in++)
+			FUZZ_CHECK(g.inputs[in].first.get() == e.inputs[in].first.get() &&
+					   g.inputs[in].only.get() == e.inputs[in].only.get(),
+				   "stream %s input %u: first %lu only %lu, expected %lu and %lu",
+				   flows[i].name, in, static_cast<unsigned long>(g.inputs[in].first.get()),
+				   static_cast<unsigned long>(g.inputs[in].only.get()),
+				   static_cast<unsigned long>(e.inputs[in].first.get()),
+				   static_cast<unsigned long>(e.inputs[in].only.get()));
+	}
+}
+
 void check_pool(rte_mempool *mp)
 {
 	const unsigned in_use = rte_mempool_in_use_count(mp);
@@ -469,6 +640,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (r.frame.size() > rx_data_room || r.frame.empty())
 			return -1; // not something a PMD hands over; keep it out of the corpus
 
+	fresh_streams(*harness);
 	Run run;
 	run.refusals = input.refusals;
 	harness->run = &run;
@@ -511,6 +683,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				std::fprintf(stderr, " %s %lu",
 					     drop_reason_name(static_cast<DropReason>(r)),
 					     static_cast<unsigned long>(drop_count(*w, static_cast<DropReason>(r))));
+		const std::vector<Flow> &flows = relay_flows();
+		for (size_t i = 0; i < flows.size(); i++)
+			if (const mcr::engine::Stream *s = harness->streams[i]) {
+				const mcr::engine::SequenceCounters &c = s->counters();
+				std::fprintf(stderr, "; %s: accepted %lu dup %lu late %lu reordered %lu "
+					     "gaps %lu resyncs %lu no-seq %lu", flows[i].name,
+					     static_cast<unsigned long>(c.accepted.get()),
+					     static_cast<unsigned long>(c.duplicates.get()),
+					     static_cast<unsigned long>(c.late.get()),
+					     static_cast<unsigned long>(c.reordered.get()),
+					     static_cast<unsigned long>(c.gaps.get()),
+					     static_cast<unsigned long>(c.resyncs.get()),
+					     static_cast<unsigned long>(s->no_sequence_count()));
+			}
 		std::fputc('\n', stderr);
 	}
 	if (model.fragments) {
@@ -521,6 +707,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_port(run, model, *w, out0);
 		check_port(run, model, *w, out1);
 		check_drops(model, *w);
+		check_streams(model, *w);
 	}
 	check_pool(harness->rx_pool);
 	for (const mcr::engine::SizeClass &sc : harness->engine->pools().classes())

@@ -1,10 +1,9 @@
 // fuzz_xdp: mcr's XDP program, run by the kernel on the input bytes through
-// BPF_PROG_TEST_RUN (as test/bpf's harness does), with relay_flows()'
-// keys for port in0 in its maps, and relay_flows6() below in its IPv6
-// maps. Each input runs twice: af_packet flags
-// (no redirect), then af_packet + strict. Needs root (CAP_BPF and
-// CAP_NET_ADMIN); without it the target exits 77, which meson counts as
-// skipped.
+// BPF_PROG_TEST_RUN (as test/bpf's harness does), with the keys of
+// relay_flows()' inputs on port in0 in its maps, and relay_flows6() below
+// in its IPv6 maps. Each input runs twice: af_packet flags (no redirect),
+// then af_packet + strict. Needs root (CAP_BPF and CAP_NET_ADMIN); without
+// it the target exits 77, which meson counts as skipped.
 //
 // Checked per run:
 //   - the action and the one counter it bumps are those of the verdict
@@ -99,8 +98,9 @@ const char *action_name(int action)
 bool group_known(uint32_t dst)
 {
 	for (const Flow &f : relay_flows())
-		if (f.in_port == in0 && f.dst == dst)
-			return true;
+		for (unsigned i = 0; i < f.input_count(); i++)
+			if (f.input(i).in_port == in0 && f.input(i).dst == dst)
+				return true;
 	return false;
 }
 
@@ -454,8 +454,9 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
 	}
 	std::vector<mcr_rule_key> keys;
 	for (const fuzz::Flow &f : fuzz::relay_flows())
-		if (f.in_port == fuzz::in0)
-			keys.push_back(bpf::make_rule_key(f.dst, f.dport, f.vlan, f.src));
+		for (const fuzz::FlowInput &in : f.inputs())
+			if (in.in_port == fuzz::in0)
+				keys.push_back(bpf::make_rule_key(in.dst, in.dport, in.vlan, in.src));
 	if (auto synced = bpf::sync_rules(maps.value(), keys); !synced) {
 		std::fprintf(stderr, "fuzz_xdp: %s\n", synced.error().message.c_str());
 		std::exit(1);

@@ -7,7 +7,9 @@ Deterministic, so re-running it changes nothing; the files are committed.
 
 Frames aim at the flows of relay_flows.h (239.1.1.1:5000 any source,
 239.1.1.2:5000 from 198.18.0.7, 239.1.1.3:6000 on VLAN 100,
-198.18.1.1:7000), in frames to the group's MAC or to in0's.
+198.18.1.1:7000, the merged 239.1.5.1:5000 on in0 and in1 and
+239.1.5.2:5002 on in0, the monitored RTP 239.1.6.1:5004), in frames to
+the group's MAC or to in0's.
 fuzz_engine's records follow engine_input.h.
 """
 import argparse
@@ -37,8 +39,9 @@ def frame(src='198.18.0.7', dst='239.1.1.1', sport=4000, dport=5000, payload=32,
           ttl=64, options=b'', frag=0, proto=17, udp_cksum=True, bad_udp_cksum=False,
           partial_udp_cksum=False,
           bad_ip_cksum=False, udp_len_delta=0, total_delta=0, trailer=0, ethertype=0x0800,
-          outer=None, cut=None, version=4, ihl=None, dst_mac=None):
-    body = bytes((i * 7 + 3) & 0xff for i in range(payload))
+          outer=None, cut=None, version=4, ihl=None, dst_mac=None, body=None):
+    if body is None:
+        body = bytes((i * 7 + 3) & 0xff for i in range(payload))
     udp_len = 8 + len(body) + udp_len_delta
     udp = struct.pack('!HHHH', sport, dport, udp_len, 0) + body
     if udp_cksum and proto == 17:
@@ -130,6 +133,11 @@ def frames():
         'group-in-broadcast-frame': frame(dst_mac=bytes.fromhex('ffffffffffff')),
         'unicast-to-another-mac': frame(dst='198.18.1.1', dport=7000,
                                         dst_mac=bytes.fromhex('020000000101')),
+        'merged-input-0': merged(1),
+        'merged-input-2': merged(1, copy=2),
+        'merged-no-sequence': merged(1, payload=3),
+        'monitored-rtp': rtp(1),
+        'monitored-no-sequence': rtp(1, payload=3),
     }
 
 
@@ -246,6 +254,31 @@ def xdp_frames6():
     }
 
 
+# The merged flow (relay_flows.h): its number is 32 bits little-endian at
+# payload byte 0; input 0 is 239.1.5.1:5000 on in0, input 1 the same group
+# on in1 (which verifies UDP checksums), input 2 239.1.5.2:5002 on in0.
+# payload: UDP payload bytes, number included (fewer than 4: no number).
+def merged(seq, copy=0, payload=28, **kw):
+    dst, dport = ('239.1.5.2', 5002) if copy == 2 else ('239.1.5.1', 5000)
+    body = struct.pack('<I', seq & 0xffffffff) + bytes((seq + i) & 0xff for i in range(payload))
+    return frame(dst=dst, dport=dport, body=body[:payload], **kw)
+
+
+def merged_record(seq, copy=0, **kw):
+    # in1's copies carry no UDP checksum, so that mutating the number does
+    # not make them bad-udp-checksum drops.
+    if copy == 1:
+        kw.setdefault('udp_cksum', False)
+    return engine_record(merged(seq, copy, **kw), 0x01 if copy == 1 else 0)
+
+
+# The monitored flow: RTP, its 16-bit big-endian number at payload byte 2;
+# payload: UDP payload bytes, header included (fewer than 4: no number).
+def rtp(seq, payload=32, **kw):
+    header = struct.pack('!BBHII', 0x80, 96, seq & 0xffff, seq * 3000 & 0xffffffff, 0x5eed)
+    return frame(dst='239.1.6.1', dport=5004, body=(header + bytes(payload))[:payload], **kw)
+
+
 def fragments(whole, data=1480, ident=0x1234):
     """The IPv4 fragments of an unfragmented, option-less, untagged frame:
     `data` bytes (a multiple of 8) of IPv4 payload each, in order."""
@@ -321,6 +354,57 @@ def engine_inputs(f):
             fragments(frame(dst='198.18.1.1', dport=7000, payload=1000), data=128, ident=10)),
         'ttl-edges': b'\0' + engine_record(f['ttl-1']) + engine_record(f['ttl-0'])
                      + engine_record(frame(dst='239.1.1.3', dport=6000, vlan=100, ttl=1)),
+        # Merged: A (input 0) and B (input 1) with different losses, B two
+        # numbers behind and reordered: duplicates both ways.
+        'merged-a-b': b'\0' + b''.join(
+            merged_record(n, c)
+            for a, b in zip(range(1, 41), [1, 3, 2, 4, 5, 7, 6] + list(range(8, 41)))
+            for n, c in ((a, 0), (b - 2, 1))
+            if n > 0 and not (c == 0 and n % 7 == 3) and not (c == 1 and n % 5 == 0)),
+        'merged-interleaved': b'\0' + b''.join(
+            merged_record(n, c) for n in range(100, 140) for c in (0, 1, 2)
+            if (n + c) % 4 != 0),
+        # Late (more than 16 behind), a gap, a jump past the window, a
+        # resync far ahead and a run of late numbers that resyncs back.
+        'merged-late-and-resync': b'\0' + b''.join(merged_record(n, c) for n, c in [
+            (1000, 0), (1001, 1), (1030, 0), (1010, 1), (1014, 2), (1015, 0), (1031, 1),
+            (1060, 0), (1043, 1), (1044, 0), (5000000, 0), (5000001, 1), (1061, 0)]
+            + [(1062 + k, 1) for k in range(17)] + [(5000002, 0)]),
+        'merged-wrap': b'\0' + b''.join(
+            merged_record(n, c) for n in range(0xfffffff0, 0x100000010) for c in (0, 1)
+            if (n * 3 + c) % 5 != 0),
+        # Too short for the number (3, 0 bytes of payload) between numbered
+        # copies, one just long enough (4); a bad checksum on in1 is
+        # dropped before the window.
+        'merged-no-sequence': b'\0' + merged_record(7, 0) + merged_record(7, 0, payload=3)
+        + merged_record(8, 1, payload=0) + merged_record(8, 1) + merged_record(10, 2, payload=4)
+        + merged_record(9, 1, bad_udp_cksum=True, udp_cksum=True) + merged_record(9, 2)
+        + merged_record(11, 0, payload=5) + merged_record(12, 1, payload=3),
+        # The UDP length leaves 2 payload bytes, the IPv4 length 8: the
+        # relay forwards all 8 and reads the number from them (a receiver's
+        # socket would see 2 bytes, no number; see the report of the
+        # fuzz16 branch).
+        'merged-udp-length-short': b'\0' + merged_record(20, 0)
+        + merged_record(21, 0, payload=8, udp_len_delta=-6) + merged_record(21, 1),
+        # A copy with TTL 1 takes the number first; the output that
+        # decrements TTL drops it (ttl-expired), and the other input's good
+        # copy is a duplicate: out0 never sends number 31 (see the report
+        # of the fuzz16 branch).
+        'merged-ttl-1-wins': b'\0' + merged_record(30, 0) + merged_record(31, 0, ttl=1)
+        + merged_record(31, 1) + merged_record(32, 1),
+        'merged-ttl-and-refused': b'\x0f' + b''.join(
+            merged_record(n, n % 2, ttl=1 + n % 3) for n in range(50, 90)),
+        'merged-large': b'\0' + b''.join(merged_record(n, c, payload=1400) for n in range(3)
+                                         for c in (0, 1)),
+        # Monitored RTP: wrap at 65535, a gap, reordering, a duplicate,
+        # a resync, and payloads too short for the number (forwarded).
+        'monitored-rtp': b'\0' + b''.join(engine_record(rtp(n & 0xffff)) for n in
+                                           [65530, 65531, 65533, 65532, 65534, 65535, 0, 0, 2, 1,
+                                            3, 200, 100, 30000, 30001, 30002])
+        + engine_record(rtp(4, payload=3)) + engine_record(rtp(5, payload=0))
+        + engine_record(rtp(6, payload=4)) + engine_record(rtp(7, payload=5)),
+        'monitored-and-merged': b'\0' + b''.join(
+            engine_record(rtp(n)) + merged_record(n, n % 3) for n in range(20, 60)),
     }
 
 
