@@ -437,9 +437,14 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 __rte_noinline bool stream_admits(Worker &w, Stream &s, unsigned input, rte_mbuf *m,
 				  const ParsedPacket &p, uint16_t port_index)
 {
-	const uint8_t *payload = rte_pktmbuf_mtod(m, const uint8_t *) + packet::payload_offset(p);
+	// Within the UDP datagram, which may end before the IPv4 payload does:
+	// a receiver's socket sees no number in the bytes past it.
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	const uint32_t udp_payload_len =
+		rte_be_to_cpu_16(packet::load<uint16_t>(frame + p.l4_offset + offsetof(rte_udp_hdr, dgram_len))) -
+		sizeof(rte_udp_hdr);
 	const std::optional<uint64_t> number =
-		packet::read_sequence(s.field(), payload, packet::payload_len(p));
+		packet::read_sequence(s.field(), frame + packet::payload_offset(p), udp_payload_len);
 	DropReason why;
 	if (!number) {
 		s.no_sequence().add(1);

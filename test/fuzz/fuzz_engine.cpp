@@ -441,11 +441,15 @@ struct Model {
 // each number and drops the rest (counted), a monitor passes everything.
 // Counts what the stream counts.
 bool stream_passes(Model &model, const Flow &flow, unsigned input, const Packet &in,
-		   uint16_t in_port)
+		   size_t udp_payload_len, uint16_t in_port)
 {
 	StreamModel &stream = *model.streams[static_cast<size_t>(&flow - relay_flows().data())];
 	const bool merges = flow.sequence.mode == FlowSequence::merge;
-	const std::optional<uint64_t> number = sequence_of(flow.sequence, in.payload);
+	// The number is read within the UDP datagram, which may end before
+	// the IPv4 payload does.
+	const std::vector<uint8_t> datagram(in.payload.begin(),
+					    in.payload.begin() + std::min(in.payload.size(), udp_payload_len));
+	const std::optional<uint64_t> number = sequence_of(flow.sequence, datagram);
 	if (!number) {
 		stream.no_sequence++;
 		if (merges)
@@ -496,7 +500,7 @@ Model model_of(const EngineInput &input)
 			continue;
 		}
 		if (flow->sequence.mode != FlowSequence::none &&
-		    !stream_passes(model, *flow, match.input, in, in_port))
+		    !stream_passes(model, *flow, match.input, in, size_t{ref.udp_len} - 8, in_port))
 			continue;
 		for (const FlowOutput &o : flow->outputs) {
 			if (o.ttl == 0 && ref.ttl <= 1) {

@@ -108,7 +108,7 @@ inline const std::vector<Flow> &relay_flows()
 		// little-endian number at payload byte 0, whose low byte mutates
 		// easily; a window of 16, so late numbers and resyncs are near.
 		{"merged", in0, ip(239, 1, 5, 1), 5000, 0, 0,
-		 {{out0, ip(239, 2, 5, 5), 6000, 0, 0, {}}, {out1, ip(239, 2, 5, 6), 0, 8, 300, {}}},
+		 {{out0, ip(239, 2, 5, 5), 6000, 0, 0, {}}, {out1, ip(239, 2, 5, 6), 6001, 8, 300, {}}},
 		 {{in1, ip(239, 1, 5, 1), 5000, 0, 0}, {in0, ip(239, 1, 5, 2), 5002, 0, 0}},
 		 {FlowSequence::merge, 0, 4, false, 16}},
 		// An RTP stream watched: everything relayed, the window counts.
