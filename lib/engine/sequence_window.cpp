@@ -29,15 +29,6 @@ int64_t SequenceWindow::distance(uint64_t n) const
 			     : static_cast<int64_t>(d);
 }
 
-void SequenceWindow::expire(uint8_t inputs)
-{
-	if (inputs == 0)
-		counters_.gaps.add(1);
-	else if (std::has_single_bit(inputs))
-		counters_.inputs[std::countr_zero(inputs)].only.add(1);
-	else
-		counters_.multiple.add(1);
-}
 
 // Every number of the stream still in the window leaves it.
 void SequenceWindow::expire_window()
@@ -59,27 +50,11 @@ SequenceVerdict SequenceWindow::restart(uint64_t number, unsigned input)
 	return SequenceVerdict::first;
 }
 
-SequenceVerdict SequenceWindow::offer(uint64_t number, unsigned input)
+SequenceVerdict SequenceWindow::offer_any(uint64_t number, unsigned input)
 {
 	const auto bit = static_cast<uint8_t>(1u << input);
-	number &= mask_;
 	if (!started_)
 		return restart(number, input);
-	if (((number - head_) & mask_) == 1) {
-		// The next number, as most are: the general case below with a
-		// one-step advance.
-		uint8_t &s = slot(number);
-		if (span_ >= window_)
-			expire(s);
-		else
-			span_++;
-		s = bit;
-		head_ = number;
-		late_run_ = 0;
-		counters_.accepted.add(1);
-		counters_.inputs[input].first.add(1);
-		return SequenceVerdict::first;
-	}
 	const int64_t d = distance(number);
 	const uint64_t behind = d < 0 ? uint64_t{0} - static_cast<uint64_t>(d) : 0;
 

@@ -13,6 +13,7 @@
 // any thread. Built on the main lcore; offer() never allocates.
 #pragma once
 
+#include <bit>
 #include <cstdint>
 #include <memory>
 
@@ -63,7 +64,26 @@ public:
 		return width_bits == 16 ? uint64_t{1} << 14 : uint64_t{1} << 20;
 	}
 
-	SequenceVerdict offer(uint64_t number, unsigned input);
+	SequenceVerdict offer(uint64_t number, unsigned input)
+	{
+		number &= mask_;
+		if (likely_next(number)) {
+			// The next number, as most are: offer_any's one-step advance,
+			// inline.
+			uint8_t &s = slot(number);
+			if (span_ >= window_)
+				expire(s);
+			else
+				span_++;
+			s = static_cast<uint8_t>(1u << input);
+			head_ = number;
+			late_run_ = 0;
+			counters_.accepted.add(1);
+			counters_.inputs[input].first.add(1);
+			return SequenceVerdict::first;
+		}
+		return offer_any(number, input);
+	}
 
 	const SequenceCounters &counters() const { return counters_; }
 
@@ -74,8 +94,22 @@ private:
 	// The signed distance from the highest number seen to n, modulo 2^W.
 	int64_t distance(uint64_t n) const;
 	uint8_t &slot(uint64_t n) { return slots_[n & (window_ - 1)]; }
+	bool likely_next(uint64_t number) const
+	{
+		return __builtin_expect(started_ && ((number - head_) & mask_) == 1, 1);
+	}
+	// Any number (masked), the stream started or not.
+	SequenceVerdict offer_any(uint64_t number, unsigned input);
 	// Counts what the slot says about its number as it leaves the window.
-	void expire(uint8_t inputs);
+	void expire(uint8_t inputs)
+	{
+		if (inputs == 0)
+			counters_.gaps.add(1);
+		else if (std::has_single_bit(inputs))
+			counters_.inputs[std::countr_zero(inputs)].only.add(1);
+		else
+			counters_.multiple.add(1);
+	}
 	void expire_window();
 	SequenceVerdict restart(uint64_t number, unsigned input);
 
