@@ -1,7 +1,10 @@
 #include "traffic/seq_field.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 
+#include "packet/sequence_field.h"
 #include "traffic/cli_values.h"
 
 namespace mcr::traffic {
@@ -16,13 +19,14 @@ void SeqField::write(uint8_t *payload, uint64_t seq) const
 
 bool SeqField::read(const uint8_t *payload, size_t len, uint64_t *out) const
 {
-	if (!enabled() || len < end())
+	// What mcr reads: the relay's own reading, so the two cannot disagree.
+	if (!enabled() || offset > UINT16_MAX)
 		return false;
-	const uint8_t *p = payload + offset;
-	uint64_t v = 0;
-	for (uint8_t i = 0; i < size; i++)
-		v = v << 8 | p[big_endian ? i : size - 1 - i];
-	*out = v;
+	const packet::SequenceField f{static_cast<uint16_t>(offset), size, big_endian};
+	const auto v = packet::read_sequence(f, payload, static_cast<uint32_t>(std::min<size_t>(len, UINT32_MAX)));
+	if (!v)
+		return false;
+	*out = *v;
 	return true;
 }
 
