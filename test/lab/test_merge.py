@@ -232,6 +232,12 @@ class MergeTest(unittest.TestCase):
         self.assertEqual(drops["duplicate"], want["duplicates"])
         self.assertEqual(drops["late"], 0)
         self.assertEqual(mcr.port("down")["tx_packets"], want["accepted"])
+        # The console shows the same health.
+        shown = mcr.ctl("show", "rule", "feed", check=True).stdout
+        self.assertIn(f"stream (merged, worker 0): accepted {want['accepted']} "
+                      f"duplicates {want['duplicates']} late 0", shown)
+        self.assertIn(f"gaps {want['gaps']} ", shown)
+        self.assertIn(f"delivered by several inputs: {want['multiple']}", shown)
         return stream
 
     def merged_generator_lines(self, driver):
