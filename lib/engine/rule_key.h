@@ -6,7 +6,8 @@
 
 namespace mcr::engine {
 
-struct RuleKey {
+// Aligned to 8: rte_hash_crc reads keys eight bytes at a time.
+struct alignas(8) RuleKey {
 	uint32_t dst_ip;
 	uint32_t src_ip; // 0: any source (*,G)
 	uint16_t dst_port;
