@@ -127,7 +127,7 @@ void sum_rule(const engine::CompiledRule *cr, RuleStats &r)
 		StreamStats st;
 		st.merge = stream->merges();
 		st.owner = stream->owner();
-		st.accepted = c.accepted.get();
+		st.accepted = c.accepted();
 		st.duplicates = c.duplicates.get();
 		st.late = c.late.get();
 		st.reordered = c.reordered.get();

@@ -45,7 +45,6 @@ SequenceVerdict SequenceWindow::restart(uint64_t number, unsigned input)
 	started_ = true;
 	late_run_ = 0;
 	slot(head_) = static_cast<uint8_t>(1u << input);
-	counters_.accepted.add(1);
 	counters_.inputs[input].first.add(1);
 	return SequenceVerdict::first;
 }
@@ -76,8 +75,7 @@ SequenceVerdict SequenceWindow::offer_any(uint64_t number, unsigned input)
 		head_ = number;
 		slot(number) = bit;
 		late_run_ = 0;
-		counters_.accepted.add(1);
-		counters_.inputs[input].first.add(1);
+			counters_.inputs[input].first.add(1);
 		return SequenceVerdict::first;
 	}
 	if (d <= 0 && behind < window_) {
@@ -92,8 +90,7 @@ SequenceVerdict SequenceWindow::offer_any(uint64_t number, unsigned input)
 		// Before the stream's first number: the stream starts earlier.
 		span_ = std::max(span_, behind + 1);
 		s = bit;
-		counters_.accepted.add(1);
-		counters_.reordered.add(1);
+			counters_.reordered.add(1);
 		counters_.inputs[input].first.add(1);
 		return SequenceVerdict::first;
 	}

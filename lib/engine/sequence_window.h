@@ -36,7 +36,6 @@ struct InputCounters {
 };
 
 struct SequenceCounters {
-	Counter accepted;   // first copies
 	Counter duplicates; // copies of a number already in the window
 	Counter late;       // numbers older than the window
 	Counter reordered;  // first copies that arrived after a higher number
@@ -44,6 +43,16 @@ struct SequenceCounters {
 	Counter resyncs;    // jumps too far to be loss: the window restarted there
 	Counter multiple;   // numbers that left the window delivered by several inputs
 	InputCounters inputs[max_stream_inputs];
+
+	// First copies: the inputs' firsts, summed rather than counted again
+	// on every packet.
+	uint64_t accepted() const
+	{
+		uint64_t n = 0;
+		for (const InputCounters &i : inputs)
+			n += i.first.get();
+		return n;
+	}
 };
 
 class SequenceWindow {
@@ -78,7 +87,6 @@ public:
 			s = static_cast<uint8_t>(1u << input);
 			head_ = number;
 			late_run_ = 0;
-			counters_.accepted.add(1);
 			counters_.inputs[input].first.add(1);
 			return SequenceVerdict::first;
 		}

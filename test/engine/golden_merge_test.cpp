@@ -199,7 +199,7 @@ TEST(GoldenMerge, TwoLossyCopiesComeOutAsTheirUnionInFirstArrivalOrder)
 	const CompiledRule &r = published(h, rule);
 	ASSERT_NE(r.stream(), nullptr);
 	const SequenceCounters &c = r.stream()->counters();
-	EXPECT_EQ(c.accepted.get(), model.relayed.size());
+	EXPECT_EQ(c.accepted(), model.relayed.size());
 	EXPECT_EQ(c.duplicates.get(), model.duplicates[0] + model.duplicates[1]);
 	EXPECT_EQ(c.late.get(), model.late[0] + model.late[1]);
 	EXPECT_EQ(c.late.get(), 1u);
@@ -256,7 +256,7 @@ TEST(GoldenMerge, AMonitoredRuleForwardsEverythingAndCounts)
 	expect_sent(h, "out0", want, "monitored output: everything, duplicates and short ones too");
 
 	const Stream &s = *published(h, rule).stream();
-	EXPECT_EQ(s.counters().accepted.get(), 38u);
+	EXPECT_EQ(s.counters().accepted(), 38u);
 	EXPECT_EQ(s.counters().duplicates.get(), 1u);
 	EXPECT_EQ(s.counters().reordered.get(), 1u);
 	EXPECT_EQ(s.counters().gaps.get(), 2u) << "7 and 8 left the window (head 39) unseen";
@@ -372,7 +372,7 @@ TEST(GoldenMerge, AFullHandOffRingDropsWhatItCannotTakeAndCountsIt)
 	EXPECT_EQ(h.poll_until_idle(), ring_holds);
 	h.flush();
 	EXPECT_EQ(h.sent_on("out0").size(), ring_holds);
-	EXPECT_EQ(published(h, rule).stream()->counters().accepted.get(), ring_holds);
+	EXPECT_EQ(published(h, rule).stream()->counters().accepted(), ring_holds);
 	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
 }
 

@@ -107,7 +107,7 @@ private:
 void expect_same(const SequenceWindow &w, const Model &m, unsigned inputs)
 {
 	const SequenceCounters &c = w.counters();
-	EXPECT_EQ(c.accepted.get(), m.c.accepted);
+	EXPECT_EQ(c.accepted(), m.c.accepted);
 	EXPECT_EQ(c.duplicates.get(), m.c.duplicates);
 	EXPECT_EQ(c.late.get(), m.c.late);
 	EXPECT_EQ(c.reordered.get(), m.c.reordered);
