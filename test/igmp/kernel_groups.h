@@ -1,5 +1,5 @@
 // The kernel's own view of multicast memberships, from /proc: the ground
-// truth the tests compare IgmpMemberships against. Read through
+// truth the tests compare MulticastMemberships against. Read through
 // /proc/thread-self so that it is this thread's namespace.
 #pragma once
 
