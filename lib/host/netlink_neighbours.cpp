@@ -48,23 +48,27 @@ void for_each_attribute(const nlmsghdr *nlh, size_t header_size, Visit &&visit)
 	}
 }
 
-// An address attribute of a message of `family` (NDA_DST, RTA_GATEWAY),
-// none when its length does not fit the family.
-std::optional<IpAddress> address_attribute(uint8_t family, const nlattr *attr)
+// An address of `family` as the kernel puts it in a message (network
+// order), none when its length does not fit the family.
+std::optional<IpAddress> address_from(unsigned family, const void *bytes, size_t len)
 {
-	const auto len = mnl_attr_get_payload_len(attr);
-	const void *payload = mnl_attr_get_payload(attr);
 	if (family == AF_INET && len == 4) {
 		uint32_t net;
-		std::memcpy(&net, payload, 4);
+		std::memcpy(&net, bytes, 4);
 		return IpAddress{Ipv4{ntohl(net)}};
 	}
 	if (family == AF_INET6 && len == 16) {
 		Ipv6 address;
-		std::memcpy(address.data(), payload, 16);
+		std::memcpy(address.data(), bytes, 16);
 		return IpAddress{address};
 	}
 	return std::nullopt;
+}
+
+// An address attribute (NDA_DST, RTA_GATEWAY) of a message of `family`.
+std::optional<IpAddress> address_attribute(unsigned family, const nlattr *attr)
+{
+	return address_from(family, mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr));
 }
 
 void put_address(nlmsghdr *nlh, uint16_t type, const IpAddress &address)
@@ -160,16 +164,9 @@ int collect_route(const nlmsghdr *nlh, void *data)
 			// A gateway of the other family: an IPv4 route via an IPv6
 			// next hop (RFC 5549), which NDP resolves.
 			const auto *via = static_cast<const rtvia *>(mnl_attr_get_payload(attr));
-			const size_t bytes = len - sizeof(rtvia);
-			if (via->rtvia_family == AF_INET6 && bytes == 16) {
-				Ipv6 gateway;
-				std::memcpy(gateway.data(), via->rtvia_addr, 16);
+			if (const auto gateway = address_from(via->rtvia_family, via->rtvia_addr,
+							      len - sizeof(rtvia)))
 				out->gateway = gateway;
-			} else if (via->rtvia_family == AF_INET && bytes == 4) {
-				uint32_t net;
-				std::memcpy(&net, via->rtvia_addr, 4);
-				out->gateway = Ipv4{ntohl(net)};
-			}
 		}
 	});
 	return MNL_CB_OK;
