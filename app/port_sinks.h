@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "host/igmp_membership.h"
+#include "host/multicast_memberships.h"
 #include "port.h"
 #include "publish/sinks.h"
 
@@ -25,7 +25,7 @@ private:
 class PortGroupSink : public publish::GroupSink {
 public:
 	PortGroupSink(const std::vector<std::unique_ptr<drivers::Port>> &ports,
-		      host::IgmpMemberships &igmp)
+		      host::MulticastMemberships &igmp)
 		: ports_(ports), igmp_(igmp)
 	{
 	}
@@ -34,7 +34,7 @@ public:
 
 private:
 	const std::vector<std::unique_ptr<drivers::Port>> &ports_;
-	host::IgmpMemberships &igmp_;
+	host::MulticastMemberships &igmp_;
 };
 
 } // namespace mcr::app

@@ -83,7 +83,7 @@ const std::optional<host::Mac> &Publisher::neighbour(const host::NextHop &hop)
 		const int rc = source_.resolve(hop.ifindex, hop.ip);
 		if (rc < 0)
 			MCR_LOG(rules, WARNING, "neighbour %s (ifindex %u): cannot ask the kernel to "
-				"resolve it: %s", config::format_ipv4(hop.ip).c_str(), hop.ifindex,
+				"resolve it: %s", config::format_ip_address(hop.ip).c_str(), hop.ifindex,
 				rte_strerror(-rc));
 	}
 	return macs_.emplace(hop, mac).first->second;
@@ -350,7 +350,7 @@ void Publisher::neighbour_changed(const host::NeighbourChange &change)
 		return; // no output uses it, or nothing an output sees changed
 	const bool lost = it->second.has_value() && !change.mac;
 	it->second = change.mac;
-	MCR_LOG(rules, INFO, "neighbour %s (ifindex %u): %s", config::format_ipv4(hop.ip).c_str(),
+	MCR_LOG(rules, INFO, "neighbour %s (ifindex %u): %s", config::format_ip_address(hop.ip).c_str(),
 		hop.ifindex, change.mac ? format_mac(*change.mac).c_str() : "unresolved");
 	// An entry that went away is asked for again, or nothing would: mcr
 	// sends below the kernel's stack, which never sees traffic to it.
@@ -445,7 +445,7 @@ size_t Publisher::unresolved() const
 
 std::vector<NeighbourUse> Publisher::neighbours() const
 {
-	using Where = std::tuple<std::string, uint32_t, uint32_t, uint32_t>;
+	using Where = std::tuple<std::string, uint32_t, uint32_t, host::IpAddress>;
 	std::map<Where, NeighbourUse> uses;
 	for (const auto &[key, p] : rules_)
 		for (size_t i = 0; i < p.hops.size(); i++) {
