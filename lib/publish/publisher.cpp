@@ -23,6 +23,22 @@ std::string format_mac(const host::Mac &m)
 			   m[5]);
 }
 
+// The IPv4 group an input joins, if it is one (IPv6 inputs are refused by
+// the engine until MLD joins are wired here).
+std::optional<config::Ipv4> ipv4_group(const config::Match &m)
+{
+	const auto dst = m.dst.ipv4_host();
+	if (!dst || !config::is_ipv4_multicast(*dst))
+		return std::nullopt;
+	return dst;
+}
+
+// The source of an (S,G) join; 0 for (*,G).
+config::Ipv4 ipv4_source(const config::Match &m)
+{
+	return m.src ? m.src->ipv4_host().value_or(0) : 0;
+}
+
 } // namespace
 
 bool Publisher::KeyLess::operator()(const engine::RuleKey &a, const engine::RuleKey &b) const
@@ -49,7 +65,7 @@ std::vector<std::optional<host::NextHop>> Publisher::next_hops(const config::Rul
 	std::vector<std::optional<host::NextHop>> hops(rule.outputs.size());
 	for (size_t i = 0; i < rule.outputs.size(); i++) {
 		const config::Output &o = rule.outputs[i];
-		const config::Ipv4 dst = o.dst.value_or(rule.match.dst);
+		const config::Ipv4 dst = o.destination(rule.match).ipv4_host().value_or(0);
 		const int port = engine_.port_index(o.port);
 		if (o.mac || config::is_ipv4_multicast(dst) || port < 0)
 			continue;
@@ -110,16 +126,16 @@ void Publisher::join(const config::Rule &rule, const Input &in)
 	// The kernel joins the group on the ingress interface: it sends the
 	// reports, answers queries and opens the NIC's multicast filter.
 	std::string why;
-	if (config::is_ipv4_multicast(in.match->dst) &&
-	    groups_.join(in.port, in.match->dst, in.match->src.value_or(0), &why) < 0)
+	const auto group = ipv4_group(*in.match);
+	if (group && groups_.join(in.port, *group, ipv4_source(*in.match), &why) < 0)
 		MCR_LOG(rules, WARNING, "rule %s: %s", rule.name.c_str(), why.c_str());
 }
 
 void Publisher::leave(const config::Rule &rule, const Input &in)
 {
 	std::string why;
-	if (config::is_ipv4_multicast(in.match->dst) &&
-	    groups_.leave(in.port, in.match->dst, in.match->src.value_or(0), &why) < 0)
+	const auto group = ipv4_group(*in.match);
+	if (group && groups_.leave(in.port, *group, ipv4_source(*in.match), &why) < 0)
 		MCR_LOG(rules, WARNING, "rule %s: %s", rule.name.c_str(), why.c_str());
 }
 
@@ -141,7 +157,7 @@ bool Publisher::compile(const config::Rule &rule, Compiled *out, std::string *er
 	for (size_t i = 0; i < rule.outputs.size(); i++)
 		if (out->hops[i])
 			known.push_back({&rule.outputs[i].port,
-					 rule.outputs[i].dst.value_or(rule.match.dst),
+					 rule.outputs[i].destination(rule.match).ipv4_host().value_or(0),
 					 &neighbour(*out->hops[i])});
 	const engine::NeighbourLookup lookup =
 		[&known](const engine::EnginePort &p, uint32_t dst) -> std::optional<rte_ether_addr> {
@@ -391,8 +407,8 @@ void Publisher::port_closed(uint16_t port)
 	for (const auto &[key, p] : rules_) {
 		std::string ignored;
 		for (const Input &in : inputs_of(p.rule, &ignored))
-			if (in.port == port && config::is_ipv4_multicast(in.match->dst))
-				groups_.leave(port, in.match->dst, in.match->src.value_or(0), &ignored);
+			if (const auto group = ipv4_group(*in.match); in.port == port && group)
+				groups_.leave(port, *group, ipv4_source(*in.match), &ignored);
 	}
 }
 
@@ -414,8 +430,8 @@ int Publisher::port_reopened(uint16_t port, std::string *error)
 			if (in.port != port)
 				continue;
 			note(xdp_.add(port, in.key, &why), "rule " + rule.name + ": XDP map: " + why);
-			if (config::is_ipv4_multicast(in.match->dst))
-				note(groups_.join(port, in.match->dst, in.match->src.value_or(0), &why),
+			if (const auto group = ipv4_group(*in.match))
+				note(groups_.join(port, *group, ipv4_source(*in.match), &why),
 				     "rule " + rule.name + ": " + why);
 		}
 		if (std::any_of(rule.outputs.begin(), rule.outputs.end(),
@@ -453,7 +469,7 @@ std::vector<NeighbourUse> Publisher::neighbours() const
 				continue;
 			const config::Output &o = p.rule.outputs[i];
 			const host::NextHop &hop = *p.hops[i];
-			const uint32_t dst = o.dst.value_or(p.rule.match.dst);
+			const uint32_t dst = o.destination(p.rule.match).ipv4_host().value_or(0);
 			NeighbourUse &use = uses[Where{o.port, dst, hop.ifindex, hop.ip}];
 			if (use.rules.empty()) {
 				use.port = o.port;

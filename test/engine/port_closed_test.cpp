@@ -45,7 +45,7 @@ protected:
 		engine_ = make_engine(std::move(ports), *pools_, params);
 		config::Rule rule;
 		rule.name = "in-to-out";
-		rule.match = {.port = "in0", .dst = ipv4(239, 1, 1, 1), .dport = 5000};
+		rule.match = {.port = "in0", .dst = config::Prefix::host(ipv4(239, 1, 1, 1)), .dport = config::PortRange::single(5000)};
 		rule.outputs = {{.port = "out0", .dport = 6000}};
 		std::string error;
 		ASSERT_EQ(add_rule(*engine_, rule, NeighbourLookup{}, &error), 0) << error;
