@@ -291,7 +291,7 @@ TEST(GoldenPcap, MalformedFramesAreDroppedByReasonAndValidOnesRelayed)
 	}
 	for (uint32_t i = 0; i < 5; i++) {
 		UdpFrame f = flow_frame(9, i, 200);
-		f.ether_type = i % 2 ? 0x0806 : 0x86dd; // ARP, IPv6
+		f.ether_type = i % 2 ? 0x0806 : 0x88cc; // ARP, LLDP
 		bad[4].push_back(build_frame(f));
 	}
 	for (uint32_t i = 0; i < 6; i++) {
@@ -345,7 +345,7 @@ TEST(GoldenPcap, MalformedFramesAreDroppedByReasonAndValidOnesRelayed)
 		{DropReason::bad_checksum, 2},
 		{DropReason::fragment, 3},
 		{DropReason::ttl_expired, 4},
-		{DropReason::not_ipv4, 5},
+		{DropReason::not_ip, 5},
 		{DropReason::not_udp, 6},
 		{DropReason::no_rule, 7},
 	});
@@ -355,7 +355,7 @@ TEST(GoldenPcap, MalformedFramesAreDroppedByReasonAndValidOnesRelayed)
 		{DropReason::truncated, 1},
 		{DropReason::bad_checksum, 2},
 		{DropReason::fragment, 3},
-		{DropReason::not_ipv4, 5},
+		{DropReason::not_ip, 5},
 		{DropReason::not_udp, 6},
 		{DropReason::no_rule, 7},
 	});
