@@ -1,6 +1,7 @@
 #include "dpdk_receiver.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include <rte_byteorder.h>
 #include <rte_ethdev.h>
@@ -9,8 +10,11 @@
 #include <rte_pause.h>
 #include <rte_udp.h>
 
+#include "packet/bytes.h"
 #include "packet/parse.h"
+#include "packet/parse_ipv6.h"
 #include "packet/udp_checksum.h"
+#include "packet/udp_checksum_ipv6.h"
 #include "traffic/clock.h"
 
 namespace mcr::sink {
@@ -20,8 +24,29 @@ using namespace mcr::traffic;
 namespace {
 
 constexpr uint16_t burst = 32;
+// The IPv6 destination address, from the IPv6 header.
+constexpr uint32_t ipv6_dst_offset = 24;
 // Empty polls before poll() returns to let the main loop check its limits.
 constexpr uint32_t empty_polls = 1000;
+
+// The ethertype after at most one 802.1Q tag, and where the IP header
+// starts; 0 when the frame is too short to say.
+uint16_t ether_type_of(const uint8_t *frame, uint32_t len, uint32_t *l3, uint16_t *vlan)
+{
+	*l3 = sizeof(rte_ether_hdr);
+	*vlan = 0;
+	if (len < *l3)
+		return 0;
+	uint16_t type = rte_be_to_cpu_16(packet::load<uint16_t>(frame + offsetof(rte_ether_hdr, ether_type)));
+	if (type == RTE_ETHER_TYPE_VLAN && len >= *l3 + sizeof(rte_vlan_hdr)) {
+		const uint8_t *tag = frame + *l3;
+		*vlan = RTE_VLAN_TCI_ID(rte_be_to_cpu_16(packet::load<uint16_t>(tag + offsetof(rte_vlan_hdr, vlan_tci))));
+		type = rte_be_to_cpu_16(packet::load<uint16_t>(tag + offsetof(rte_vlan_hdr, eth_proto)));
+		*l3 += sizeof(rte_vlan_hdr);
+	}
+	return type;
+}
+
 
 } // namespace
 
@@ -38,7 +63,7 @@ const char *DpdkReceiver::backend() const
 	return spec_.driver == PortSpec::Driver::af_xdp ? "dpdk af_xdp" : "dpdk af_packet";
 }
 
-bool DpdkReceiver::wanted(uint32_t dst_ip, uint16_t dst_port) const
+bool DpdkReceiver::wanted(const IpAddress &dst_ip, uint16_t dst_port) const
 {
 	if (filter_.empty())
 		return true;
@@ -62,25 +87,37 @@ uint32_t DpdkReceiver::poll(FlowTable &table)
 		for (uint16_t i = 0; i < n; i++) {
 			// Headers and mcr-gen's header are in the first segment.
 			const auto *frame = rte_pktmbuf_mtod(mbufs[i], const uint8_t *);
+			const uint32_t data_len = mbufs[i]->data_len;
+			uint32_t l3;
+			uint16_t vlan;
+			const bool v6 = ether_type_of(frame, data_len, &l3, &vlan) == RTE_ETHER_TYPE_IPV6;
 			packet::ParsedPacket pkt;
-			if (packet::parse_frame(frame, mbufs[i]->data_len, pkt) != packet::DropReason::none) {
+			const packet::DropReason verdict = v6 ? packet::parse_ipv6_frame(frame, data_len, l3, vlan, pkt)
+							      : packet::parse_frame(frame, data_len, pkt);
+			if (verdict != packet::DropReason::none) {
 				not_udp_++;
 				continue;
 			}
-			const uint32_t dst_ip = rte_be_to_cpu_32(pkt.dst_ip);
+			IpAddress dst_ip;
+			if (v6) {
+				Ipv6 a;
+				std::memcpy(a.data(), frame + pkt.l3_offset + ipv6_dst_offset, a.size());
+				dst_ip = a;
+			} else {
+				dst_ip = rte_be_to_cpu_32(pkt.dst_ip);
+			}
 			const uint16_t dst_port = rte_be_to_cpu_16(pkt.dst_port);
 			if (!wanted(dst_ip, dst_port)) {
 				other_endpoint_++;
 				continue;
 			}
 			// A kernel sender on the same host leaves partial sums: not errors.
-			if (!packet::udp_checksum_ok(frame, pkt)) {
+			if (v6 ? !packet::udp_checksum_ipv6_ok(frame, pkt) : !packet::udp_checksum_ok(frame, pkt)) {
 				bad_checksum_++;
 				continue;
 			}
 			const uint32_t off = packet::payload_offset(pkt);
-			const uint32_t len = std::min<uint32_t>(packet::payload_len(pkt),
-								mbufs[i]->data_len - off);
+			const uint32_t len = std::min<uint32_t>(packet::payload_len(pkt), data_len - off);
 			table.account(dst_ip, dst_port, frame + off, len, rx_ns);
 		}
 		rte_pktmbuf_free_bulk(mbufs, n);
