@@ -10,9 +10,7 @@
 #include <rte_pause.h>
 #include <rte_udp.h>
 
-#include "packet/bytes.h"
 #include "packet/parse.h"
-#include "packet/parse_ipv6.h"
 #include "packet/udp_checksum.h"
 #include "packet/udp_checksum_ipv6.h"
 #include "traffic/clock.h"
@@ -28,25 +26,6 @@ constexpr uint16_t burst = 32;
 constexpr uint32_t ipv6_dst_offset = 24;
 // Empty polls before poll() returns to let the main loop check its limits.
 constexpr uint32_t empty_polls = 1000;
-
-// The ethertype after at most one 802.1Q tag, and where the IP header
-// starts; 0 when the frame is too short to say.
-uint16_t ether_type_of(const uint8_t *frame, uint32_t len, uint32_t *l3, uint16_t *vlan)
-{
-	*l3 = sizeof(rte_ether_hdr);
-	*vlan = 0;
-	if (len < *l3)
-		return 0;
-	uint16_t type = rte_be_to_cpu_16(packet::load<uint16_t>(frame + offsetof(rte_ether_hdr, ether_type)));
-	if (type == RTE_ETHER_TYPE_VLAN && len >= *l3 + sizeof(rte_vlan_hdr)) {
-		const uint8_t *tag = frame + *l3;
-		*vlan = RTE_VLAN_TCI_ID(rte_be_to_cpu_16(packet::load<uint16_t>(tag + offsetof(rte_vlan_hdr, vlan_tci))));
-		type = rte_be_to_cpu_16(packet::load<uint16_t>(tag + offsetof(rte_vlan_hdr, eth_proto)));
-		*l3 += sizeof(rte_vlan_hdr);
-	}
-	return type;
-}
-
 
 } // namespace
 
@@ -88,16 +67,12 @@ uint32_t DpdkReceiver::poll(FlowTable &table)
 			// Headers and mcr-gen's header are in the first segment.
 			const auto *frame = rte_pktmbuf_mtod(mbufs[i], const uint8_t *);
 			const uint32_t data_len = mbufs[i]->data_len;
-			uint32_t l3;
-			uint16_t vlan;
-			const bool v6 = ether_type_of(frame, data_len, &l3, &vlan) == RTE_ETHER_TYPE_IPV6;
 			packet::ParsedPacket pkt;
-			const packet::DropReason verdict = v6 ? packet::parse_ipv6_frame(frame, data_len, l3, vlan, pkt)
-							      : packet::parse_frame(frame, data_len, pkt);
-			if (verdict != packet::DropReason::none) {
+			if (packet::parse_frame(frame, data_len, pkt) != packet::DropReason::none) {
 				not_udp_++;
 				continue;
 			}
+			const bool v6 = pkt.ip_version == 6;
 			IpAddress dst_ip;
 			if (v6) {
 				Ipv6 a;
