@@ -66,6 +66,7 @@ lab_up() {
 		ip -n "$(ns "sink$i")" route add default via "198.18.$((i + 1)).1"
 		[[ $ipv6 == 0 ]] || ip -n "$(ns "sink$i")" -6 route add default via "2001:2:0:$((i + 1))::1"
 	done
+	[[ $ipv6 == 0 ]] || wait_ipv6_ready "${hosts[@]}"
 	trap - ERR
 	echo "lab '$prefix' up: gen, relay, sink1..sink$sinks"
 }
@@ -93,6 +94,23 @@ link() {
 	[[ $ipv6 == 1 ]] || return 0
 	ip -n "$na" neigh replace "$b6" lladdr "$(mac_of "$nb" "$ib")" dev "$ia" nud permanent
 	ip -n "$nb" neigh replace "$a6" lladdr "$(mac_of "$na" "$ia")" dev "$ib" nud permanent
+}
+
+# wait_ipv6_ready HOST...: until no address is tentative (the link-local
+# ones' duplicate address detection, about a second after link up), as on a
+# host that has been up a while; until then the kernel has been seen not to
+# deliver some groups it joins. 5 s at most, then a warning.
+wait_ipv6_ready() {
+	local h tries busy
+	for ((tries = 0; tries < 50; tries++)); do
+		busy=0
+		for h in "$@"; do
+			[[ -z $(ip -n "$(ns "$h")" -6 addr show tentative) ]] || busy=1
+		done
+		[[ $busy == 1 ]] || return 0
+		sleep 0.1
+	done
+	echo "lab.sh: IPv6 addresses still tentative after 5 s" >&2
 }
 
 # ipv6_of 198.18.N.H: 2001:2:0:N::H, the same link and host in 2001:2::/48.
