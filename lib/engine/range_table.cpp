@@ -44,6 +44,28 @@ struct alignas(8) Key6 {
 static_assert(sizeof(Key6) == 48);
 
 constexpr unsigned address_bits[2] = {32, 128};
+
+// Per class: 4096 bits, 512 bytes. With up to a few hundred keys in a
+// class, a packet whose key the class does not hold finds its bit clear
+// nearly always.
+constexpr unsigned filter_shift = 12;
+constexpr unsigned filter_words = (1u << filter_shift) / 64;
+
+// Fibonacci hashing, chained: ingress port, VLAN, masked destination and
+// source all count, so a source-specific class passes only the packets
+// from a source it holds. Computed from the key's fields as they are made
+// (reading the key back would stall on store forwarding).
+constexpr uint64_t fibonacci = 0x9e3779b97f4a7c15ull;
+
+unsigned filter_bit(uint64_t h)
+{
+	return static_cast<unsigned>(h >> (64 - filter_shift));
+}
+
+bool filter_holds(const uint64_t *filter, unsigned bit)
+{
+	return (__atomic_load_n(&filter[bit / 64], __ATOMIC_RELAXED) >> (bit % 64)) & 1;
+}
 constexpr uint32_t no_parent = UINT32_MAX;
 
 // A prefix length as a network-order mask of 16 bytes.
@@ -74,9 +96,9 @@ RangeTable::MaskClass make_class(unsigned dst_len, unsigned src_len)
 	return c;
 }
 
-// The worker's part: the key of query q in class c. IPv4 masks are the
-// first 4 bytes of the class's masks.
-void make_key(Key4 &k, const RangeTable::MaskClass &c, const RangeQuery &q)
+// The worker's part: the key of query q in class c, and its filter bit.
+// IPv4 masks are the first 4 bytes of the class's masks.
+unsigned make_key(Key4 &k, const RangeTable::MaskClass &c, const RangeQuery &q)
 {
 	uint32_t d, s, dm, sm;
 	std::memcpy(&d, q.dst, 4);
@@ -89,9 +111,12 @@ void make_key(Key4 &k, const RangeTable::MaskClass &c, const RangeQuery &q)
 	k.zero = 0;
 	k.dst = d & dm;
 	k.src = s & sm;
+	const uint64_t where = q.port_index | uint64_t{q.vlan} << 16;
+	const uint64_t addresses = k.dst | uint64_t{k.src} << 32;
+	return filter_bit((where * fibonacci ^ addresses) * fibonacci);
 }
 
-void make_key(Key6 &k, const RangeTable::MaskClass &c, const RangeQuery &q)
+unsigned make_key(Key6 &k, const RangeTable::MaskClass &c, const RangeQuery &q)
 {
 	uint64_t d[2], s[2];
 	std::memcpy(d, q.dst, 16);
@@ -105,17 +130,25 @@ void make_key(Key6 &k, const RangeTable::MaskClass &c, const RangeQuery &q)
 	k.src[0] = s[0] & c.src_mask[0];
 	k.src[1] = s[1] & c.src_mask[1];
 	k.zero2 = 0;
+	uint64_t h = (q.port_index | uint64_t{q.vlan} << 16) * fibonacci;
+	h = (h ^ (d[0] & c.dst_mask[0])) * fibonacci;
+	h = (h ^ (d[1] & c.dst_mask[1])) * fibonacci;
+	h = (h ^ (s[0] & c.src_mask[0])) * fibonacci;
+	h = (h ^ (s[1] & c.src_mask[1])) * fibonacci;
+	return filter_bit(h);
 }
 
-// The main lcore's key of a match (same masking as the workers').
+// The main lcore's key of a match and its filter bit (the workers' code).
 template <typename Key>
-Key key_of(const RangeMatch &m)
+Key key_of(const RangeMatch &m, unsigned *bit = nullptr)
 {
 	const RangeTable::MaskClass c = make_class(m.dst_len, m.src_len);
 	const RangeQuery q{m.dst.data(), m.src.data(), 0, m.vlan, m.port_index, m.family};
 	Key k;
 	std::memset(&k, 0, sizeof(k));
-	make_key(k, c, q);
+	const unsigned b = make_key(k, c, q);
+	if (bit != nullptr)
+		*bit = b;
 	return k;
 }
 
@@ -200,13 +233,17 @@ void walk_classes(const rte_hash *hash, const RangeTable::MaskClass *classes, ui
 	void *data[RTE_HASH_LOOKUP_BULK_MAX];
 	uint8_t index[RTE_HASH_LOOKUP_BULK_MAX];
 	for (uint32_t c = 0; c < n_classes && pending != 0; c++) {
+		const uint64_t *filter = classes[c].filter;
 		unsigned m = 0;
 		for (uint64_t left = pending; left != 0; left &= left - 1) {
 			const unsigned i = static_cast<unsigned>(__builtin_ctzll(left));
-			make_key(keys[m], classes[c], queries[i]);
+			if (!filter_holds(filter, make_key(keys[m], classes[c], queries[i])))
+				continue; // the class holds no such destination
 			key_ptrs[m] = &keys[m];
 			index[m++] = static_cast<uint8_t>(i);
 		}
+		if (m == 0)
+			continue;
 		uint64_t hits = 0;
 		rte_hash_lookup_bulk_data(hash, key_ptrs, m, &hits, data);
 		for (; hits != 0; hits &= hits - 1) {
@@ -240,12 +277,47 @@ void RangeTable::lookup_bulk(const RangeQuery *queries, unsigned n, void **found
 		walk_classes<Key6>(hash_[1], cl->classes[1], cl->count[1], queries, pending[1], found);
 }
 
+struct RangeTable::ClassState {
+	uint32_t entries = 0;
+	uint64_t *filter = nullptr; // filter_words, read by the workers
+	std::vector<uint32_t> keys_per_bit = std::vector<uint32_t>(filter_words * 64);
+
+	~ClassState() { std::free(filter); }
+
+	static std::unique_ptr<ClassState> make()
+	{
+		auto state = std::make_unique<ClassState>();
+		state->filter = static_cast<uint64_t *>(
+			std::aligned_alloc(RTE_CACHE_LINE_SIZE, filter_words * sizeof(uint64_t)));
+		if (state->filter == nullptr)
+			return nullptr;
+		std::memset(state->filter, 0, filter_words * sizeof(uint64_t));
+		return state;
+	}
+	// Before the class takes a key of this bit.
+	void mark(unsigned bit)
+	{
+		if (keys_per_bit[bit]++ == 0)
+			__atomic_fetch_or(&filter[bit / 64], 1ULL << (bit % 64), __ATOMIC_RELEASE);
+	}
+	// After the class lost a key of this bit.
+	void unmark(unsigned bit)
+	{
+		if (--keys_per_bit[bit] == 0)
+			__atomic_fetch_and(&filter[bit / 64], ~(1ULL << (bit % 64)), __ATOMIC_RELEASE);
+	}
+};
+
+// Out of line: ClassState is complete only here.
+RangeTable::RangeTable() = default;
+
 RangeTable::~RangeTable()
 {
 	// The workers are gone by now: everything goes at once.
 	for (const Pending &p : pending_) {
 		std::free(p.list);
 		std::free(p.classes);
+		std::free(p.filter);
 		if (p.slot >= 0)
 			rte_hash_free_key_with_position(hash_[p.family], p.slot);
 	}
@@ -302,8 +374,10 @@ int RangeTable::publish_classes()
 {
 	std::vector<MaskClass> classes[2];
 	for (int f = 0; f < 2; f++) {
-		for (const auto &[id, count] : class_entries_[f])
+		for (const auto &[id, state] : classes_in_use_[f]) {
 			classes[f].push_back(make_class(id / 129, id % 129));
+			classes[f].back().filter = state->filter;
+		}
 		// Precedence: longer destination prefix, then longer source prefix.
 		std::sort(classes[f].begin(), classes[f].end(), [](const MaskClass &a, const MaskClass &b) {
 			return a.dst_len != b.dst_len ? a.dst_len > b.dst_len : a.src_len > b.src_len;
@@ -354,6 +428,7 @@ void RangeTable::retire_pending()
 	for (const Pending &p : pending_) {
 		std::free(p.list);
 		std::free(p.classes);
+		std::free(p.filter);
 		if (p.slot >= 0)
 			rte_hash_free_key_with_position(hash_[p.family], p.slot);
 	}
@@ -393,8 +468,9 @@ int RangeTable::add(const RangeMatch &match, void *value, void **replaced)
 	if (!match_valid(match) || value == nullptr)
 		return -EINVAL;
 	const int f = family_index(match.family);
-	const Key4 k4 = key_of<Key4>(match);
-	const Key6 k6 = key_of<Key6>(match);
+	unsigned bits[2];
+	const Key4 k4 = key_of<Key4>(match, &bits[0]);
+	const Key6 k6 = key_of<Key6>(match, &bits[1]);
 	const void *key = f == 0 ? static_cast<const void *>(&k4) : static_cast<const void *>(&k6);
 	auto *old = static_cast<PortRangeList *>(f == 0 ? current_list(hash_[0], k4)
 						       : current_list(hash_[1], k6));
@@ -417,15 +493,27 @@ int RangeTable::add(const RangeMatch &match, void *value, void **replaced)
 		ranges.push_back({match.first_port, match.last_port, no_parent, value});
 	}
 	const uint16_t cls = class_id(match.dst_len, match.src_len);
-	const bool new_class = class_entries_[f].find(cls) == class_entries_[f].end();
-	if (new_class && class_entries_[f].size() >= max_classes_)
+	const auto in_use = classes_in_use_[f].find(cls);
+	const bool new_class = in_use == classes_in_use_[f].end();
+	if (new_class && classes_in_use_[f].size() >= max_classes_)
 		return -ENOSPC;
+	std::unique_ptr<ClassState> fresh;
+	if (new_class && (fresh = ClassState::make()) == nullptr)
+		return -ENOMEM;
+	ClassState &state = new_class ? *fresh : *in_use->second;
 
 	PortRangeList *list = PortRangeList::make(std::move(ranges));
 	if (list == nullptr)
 		return -ENOMEM;
+	// The filter bit is set before the key is in: a worker that finds the
+	// bit clear would find no key either.
+	const unsigned bit = bits[f];
+	if (old == nullptr)
+		state.mark(bit);
 	const int rc = rte_hash_add_key_data(hash_[f], key, list);
 	if (rc < 0) {
+		if (old == nullptr)
+			state.unmark(bit);
 		std::free(list);
 		return rc;
 	}
@@ -433,8 +521,10 @@ int RangeTable::add(const RangeMatch &match, void *value, void **replaced)
 		retire_list(old);
 	if (was == nullptr) {
 		n_entries_[f]++;
-		class_entries_[f][cls]++;
+		state.entries++;
 	}
+	if (new_class)
+		classes_in_use_[f][cls] = std::move(fresh);
 	// The key is in before its class is: a worker that sees the class
 	// finds the key.
 	if (new_class && publish_classes() != 0) {
@@ -457,8 +547,9 @@ int RangeTable::remove(const RangeMatch &match, void **removed)
 	if (!match_valid(match))
 		return -EINVAL;
 	const int f = family_index(match.family);
-	const Key4 k4 = key_of<Key4>(match);
-	const Key6 k6 = key_of<Key6>(match);
+	unsigned bits[2];
+	const Key4 k4 = key_of<Key4>(match, &bits[0]);
+	const Key6 k6 = key_of<Key6>(match, &bits[1]);
 	const void *key = f == 0 ? static_cast<const void *>(&k4) : static_cast<const void *>(&k6);
 	auto *old = static_cast<PortRangeList *>(f == 0 ? current_list(hash_[0], k4)
 						       : current_list(hash_[1], k6));
@@ -474,10 +565,12 @@ int RangeTable::remove(const RangeMatch &match, void **removed)
 	ranges.erase(it);
 
 	const uint16_t cls = class_id(match.dst_len, match.src_len);
+	ClassState &state = *classes_in_use_[f].at(cls);
 	if (ranges.empty()) {
 		const int32_t pos = rte_hash_del_key(hash_[f], key);
 		if (pos >= 0)
 			retire_slot(f, pos);
+		state.unmark(bits[f]);
 	} else {
 		PortRangeList *list = PortRangeList::make(std::move(ranges));
 		if (list == nullptr)
@@ -487,11 +580,19 @@ int RangeTable::remove(const RangeMatch &match, void **removed)
 	}
 	retire_list(old);
 	n_entries_[f]--;
-	if (--class_entries_[f][cls] == 0) {
-		class_entries_[f].erase(cls);
-		// Without memory for a smaller list, the empty class stays
-		// published until the next change: lookups in it only miss.
-		publish_classes();
+	if (--state.entries == 0) {
+		std::unique_ptr<ClassState> gone = std::move(classes_in_use_[f][cls]);
+		classes_in_use_[f].erase(cls);
+		if (publish_classes() == 0) {
+			// Its filter goes after the grace period, with the class
+			// list that still points at it.
+			pending_.push_back({.filter = gone->filter});
+			gone->filter = nullptr;
+		} else {
+			// No memory for a smaller list: the class stays, empty, its
+			// filter clear, so lookups pass it by.
+			classes_in_use_[f][cls] = std::move(gone);
+		}
 	}
 	if (removed != nullptr)
 		*removed = value;

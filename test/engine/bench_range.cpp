@@ -14,6 +14,11 @@
 //   whose entry is in the last of N mask classes (the worst case: every
 //   class is looked up).
 // - range_miss_v4/16, range_miss_v6/16: nothing matches, all 16 classes.
+// - range_hit_v4_sg/16: the 15 classes before the hit are source-specific
+//   classes of the packets' own destination prefix, for other sources.
+// - range_hit_v4_ports/16: the worst case for the per-class filter: each of
+//   the 15 classes before the hit holds the packets' own prefixes, for
+//   another port, so every class costs a hash lookup.
 //
 // Run: bench-range --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true
 // EAL runs on lcore 0 unless MCR_BENCH_LCORE names another.
@@ -68,16 +73,38 @@ RuleKey exact_key(uint32_t group)
 // (239.0.0.0/8, ff3e::/16, any port) is in the shortest class, walked
 // last; the longer classes hold entries elsewhere (10/8, fd00::/8) that the
 // packets never match.
+enum class Before { elsewhere, other_sources, other_ports };
+
 struct Ranges {
 	RangeTable table;
+	uintptr_t value = 1;
 
-	Ranges(unsigned classes, rte_rcu_qsbr *qsbr)
+	Ranges(unsigned classes, rte_rcu_qsbr *qsbr, Before before)
 	{
 		static int n = 0;
 		std::string error;
 		if (table.create("bench_range_" + std::to_string(n++), 4096, 64, qsbr, &error) != 0)
 			throw std::runtime_error(error);
-		uintptr_t value = 1;
+		if (before == Before::elsewhere)
+			add_elsewhere(classes);
+		else
+			add_own_prefixes(classes, before);
+		RangeMatch v4;
+		v4.dst_len = 8;
+		v4.dst[0] = 239;
+		add(v4);
+		RangeMatch v6;
+		v6.family = RangeFamily::ipv6;
+		v6.dst_len = 16;
+		v6.dst[0] = 0xff;
+		v6.dst[1] = 0x3e;
+		add(v6);
+		if (table.class_count() != (before == Before::elsewhere ? 2 * classes : classes + 1))
+			throw std::runtime_error("range classes not as planned");
+	}
+
+	void add_elsewhere(unsigned classes)
+	{
 		for (unsigned c = 0; c + 1 < classes; c++) {
 			for (unsigned i = 0; i < ranges_per_class; i++) {
 				RangeMatch m;
@@ -85,30 +112,41 @@ struct Ranges {
 				m.dst_len = static_cast<uint8_t>(32 - c);
 				const uint32_t a = rte_cpu_to_be_32(ipv4(10, 0, static_cast<uint8_t>(i), 0));
 				std::memcpy(m.dst.data(), &a, 4);
-				add(m, value++);
+				add(m);
 				m.family = RangeFamily::ipv6;
 				m.dst_len = static_cast<uint8_t>(128 - c);
 				m.dst = {0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, static_cast<uint8_t>(i), 0, 0};
-				add(m, value++);
+				add(m);
 			}
 		}
-		RangeMatch v4;
-		v4.dst_len = 8;
-		v4.dst[0] = 239;
-		add(v4, value++);
-		RangeMatch v6;
-		v6.family = RangeFamily::ipv6;
-		v6.dst_len = 16;
-		v6.dst[0] = 0xff;
-		v6.dst[1] = 0x3e;
-		add(v6, value++);
-		if (table.class_count() != 2 * classes)
-			throw std::runtime_error("range classes not as planned");
 	}
 
-	void add(const RangeMatch &m, uintptr_t value)
+	// IPv4 only: 239.2.0.0/16 from 10.0.i.0/(32 - c), any port; or
+	// 239.2.0.0/(24 - c) for port 6000.
+	void add_own_prefixes(unsigned classes, Before before)
 	{
-		if (table.add(m, reinterpret_cast<void *>(value << 6)) != 0)
+		for (unsigned c = 0; c + 1 < classes; c++) {
+			for (unsigned i = 0; i < ranges_per_class; i++) {
+				RangeMatch m;
+				const uint32_t dst = rte_cpu_to_be_32(ipv4(239, 2, 0, 0));
+				std::memcpy(m.dst.data(), &dst, 4);
+				if (before == Before::other_sources) {
+					m.dst_len = 16;
+					m.src_len = static_cast<uint8_t>(32 - c);
+					const uint32_t src = rte_cpu_to_be_32(ipv4(10, 0, static_cast<uint8_t>(i), 0));
+					std::memcpy(m.src.data(), &src, 4);
+				} else {
+					m.dst_len = static_cast<uint8_t>(24 - c);
+					m.first_port = m.last_port = static_cast<uint16_t>(6000 + i);
+				}
+				add(m);
+			}
+		}
+	}
+
+	void add(const RangeMatch &m)
+	{
+		if (table.add(m, reinterpret_cast<void *>(value++ << 6)) != 0)
 			throw std::runtime_error("range add failed");
 	}
 };
@@ -117,7 +155,7 @@ struct Ranges {
 // sharing its qsbr.
 struct Tables {
 	RuleTable rules;
-	std::map<unsigned, std::unique_ptr<Ranges>> ranges;
+	std::map<std::pair<unsigned, Before>, std::unique_ptr<Ranges>> ranges;
 
 	Tables()
 	{
@@ -134,11 +172,11 @@ struct Tables {
 		}
 	}
 
-	const RangeTable &with_classes(unsigned classes)
+	const RangeTable &with_classes(unsigned classes, Before before = Before::elsewhere)
 	{
-		auto &r = ranges[classes];
+		auto &r = ranges[{classes, before}];
 		if (!r)
-			r = std::make_unique<Ranges>(classes, rules.qsbr());
+			r = std::make_unique<Ranges>(classes, rules.qsbr(), before);
 		return r->table;
 	}
 };
@@ -263,10 +301,10 @@ void BM_exact_hit_ranges_present(benchmark::State &state)
 }
 
 void range_stage(benchmark::State &state, uint32_t v4_base, const uint8_t (&v6_base)[2],
-		 RangeFamily family, bool expect_hits)
+		 RangeFamily family, bool expect_hits, Before before = Before::elsewhere)
 {
 	Tables &t = tables();
-	const RangeTable &ranges = t.with_classes(static_cast<unsigned>(state.range(0)));
+	const RangeTable &ranges = t.with_classes(static_cast<unsigned>(state.range(0)), before);
 	Burst b(v4_base, v6_base, family);
 	void *values[burst];
 	unsigned wrong = 0;
@@ -290,6 +328,16 @@ void BM_range_hit_v6(benchmark::State &state)
 	range_stage(state, 0, ff3e, RangeFamily::ipv6, true);
 }
 
+void BM_range_hit_v4_sg(benchmark::State &state)
+{
+	range_stage(state, ipv4(239, 2, 0, 0), ff3e, RangeFamily::ipv4, true, Before::other_sources);
+}
+
+void BM_range_hit_v4_ports(benchmark::State &state)
+{
+	range_stage(state, ipv4(239, 2, 0, 0), ff3e, RangeFamily::ipv4, true, Before::other_ports);
+}
+
 void BM_range_miss_v4(benchmark::State &state)
 {
 	range_stage(state, ipv4(238, 2, 0, 0), ff3e, RangeFamily::ipv4, false);
@@ -305,6 +353,8 @@ BENCHMARK(BM_exact_hit_ranges_present)->Arg(16);
 BENCHMARK(BM_exact_miss);
 BENCHMARK(BM_range_hit_v4)->Arg(1)->Arg(4)->Arg(16);
 BENCHMARK(BM_range_hit_v6)->Arg(1)->Arg(4)->Arg(16);
+BENCHMARK(BM_range_hit_v4_sg)->Arg(16);
+BENCHMARK(BM_range_hit_v4_ports)->Arg(16);
 BENCHMARK(BM_range_miss_v4)->Arg(16);
 BENCHMARK(BM_range_miss_v6)->Arg(16);
 
@@ -326,8 +376,6 @@ public:
 				continue;
 			if (median)
 				seen_median_.insert({name, true});
-			if (order_.count(name) == 0)
-				order_[name] = order_.size();
 			const double ns = r.GetAdjustedCPUTime() *
 					  benchmark::GetTimeUnitMultiplier(benchmark::kNanosecond) /
 					  benchmark::GetTimeUnitMultiplier(r.time_unit) / burst;
@@ -339,11 +387,18 @@ public:
 	{
 		const auto base = ns_per_packet_.find("BM_exact_hit");
 		std::printf("\n%-34s %10s %10s\n", "lookup stage (32-packet bursts)", "ns/pkt", "x exact_hit");
-		std::vector<std::pair<size_t, std::string>> names;
-		for (const auto &[name, at] : order_)
-			names.emplace_back(at, name);
-		std::sort(names.begin(), names.end());
-		for (const auto &[at, name] : names) {
+		// By name, then argument as a number (random interleaving mixes
+		// the order they ran in).
+		std::vector<std::pair<std::string, long>> keys;
+		for (const auto &[name, ns] : ns_per_packet_) {
+			const size_t slash = name.find('/');
+			keys.emplace_back(name.substr(0, slash),
+					  slash == std::string::npos ? 0 : std::stol(name.substr(slash + 1)));
+		}
+		std::sort(keys.begin(), keys.end());
+		for (const auto &[prefix, arg] : keys) {
+			const std::string name =
+				slash_arg(prefix, arg, ns_per_packet_.count(prefix) == 0);
 			const double ns = ns_per_packet_.at(name);
 			if (base != ns_per_packet_.end())
 				std::printf("%-34s %10.1f %10.2f\n", name.c_str(), ns, ns / base->second);
@@ -353,8 +408,12 @@ public:
 	}
 
 private:
+	static std::string slash_arg(const std::string &prefix, long arg, bool has_arg)
+	{
+		return has_arg ? prefix + "/" + std::to_string(arg) : prefix;
+	}
+
 	std::map<std::string, double> ns_per_packet_;
-	std::map<std::string, size_t> order_;
 	std::map<std::string, bool> seen_median_;
 };
 

@@ -442,6 +442,31 @@ TEST(RangeTable, MaskClassesAreLimitedPerFamily)
 	EXPECT_EQ(lookup(f.table, packet("239.1.0.1", s1)), val(3));
 }
 
+// Thousands of keys in one class share bits of its filter: removing some
+// must leave the others' bits set.
+TEST(RangeTable, ManyKeysOfOneClassSurviveRemovalsOfOthers)
+{
+	Fixture f(4096, 64);
+	auto group = [](unsigned i) {
+		return "239.2." + std::to_string(i / 256) + "." + std::to_string(i % 256);
+	};
+	auto group6 = [](unsigned i) { return "ff3e::" + std::to_string(i / 256) + ":" + std::to_string(i % 256); };
+	constexpr unsigned n = 3000;
+	for (unsigned i = 0; i < n; i++) {
+		ASSERT_EQ(f.table.add(match(group(i).c_str(), 32), val(i + 1)), 0);
+		ASSERT_EQ(f.table.add(match(group6(i).c_str(), 128), val(i + 1)), 0);
+	}
+	for (unsigned i = 0; i < n; i += 2) {
+		ASSERT_EQ(f.table.remove(match(group(i).c_str(), 32)), 0);
+		ASSERT_EQ(f.table.remove(match(group6(i).c_str(), 128)), 0);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		void *want = i % 2 ? val(i + 1) : nullptr;
+		ASSERT_EQ(lookup(f.table, packet(group(i).c_str(), s1)), want) << group(i);
+		ASSERT_EQ(lookup(f.table, packet(group6(i).c_str(), "2001:2::1")), want) << group6(i);
+	}
+}
+
 TEST(RangeTable, EntriesListsEveryEntryMasked)
 {
 	Fixture f;
