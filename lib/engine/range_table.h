@@ -20,13 +20,18 @@
 // table's: the workers report quiescent states on it already).
 #pragma once
 
+#include <rte_ip.h>
+
 #include <array>
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
+
+#include "packet/parse.h"
 
 struct rte_hash;
 struct rte_rcu_qsbr;
@@ -64,6 +69,19 @@ struct RangeQuery {
 	uint16_t port_index;
 	RangeFamily family;
 };
+
+// A parsed packet's query: IPv4 addresses from p, IPv6 ones from the
+// frame's header (parse_ipv6.h leaves them there). p and the frame must
+// outlive the lookup.
+inline RangeQuery range_query(const packet::ParsedPacket &p, const uint8_t *frame, uint16_t port_index)
+{
+	if (p.ip_version == 6) {
+		const uint8_t *ip6 = frame + p.l3_offset;
+		return {ip6 + offsetof(rte_ipv6_hdr, dst_addr), ip6 + offsetof(rte_ipv6_hdr, src_addr),
+			p.dst_port, p.vlan, port_index, RangeFamily::ipv6};
+	}
+	return {&p.dst_ip, &p.src_ip, p.dst_port, p.vlan, port_index, RangeFamily::ipv4};
+}
 
 class RangeTable {
 public:

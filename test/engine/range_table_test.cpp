@@ -23,6 +23,8 @@
 #include <gtest/gtest.h>
 
 #include "engine/range_table.h"
+#include "frame_builder.h"
+#include "packet/parse.h"
 
 namespace mcr::engine {
 namespace {
@@ -512,6 +514,62 @@ TEST(RangeTable, BatchDefersTheGracePeriod)
 	}
 	EXPECT_EQ(lookup(f.table, packet("239.1.0.1", s1)), val(4));
 	EXPECT_EQ(f.table.size(), 2u);
+}
+
+// An untagged IPv6 UDP frame as on the wire, checksum and all (RFC 8200:
+// the pseudo-header sums both addresses, the UDP length and next header).
+test::Bytes ipv6_frame(const std::array<uint8_t, 16> &src, const std::array<uint8_t, 16> &dst,
+		       uint16_t dport, uint16_t vlan)
+{
+	test::Bytes f = {0x33, 0x33, dst[12], dst[13], dst[14], dst[15], 0x02, 0, 0, 0, 0, 1};
+	if (vlan != 0)
+		f.insert(f.end(), {0x81, 0x00, static_cast<uint8_t>(vlan >> 8), static_cast<uint8_t>(vlan)});
+	const uint16_t udp_len = 8 + 8;
+	f.insert(f.end(), {0x86, 0xdd, 0x60, 0, 0, 0, 0, udp_len, 17, 64});
+	f.insert(f.end(), src.begin(), src.end());
+	f.insert(f.end(), dst.begin(), dst.end());
+	const size_t udp = f.size();
+	f.insert(f.end(), {0x9c, 0x40, static_cast<uint8_t>(dport >> 8), static_cast<uint8_t>(dport), 0,
+			   udp_len, 0, 0, 1, 2, 3, 4, 5, 6, 7, 8});
+	uint32_t sum = udp_len + 17;
+	for (size_t i = udp - 32; i < f.size(); i += 2)
+		sum += static_cast<uint32_t>(f[i] << 8 | f[i + 1]);
+	while (sum > 0xffff)
+		sum = (sum & 0xffff) + (sum >> 16);
+	const auto c = static_cast<uint16_t>(~sum);
+	f[udp + 6] = static_cast<uint8_t>(c >> 8);
+	f[udp + 7] = static_cast<uint8_t>(c);
+	return f;
+}
+
+// What the worker will do: parse, then range_query() of the parsed packet.
+TEST(RangeTable, QueriesFromParsedFramesOfBothFamilies)
+{
+	Fixture f;
+	ASSERT_EQ(f.table.add(match("ff3e::1:0", 112, "2001:2::", 64, 5000, 5000, 3, 0), val(1)), 0);
+	ASSERT_EQ(f.table.add(match("ff3e::1:0", 112, nullptr, 0, 0, 65535, 3, 42), val(2)), 0);
+	ASSERT_EQ(f.table.add(match("239.1.0.0", 16, s1, 32, 5000, 5000, 3, 0), val(3)), 0);
+	auto lookup_frame = [&](const test::Bytes &frame) -> void * {
+		packet::ParsedPacket p{};
+		EXPECT_EQ(packet::parse_frame(frame.data(), static_cast<uint32_t>(frame.size()), p),
+			  packet::DropReason::none);
+		const RangeQuery q = range_query(p, frame.data(), 3);
+		void *found = val(999);
+		f.table.lookup_bulk(&q, 1, &found);
+		return found;
+	};
+	EXPECT_EQ(lookup_frame(ipv6_frame(addr("2001:2::9"), addr("ff3e::1:77"), 5000, 0)), val(1));
+	EXPECT_EQ(lookup_frame(ipv6_frame(addr("2001:3::9"), addr("ff3e::1:77"), 5000, 0)), nullptr);
+	EXPECT_EQ(lookup_frame(ipv6_frame(addr("2001:2::9"), addr("ff3e::2:77"), 5000, 0)), nullptr);
+	EXPECT_EQ(lookup_frame(ipv6_frame(addr("2001:2::9"), addr("ff3e::1:77"), 5001, 0)), nullptr);
+	EXPECT_EQ(lookup_frame(ipv6_frame(addr("2001:3::9"), addr("ff3e::1:77"), 5001, 42)), val(2));
+	test::UdpFrame v4;
+	v4.src_ip = test::ipv4(198, 18, 0, 10);
+	v4.dst_ip = test::ipv4(239, 1, 7, 7);
+	v4.dst_port = 5000;
+	EXPECT_EQ(lookup_frame(test::build_frame(v4)), val(3));
+	v4.dst_port = 5001;
+	EXPECT_EQ(lookup_frame(test::build_frame(v4)), nullptr);
 }
 
 // --- property test: the table against a linear reference ---
