@@ -24,6 +24,7 @@
 
 #include "engine/range_table.h"
 #include "frame_builder.h"
+#include "range_reference.h"
 #include "packet/parse.h"
 
 namespace mcr::engine {
@@ -574,61 +575,6 @@ TEST(RangeTable, QueriesFromParsedFramesOfBothFamilies)
 
 // --- property test: the table against a linear reference ---
 
-struct RefEntry {
-	RangeMatch m;
-	void *value;
-};
-
-bool prefix_holds(const std::array<uint8_t, 16> &prefix, unsigned len, const std::array<uint8_t, 16> &a)
-{
-	for (unsigned bit = 0; bit < len; bit++) {
-		const unsigned byte = bit / 8, shift = 7 - bit % 8;
-		if (((prefix[byte] >> shift) & 1) != ((a[byte] >> shift) & 1))
-			return false;
-	}
-	return true;
-}
-
-bool same_prefixes(const RangeMatch &a, const RangeMatch &b)
-{
-	return a.family == b.family && a.port_index == b.port_index && a.vlan == b.vlan &&
-	       a.dst_len == b.dst_len && a.src_len == b.src_len && prefix_holds(a.dst, a.dst_len, b.dst) &&
-	       prefix_holds(a.src, a.src_len, b.src);
-}
-
-bool same_entry(const RangeMatch &a, const RangeMatch &b)
-{
-	return same_prefixes(a, b) && a.first_port == b.first_port && a.last_port == b.last_port;
-}
-
-// The best entry by the rules as written: longest destination prefix,
-// then longest source prefix, then narrowest port range.
-void *reference_lookup(const std::vector<RefEntry> &ref, const Packet &p, unsigned *matching = nullptr)
-{
-	const RefEntry *best = nullptr;
-	unsigned n = 0;
-	auto better = [](const RangeMatch &a, const RangeMatch &b) {
-		if (a.dst_len != b.dst_len)
-			return a.dst_len > b.dst_len;
-		if (a.src_len != b.src_len)
-			return a.src_len > b.src_len;
-		return a.last_port - a.first_port < b.last_port - b.first_port;
-	};
-	for (const RefEntry &e : ref) {
-		const RangeMatch &m = e.m;
-		if (m.family != p.family || m.port_index != p.port_index || m.vlan != p.vlan ||
-		    p.dport < m.first_port || p.dport > m.last_port || !prefix_holds(m.dst, m.dst_len, p.dst) ||
-		    !prefix_holds(m.src, m.src_len, p.src))
-			continue;
-		n++;
-		if (best == nullptr || better(m, best->m))
-			best = &e;
-	}
-	if (matching != nullptr)
-		*matching = n;
-	return best == nullptr ? nullptr : best->value;
-}
-
 // Addresses near each other, so that prefixes of every length match some.
 std::array<uint8_t, 16> random_address(std::mt19937 &rng, RangeFamily family, bool source)
 {
@@ -691,59 +637,36 @@ Packet random_packet(std::mt19937 &rng)
 	return p;
 }
 
-bool ambiguous_with(const std::vector<RefEntry> &ref, const RangeMatch &m)
-{
-	for (const RefEntry &e : ref) {
-		if (!same_prefixes(e.m, m))
-			continue;
-		const bool disjoint = e.m.last_port < m.first_port || m.last_port < e.m.first_port;
-		const bool nested = (e.m.first_port <= m.first_port && m.last_port <= e.m.last_port) ||
-				    (m.first_port <= e.m.first_port && e.m.last_port <= m.last_port);
-		if (!disjoint && !nested)
-			return true;
-	}
-	return false;
-}
-
 TEST(RangeTable, AgreesWithALinearReference)
 {
 	std::mt19937 rng(14);
 	Fixture f(4096, 1024);
-	std::vector<RefEntry> ref;
-	unsigned next_value = 1, refused = 0, replaced_count = 0, removed_count = 0, hits = 0, contested = 0, packets = 0;
+	reference::RangeModel model(4096, 1024);
+	unsigned next_value = 1, refused = 0, replaced_count = 0, removed_count = 0, hits = 0, contested = 0,
+		 packets = 0;
 	for (unsigned round = 0; round < 60; round++) {
 		// Change the table: mostly adds, some removes of present entries.
 		for (unsigned c = 0; c < 40; c++) {
-			if (!ref.empty() && rng() % 4 == 0) {
-				const size_t i = rng() % ref.size();
-				void *removed = nullptr;
-				ASSERT_EQ(f.table.remove(ref[i].m, &removed), 0);
-				ASSERT_EQ(removed, ref[i].value);
-				ref.erase(ref.begin() + static_cast<std::ptrdiff_t>(i));
+			if (model.size() != 0 && rng() % 4 == 0) {
+				const RangeMatch m = model.entries()[rng() % model.size()].m;
+				void *removed = nullptr, *want = nullptr;
+				ASSERT_EQ(model.remove(m, &want), 0);
+				ASSERT_EQ(f.table.remove(m, &removed), 0);
+				ASSERT_EQ(removed, want);
 				removed_count++;
 				continue;
 			}
 			const RangeMatch m = random_match(rng);
 			void *value = val(next_value++);
-			void *replaced = nullptr;
-			const int rc = f.table.add(m, value, &replaced);
-			auto same = std::find_if(ref.begin(), ref.end(),
-						 [&](const RefEntry &e) { return same_entry(e.m, m); });
-			if (same != ref.end()) {
-				ASSERT_EQ(rc, 0);
-				ASSERT_EQ(replaced, same->value);
-				same->value = value;
-				replaced_count++;
-			} else if (ambiguous_with(ref, m)) {
-				ASSERT_EQ(rc, -EEXIST);
-				refused++;
-			} else {
-				ASSERT_EQ(rc, 0);
-				ASSERT_EQ(replaced, nullptr);
-				ref.push_back({m, value});
-			}
+			void *replaced = nullptr, *want_replaced = nullptr;
+			const int want = model.add(m, value, &want_replaced);
+			ASSERT_EQ(f.table.add(m, value, &replaced), want);
+			ASSERT_EQ(replaced, want_replaced);
+			refused += want == -EEXIST;
+			replaced_count += want_replaced != nullptr;
 		}
-		ASSERT_EQ(f.table.size(), ref.size());
+		ASSERT_EQ(f.table.size(), model.size());
+		ASSERT_EQ(f.table.class_count(), model.class_count());
 		// Look up: bursts of 1 to 64 packets of both families.
 		for (unsigned b = 0; b < 20; b++) {
 			const unsigned n = 1 + rng() % range_lookup_batch;
@@ -757,7 +680,7 @@ TEST(RangeTable, AgreesWithALinearReference)
 			f.table.lookup_bulk(queries.data(), n, found.data());
 			for (unsigned i = 0; i < n; i++) {
 				unsigned matching = 0;
-				void *want = reference_lookup(ref, burst[i], &matching);
+				void *want = model.lookup(queries[i], &matching);
 				ASSERT_EQ(found[i], want) << "round " << round << " packet " << i;
 				hits += want != nullptr;
 				contested += matching > 1;
@@ -777,7 +700,7 @@ TEST(RangeTable, AgreesWithALinearReference)
 	EXPECT_GT(removed_count, 100u);
 	EXPECT_GT(f.table.class_count(), 20u);
 	// Emptied: nothing left.
-	for (const RefEntry &e : ref)
+	for (const auto &e : model.entries())
 		ASSERT_EQ(f.table.remove(e.m), 0);
 	EXPECT_EQ(f.table.size(), 0u);
 	EXPECT_EQ(f.table.class_count(), 0u);
