@@ -1,8 +1,14 @@
-// The rule table's key: what identifies a flow on arrival. Addresses and
-// port in network order, as parsed, so workers build keys without swapping.
+// The rule table's keys: what identifies a flow on arrival. The workers
+// build RuleKey (IPv4) and RuleKey6 (IPv6) from parsed packets, addresses
+// and port in network order as parsed, so nothing is swapped; the control
+// plane names a rule's input with InputKey, of either family, exact or a
+// range, and the table derives the workers' key from it in one place.
 #pragma once
 
+#include <compare>
 #include <cstdint>
+
+#include "packet/address16.h"
 
 namespace mcr::engine {
 
@@ -16,5 +22,48 @@ struct alignas(8) RuleKey {
 	uint16_t zero = 0;   // keeps the 16 bytes fully defined for hashing
 };
 static_assert(sizeof(RuleKey) == 16);
+
+// The IPv6 rule key: its own table, so IPv4 keys stay 16 bytes.
+struct alignas(8) RuleKey6 {
+	uint8_t dst_ip[16];
+	uint8_t src_ip[16]; // all zero: any source (*,G)
+	uint16_t dst_port;
+	uint16_t vlan;
+	uint16_t port_index;
+	uint16_t zero = 0;
+};
+static_assert(sizeof(RuleKey6) == 40);
+
+using packet::Address16;
+
+// A rule's input as the control plane names it: exact or a range, either
+// family. Ordered, so it keys maps; memcmp-equal when equal.
+struct InputKey {
+	Address16 dst{};
+	Address16 src{}; // zeros with src_len 0: any source
+	uint16_t dport_first = 0; // host order
+	uint16_t dport_last = 0;
+	uint16_t vlan = 0;
+	uint16_t port_index = 0;
+	uint8_t ipv6 = 0;    // 0: IPv4 (addresses in the last four bytes), 1: IPv6
+	uint8_t dst_len = 0; // prefix lengths, 32 or 128 for one address
+	uint8_t src_len = 0; // 0: any source
+	uint8_t zero = 0;
+
+	auto operator<=>(const InputKey &) const = default;
+
+	uint8_t address_bits() const { return ipv6 ? 128 : 32; }
+	bool source_specific() const { return src_len != 0; }
+	// One destination, one port, any source or one: a key of the exact
+	// tables. Anything else is a range.
+	bool exact() const
+	{
+		return dst_len == address_bits() && (src_len == 0 || src_len == address_bits()) &&
+		       dport_first == dport_last;
+	}
+	// The workers' keys of an exact input.
+	RuleKey rule_key() const;
+	RuleKey6 rule_key6() const;
+};
 
 } // namespace mcr::engine

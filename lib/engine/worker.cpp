@@ -527,7 +527,7 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 			packet::parse_frame(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, p,
 					    packet::ip_checksum_from_rx_flags(m->ol_flags));
 		if (unlikely(verdict != DropReason::none)) {
-			if (verdict == DropReason::fragment) {
+			if (verdict == DropReason::fragment && p.ip_version == 4) {
 				// The whole datagram, once its last fragment came,
 				// takes the fragment's place; it has passed no check
 				// yet.

@@ -10,7 +10,7 @@ namespace {
 // the enum but not here.
 constexpr std::array<const char *, drop_reason_count> names = {
 	"none",
-	"not-ipv4",
+	"not-ip",
 	"not-udp",
 	"truncated",
 	"bad-version",

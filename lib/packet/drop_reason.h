@@ -10,7 +10,7 @@ namespace mcr::packet {
 
 enum class DropReason : uint8_t {
 	none,
-	not_ipv4,         // ethertype is not IPv4 (ARP, IPv6, ...)
+	not_ip,           // ethertype neither IPv4 nor IPv6 (ARP, LLDP, ...)
 	not_udp,          // IPv4 but another protocol (TCP, ICMP, IGMP, ...)
 	truncated,        // the frame ends inside a header we must read
 	bad_version,      // version field is not 4 (IPv4 ethertype) or 6 (IPv6 ethertype)

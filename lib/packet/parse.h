@@ -1,6 +1,9 @@
-// Ethernet [802.1Q] IPv4 UDP parser for the worker's receive path: one pass
-// over raw bytes, a verdict, and the few fields the rule lookup and the
-// rewrite need. Inline because it runs once per received packet.
+// Ethernet [802.1Q] IPv4 or IPv6 UDP parser for the worker's receive path:
+// one pass over raw bytes, a verdict, and the few fields the rule lookup
+// and the rewrite need. The IPv4 part is inline because it runs once per
+// received packet; IPv6 is handed to parse_ipv6_frame (parse_ipv6.h), out
+// of line, so IPv4 neither inlines nor branches around its extension
+// header walk.
 //
 // Bytes are read through memcpy (bytes.h) into DPDK's header types, so the
 // frame may have any alignment and nothing relies on type punning.
@@ -34,11 +37,14 @@ struct ParsedPacket {
 	uint16_t src_port;     // network order
 	uint16_t dst_port;     // network order
 	uint16_t vlan;         // VLAN id of the 802.1Q tag; 0 = untagged or priority-tagged
-	uint16_t l3_offset;    // IPv4 header, from the frame start
-	uint16_t l4_offset;    // UDP header, after any IPv4 options
-	uint16_t ip_total_len; // IPv4 total length; bytes past it are Ethernet padding
-	uint8_t ttl;
-	uint8_t ip_version; // 6 from parse_ipv6_frame (ttl: hop limit); parse_frame does not set it yet
+	uint16_t l3_offset;    // IP header, from the frame start
+	uint16_t l4_offset;    // UDP header, after any IPv4 options or IPv6 extension headers
+	uint16_t ip_total_len; // IP header(s) and payload; bytes past it are Ethernet padding
+	uint8_t ttl;           // TTL, or IPv6 hop limit
+	// 4 or 6, set on every verdict once the ethertype is known. IPv6
+	// leaves src_ip and dst_ip 0: the rule key reads the 128-bit
+	// addresses from the frame (parse_ipv6.h).
+	uint8_t ip_version;
 };
 static_assert(sizeof(ParsedPacket) <= 24, "ParsedPacket lives in per-burst arrays");
 
@@ -75,6 +81,10 @@ inline bool is_vlan_tag_type(uint16_t ether_type)
 
 } // namespace detail
 
+// parse_frame's IPv6 part, from the IPv6 header at l3 on (parse_ipv6.h).
+DropReason parse_ipv6_frame(const uint8_t *frame, uint32_t len, uint32_t l3, uint16_t vlan,
+			    ParsedPacket &pkt);
+
 // Parses frame[0, len). On DropReason::none, pkt is filled; otherwise pkt is
 // unspecified. Checks run in header order, so the reason names the first
 // thing wrong: "truncated" when the frame ends inside a header that must be
@@ -96,19 +106,29 @@ __rte_always_inline DropReason parse_frame(const uint8_t *frame, uint32_t len, P
 	uint16_t ether_type = detail::load_be16(frame + offsetof(rte_ether_hdr, ether_type));
 	uint16_t vlan = 0;
 	if (unlikely(ether_type != RTE_ETHER_TYPE_IPV4)) {
+		if (ether_type == RTE_ETHER_TYPE_IPV6) {
+			pkt.ip_version = 6;
+			return parse_ipv6_frame(frame, len, l3, 0, pkt);
+		}
 		if (ether_type != RTE_ETHER_TYPE_VLAN)
 			return detail::is_vlan_tag_type(ether_type) ? DropReason::vlan_unsupported
-								    : DropReason::not_ipv4;
+								    : DropReason::not_ip;
 		if (unlikely(len < l3 + sizeof(rte_vlan_hdr)))
 			return DropReason::truncated;
 		const uint8_t *tag = frame + l3;
 		vlan = RTE_VLAN_TCI_ID(detail::load_be16(tag + offsetof(rte_vlan_hdr, vlan_tci)));
 		ether_type = detail::load_be16(tag + offsetof(rte_vlan_hdr, eth_proto));
 		l3 += sizeof(rte_vlan_hdr);
-		if (unlikely(ether_type != RTE_ETHER_TYPE_IPV4))
+		if (unlikely(ether_type != RTE_ETHER_TYPE_IPV4)) {
+			if (ether_type == RTE_ETHER_TYPE_IPV6) {
+				pkt.ip_version = 6;
+				return parse_ipv6_frame(frame, len, l3, vlan, pkt);
+			}
 			return detail::is_vlan_tag_type(ether_type) ? DropReason::vlan_unsupported
-								    : DropReason::not_ipv4;
+								    : DropReason::not_ip;
+		}
 	}
+	pkt.ip_version = 4;
 
 	if (unlikely(len < l3 + sizeof(rte_ipv4_hdr)))
 		return DropReason::truncated;
@@ -168,7 +188,7 @@ static inline bool l2_destination_ok(const uint8_t *frame, uint32_t dst_ip_be,
 }
 
 // The bytes an output carries unchanged: everything after the UDP header up
-// to the IPv4 total length (padding excluded).
+// to the IP datagram's end (padding excluded).
 inline uint32_t payload_offset(const ParsedPacket &pkt)
 {
 	return pkt.l4_offset + sizeof(rte_udp_hdr);

@@ -1,9 +1,7 @@
 // IPv6 UDP reading for the receive path: what parse_frame (parse.h) does
 // for IPv4, from the IPv6 header on. A separate, out-of-line function, so
 // the IPv4 fast path neither inlines nor branches around its extension
-// header walk; parse_frame hands over once it has seen ethertype 0x86dd
-// (issue 14 wires that in together with the IPv6 rule table: until then
-// the worker would build IPv4 keys from it).
+// header walk; parse_frame hands over once it has seen ethertype 0x86dd.
 //
 // It fills the same ParsedPacket as parse_frame, so payload_offset() and
 // payload_len() work unchanged:
@@ -62,8 +60,7 @@ inline constexpr unsigned ipv6_max_ext_headers = 8;
 //                      next header (59), ...
 //   zero-udp-checksum  UDP checksum field 0, which IPv6 forbids (RFC 8200 8.1)
 // The UDP checksum itself is not verified here (udp_checksum_ipv6.h).
-DropReason parse_ipv6_frame(const uint8_t *frame, uint32_t len, uint32_t l3, uint16_t vlan,
-			    ParsedPacket &pkt);
+// (Declared in parse.h, which calls it.)
 
 // l2_destination_ok (parse.h) for a datagram parse_ipv6_frame accepted: a
 // group's datagram in a frame to 33:33 and the group's last four bytes

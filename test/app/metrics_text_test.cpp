@@ -31,7 +31,7 @@ WorkerStats worker(uint16_t index, uint64_t polls, uint64_t busy, uint64_t sleep
 StatsSnapshot sample_snapshot(size_t rules)
 {
 	StatsSnapshot s;
-	s.drop_reasons = {"not-ipv4", "no-rule", "no-buffer"};
+	s.drop_reasons = {"not-ip", "no-rule", "no-buffer"};
 	s.output_drop_reasons = {"no-buffer", "tx-full"};
 	s.drops = {3, 9, 4};
 	PortStats up, down;

@@ -345,7 +345,7 @@ TEST(GoldenPcap, MalformedFramesAreDroppedByReasonAndValidOnesRelayed)
 		{DropReason::bad_checksum, 2},
 		{DropReason::fragment, 3},
 		{DropReason::ttl_expired, 4},
-		{DropReason::not_ipv4, 5},
+		{DropReason::not_ip, 5},
 		{DropReason::not_udp, 6},
 		{DropReason::no_rule, 7},
 	});
@@ -355,7 +355,7 @@ TEST(GoldenPcap, MalformedFramesAreDroppedByReasonAndValidOnesRelayed)
 		{DropReason::truncated, 1},
 		{DropReason::bad_checksum, 2},
 		{DropReason::fragment, 3},
-		{DropReason::not_ipv4, 5},
+		{DropReason::not_ip, 5},
 		{DropReason::not_udp, 6},
 		{DropReason::no_rule, 7},
 	});

@@ -62,7 +62,7 @@ DropReason reference_parse(std::span<const uint8_t> frame, RefFrame *out, bool v
 		r.l3 += vlan_tag_len;
 	}
 	if (type != ethertype_ipv4)
-		return is_stacked_tag(type) ? DropReason::vlan_unsupported : DropReason::not_ipv4;
+		return is_stacked_tag(type) ? DropReason::vlan_unsupported : DropReason::not_ip;
 
 	if (n < r.l3 + ipv4_min_len)
 		return DropReason::truncated;

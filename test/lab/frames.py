@@ -65,7 +65,7 @@ def kinds(relay_mac, payload):
     p = payload
     v = build(p)
     eth = v[:14]
-    nr = "not-ipv4"
+    nr = "not-ip"
     return [
         # Truncated at every layer.
         ("eth-only", eth, "pass_malformed", "truncated"),

@@ -125,7 +125,7 @@ class MalformedTrafficTest(unittest.TestCase):
         drops[FRAGMENT_OUTCOME] = sum(drops.pop(r) for r in REASSEMBLY_DROPS)
         for reason, count in drops.items():
             with self.subTest(drop=reason):
-                if reason in ("not_udp", "not_ipv4"):
+                if reason in ("not_udp", "not_ip"):
                     self.assertGreaterEqual(count, want_drops[reason])
                     self.assertLessEqual(count, want_drops[reason] + noise)
                 else:

@@ -26,11 +26,26 @@ constexpr ExtHeader dest_options{test::next_dest_options};
 constexpr ExtHeader routing{test::next_routing, 2};
 constexpr ExtHeader fragment_header{test::next_fragment};
 
-// As parse_frame will dispatch: the one 802.1Q tag, if any, already read.
+// Through parse_frame, which dispatches on the ethertype, and checked
+// against parse_ipv6_frame called directly with the one 802.1Q tag, if
+// any, already read: the same verdict and, when accepted, the same fields.
 DropReason parse(const Bytes &f, const FrameBuilder6 &b, ParsedPacket &pkt)
 {
 	const uint16_t vlan = b.tags.empty() ? 0 : uint16_t(b.tags[0].tci & 0x0fff);
-	return parse_ipv6_frame(f.data(), uint32_t(f.size()), uint32_t(b.l3_offset()), vlan, pkt);
+	ParsedPacket direct{};
+	const DropReason expected =
+		parse_ipv6_frame(f.data(), uint32_t(f.size()), uint32_t(b.l3_offset()), vlan, direct);
+	if (b.ether_type != 0x86dd || b.tags.size() > 1 || (b.tags.size() == 1 && b.tags[0].tpid != 0x8100))
+		return expected; // parse_frame takes one 802.1Q tag only
+	const DropReason verdict = parse_frame(f.data(), uint32_t(f.size()), pkt);
+	EXPECT_EQ(verdict, expected);
+	if (f.size() >= b.l3_offset()) { // the ethertype was read
+		EXPECT_EQ(pkt.ip_version, 6);
+	}
+	if (verdict == DropReason::none && expected == DropReason::none) {
+		EXPECT_EQ(std::memcmp(&pkt, &direct, sizeof pkt), 0);
+	}
+	return verdict;
 }
 
 DropReason parse(const FrameBuilder6 &b)

@@ -342,12 +342,12 @@ TEST(Parse, RejectsFragments)
 
 TEST(Parse, RejectsOtherEthertypes)
 {
-	for (uint16_t type : {0x0806 /* ARP */, 0x86dd /* IPv6 */, 0x8847 /* MPLS */, 0x88cc /* LLDP */}) {
+	for (uint16_t type : {0x0806 /* ARP */, 0x8847 /* MPLS */, 0x88cc /* LLDP */}) {
 		FrameBuilder b;
 		b.ether_type = type;
-		EXPECT_EQ(parse(b.build()), DropReason::not_ipv4) << std::hex << type;
+		EXPECT_EQ(parse(b.build()), DropReason::not_ip) << std::hex << type;
 		b.tags = {{0x8100, 5}};
-		EXPECT_EQ(parse(b.build()), DropReason::not_ipv4) << "tagged " << std::hex << type;
+		EXPECT_EQ(parse(b.build()), DropReason::not_ip) << "tagged " << std::hex << type;
 	}
 }
 
@@ -373,14 +373,26 @@ TEST(Parse, ReportsFirstProblemInHeaderOrder)
 	EXPECT_EQ(parse(b.build()), DropReason::bad_ihl);
 	b.version = 6;
 	EXPECT_EQ(parse(b.build()), DropReason::bad_version);
+	b.ether_type = 0x0806;
+	EXPECT_EQ(parse(b.build()), DropReason::not_ip);
+}
+
+// An IPv6 ethertype, tagged or not, goes to parse_ipv6_frame (whose own
+// cases are in parse_ipv6_test.cpp): an IPv4 header behind it is a bad
+// version, not a frame of another protocol.
+TEST(Parse, HandsIpv6EthertypeToTheIpv6Parser)
+{
+	FrameBuilder b;
 	b.ether_type = 0x86dd;
-	EXPECT_EQ(parse(b.build()), DropReason::not_ipv4);
+	EXPECT_EQ(parse(b.build()), DropReason::bad_version);
+	b.tags = {{0x8100, 5}};
+	EXPECT_EQ(parse(b.build()), DropReason::bad_version);
 }
 
 TEST(DropReasonName, NamesEveryReasonDistinctly)
 {
 	EXPECT_STREQ(drop_reason_name(DropReason::none), "none");
-	EXPECT_STREQ(drop_reason_name(DropReason::not_ipv4), "not-ipv4");
+	EXPECT_STREQ(drop_reason_name(DropReason::not_ip), "not-ip");
 	EXPECT_STREQ(drop_reason_name(DropReason::not_udp), "not-udp");
 	EXPECT_STREQ(drop_reason_name(DropReason::truncated), "truncated");
 	EXPECT_STREQ(drop_reason_name(DropReason::bad_version), "bad-version");
