@@ -156,6 +156,11 @@ TEST_F(XdpRangeMapsTest, LongerPrefixHoldsThePortsOfTheShorterOnesCoveringIt)
 	add(range("239.0.0.0", 8, 7000, 7000));
 	add(range("239.0.0.0", 8, 9000, 9000, 100)); // another VLAN: not folded
 	add(range("239.3.0.0", 16, 8000, 8000));     // not covering 239.2/16
+	// Prefixes off a byte boundary: the /18 covers the first /24, not the
+	// second, which differs from it in the /18's last two bits.
+	add(range("198.18.64.0", 18, 1, 1));
+	add(range("198.18.127.0", 24, 2, 2));
+	add(range("198.18.128.0", 24, 3, 3));
 
 	EXPECT_EQ(ranges_in(maps()),
 		  (std::map<std::string, Seen>{
@@ -163,7 +168,16 @@ TEST_F(XdpRangeMapsTest, LongerPrefixHoldsThePortsOfTheShorterOnesCoveringIt)
 			  {"239.2.0.0/16 vlan 0", {{{5000, 5099}, {7000, 7000}}, 0, 1}},
 			  {"239.0.0.0/8 vlan 0", {{{7000, 7000}}, 0, 1}},
 			  {"239.0.0.0/8 vlan 100", {{{9000, 9000}}, 0, 1}},
-			  {"239.3.0.0/16 vlan 0", {{{7000, 7000}, {8000, 8000}}, 0, 1}}}));
+			  {"239.3.0.0/16 vlan 0", {{{7000, 7000}, {8000, 8000}}, 0, 1}},
+			  {"198.18.64.0/18 vlan 0", {{{1, 1}}, 0, 1}},
+			  {"198.18.127.0/24 vlan 0", {{{1, 2}}, 0, 1}},
+			  {"198.18.128.0/24 vlan 0", {{{3, 3}}, 0, 1}}}));
+	ASSERT_TRUE(sync_ranges(maps(), {}));
+	add(range("239.2.7.0", 24, 6000, 6000));
+	add(range("239.2.0.0", 16, 5000, 5099));
+	add(range("239.0.0.0", 8, 7000, 7000));
+	add(range("239.0.0.0", 8, 9000, 9000, 100));
+	add(range("239.3.0.0", 16, 8000, 8000));
 
 	// Deleting the /8 takes its port out of everything it covered.
 	del(range("239.0.0.0", 8, 7000, 7000));
