@@ -52,12 +52,12 @@ static __always_inline int ipv6_verdict(struct xdp_md *ctx, struct ipv6hdr *ip6,
 
 	flags = config_flags();
 	if (shape == MCR_IPV6_BAD) {
-		if (destination6_known(&ip6->daddr, vlan))
+		if (destination6_known(&ip6->daddr, vlan, flags))
 			return count(MCR_XDP_STAT_IPV6_DROP_MALFORMED, XDP_DROP);
 		return not_for_relay6(flags, &ip6->daddr, MCR_XDP_STAT_IPV6_PASS_MALFORMED);
 	}
 	if (shape == MCR_IPV6_LATER_FRAGMENT) {
-		known = destination6_known(&ip6->daddr, vlan);
+		known = destination6_known(&ip6->daddr, vlan, flags);
 		if (known)
 			return relay(ctx, flags, MCR_FAMILY_IPV6, known);
 		return not_for_relay6(flags, &ip6->daddr, MCR_XDP_STAT_IPV6_PASS_OTHER);
@@ -67,18 +67,18 @@ static __always_inline int ipv6_verdict(struct xdp_md *ctx, struct ipv6hdr *ip6,
 						    : MCR_XDP_STAT_IPV6_DROP_MALFORMED;
 	udp = (void *)ip6 + l4_off;
 	if ((void *)udp + MCR_UDP_PORTS_LEN > data_end) {
-		if (destination6_known(&ip6->daddr, vlan))
+		if (destination6_known(&ip6->daddr, vlan, flags))
 			return count(bad_stat, XDP_DROP);
 		return not_for_relay6(flags, &ip6->daddr, MCR_XDP_STAT_IPV6_PASS_MALFORMED);
 	}
 
 	if (shape == MCR_IPV6_FIRST_FRAGMENT) {
-		known = destination6_known(&ip6->daddr, vlan);
+		known = destination6_known(&ip6->daddr, vlan, flags);
 		if (known)
 			return relay(ctx, flags, MCR_FAMILY_IPV6, known);
 		return not_for_relay6(flags, &ip6->daddr, MCR_XDP_STAT_IPV6_PASS_OTHER);
 	}
-	aimed = rule6_matches(&ip6->daddr, udp->dest, vlan, &ip6->saddr);
+	aimed = rule6_matches(&ip6->daddr, udp->dest, vlan, &ip6->saddr, flags);
 	/* ipv6_shape() has checked the payload length against the frame and
 	 * l4_off against the payload length. */
 	if ((void *)(udp + 1) > data_end || bpf_ntohs(udp->len) < sizeof(*udp) ||
@@ -133,7 +133,7 @@ int mcr_xdp(struct xdp_md *ctx)
 	/* Only the destination address can be trusted: drop when some rule
 	 * relays that address. */
 	if (shape == MCR_IPV4_BAD) {
-		if (destination_known(dst, vlan))
+		if (destination_known(dst, vlan, flags))
 			return count(MCR_XDP_STAT_DROP_MALFORMED, XDP_DROP);
 		return not_for_relay(flags, dst, MCR_XDP_STAT_PASS_MALFORMED);
 	}
@@ -145,7 +145,7 @@ int mcr_xdp(struct xdp_md *ctx)
 	 * own fragmented UDP to an address a rule relays is mcr's (doc/xdp.md).
 	 */
 	if (shape == MCR_IPV4_LATER_FRAGMENT) {
-		known = destination_known(dst, vlan);
+		known = destination_known(dst, vlan, flags);
 		if (known)
 			return relay(ctx, flags, MCR_FAMILY_IPV4, known);
 		return not_for_relay(flags, dst, MCR_XDP_STAT_PASS_OTHER);
@@ -155,18 +155,18 @@ int mcr_xdp(struct xdp_md *ctx)
 						    : MCR_XDP_STAT_DROP_MALFORMED;
 	udp = (void *)ip + hdr_len;
 	if ((void *)udp + MCR_UDP_PORTS_LEN > data_end) {
-		if (destination_known(dst, vlan))
+		if (destination_known(dst, vlan, flags))
 			return count(bad_stat, XDP_DROP);
 		return not_for_relay(flags, dst, MCR_XDP_STAT_PASS_MALFORMED);
 	}
 
 	if (shape == MCR_IPV4_FIRST_FRAGMENT) {
-		known = destination_known(dst, vlan);
+		known = destination_known(dst, vlan, flags);
 		if (known)
 			return relay(ctx, flags, MCR_FAMILY_IPV4, known);
 		return not_for_relay(flags, dst, MCR_XDP_STAT_PASS_OTHER);
 	}
-	aimed = rule_matches(dst, udp->dest, vlan, ip->saddr);
+	aimed = rule_matches(dst, udp->dest, vlan, ip->saddr, flags);
 	/* Whole datagram: the UDP header and length must fit the IP payload,
 	 * which ipv4_shape() has checked against the frame. */
 	if ((void *)(udp + 1) > data_end || bpf_ntohs(udp->len) < sizeof(*udp) ||

@@ -25,12 +25,27 @@ static __always_inline int count(enum mcr_xdp_stat stat, int action)
 	return action;
 }
 
+/* Beside the operator's flags, the run-time flags say which range maps
+ * hold entries (mcr_xdp_config.ranges). */
+#define MCR_RUN_RANGES (1u << 30)
+#define MCR_RUN_RANGES6 (1u << 31)
+_Static_assert(((MCR_XDP_F_REDIRECT | MCR_XDP_F_STRICT) & (MCR_RUN_RANGES | MCR_RUN_RANGES6)) == 0,
+	       "run-time bits apart from the config flags");
+
 static __always_inline __u32 config_flags(void)
 {
 	__u32 key = 0;
 	struct mcr_xdp_config *config = bpf_map_lookup_elem(&mcr_config, &key);
+	__u32 flags;
 
-	return config ? config->flags : 0;
+	if (!config)
+		return 0;
+	flags = config->flags & (MCR_XDP_F_REDIRECT | MCR_XDP_F_STRICT);
+	if (config->ranges & MCR_XDP_RANGES_IPV4)
+		flags |= MCR_RUN_RANGES;
+	if (config->ranges & MCR_XDP_RANGES_IPV6)
+		flags |= MCR_RUN_RANGES6;
+	return flags;
 }
 
 /* What a packet is for: the counters tell exact and range matches apart. */
@@ -87,7 +102,7 @@ static __always_inline const struct mcr_range_value *range6_of(const struct in6_
  * check: the program takes every source.
  */
 static __always_inline enum mcr_match rule_matches(__be32 dst, __be16 dst_port, __u16 vlan,
-						   __be32 src)
+						   __be32 src, __u32 flags)
 {
 	const struct mcr_range_value *range;
 	struct mcr_rule_key key = {
@@ -102,6 +117,8 @@ static __always_inline enum mcr_match rule_matches(__be32 dst, __be16 dst_port, 
 	key.src_ip = 0;
 	if (bpf_map_lookup_elem(&mcr_rules, &key))
 		return MCR_MATCH_EXACT;
+	if (!(flags & MCR_RUN_RANGES))
+		return MCR_MATCH_NONE;
 	range = range_of(dst, vlan);
 	return range && ports_cover(range, bpf_ntohs(dst_port)) ? MCR_MATCH_RANGE : MCR_MATCH_NONE;
 }
@@ -109,16 +126,19 @@ static __always_inline enum mcr_match rule_matches(__be32 dst, __be16 dst_port, 
 /* Only the destination can be trusted (no port, or broken headers): a relay
  * address when an exact rule has it (mcr_groups) or a range prefix of this
  * VLAN covers it. */
-static __always_inline enum mcr_match destination_known(__be32 dst, __u16 vlan)
+static __always_inline enum mcr_match destination_known(__be32 dst, __u16 vlan, __u32 flags)
 {
 	if (bpf_map_lookup_elem(&mcr_groups, &dst))
 		return MCR_MATCH_EXACT;
+	if (!(flags & MCR_RUN_RANGES))
+		return MCR_MATCH_NONE;
 	return range_of(dst, vlan) ? MCR_MATCH_RANGE : MCR_MATCH_NONE;
 }
 
 /* IPv6: the same, in mcr_rules6, mcr_ranges6 and mcr_groups6. */
 static __always_inline enum mcr_match rule6_matches(const struct in6_addr *dst, __be16 dst_port,
-						    __u16 vlan, const struct in6_addr *src)
+						    __u16 vlan, const struct in6_addr *src,
+						    __u32 flags)
 {
 	const struct mcr_range_value *range;
 	struct mcr_rule6_key key = {
@@ -133,17 +153,22 @@ static __always_inline enum mcr_match rule6_matches(const struct in6_addr *dst, 
 	__builtin_memset(&key.src_ip, 0, sizeof(key.src_ip));
 	if (bpf_map_lookup_elem(&mcr_rules6, &key))
 		return MCR_MATCH_EXACT;
+	if (!(flags & MCR_RUN_RANGES6))
+		return MCR_MATCH_NONE;
 	range = range6_of(dst, vlan);
 	return range && ports_cover(range, bpf_ntohs(dst_port)) ? MCR_MATCH_RANGE : MCR_MATCH_NONE;
 }
 
-static __always_inline enum mcr_match destination6_known(const struct in6_addr *dst, __u16 vlan)
+static __always_inline enum mcr_match destination6_known(const struct in6_addr *dst, __u16 vlan,
+							 __u32 flags)
 {
 	mcr_group6_key key;
 
 	__builtin_memcpy(&key, dst, sizeof(key));
 	if (bpf_map_lookup_elem(&mcr_groups6, &key))
 		return MCR_MATCH_EXACT;
+	if (!(flags & MCR_RUN_RANGES6))
+		return MCR_MATCH_NONE;
 	return range6_of(dst, vlan) ? MCR_MATCH_RANGE : MCR_MATCH_NONE;
 }
 

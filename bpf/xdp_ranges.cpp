@@ -10,6 +10,8 @@
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 
+#include "xdp_config.h"
+
 namespace mcr::bpf {
 
 namespace {
@@ -24,10 +26,10 @@ template <>
 struct RangeFamily<RangeRule> {
 	using Key = mcr_range_key;
 	using Entry = RangeEntry;
-	static constexpr int af = AF_INET;
 	static constexpr unsigned address_bits = 32;
 	static constexpr const char *map_name = MCR_XDP_RANGES_MAP_NAME;
 	static constexpr size_t max_entries = MCR_XDP_MAX_RANGES;
+	static constexpr uint32_t held_bit = MCR_XDP_RANGES_IPV4;
 	static int fd(const XdpMaps &maps) { return maps.ranges.get(); }
 	static void copy_dst(const RangeRule &rule, Key &key) { key.dst_ip = htonl(rule.dst); }
 };
@@ -36,10 +38,10 @@ template <>
 struct RangeFamily<RangeRule6> {
 	using Key = mcr_range6_key;
 	using Entry = RangeEntry6;
-	static constexpr int af = AF_INET6;
 	static constexpr unsigned address_bits = 128;
 	static constexpr const char *map_name = MCR_XDP_RANGES6_MAP_NAME;
 	static constexpr size_t max_entries = MCR_XDP_MAX_RANGES6;
+	static constexpr uint32_t held_bit = MCR_XDP_RANGES_IPV6;
 	static int fd(const XdpMaps &maps) { return maps.ranges6.get(); }
 	static void copy_dst(const RangeRule6 &rule, Key &key)
 	{
@@ -310,7 +312,9 @@ Status write_entries(const XdpMaps &maps, const OwnRules<typename RangeFamily<Ru
 		if (bpf_map_update_elem(F::fd(maps), &key, &value, BPF_ANY) < 0)
 			return make_error(-errno, "write " + describe(key) + " to " + F::map_name);
 	}
-	return {};
+	// The program looks into the map only while this says it holds
+	// entries: an empty trie's lookup would cost every miss for nothing.
+	return set_xdp_ranges_held(maps, F::held_bit, !wanted->empty());
 }
 
 template <typename Rule>

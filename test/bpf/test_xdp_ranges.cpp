@@ -323,6 +323,35 @@ TEST(XdpRangeVerdicts, EmptyRangeMapsMatchNothing)
 	ASSERT_TRUE(sync_standard_rules(maps));
 }
 
+// The program skips a range map the config says is empty (the lookup of
+// an empty trie would cost every miss): entries it is not told about are
+// not matched.
+TEST(XdpRangeVerdicts, RangeMapsAreReadOnlyWhenTheConfigSaysTheyHoldEntries)
+{
+	MCR_REQUIRE_XDP_HARNESS();
+	const XdpMaps &maps = XdpHarness::get().maps();
+	ASSERT_TRUE(sync_standard_rules(maps));
+	ASSERT_TRUE(set_xdp_flags(maps, af_packet));
+	ASSERT_TRUE(set_xdp_ranges_held(maps, MCR_XDP_RANGES_IPV4, false));
+
+	auto v4 = run_counted(XdpHarness::get(), to("239.2.3.4", 5050).bytes());
+	ASSERT_TRUE(v4) << v4.error().message;
+	EXPECT_EQ(v4->delta[other], 1u);
+	auto v6 = run_counted(XdpHarness::get(), to6("ff3e::1:34", 5050).bytes());
+	ASSERT_TRUE(v6) << v6.error().message;
+	EXPECT_EQ(v6->delta[range6_match], 1u);
+	ASSERT_TRUE(set_xdp_ranges_held(maps, MCR_XDP_RANGES_IPV6, false));
+	v6 = run_counted(XdpHarness::get(), to6("ff3e::1:34", 5050).with_udp_length(7).bytes());
+	ASSERT_TRUE(v6) << v6.error().message;
+	EXPECT_EQ(v6->delta[MCR_XDP_STAT_IPV6_PASS_MALFORMED], 1u);
+	ASSERT_TRUE(sync_ranges(maps, {}));
+	ASSERT_TRUE(sync_ranges6(maps, {}));
+	ASSERT_TRUE(sync_standard_rules(maps));
+	v4 = run_counted(XdpHarness::get(), to("239.2.3.4", 5050).bytes());
+	ASSERT_TRUE(v4) << v4.error().message;
+	EXPECT_EQ(v4->delta[range_match], 1u);
+}
+
 // A rule deleted and added back through add_range/delete_range changes the
 // verdict at once: the program reads what the control plane wrote.
 TEST(XdpRangeVerdicts, DeleteAndAddChangeTheVerdict)

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "frame_builder.h"
+#include "xdp_config.h"
 #include "xdp_harness.h"
 
 namespace mcr::bpf::test {
@@ -383,6 +384,30 @@ TEST_F(XdpRangeMapsTest, Ipv6EntriesFoldAndMergeLikeIpv4AndLeaveIpv4Alone)
 	EXPECT_EQ(ranges6_in(maps()),
 		  (std::map<std::string, Seen>{{"ff3e::4:4/128 vlan 0", {{{7000, 7001}}, 0, 1}}}));
 	EXPECT_EQ(ranges_in(maps()).size(), 1u);
+}
+
+// mcr_xdp_config.ranges says which range maps hold entries; set_xdp_flags
+// leaves it alone.
+TEST_F(XdpRangeMapsTest, ConfigSaysWhichRangeMapsHoldEntries)
+{
+	auto held = [&] {
+		auto bits = read_xdp_ranges_held(maps());
+		EXPECT_TRUE(bits) << (bits ? "" : bits.error().message);
+		return bits ? bits.value() : ~0u;
+	};
+	EXPECT_EQ(held(), 0u);
+	add(range("239.2.0.0", 16, 5000, 5099));
+	EXPECT_EQ(held(), uint32_t{MCR_XDP_RANGES_IPV4});
+	ASSERT_TRUE(add_range(maps(), range6("ff3e::1:0", 112, 5000, 5099)));
+	EXPECT_EQ(held(), uint32_t{MCR_XDP_RANGES_IPV4 | MCR_XDP_RANGES_IPV6});
+	ASSERT_TRUE(set_xdp_flags(maps(), MCR_XDP_F_STRICT));
+	EXPECT_EQ(held(), uint32_t{MCR_XDP_RANGES_IPV4 | MCR_XDP_RANGES_IPV6});
+	EXPECT_EQ(read_xdp_flags(maps()).value(), uint32_t{MCR_XDP_F_STRICT});
+	del(range("239.2.0.0", 16, 5000, 5099));
+	EXPECT_EQ(held(), uint32_t{MCR_XDP_RANGES_IPV6});
+	ASSERT_TRUE(sync_ranges6(maps(), {}));
+	EXPECT_EQ(held(), 0u);
+	ASSERT_TRUE(set_xdp_flags(maps(), 0));
 }
 
 } // namespace
