@@ -29,9 +29,10 @@
 
 /*
  * An IPv6 frame, from its fixed header on: the IPv4 steps below with
- * mcr_rules6, mcr_ranges6, mcr_groups6 and the ipv6_ counters. Fragments go where their
- * destination does, as IPv4's: to mcr when a rule relays it (mcr counts
- * them as its fragment drop until it reassembles IPv6), else the kernel.
+ * mcr_rules6, mcr_ranges6, mcr_groups6 and the ipv6_ counters. Fragments
+ * go where their destination does, as IPv4's: to mcr when a rule relays it
+ * (mcr counts them as its fragment drop until it reassembles IPv6), else
+ * the kernel.
  * A zero UDP checksum, which IPv6 forbids, is malformed too.
  */
 static __always_inline int ipv6_verdict(struct xdp_md *ctx, struct ipv6hdr *ip6,
