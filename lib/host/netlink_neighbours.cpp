@@ -28,12 +28,6 @@ constexpr int dump_attempts = 3;
 constexpr uint16_t usable_states =
 	NUD_REACHABLE | NUD_STALE | NUD_DELAY | NUD_PROBE | NUD_PERMANENT | NUD_NOARP;
 
-std::string ipv4_text(uint32_t host)
-{
-	return fmt::format("{}.{}.{}.{}", host >> 24, (host >> 16) & 0xff, (host >> 8) & 0xff,
-			   host & 0xff);
-}
-
 std::string iface_text(uint32_t ifindex)
 {
 	char name[IF_NAMESIZE] = {};
@@ -54,9 +48,40 @@ void for_each_attribute(const nlmsghdr *nlh, size_t header_size, Visit &&visit)
 	}
 }
 
+// An address of `family` as the kernel puts it in a message (network
+// order), none when its length does not fit the family.
+std::optional<IpAddress> address_from(unsigned family, const void *bytes, size_t len)
+{
+	if (family == AF_INET && len == 4) {
+		uint32_t net;
+		std::memcpy(&net, bytes, 4);
+		return IpAddress{Ipv4{ntohl(net)}};
+	}
+	if (family == AF_INET6 && len == 16) {
+		Ipv6 address;
+		std::memcpy(address.data(), bytes, 16);
+		return IpAddress{address};
+	}
+	return std::nullopt;
+}
+
+// An address attribute (NDA_DST, RTA_GATEWAY) of a message of `family`.
+std::optional<IpAddress> address_attribute(unsigned family, const nlattr *attr)
+{
+	return address_from(family, mnl_attr_get_payload(attr), mnl_attr_get_payload_len(attr));
+}
+
+void put_address(nlmsghdr *nlh, uint16_t type, const IpAddress &address)
+{
+	if (const Ipv6 *v6 = std::get_if<Ipv6>(&address))
+		mnl_attr_put(nlh, type, v6->size(), v6->data());
+	else
+		mnl_attr_put_u32(nlh, type, htonl(std::get<Ipv4>(address)));
+}
+
 // One RTM_NEWNEIGH / RTM_DELNEIGH, as the cache keeps it.
 struct NeighbourMessage {
-	bool relevant = false; // IPv4, not a proxy entry, with a destination
+	bool relevant = false; // IPv4 or IPv6, not a proxy entry, with a destination
 	bool deleted = false;
 	NetlinkNeighbours::Key key;
 	NetlinkNeighbours::Entry entry;
@@ -68,18 +93,19 @@ NeighbourMessage parse_neighbour(const nlmsghdr *nlh)
 	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(ndmsg)))
 		return out;
 	const auto *ndm = static_cast<const ndmsg *>(mnl_nlmsg_get_payload(nlh));
-	if (ndm->ndm_family != AF_INET || (ndm->ndm_flags & NTF_PROXY) != 0)
+	if ((ndm->ndm_family != AF_INET && ndm->ndm_family != AF_INET6) ||
+	    (ndm->ndm_flags & NTF_PROXY) != 0)
 		return out;
 	bool have_dst = false;
 	std::optional<Mac> lladdr;
 	for_each_attribute(nlh, sizeof(ndmsg), [&](const nlattr *attr) {
 		const auto type = mnl_attr_get_type(attr);
 		const auto len = mnl_attr_get_payload_len(attr);
-		if (type == NDA_DST && len == 4) {
-			uint32_t net;
-			std::memcpy(&net, mnl_attr_get_payload(attr), 4);
-			out.key.second = ntohl(net);
-			have_dst = true;
+		if (type == NDA_DST) {
+			if (const auto dst = address_attribute(ndm->ndm_family, attr)) {
+				out.key.second = *dst;
+				have_dst = true;
+			}
 		} else if (type == NDA_LLADDR && len == 6) {
 			Mac mac;
 			std::memcpy(mac.data(), mnl_attr_get_payload(attr), 6);
@@ -115,7 +141,7 @@ struct RouteAnswer {
 	bool answered = false;
 	uint8_t type = RTN_UNSPEC;
 	uint32_t oif = 0;
-	std::optional<uint32_t> gateway;
+	std::optional<IpAddress> gateway;
 };
 
 int collect_route(const nlmsghdr *nlh, void *data)
@@ -128,14 +154,19 @@ int collect_route(const nlmsghdr *nlh, void *data)
 	out->type = rtm->rtm_type;
 	for_each_attribute(nlh, sizeof(rtmsg), [&](const nlattr *attr) {
 		const auto type = mnl_attr_get_type(attr);
-		if (mnl_attr_get_payload_len(attr) != 4)
-			return;
-		if (type == RTA_OIF) {
+		const auto len = mnl_attr_get_payload_len(attr);
+		if (type == RTA_OIF && len == 4) {
 			out->oif = mnl_attr_get_u32(attr);
 		} else if (type == RTA_GATEWAY) {
-			uint32_t net;
-			std::memcpy(&net, mnl_attr_get_payload(attr), 4);
-			out->gateway = ntohl(net);
+			if (const auto gateway = address_attribute(rtm->rtm_family, attr))
+				out->gateway = gateway;
+		} else if (type == RTA_VIA && len >= sizeof(rtvia)) {
+			// A gateway of the other family: an IPv4 route via an IPv6
+			// next hop (RFC 5549), which NDP resolves.
+			const auto *via = static_cast<const rtvia *>(mnl_attr_get_payload(attr));
+			if (const auto gateway = address_from(via->rtvia_family, via->rtvia_addr,
+							      len - sizeof(rtvia)))
+				out->gateway = gateway;
 		}
 	});
 	return MNL_CB_OK;
@@ -166,7 +197,8 @@ const char *route_type_text(uint8_t type)
 }
 
 // What a failed output route look-up means, by the errno the kernel gives
-// each route type (fib_props in net/ipv4/fib_semantics.c).
+// each route type (fib_props in net/ipv4/fib_semantics.c; the same for
+// IPv6, ip6_rt_type_to_error in net/ipv6/route.c).
 std::string lookup_error_text(int err)
 {
 	switch (-err) {
@@ -181,6 +213,8 @@ std::string lookup_error_text(int err)
 		return std::strerror(-err);
 	}
 }
+
+bool is_ip_family(uint8_t family) { return family == AF_INET || family == AF_INET6; }
 
 void set_error(std::string *error, std::string text)
 {
@@ -235,7 +269,8 @@ int NetlinkNeighbours::open(std::string *error)
 		set_error(error, fmt::format("netlink: SO_RCVBUF: {}", std::strerror(err)));
 		return -err;
 	}
-	for (int group : {RTNLGRP_NEIGH, RTNLGRP_IPV4_ROUTE}) {
+	// RTNLGRP_NEIGH carries both families' neighbours.
+	for (int group : {RTNLGRP_NEIGH, RTNLGRP_IPV4_ROUTE, RTNLGRP_IPV6_ROUTE}) {
 		if (mnl_socket_setsockopt(events_, NETLINK_ADD_MEMBERSHIP, &group, sizeof group) < 0) {
 			const int err = errno;
 			set_error(error, fmt::format("netlink: join group {}: {}", group,
@@ -290,27 +325,39 @@ int NetlinkNeighbours::request(void *message, int (*cb)(const nlmsghdr *, void *
 
 int NetlinkNeighbours::dump(Table *out, std::string *error) const
 {
-	int err = 0;
-	for (int attempt = 0; attempt < dump_attempts; attempt++) {
-		alignas(nlmsghdr) char message[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(ndmsg))] = {};
-		nlmsghdr *nlh = mnl_nlmsg_put_header(message);
-		nlh->nlmsg_type = RTM_GETNEIGH;
-		nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-		auto *ndm = static_cast<ndmsg *>(mnl_nlmsg_put_extra_header(nlh, sizeof(ndmsg)));
-		ndm->ndm_family = AF_INET;
-		Table table;
-		err = request(nlh, collect_neighbour, &table);
-		if (err == 0) {
-			*out = std::move(table);
-			return 0;
+	Table table;
+	for (const uint8_t family : {AF_INET, AF_INET6}) {
+		int err = 0;
+		for (int attempt = 0; attempt < dump_attempts; attempt++) {
+			alignas(nlmsghdr) char message[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(ndmsg))] = {};
+			nlmsghdr *nlh = mnl_nlmsg_put_header(message);
+			nlh->nlmsg_type = RTM_GETNEIGH;
+			nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+			auto *ndm = static_cast<ndmsg *>(mnl_nlmsg_put_extra_header(nlh, sizeof(ndmsg)));
+			ndm->ndm_family = family;
+			Table one;
+			err = request(nlh, collect_neighbour, &one);
+			if (err == 0) {
+				table.merge(one);
+				break;
+			}
+			// EINTR: the table changed under the dump (NLM_F_DUMP_INTR);
+			// the answer may be inconsistent, so ask again.
+			if (err != -EINTR)
+				break;
 		}
-		// EINTR: the table changed under the dump (NLM_F_DUMP_INTR); the
-		// answer may be inconsistent, so ask again.
-		if (err != -EINTR)
-			break;
+		// A kernel without IPv6 has no NDP table to dump.
+		if (err == -EAFNOSUPPORT && family == AF_INET6)
+			err = 0;
+		if (err < 0) {
+			set_error(error, fmt::format("netlink: dump of the {} neighbour table: {}",
+						     family == AF_INET ? "IPv4 (ARP)" : "IPv6 (NDP)",
+						     std::strerror(-err)));
+			return err;
+		}
 	}
-	set_error(error, fmt::format("netlink: dump of the neighbour table: {}", std::strerror(-err)));
-	return err;
+	*out = std::move(table);
+	return 0;
 }
 
 int NetlinkNeighbours::resync(const std::function<void(const NeighbourChange &)> &on_change,
@@ -378,8 +425,8 @@ int NetlinkNeighbours::read_events(const std::function<void(const NeighbourChang
 		case RTM_NEWROUTE:
 		case RTM_DELROUTE:
 			if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(rtmsg)) &&
-			    static_cast<const rtmsg *>(mnl_nlmsg_get_payload(nlh))->rtm_family ==
-				    AF_INET)
+			    is_ip_family(static_cast<const rtmsg *>(mnl_nlmsg_get_payload(nlh))
+						 ->rtm_family))
 				*c->routes_changed = true;
 			break;
 		case RTM_NEWNEIGH:
@@ -438,7 +485,7 @@ int NetlinkNeighbours::read_events(const std::function<void(const NeighbourChang
 	}
 }
 
-std::optional<Mac> NetlinkNeighbours::neighbour(uint32_t ifindex, uint32_t ip) const
+std::optional<Mac> NetlinkNeighbours::neighbour(uint32_t ifindex, const IpAddress &ip) const
 {
 	const auto it = table_.find({ifindex, ip});
 	if (it == table_.end())
@@ -451,18 +498,18 @@ namespace {
 // An RTM_GETROUTE for dst, leaving through oif when it is not 0.
 struct RouteRequest {
 	alignas(nlmsghdr) char message[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(rtmsg)) +
-				       2 * MNL_ATTR_HDRLEN + 2 * MNL_ALIGN(4)] = {};
+				       2 * MNL_ATTR_HDRLEN + MNL_ALIGN(16) + MNL_ALIGN(4)] = {};
 
-	nlmsghdr *build(uint32_t dst, uint32_t oif, unsigned rtm_flags)
+	nlmsghdr *build(const IpAddress &dst, uint32_t oif, unsigned rtm_flags)
 	{
 		nlmsghdr *nlh = mnl_nlmsg_put_header(message);
 		nlh->nlmsg_type = RTM_GETROUTE;
 		nlh->nlmsg_flags = NLM_F_REQUEST;
 		auto *rtm = static_cast<rtmsg *>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
-		rtm->rtm_family = AF_INET;
-		rtm->rtm_dst_len = 32;
+		rtm->rtm_family = static_cast<uint8_t>(address_family(dst));
+		rtm->rtm_dst_len = is_ipv6(dst) ? 128 : 32;
 		rtm->rtm_flags = rtm_flags;
-		mnl_attr_put_u32(nlh, RTA_DST, htonl(dst));
+		put_address(nlh, RTA_DST, dst);
 		if (oif != 0)
 			mnl_attr_put_u32(nlh, RTA_OIF, oif);
 		return nlh;
@@ -471,11 +518,11 @@ struct RouteRequest {
 
 } // namespace
 
-int NetlinkNeighbours::next_hop(uint32_t dst, uint32_t ifindex, NextHop *out,
+int NetlinkNeighbours::next_hop(const IpAddress &dst, uint32_t ifindex, NextHop *out,
 				std::string *error) const
 {
 	const std::string what =
-		fmt::format("route to {} through {}", ipv4_text(dst), iface_text(ifindex));
+		fmt::format("route to {} through {}", ip_text(dst), iface_text(ifindex));
 	// With RTA_OIF and no route through that interface, a plain look-up
 	// pretends the destination is on-link there; RTM_F_FIB_MATCH answers
 	// with the route entry itself, so it fails instead.
@@ -492,7 +539,7 @@ int NetlinkNeighbours::next_hop(uint32_t dst, uint32_t ifindex, NextHop *out,
 		if (any_err == 0 && any.answered && any.type == RTN_UNICAST && any.oif != ifindex)
 			set_error(error, fmt::format("no {}: the kernel routes it through {}{}", what,
 						     iface_text(any.oif),
-						     any.gateway ? " via " + ipv4_text(*any.gateway)
+						     any.gateway ? " via " + ip_text(*any.gateway)
 								 : std::string()));
 		else if (any_err < 0)
 			set_error(error, fmt::format("no {}: {}", what, lookup_error_text(any_err)));
@@ -524,7 +571,7 @@ int NetlinkNeighbours::next_hop(uint32_t dst, uint32_t ifindex, NextHop *out,
 	return 0;
 }
 
-int NetlinkNeighbours::resolve(uint32_t ifindex, uint32_t ip)
+int NetlinkNeighbours::resolve(uint32_t ifindex, const IpAddress &ip)
 {
 	// NTF_USE takes NUD_PERMANENT away from an entry (__neigh_update):
 	// a static entry, or one on a device without ARP, is left alone.
@@ -533,19 +580,20 @@ int NetlinkNeighbours::resolve(uint32_t ifindex, uint32_t ip)
 		return 0;
 	// What `ping` would do, without a packet: NTF_USE makes neigh_add()
 	// create the entry (NLM_F_CREATE) and call neigh_event_send(), which
-	// moves it to INCOMPLETE and sends the ARP request now; a STALE entry
-	// goes to DELAY and is probed. The answer comes as RTM_NEWNEIGH.
+	// moves it to INCOMPLETE and sends the ARP request or the Neighbour
+	// Solicitation now; a STALE entry goes to DELAY and is probed. The
+	// answer comes as RTM_NEWNEIGH.
 	alignas(nlmsghdr) char message[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(ndmsg)) + MNL_ATTR_HDRLEN +
-				       MNL_ALIGN(4)] = {};
+				       MNL_ALIGN(16)] = {};
 	nlmsghdr *nlh = mnl_nlmsg_put_header(message);
 	nlh->nlmsg_type = RTM_NEWNEIGH;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_CREATE;
 	auto *ndm = static_cast<ndmsg *>(mnl_nlmsg_put_extra_header(nlh, sizeof(ndmsg)));
-	ndm->ndm_family = AF_INET;
+	ndm->ndm_family = static_cast<uint8_t>(address_family(ip));
 	ndm->ndm_ifindex = static_cast<int>(ifindex);
 	ndm->ndm_state = NUD_NONE;
 	ndm->ndm_flags = NTF_USE;
-	mnl_attr_put_u32(nlh, NDA_DST, htonl(ip));
+	put_address(nlh, NDA_DST, ip);
 	return request(nlh, ignore_message, nullptr);
 }
 

@@ -1,6 +1,6 @@
-// The kernel's IPv4 neighbours and routes through rtnetlink (libmnl): a
-// cache of the neighbour table kept current by notifications, route
-// look-ups and resolution requests. Runs on the main lcore: fd() goes into
+// The kernel's neighbours (ARP and NDP) and routes, IPv4 and IPv6, through
+// rtnetlink (libmnl): a cache of both neighbour tables kept current by
+// notifications, route look-ups and resolution requests. Runs on the main lcore: fd() goes into
 // its poll set, read_events() drains what arrived. No DPDK here; errors
 // come back as text for the caller to log.
 #pragma once
@@ -28,7 +28,7 @@ public:
 		uint16_t state = 0;
 		std::optional<Mac> mac;
 	};
-	using Key = std::pair<uint32_t, uint32_t>; // (ifindex, ip)
+	using Key = std::pair<uint32_t, IpAddress>; // (ifindex, ip)
 	using Table = std::map<Key, Entry>;
 
 	// notice: for the rare events an operator should see (the notification
@@ -39,25 +39,26 @@ public:
 	NetlinkNeighbours(const NetlinkNeighbours &) = delete;
 	NetlinkNeighbours &operator=(const NetlinkNeighbours &) = delete;
 
-	// Subscribes to neighbour and IPv4 route notifications, then dumps the
-	// IPv4 neighbour table into the cache. 0 or a negative errno with *error.
+	// Subscribes to neighbour and route notifications of both families,
+	// then dumps the IPv4 and IPv6 neighbour tables into the cache. 0 or a
+	// negative errno with *error.
 	int open(std::string *error);
 	// The notification socket, non-blocking, for poll(); -1 before open().
 	int fd() const;
 
 	// Drains the notification socket without blocking: updates the cache,
 	// calls on_change for each entry whose usable MAC appeared, changed or
-	// went, and sets *routes_changed when an IPv4 route was added or
-	// removed (left alone otherwise). on_change sees the cache already
+	// went, and sets *routes_changed when an IPv4 or IPv6 route was added
+	// or removed (left alone otherwise). on_change sees the cache already
 	// updated and may call neighbour(), next_hop() and resolve(). The
 	// number of notifications read, or a negative errno with *error.
 	int read_events(const std::function<void(const NeighbourChange &)> &on_change,
 			bool *routes_changed, std::string *error = nullptr);
 
-	int next_hop(uint32_t dst, uint32_t ifindex, NextHop *out,
+	int next_hop(const IpAddress &dst, uint32_t ifindex, NextHop *out,
 		     std::string *error) const override;
-	std::optional<Mac> neighbour(uint32_t ifindex, uint32_t ip) const override;
-	int resolve(uint32_t ifindex, uint32_t ip) override;
+	std::optional<Mac> neighbour(uint32_t ifindex, const IpAddress &ip) const override;
+	int resolve(uint32_t ifindex, const IpAddress &ip) override;
 
 	// The whole cache, for `show neighbours`.
 	const Table &table() const { return table_; }

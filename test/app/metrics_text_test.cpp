@@ -133,12 +133,12 @@ TEST(MetricsText, SamplesCarryTheSnapshotsValues)
 	EXPECT_EQ(s.at("mcr_xdp_packets_total{port=\"up0\",verdict=\"pass\"}"), "7");
 	EXPECT_EQ(s.count("mcr_xdp_packets_total{port=\"down0\",verdict=\"pass\"}"), 0u);
 	// Summed over workers, and split by worker.
-	EXPECT_EQ(s.at("mcr_drops_total{reason=\"not-ipv4\"}"), "3");
+	EXPECT_EQ(s.at("mcr_drops_total{reason=\"not-ip\"}"), "3");
 	EXPECT_EQ(s.at("mcr_port_drops_total{port=\"up0\",reason=\"no-rule\"}"), "9");
 	EXPECT_EQ(s.at("mcr_port_drops_total{port=\"down0\",reason=\"no-buffer\"}"), "4");
 	EXPECT_EQ(s.at("mcr_port_drops_total{port=\"down0\",reason=\"no-rule\"}"), "0");
 	EXPECT_EQ(s.at("mcr_drops_total{reason=\"no-rule\"}"), "9");
-	EXPECT_EQ(s.at("mcr_worker_drops_total{worker=\"1\",reason=\"not-ipv4\"}"), "1");
+	EXPECT_EQ(s.at("mcr_worker_drops_total{worker=\"1\",reason=\"not-ip\"}"), "1");
 	EXPECT_EQ(s.at("mcr_worker_polls_total{worker=\"0\"}"), "1000");
 	EXPECT_EQ(s.at("mcr_worker_busy_polls_total{worker=\"0\"}"), "40");
 	EXPECT_EQ(s.at("mcr_worker_idle_sleeps_total{worker=\"0\"}"), "5");

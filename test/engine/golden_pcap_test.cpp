@@ -291,7 +291,7 @@ TEST(GoldenPcap, MalformedFramesAreDroppedByReasonAndValidOnesRelayed)
 	}
 	for (uint32_t i = 0; i < 5; i++) {
 		UdpFrame f = flow_frame(9, i, 200);
-		f.ether_type = i % 2 ? 0x0806 : 0x86dd; // ARP, IPv6
+		f.ether_type = i % 2 ? 0x0806 : 0x88cc; // ARP, LLDP
 		bad[4].push_back(build_frame(f));
 	}
 	for (uint32_t i = 0; i < 6; i++) {

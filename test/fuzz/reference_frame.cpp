@@ -1,5 +1,7 @@
 #include "reference_frame.h"
 
+#include "reference_ipv6.h"
+
 namespace mcr::fuzz {
 
 using packet::DropReason;
@@ -7,6 +9,7 @@ using packet::DropReason;
 namespace {
 
 constexpr uint16_t ethertype_ipv4 = 0x0800;
+constexpr uint16_t ethertype_ipv6 = 0x86dd;
 constexpr uint16_t ethertype_vlan = 0x8100;
 constexpr size_t ethernet_len = 14;
 constexpr size_t vlan_tag_len = 4;
@@ -60,6 +63,10 @@ DropReason reference_parse(std::span<const uint8_t> frame, RefFrame *out, bool v
 		r.vlan = be16(b + 14) & 0x0fff;
 		type = be16(b + 16);
 		r.l3 += vlan_tag_len;
+	}
+	if (type == ethertype_ipv6) {
+		RefDatagram6 d; // its fields are checked by fuzz_packet's check_ipv6
+		return reference_parse_ipv6(frame, r.l3, &d);
 	}
 	if (type != ethertype_ipv4)
 		return is_stacked_tag(type) ? DropReason::vlan_unsupported : DropReason::not_ip;

@@ -3,10 +3,14 @@
 // in a named namespace of the test's own ("peer", removed in TearDown, even
 // after a failure), so that ARP really crosses a link and the peer answers:
 //   host nl0 198.18.42.1/24  <->  peer nl0p 198.18.42.2/24  (MAC kPeerMac)
+//            2001:2:42::1/64             2001:2:42::2/64, fe80::2/64
 //   host nl1 198.18.43.1/24  <->  peer nl1p 198.18.43.2/24
+//            2001:2:43::1/64             2001:2:43::2/64
+// IPv6 addresses without DAD, so that they are usable at once.
 // Needs root; skips otherwise.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
 #include <linux/neighbour.h>
 #include <net/if.h>
 #include <poll.h>
@@ -39,6 +43,19 @@ constexpr uint32_t kOtherPeer = ipv4(198, 18, 43, 2);
 constexpr Mac kPeerMac{0x02, 0x00, 0x00, 0x4e, 0x4c, 0x02};
 constexpr Mac kPeerNewMac{0x02, 0x00, 0x00, 0x4e, 0x4c, 0x99};
 
+Ipv6 ipv6(const char *text)
+{
+	Ipv6 address{};
+	if (inet_pton(AF_INET6, text, address.data()) != 1)
+		ADD_FAILURE() << "not an IPv6 address: " << text;
+	return address;
+}
+
+const Ipv6 kHost6 = ipv6("2001:2:42::1");
+const Ipv6 kPeer6 = ipv6("2001:2:42::2");
+const Ipv6 kPeerLinkLocal = ipv6("fe80::2");
+const Ipv6 kOtherPeer6 = ipv6("2001:2:43::2");
+
 std::string mac_text(const Mac &mac)
 {
 	return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", mac[0], mac[1], mac[2],
@@ -61,6 +78,9 @@ protected:
 		ASSERT_TRUE(add_link("nl0", "198.18.42.1/24", "198.18.42.2/24", kPeerMac, &why)) << why;
 		ASSERT_TRUE(add_link("nl1", "198.18.43.1/24", "198.18.43.2/24", std::nullopt, &why))
 			<< why;
+		ASSERT_TRUE(add_ipv6("nl0", "2001:2:42::1/64", "2001:2:42::2/64", &why)) << why;
+		ASSERT_TRUE(add_ipv6("nl1", "2001:2:43::1/64", "2001:2:43::2/64", &why)) << why;
+		ASSERT_TRUE(in_peer("-6 addr add fe80::2/64 dev nl0p nodad", &why)) << why;
 		nl0_ = if_nametoindex("nl0");
 		nl1_ = if_nametoindex("nl1");
 		ASSERT_NE(nl0_, 0u);
@@ -89,6 +109,19 @@ protected:
 					     why)) &&
 		       in_peer(fmt::format("addr add {} dev {}", peer_address, peer), why) &&
 		       in_peer(fmt::format("link set {} up", peer), why);
+	}
+
+	// IPv6 on both ends (whatever the namespaces' defaults), addresses
+	// without duplicate address detection.
+	bool add_ipv6(const std::string &name, const std::string &address,
+		      const std::string &peer_address, std::string *why)
+	{
+		const std::string peer = name + "p";
+		return netns_->set_sysctl("net/ipv6/conf/" + name + "/disable_ipv6", "0", why) &&
+		       sh(fmt::format("ip netns exec {} sysctl -qw net.ipv6.conf.{}.disable_ipv6=0",
+				      peer_ns_, peer)) &&
+		       netns_->ip(fmt::format("-6 addr add {} dev {} nodad", address, name), why) &&
+		       in_peer(fmt::format("-6 addr add {} dev {} nodad", peer_address, peer), why);
 	}
 
 	bool in_peer(const std::string &args, std::string *why)
@@ -124,7 +157,7 @@ protected:
 	}
 
 	// The last change reported for (ifindex, ip), if any.
-	std::optional<NeighbourChange> last_change(uint32_t ifindex, uint32_t ip) const
+	std::optional<NeighbourChange> last_change(uint32_t ifindex, const IpAddress &ip) const
 	{
 		for (auto it = changes_.rbegin(); it != changes_.rend(); ++it)
 			if (it->ifindex == ifindex && it->ip == ip)
@@ -356,6 +389,183 @@ TEST_F(NetlinkNeighboursTest, AnOverrunSocketIsCaughtUpByDumpingAgain)
 		EXPECT_EQ(mac_text(last_change(nl0_, ip)->mac), want);
 	}
 	EXPECT_TRUE(routes_changed_);
+}
+
+// IPv6: the same questions through NDP and the IPv6 routing table.
+
+TEST_F(NetlinkNeighboursTest, TheDumpSeedsTheCacheWithIPv6Neighbours)
+{
+	ASSERT_TRUE(sh("ping -6 -c1 -W2 2001:2:42::2"));
+	ASSERT_TRUE(sh("ip -6 neigh add 2001:2:42::7 lladdr 02:00:00:00:00:07 dev nl0 nud permanent"));
+	NetlinkNeighbours nl;
+	std::string error;
+	ASSERT_EQ(nl.open(&error), 0) << error;
+	EXPECT_EQ(mac_text(nl.neighbour(nl0_, kPeer6)), mac_text(kPeerMac));
+	EXPECT_EQ(mac_text(nl.neighbour(nl0_, ipv6("2001:2:42::7"))), "02:00:00:00:00:07");
+	const auto it = nl.table().find({nl0_, ipv6("2001:2:42::7")});
+	ASSERT_NE(it, nl.table().end());
+	EXPECT_EQ(it->second.state, NUD_PERMANENT);
+	EXPECT_FALSE(nl.neighbour(nl1_, kPeer6));
+	// Both families at once: the IPv4 table is still there.
+	ASSERT_TRUE(sh("ping -c1 -W2 198.18.42.2"));
+	pump(nl, [&] { return nl.neighbour(nl0_, kPeer).has_value(); });
+	EXPECT_EQ(mac_text(nl.neighbour(nl0_, kPeer)), mac_text(kPeerMac));
+}
+
+TEST_F(NetlinkNeighboursTest, AnIPv6PeerThatAppearsIsReportedWithItsMac)
+{
+	NetlinkNeighbours nl;
+	std::string error;
+	ASSERT_EQ(nl.open(&error), 0) << error;
+	EXPECT_FALSE(nl.neighbour(nl0_, kPeer6));
+	ASSERT_TRUE(sh("ping -6 -c1 -W2 2001:2:42::2"));
+	ASSERT_TRUE(pump(nl, [&] {
+		const auto c = last_change(nl0_, kPeer6);
+		return c && c->mac;
+	})) << "no change for 2001:2:42::2 on nl0";
+	EXPECT_EQ(mac_text(last_change(nl0_, kPeer6)->mac), mac_text(kPeerMac));
+	EXPECT_EQ(mac_text(nl.neighbour(nl0_, kPeer6)), mac_text(kPeerMac));
+	EXPECT_FALSE(last_change(nl0_, kPeer)) << "an IPv6 change reported as IPv4";
+}
+
+TEST_F(NetlinkNeighboursTest, AnIPv6PeerWhoseMacChangesIsReportedWithTheNewOne)
+{
+	ASSERT_TRUE(sh("ping -6 -c1 -W2 2001:2:42::2"));
+	NetlinkNeighbours nl;
+	std::string error;
+	ASSERT_EQ(nl.open(&error), 0) << error;
+	ASSERT_EQ(mac_text(nl.neighbour(nl0_, kPeer6)), mac_text(kPeerMac));
+	// As a failover would: the new owner announces itself with unsolicited
+	// Neighbour Advertisements (ndisc_notify) when its address changes.
+	std::string why;
+	ASSERT_TRUE(sh(fmt::format("ip netns exec {} sysctl -qw net.ipv6.conf.nl0p.ndisc_notify=1",
+				   peer_ns_)));
+	ASSERT_TRUE(in_peer("link set nl0p address " + mac_text(kPeerNewMac), &why)) << why;
+	ASSERT_TRUE(pump(nl, [&] {
+		const auto c = last_change(nl0_, kPeer6);
+		return c && c->mac == kPeerNewMac;
+	})) << "last change: "
+	    << (last_change(nl0_, kPeer6) ? mac_text(last_change(nl0_, kPeer6)->mac) : "none");
+	EXPECT_EQ(mac_text(nl.neighbour(nl0_, kPeer6)), mac_text(kPeerNewMac));
+
+	ASSERT_TRUE(sh("ip -6 neigh del 2001:2:42::2 dev nl0"));
+	ASSERT_TRUE(pump(nl, [&] { return !last_change(nl0_, kPeer6)->mac; }))
+		<< "no change when the entry was deleted";
+	EXPECT_FALSE(nl.neighbour(nl0_, kPeer6));
+}
+
+TEST_F(NetlinkNeighboursTest, ResolveSendsANeighbourSolicitationAndThePeerAnswers)
+{
+	NetlinkNeighbours nl;
+	std::string error;
+	ASSERT_EQ(nl.open(&error), 0) << error;
+	for (const Ipv6 &peer : {kPeer6, kPeerLinkLocal}) {
+		ASSERT_FALSE(nl.neighbour(nl0_, peer));
+		ASSERT_EQ(nl.resolve(nl0_, peer), 0);
+		ASSERT_TRUE(pump(nl, [&] { return nl.neighbour(nl0_, peer).has_value(); }))
+			<< ip_text(peer) << " was not resolved";
+		EXPECT_EQ(mac_text(last_change(nl0_, peer)->mac), mac_text(kPeerMac));
+		// REACHABLE: confirmed by a solicited advertisement.
+		EXPECT_EQ(nl.table().at({nl0_, peer}).state, NUD_REACHABLE) << ip_text(peer);
+	}
+}
+
+TEST_F(NetlinkNeighboursTest, AnUnansweredIPv6ResolutionGivesNoMac)
+{
+	NetlinkNeighbours nl;
+	std::string error;
+	ASSERT_EQ(nl.open(&error), 0) << error;
+	const Ipv6 nobody = ipv6("2001:2:42::99");
+	ASSERT_EQ(nl.resolve(nl0_, nobody), 0);
+	// The kernel says nothing of the INCOMPLETE entry it creates, then
+	// FAILED once its solicitations (3, a second apart) went unanswered.
+	ASSERT_TRUE(pump(nl, [&] { return nl.table().contains({nl0_, nobody}); }, 8.0));
+	pump(nl, [] { return false; }, 0.5);
+	EXPECT_EQ(nl.table().at({nl0_, nobody}).state, NUD_FAILED);
+	EXPECT_FALSE(nl.neighbour(nl0_, nobody));
+	EXPECT_FALSE(last_change(nl0_, nobody).has_value());
+}
+
+TEST_F(NetlinkNeighboursTest, AnOnLinkIPv6DestinationIsItsOwnNextHop)
+{
+	NetlinkNeighbours nl;
+	std::string error;
+	ASSERT_EQ(nl.open(&error), 0) << error;
+	NextHop hop;
+	ASSERT_EQ(nl.next_hop(kPeer6, nl0_, &hop, &error), 0) << error;
+	EXPECT_EQ(hop, (NextHop{nl0_, kPeer6}));
+	ASSERT_EQ(nl.next_hop(ipv6("2001:2:43::77"), nl1_, &hop, &error), 0) << error;
+	EXPECT_EQ(hop, (NextHop{nl1_, ipv6("2001:2:43::77")}));
+	// Link-local: on-link on every interface, the ifindex says which.
+	ASSERT_EQ(nl.next_hop(kPeerLinkLocal, nl1_, &hop, &error), 0) << error;
+	EXPECT_EQ(hop, (NextHop{nl1_, kPeerLinkLocal}));
+}
+
+TEST_F(NetlinkNeighboursTest, AnIPv6DestinationBehindAGatewayHasTheGatewayAsNextHop)
+{
+	NetlinkNeighbours nl;
+	std::string error;
+	ASSERT_EQ(nl.open(&error), 0) << error;
+	ASSERT_TRUE(sh("ip -6 route add 2001:2:44::/64 via 2001:2:42::2"));
+	ASSERT_TRUE(pump(nl, [&] { return routes_changed_; })) << "no route notification";
+	NextHop hop;
+	ASSERT_EQ(nl.next_hop(ipv6("2001:2:44::5"), nl0_, &hop, &error), 0) << error;
+	EXPECT_EQ(hop, (NextHop{nl0_, kPeer6}));
+
+	// Routers advertise link-local addresses: the usual IPv6 gateway.
+	ASSERT_TRUE(sh("ip -6 route add 2001:2:45::/64 via fe80::2 dev nl0"));
+	ASSERT_EQ(nl.next_hop(ipv6("2001:2:45::5"), nl0_, &hop, &error), 0) << error;
+	EXPECT_EQ(hop, (NextHop{nl0_, kPeerLinkLocal}));
+
+	routes_changed_ = false;
+	ASSERT_TRUE(sh("ip -6 route del 2001:2:44::/64"));
+	ASSERT_TRUE(pump(nl, [&] { return routes_changed_; })) << "no route notification";
+	EXPECT_LT(nl.next_hop(ipv6("2001:2:44::5"), nl0_, &hop, &error), 0);
+	EXPECT_NE(error.find("2001:2:44::5"), std::string::npos) << error;
+}
+
+// An IPv4 route through an IPv6 next hop (RFC 5549): the neighbour to
+// resolve is IPv6.
+TEST_F(NetlinkNeighboursTest, AnIPv4RouteViaAnIPv6GatewayHasAnIPv6NextHop)
+{
+	NetlinkNeighbours nl;
+	std::string error;
+	ASSERT_EQ(nl.open(&error), 0) << error;
+	if (!sh("ip route add 198.19.44.0/24 via inet6 fe80::2 dev nl0"))
+		GTEST_SKIP() << "this kernel takes no IPv4 route via an IPv6 gateway";
+	NextHop hop;
+	ASSERT_EQ(nl.next_hop(ipv4(198, 19, 44, 5), nl0_, &hop, &error), 0) << error;
+	EXPECT_EQ(hop, (NextHop{nl0_, kPeerLinkLocal}));
+}
+
+TEST_F(NetlinkNeighboursTest, AnIPv6DestinationRoutedElsewhereOrNowhereIsRefused)
+{
+	NetlinkNeighbours nl;
+	std::string error;
+	ASSERT_EQ(nl.open(&error), 0) << error;
+	NextHop hop{};
+	ASSERT_TRUE(sh("ip -6 route add 2001:2:46::/64 via 2001:2:43::2"));
+	EXPECT_LT(nl.next_hop(ipv6("2001:2:46::5"), nl0_, &hop, &error), 0);
+	EXPECT_NE(error.find("2001:2:46::5"), std::string::npos) << error;
+	EXPECT_NE(error.find("through nl1"), std::string::npos) << error;
+	error.clear();
+	EXPECT_LT(nl.next_hop(kOtherPeer6, nl0_, &hop, &error), 0);
+	EXPECT_NE(error.find("through nl1"), std::string::npos) << error;
+	ASSERT_EQ(nl.next_hop(ipv6("2001:2:46::5"), nl1_, &hop, &error), 0) << error;
+	EXPECT_EQ(hop, (NextHop{nl1_, kOtherPeer6}));
+
+	hop = NextHop{};
+	error.clear();
+	EXPECT_LT(nl.next_hop(ipv6("2001:2:99::1"), nl0_, &hop, &error), 0);
+	EXPECT_NE(error.find("2001:2:99::1"), std::string::npos) << error;
+	ASSERT_TRUE(sh("ip -6 route add blackhole 2001:2:98::/64"));
+	error.clear();
+	EXPECT_LT(nl.next_hop(ipv6("2001:2:98::1"), nl0_, &hop, &error), 0);
+	EXPECT_NE(error.find("blackhole"), std::string::npos) << error;
+	error.clear();
+	EXPECT_LT(nl.next_hop(kHost6, nl0_, &hop, &error), 0);
+	EXPECT_NE(error.find("local"), std::string::npos) << error;
+	EXPECT_EQ(hop, NextHop{});
 }
 
 } // namespace

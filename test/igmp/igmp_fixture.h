@@ -8,7 +8,7 @@
 
 #include <gtest/gtest.h>
 
-#include "host/igmp_membership.h"
+#include "host/multicast_memberships.h"
 #include "kernel_groups.h"
 #include "private_netns.h"
 
@@ -21,7 +21,7 @@ class IgmpTest : public ::testing::Test {
 protected:
 	void SetUp() override;
 
-	// For ASSERT_TRUE, failing with IgmpMemberships' own message.
+	// For ASSERT_TRUE, failing with MulticastMemberships' own message.
 	::testing::AssertionResult joins(unsigned ifindex, uint32_t group, uint32_t source);
 	::testing::AssertionResult leaves(unsigned ifindex, uint32_t group, uint32_t source);
 
@@ -32,7 +32,7 @@ protected:
 	unsigned iface_ = 0; // mg0
 	unsigned peer_ = 0;  // mg0p
 	// After netns_: destroyed, and so leaves, before the namespace is.
-	IgmpMemberships igmp_;
+	MulticastMemberships igmp_;
 };
 
 } // namespace mcr::host::test

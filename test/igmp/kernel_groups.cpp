@@ -129,3 +129,116 @@ std::vector<uint32_t> kernel_included_sources(unsigned ifindex, uint32_t group)
 }
 
 } // namespace mcr::host::test
+
+namespace mcr::host::test {
+
+namespace {
+
+// As McfilterProbe, for /proc/net/mcfilter6 (igmp6_mcf_get_first).
+class Mcfilter6Probe {
+public:
+	Mcfilter6Probe() : fd_(socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0))
+	{
+		group_source_req request{};
+		request.gsr_interface = ifindex();
+		set(&request.gsr_group, "ff3e::ffff:fffe");
+		set(&request.gsr_source, "2001:2:ffff::fffe");
+		setsockopt(fd_, IPPROTO_IPV6, MCAST_JOIN_SOURCE_GROUP, &request, sizeof(request));
+	}
+	~Mcfilter6Probe() { close(fd_); }
+	Mcfilter6Probe(const Mcfilter6Probe &) = delete;
+	Mcfilter6Probe &operator=(const Mcfilter6Probe &) = delete;
+
+	static unsigned ifindex() { return if_nametoindex("lo"); }
+
+private:
+	static void set(sockaddr_storage *storage, const char *text)
+	{
+		sockaddr_in6 address{};
+		address.sin6_family = AF_INET6;
+		inet_pton(AF_INET6, text, &address.sin6_addr);
+		std::memcpy(storage, &address, sizeof(address));
+	}
+
+	int fd_;
+};
+
+// 32 hex digits, as %pi6 prints an address.
+bool parse_hex6(const std::string &text, Ipv6 *out)
+{
+	if (text.size() != 32)
+		return false;
+	for (size_t i = 0; i < 16; ++i)
+		(*out)[i] = static_cast<uint8_t>(std::stoul(text.substr(2 * i, 2), nullptr, 16));
+	return true;
+}
+
+} // namespace
+
+// "3    mg0             ff3e0000000000000000000000000001     1 00000004 0"
+std::vector<KernelGroup6> kernel_groups6()
+{
+	std::vector<KernelGroup6> groups;
+	std::ifstream file("/proc/thread-self/net/igmp6");
+	std::string line;
+	while (std::getline(file, line)) {
+		std::istringstream fields(line);
+		KernelGroup6 joined{};
+		std::string group;
+		fields >> joined.ifindex >> joined.device >> group >> joined.users;
+		if (fields && parse_hex6(group, &joined.group))
+			groups.push_back(joined);
+	}
+	return groups;
+}
+
+// "  3    mg0 ff3e...0001 20010002...0009      1      0"
+std::vector<KernelSourceFilter6> kernel_source_filters6()
+{
+	const Mcfilter6Probe probe;
+	std::vector<KernelSourceFilter6> filters;
+	std::ifstream file("/proc/thread-self/net/mcfilter6");
+	std::string line;
+	std::getline(file, line); // header
+	while (std::getline(file, line)) {
+		std::istringstream fields(line);
+		KernelSourceFilter6 filter{};
+		std::string device, group, source;
+		fields >> filter.ifindex >> device >> group >> source >> filter.include >>
+			filter.exclude;
+		if (fields && parse_hex6(group, &filter.group) && parse_hex6(source, &filter.source) &&
+		    filter.ifindex != Mcfilter6Probe::ifindex())
+			filters.push_back(filter);
+	}
+	return filters;
+}
+
+unsigned kernel_group6_users(unsigned ifindex, const Ipv6 &group)
+{
+	for (const KernelGroup6 &joined : kernel_groups6())
+		if (joined.ifindex == ifindex && joined.group == group)
+			return joined.users;
+	return 0;
+}
+
+std::vector<Ipv6> kernel_routable_groups6(unsigned ifindex)
+{
+	std::vector<Ipv6> groups;
+	for (const KernelGroup6 &joined : kernel_groups6())
+		if (joined.ifindex == ifindex && (joined.group[1] & 0x0f) > 2)
+			groups.push_back(joined.group);
+	std::sort(groups.begin(), groups.end());
+	return groups;
+}
+
+std::vector<Ipv6> kernel_included_sources6(unsigned ifindex, const Ipv6 &group)
+{
+	std::vector<Ipv6> sources;
+	for (const KernelSourceFilter6 &filter : kernel_source_filters6())
+		if (filter.ifindex == ifindex && filter.group == group && filter.include > 0)
+			sources.push_back(filter.source);
+	std::sort(sources.begin(), sources.end());
+	return sources;
+}
+
+} // namespace mcr::host::test

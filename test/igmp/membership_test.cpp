@@ -23,7 +23,7 @@ TEST_F(IgmpTest, FurtherReferencesShareOneMembership)
 	ASSERT_TRUE(joins(iface_, kGroup, 0));
 	ASSERT_TRUE(joins(iface_, kGroup, 0));
 	ASSERT_TRUE(joins(iface_, kGroup, 0));
-	EXPECT_EQ(igmp_.references(iface_, kGroup, 0), 3u);
+	EXPECT_EQ(igmp_.references(iface_, kGroup, 0u), 3u);
 	EXPECT_EQ(igmp_.memberships(), 1u);
 	EXPECT_EQ(kernel_group_users(iface_, kGroup), 1u) << "joined more than once";
 
@@ -103,7 +103,7 @@ TEST_F(IgmpTest, LeaveAllEmptiesEverything)
 TEST_F(IgmpTest, DestructionLeaves)
 {
 	{
-		IgmpMemberships scoped;
+		MulticastMemberships scoped;
 		std::string error;
 		ASSERT_EQ(scoped.join(iface_, kGroup, kSource, &error), 0) << error;
 		ASSERT_EQ(kernel_group_users(iface_, kGroup), 1u);
@@ -117,7 +117,7 @@ TEST_F(IgmpTest, NonMulticastGroupIsRefused)
 	for (uint32_t group : {ipv4(198, 18, 0, 5), ipv4(240, 0, 0, 1), ipv4(255, 255, 255, 255),
 			       ipv4(0, 0, 0, 0)}) {
 		std::string error;
-		EXPECT_EQ(igmp_.join(iface_, group, 0, &error), -EINVAL);
+		EXPECT_EQ(igmp_.join(iface_, group, 0u, &error), -EINVAL);
 		EXPECT_TRUE(mentions(error, "not a multicast address"));
 	}
 	EXPECT_EQ(igmp_.memberships(), 0u);
@@ -137,7 +137,7 @@ TEST_F(IgmpTest, SourceThatCannotSendIsRefused)
 TEST_F(IgmpTest, UnknownIfindexIsNamedInTheError)
 {
 	std::string error;
-	EXPECT_EQ(igmp_.join(9999, kGroup, 0, &error), -ENODEV);
+	EXPECT_EQ(igmp_.join(9999, kGroup, 0u, &error), -ENODEV);
 	EXPECT_EQ(error, "cannot join group 239.1.2.3 any source on ifindex 9999: no such interface");
 	EXPECT_EQ(igmp_.join(0, kGroup, kSource, &error), -ENODEV);
 	EXPECT_TRUE(mentions(error, "ifindex 0: no such interface"));
@@ -148,7 +148,7 @@ TEST_F(IgmpTest, UnknownIfindexIsNamedInTheError)
 TEST_F(IgmpTest, ErrorsNameTheInterface)
 {
 	std::string error;
-	EXPECT_EQ(igmp_.join(iface_, ipv4(10, 0, 0, 1), 0, &error), -EINVAL);
+	EXPECT_EQ(igmp_.join(iface_, ipv4(10, 0, 0, 1), 0u, &error), -EINVAL);
 	EXPECT_EQ(error, "cannot join group 10.0.0.1 any source on mg0 (ifindex " +
 				 std::to_string(iface_) + "): not a multicast address");
 }
@@ -156,10 +156,10 @@ TEST_F(IgmpTest, ErrorsNameTheInterface)
 TEST_F(IgmpTest, LeavingWhatIsNotJoinedIsENOENT)
 {
 	std::string error;
-	EXPECT_EQ(igmp_.leave(iface_, kGroup, 0, &error), -ENOENT);
+	EXPECT_EQ(igmp_.leave(iface_, kGroup, 0u, &error), -ENOENT);
 	EXPECT_TRUE(mentions(error, "not joined"));
 	ASSERT_TRUE(joins(iface_, kGroup, kSource));
-	EXPECT_EQ(igmp_.leave(iface_, kGroup, 0, &error), -ENOENT) << "any-source is another membership";
+	EXPECT_EQ(igmp_.leave(iface_, kGroup, 0u, &error), -ENOENT) << "any-source is another membership";
 	EXPECT_EQ(kernel_group_users(iface_, kGroup), 1u);
 }
 

@@ -76,7 +76,7 @@ public:
 // or on-link when absent) and neighbours by (ifindex, ip).
 class FakeKernel : public host::NeighbourSource {
 public:
-	int next_hop(uint32_t dst, uint32_t ifindex, host::NextHop *out,
+	int next_hop(const host::IpAddress &dst, uint32_t ifindex, host::NextHop *out,
 		     std::string *) const override
 	{
 		asked_routes++;
@@ -84,19 +84,19 @@ public:
 		*out = {ifindex, gw != gateways.end() ? gw->second : dst};
 		return 0;
 	}
-	std::optional<host::Mac> neighbour(uint32_t ifindex, uint32_t ip) const override
+	std::optional<host::Mac> neighbour(uint32_t ifindex, const host::IpAddress &ip) const override
 	{
 		const auto it = macs.find({ifindex, ip});
 		return it == macs.end() ? std::nullopt : std::optional(it->second);
 	}
-	int resolve(uint32_t ifindex, uint32_t ip) override
+	int resolve(uint32_t ifindex, const host::IpAddress &ip) override
 	{
 		resolved.emplace_back(ifindex, ip);
 		return 0;
 	}
-	std::map<uint32_t, uint32_t> gateways;
-	std::map<std::pair<uint32_t, uint32_t>, host::Mac> macs;
-	std::vector<std::pair<uint32_t, uint32_t>> resolved;
+	std::map<host::IpAddress, host::IpAddress> gateways;
+	std::map<std::pair<uint32_t, host::IpAddress>, host::Mac> macs;
+	std::vector<std::pair<uint32_t, host::IpAddress>> resolved;
 	mutable int asked_routes = 0;
 };
 
@@ -350,7 +350,7 @@ TEST_F(Publish, UnknownNeighbourPublishesUnresolvedAndAsksTheKernel)
 	EXPECT_TRUE(c->output(0).no_neighbour);
 	EXPECT_EQ(c->min_mtu(), 0) << "an unresolved output sends the rule down the slow path";
 	ASSERT_EQ(kernel_.resolved.size(), 1u);
-	EXPECT_EQ(kernel_.resolved[0], std::make_pair(out_ifindex, ipv4(198, 18, 2, 10)));
+	EXPECT_EQ(kernel_.resolved[0], std::make_pair(out_ifindex, host::IpAddress{ipv4(198, 18, 2, 10)}));
 	const auto uses = publisher_->neighbours();
 	ASSERT_EQ(uses.size(), 1u);
 	EXPECT_EQ(uses[0].port, "out0");
@@ -415,7 +415,7 @@ TEST_F(Publish, GatewayRoutesUseTheGatewaysMacAndFollowRouteChanges)
 	auto uses = publisher_->neighbours();
 	ASSERT_EQ(uses.size(), 1u);
 	EXPECT_EQ(uses[0].destination, far);
-	EXPECT_EQ(uses[0].next_hop.ip, gw);
+	EXPECT_EQ(uses[0].next_hop.ip, host::IpAddress{gw});
 	ASSERT_TRUE(uses[0].mac);
 	EXPECT_EQ(*uses[0].mac, mac_gw);
 
@@ -435,7 +435,7 @@ TEST_F(Publish, GatewayRoutesUseTheGatewaysMacAndFollowRouteChanges)
 	EXPECT_EQ(find(r)->output(0).rewrite.dst_mac.addr_bytes[4], 0x0a);
 	uses = publisher_->neighbours();
 	ASSERT_EQ(uses.size(), 1u);
-	EXPECT_EQ(uses[0].next_hop.ip, far);
+	EXPECT_EQ(uses[0].next_hop.ip, host::IpAddress{far});
 }
 
 // 10,000 rules behind one next hop: one neighbour change republishes every
