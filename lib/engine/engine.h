@@ -27,7 +27,6 @@ struct EnginePort {
 	uint16_t port_id = 0;
 	rte_ether_addr mac{};
 	uint32_t ipv4 = 0;      // host order; 0 = unknown (rules sending here are refused)
-	Address16 ipv6{};       // all zero = unknown, as for ipv4
 	bool multi_seg_tx = false; // PMD takes chained mbufs (clone + header)
 	// The PMD frees sent mbufs only inside a later TX call (af_xdp reads its
 	// completion ring there): an idle worker makes a few empty ones.
@@ -37,6 +36,7 @@ struct EnginePort {
 	bool verify_udp_checksum = false;
 	uint16_t mtu = 1500; // IPv4 bytes a frame may carry: larger outputs are fragmented
 	uint32_t ifindex = 0; // the kernel's, for its routes and neighbours (control plane)
+	Address16 ipv6{};     // what IPv6 outputs are sent from; all zero = unknown, as for ipv4
 };
 
 struct EngineParams {
