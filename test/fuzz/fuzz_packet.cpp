@@ -8,6 +8,15 @@
 // when written in place over the frame's own headers, and a frame that
 // re-parses with the expected fields, valid checksums and the same payload.
 //
+// Every frame parse_frame accepts, of either family, also goes through
+// write_general_headers (rewrite_general.h) for fixed outputs of both
+// families (destination set, kept and mapped; source given and kept;
+// VLAN; TTL or hop limit set and decremented; DSCP) and one drawn from
+// the payload: exactly general_header_len bytes, the same in place, an
+// output that re-parses with the addresses, ports, hop limit and MAC the
+// output says, and a UDP checksum as good or as bad as the received one
+// (an IPv4 datagram without one gets a correct one as IPv6).
+//
 // Every input also goes through parse_ipv6_frame (from the IPv6 header
 // where an IPv6 ethertype would put it, whatever the ethertype says, so
 // all inputs exercise it) against reference_ipv6.h, and an accepted
@@ -23,6 +32,7 @@
 #include "packet/parse.h"
 #include "packet/parse_ipv6.h"
 #include "packet/rewrite.h"
+#include "packet/rewrite_general.h"
 #include "packet/udp_checksum.h"
 #include "packet/udp_checksum_ipv6.h"
 #include "reference_frame.h"
@@ -34,6 +44,8 @@ namespace {
 using packet::DropReason;
 using packet::drop_reason_name;
 using packet::IpChecksum;
+using packet::Address16;
+using packet::GeneralRewrite;
 using packet::OutputRewrite;
 using packet::ParsedPacket;
 
@@ -285,6 +297,314 @@ void check_ipv6(std::span<const uint8_t> in)
 		   ref.udp_cksum);
 }
 
+
+// The received datagram as the general rewrite sees it, read by the
+// reference parsers: addresses as 16 bytes (IPv4 in the last four).
+struct GeneralRef {
+	bool ipv6 = false;
+	Address16 src{}, dst{};
+	uint16_t sport = 0, dport = 0;
+	uint8_t ttl = 0, tos = 0;
+	uint16_t id = 0, frag = 0;
+	uint32_t flow_label = 0;
+	size_t payload_offset = 0, payload_len = 0;
+	UdpChecksum udp = UdpChecksum::absent;
+};
+
+Address16 address16(uint32_t host_order)
+{
+	return {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, static_cast<uint8_t>(host_order >> 24),
+		static_cast<uint8_t>(host_order >> 16), static_cast<uint8_t>(host_order >> 8),
+		static_cast<uint8_t>(host_order)};
+}
+
+Address16 address16(std::span<const uint8_t> bytes)
+{
+	Address16 a{};
+	std::copy(bytes.begin(), bytes.end(), a.begin());
+	return a;
+}
+
+// A frame of either family, read by the reference parsers; false when
+// they refuse it.
+bool general_ref_of(std::span<const uint8_t> frame, GeneralRef *g)
+{
+	const size_t l3 = frame.size() >= 14 && be16(frame.data() + 12) == 0x8100 ? 18 : 14;
+	const uint16_t ether_type = frame.size() >= l3 ? be16(frame.data() + l3 - 2) : 0;
+	if (ether_type == 0x86dd) {
+		RefDatagram6 r;
+		if (reference_parse_ipv6(frame, l3, &r) != DropReason::none)
+			return false;
+		g->ipv6 = true;
+		g->src = r.src;
+		g->dst = r.dst;
+		g->sport = r.sport;
+		g->dport = r.dport;
+		g->ttl = r.hop_limit;
+		g->tos = static_cast<uint8_t>(be16(frame.data() + l3) >> 4);
+		g->flow_label = be32(frame.data() + l3) & 0xfffff;
+		g->payload_offset = r.payload_offset();
+		g->payload_len = r.payload_len();
+		g->udp = udp6_checksum_state(frame, r);
+		return true;
+	}
+	RefFrame r;
+	if (reference_parse(frame, &r, false) != DropReason::none)
+		return false;
+	g->ipv6 = false;
+	g->src = address16(r.src);
+	g->dst = address16(r.dst);
+	g->sport = r.sport;
+	g->dport = r.dport;
+	g->ttl = r.ttl;
+	g->tos = r.tos;
+	g->id = r.id;
+	g->frag = r.frag;
+	g->payload_offset = r.payload_offset();
+	g->payload_len = r.payload_len();
+	g->udp = udp_checksum_state(frame, r);
+	return true;
+}
+
+Address16 v6(std::initializer_list<uint8_t> bytes)
+{
+	Address16 a{};
+	std::copy(bytes.begin(), bytes.end(), a.begin());
+	return a;
+}
+
+// Outputs as Engine::compile makes them: IPv6 set/keep/map, IPv4 set/map,
+// VLAN on and off, TTL set and decremented, DSCP set. keep (source or
+// destination) only applies to an input of the output's family.
+std::vector<GeneralRewrite> fixed_general_rewrites()
+{
+	using Dst = GeneralRewrite::Dst;
+	const Address16 group6 = v6({0xff, 0x3e, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12, 0x34});
+	const Address16 src6 = v6({0x20, 0x01, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1});
+	const Address16 prefix6 = v6({0xff, 0x3e, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+	const Address16 unicast6 = v6({0x20, 0x01, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0a});
+	std::vector<GeneralRewrite> v;
+	// IPv6 set, group MAC, untagged, hop limit decremented.
+	v.push_back({mac(1), mac(2), 0, 0, true, Dst::set, 0, false, true, 0, 0, 0, src6, group6});
+	// IPv6 keep (source and destination), VLAN, hop limit set, DSCP.
+	v.push_back({mac(3), mac(4), 100, htons(6000), true, Dst::keep, 0, true, true, 64, 0xfc,
+		     46 << 2, {}, {}});
+	// IPv6 map of the low 32 bits (an IPv4 group's too) into ff3e::/96.
+	v.push_back({mac(5), mac(6), 4094, 0, true, Dst::map, 32, false, true, 1, 0, 0, src6,
+		     prefix6});
+	// IPv6 unicast, the neighbour's MAC, map of 12 bits (not a byte).
+	v.push_back({mac(7), mac(8), 0, htons(65535), true, Dst::map, 12, false, false, 255, 0xfc,
+		     0, src6, unicast6});
+	// IPv4 set, VLAN, TTL decremented.
+	v.push_back({mac(9), mac(10), 200, htons(7000), false, Dst::set, 0, false, true, 0, 0, 0,
+		     address16(0xc6120101), address16(0xef020202)});
+	// IPv4 map into 239.9.0.0/16, source kept.
+	v.push_back({mac(11), mac(12), 0, 0, false, Dst::map, 16, true, true, 16, 0xfc, 10 << 2,
+		     {}, address16(0xef090000)});
+	// IPv4 keep, TTL 1, mapped 7 bits of a unicast.
+	v.push_back({mac(13), mac(14), 1, 0, false, Dst::keep, 0, false, true, 1, 0, 0,
+		     address16(0xc612020a), {}});
+	v.push_back({mac(15), mac(16), 0, 0, false, Dst::map, 7, false, false, 0, 0, 0,
+		     address16(0xc612020a), address16(0xc6120300)});
+	return v;
+}
+
+// An output whose values the fuzzer picks from the payload's last 40
+// bytes: checksum corners (words that cancel, sums of 0 and 0xffff) and
+// every map width, both families.
+bool general_rewrite_from_payload(std::span<const uint8_t> payload, bool in_ipv6,
+				  GeneralRewrite *out)
+{
+	if (payload.size() < 40)
+		return false;
+	const uint8_t *p = payload.data() + payload.size() - 40;
+	*out = GeneralRewrite{};
+	out->ipv6 = (p[0] & 1) != 0;
+	const unsigned mode = (p[0] >> 1) % 3;
+	out->dst_mode = mode == 0 ? GeneralRewrite::Dst::keep
+				  : mode == 1 ? GeneralRewrite::Dst::set : GeneralRewrite::Dst::map;
+	if (out->dst_mode == GeneralRewrite::Dst::keep && out->ipv6 != in_ipv6)
+		out->dst_mode = GeneralRewrite::Dst::set;
+	out->keep_src = (p[0] & 0x08) != 0 && out->ipv6 == in_ipv6;
+	out->mac_from_group = (p[0] & 0x10) != 0;
+	out->map_bits = static_cast<uint8_t>(p[1] % ((out->ipv6 && in_ipv6 ? 128 : 32) + 1));
+	std::memcpy(out->dst.data(), p + 2, 16);
+	if (!out->keep_src)
+		std::memcpy(out->src.data(), p + 18, 16);
+	if (!out->ipv6) {
+		std::fill(out->dst.begin(), out->dst.begin() + 12, 0);
+		std::fill(out->src.begin(), out->src.begin() + 12, 0);
+	}
+	if (out->dst_mode == GeneralRewrite::Dst::map)
+		out->dst = packet::with_low_bits(out->dst, Address16{}, out->map_bits);
+	std::memcpy(&out->dst_port, p + 34, 2);
+	out->ttl = p[36];
+	out->vlan = static_cast<uint16_t>(be16(p + 37) % 4095);
+	out->tos_clear = (p[39] & 0x40) != 0 ? 0xfc : 0;
+	out->tos_set = out->tos_clear != 0 ? static_cast<uint8_t>((p[39] & 0x3f) << 2) : 0;
+	out->dst_mac = mac(17);
+	out->src_mac = mac(18);
+	return true;
+}
+
+// The destination the output must carry: bit i (from the right) from the
+// received destination when i < map_bits, from the output's otherwise.
+Address16 expected_destination(const GeneralRef &in, const GeneralRewrite &rw)
+{
+	if (rw.dst_mode == GeneralRewrite::Dst::keep)
+		return in.dst;
+	if (rw.dst_mode == GeneralRewrite::Dst::set)
+		return rw.dst;
+	Address16 a = rw.dst;
+	for (unsigned bit = 0; bit < rw.map_bits; bit++) {
+		const unsigned byte = 15 - bit / 8;
+		const auto mask = static_cast<uint8_t>(1u << (bit % 8));
+		a[byte] = static_cast<uint8_t>((a[byte] & ~mask) | (in.dst[byte] & mask));
+	}
+	return a;
+}
+
+void check_general_output(std::span<const uint8_t> in, const GeneralRef &g,
+			  const GeneralRewrite &rw, std::span<const uint8_t> out)
+{
+	ParsedPacket again{};
+	const DropReason verdict =
+		packet::parse_frame(out.data(), static_cast<uint32_t>(out.size()), again);
+	FUZZ_CHECK(verdict == DropReason::none, "general output (IPv%d) does not parse: %s",
+		   rw.ipv6 ? 6 : 4, drop_reason_name(verdict));
+	FUZZ_CHECK(again.ip_version == (rw.ipv6 ? 6 : 4), "output is IPv%u, expected IPv%d",
+		   again.ip_version, rw.ipv6 ? 6 : 4);
+	GeneralRef o;
+	FUZZ_CHECK(general_ref_of(out, &o), "the reference refuses the general output");
+	FUZZ_CHECK(again.vlan == rw.vlan && (again.l3_offset == 18) == (rw.vlan != 0),
+		   "output VLAN %u at %u, expected %u", again.vlan, again.l3_offset, rw.vlan);
+
+	Address16 want_dst = expected_destination(g, rw);
+	Address16 want_src = rw.keep_src ? g.src : rw.src;
+	if (!rw.ipv6) {
+		std::fill(want_dst.begin(), want_dst.begin() + 12, 0);
+		std::fill(want_src.begin(), want_src.begin() + 12, 0);
+	}
+	FUZZ_CHECK(o.dst == want_dst, "general output to the wrong destination (mode %d, %u bits)",
+		   static_cast<int>(rw.dst_mode), rw.map_bits);
+	FUZZ_CHECK(o.src == want_src, "general output from the wrong source (keep %d)", rw.keep_src);
+	const uint16_t want_dport = rw.dst_port != 0 ? ntohs(rw.dst_port) : g.dport;
+	FUZZ_CHECK(o.sport == g.sport && o.dport == want_dport, "ports %u -> %u, expected %u -> %u",
+		   o.sport, o.dport, g.sport, want_dport);
+	const uint8_t want_ttl = rw.ttl != 0 ? rw.ttl : static_cast<uint8_t>(g.ttl - 1);
+	FUZZ_CHECK(o.ttl == want_ttl, "hop limit %u, expected %u", o.ttl, want_ttl);
+	const auto want_tos = static_cast<uint8_t>((g.tos & ~rw.tos_clear) | rw.tos_set);
+	FUZZ_CHECK(o.tos == want_tos, "traffic class %02x, expected %02x", o.tos, want_tos);
+	if (rw.ipv6) {
+		const uint32_t want_label = g.ipv6 ? g.flow_label : 0;
+		FUZZ_CHECK(o.flow_label == want_label, "flow label %05x, expected %05x", o.flow_label,
+			   want_label);
+	} else {
+		const uint16_t want_id = g.ipv6 ? 0 : g.id;
+		const uint16_t want_frag = g.ipv6 ? 0x4000 : g.frag;
+		FUZZ_CHECK(o.id == want_id && o.frag == want_frag, "id/frag %04x/%04x, expected %04x/%04x",
+			   o.id, o.frag, want_id, want_frag);
+	}
+
+	// Ethernet: the group's MAC when asked for and the destination is a
+	// group of the output's family, the given one otherwise.
+	uint8_t want_mac[6];
+	std::memcpy(want_mac, rw.dst_mac.addr_bytes, 6);
+	if (rw.mac_from_group && rw.ipv6 && want_dst[0] == 0xff) {
+		const uint8_t m[6] = {0x33, 0x33, want_dst[12], want_dst[13], want_dst[14], want_dst[15]};
+		std::memcpy(want_mac, m, 6);
+	} else if (rw.mac_from_group && !rw.ipv6 && (want_dst[12] & 0xf0) == 0xe0) {
+		const uint8_t m[6] = {0x01, 0x00, 0x5e, static_cast<uint8_t>(want_dst[13] & 0x7f),
+				      want_dst[14], want_dst[15]};
+		std::memcpy(want_mac, m, 6);
+	}
+	FUZZ_CHECK(std::equal(want_mac, want_mac + 6, out.begin()) &&
+			   std::equal(rw.src_mac.addr_bytes, rw.src_mac.addr_bytes + 6, out.begin() + 6),
+		   "general output's Ethernet addresses are wrong");
+
+	FUZZ_CHECK(o.payload_len == g.payload_len &&
+			   std::equal(in.begin() + g.payload_offset,
+				      in.begin() + g.payload_offset + g.payload_len,
+				      out.begin() + o.payload_offset),
+		   "general output payload differs (%zu bytes out, %zu in)", o.payload_len,
+		   g.payload_len);
+	FUZZ_CHECK(o.payload_offset + o.payload_len == out.size(),
+		   "general output carries bytes after its datagram");
+	if (!rw.ipv6) {
+		RefFrame r;
+		reference_parse(out, &r);
+		FUZZ_CHECK(ipv4_checksum_verifies(out, r), "general output's IPv4 checksum is wrong");
+	}
+
+	// Incremental: as good or as bad as received; a partial sum is
+	// finished; none stays none in IPv4 and is computed for IPv6.
+	UdpChecksum want = g.udp == UdpChecksum::partial ? UdpChecksum::good : g.udp;
+	if (want == UdpChecksum::absent && rw.ipv6)
+		want = UdpChecksum::good;
+	const UdpChecksum got = as_sent(o.udp);
+	FUZZ_CHECK(got == want, "general output (IPv%d from IPv%d): UDP checksum %s on input, %s on "
+		   "output", rw.ipv6 ? 6 : 4, g.ipv6 ? 6 : 4, name_of(g.udp), name_of(got));
+	if (got == UdpChecksum::good)
+		FUZZ_CHECK(rw.ipv6 ? packet::udp_checksum_ipv6_ok(out.data(), again)
+				   : packet::udp_checksum_ok(out.data(), again),
+			   "udp_checksum_ok refuses a good general output");
+}
+
+void check_general_rewrite(std::span<const uint8_t> in, const ParsedPacket &pkt,
+			   const GeneralRef &g, const GeneralRewrite &rw)
+{
+	const packet::GeneralInput gin = packet::read_general_input(in.data(), pkt);
+	const uint16_t header_len = packet::general_header_len(rw);
+	FUZZ_CHECK(header_len <= packet::max_general_header_len, "general header_len %u", header_len);
+	std::vector<uint8_t> buf(packet::max_general_header_len + 16, sentinel);
+	const packet::RewriteResult r = packet::write_general_headers(gin, rw, buf.data());
+	if (rw.ttl == 0 && g.ttl <= 1) {
+		FUZZ_CHECK(r.drop == DropReason::ttl_expired && r.header_len == 0,
+			   "hop limit %u decremented: %s, %u bytes", g.ttl, drop_reason_name(r.drop),
+			   r.header_len);
+		FUZZ_CHECK(std::all_of(buf.begin(), buf.end(), [](uint8_t b) { return b == sentinel; }),
+			   "an expired hop limit still wrote output bytes");
+		return;
+	}
+	FUZZ_CHECK(r.drop == DropReason::none && r.header_len == header_len,
+		   "general rewrite gives %s, %u bytes; expected none, %u", drop_reason_name(r.drop),
+		   r.header_len, header_len);
+	FUZZ_CHECK(std::all_of(buf.begin() + header_len, buf.end(),
+			       [](uint8_t b) { return b == sentinel; }),
+		   "general rewrite wrote past its %u header bytes", header_len);
+	std::vector<uint8_t> out(buf.begin(), buf.begin() + header_len);
+	out.insert(out.end(), in.begin() + g.payload_offset,
+		   in.begin() + g.payload_offset + g.payload_len);
+	check_general_output(in, g, rw, out);
+
+	// In place over the received headers, as the worker's last output.
+	constexpr size_t headroom = packet::max_general_header_len;
+	std::vector<uint8_t> frame(headroom + in.size());
+	std::copy(in.begin(), in.end(), frame.begin() + headroom);
+	const packet::GeneralInput gin2 = packet::read_general_input(frame.data() + headroom, pkt);
+	uint8_t *start = frame.data() + headroom + g.payload_offset - header_len;
+	packet::write_general_headers(gin2, rw, start);
+	FUZZ_CHECK(std::equal(out.begin(), out.end(), start),
+		   "general rewrite in place gives other bytes than into a separate buffer");
+}
+
+void check_general(std::span<const uint8_t> in, const ParsedPacket &pkt)
+{
+	static const std::vector<GeneralRewrite> rewrites = fixed_general_rewrites();
+	GeneralRef g;
+	FUZZ_CHECK(general_ref_of(in, &g), "the reference refuses a frame parse_frame accepts");
+	FUZZ_CHECK(g.ipv6 == (pkt.ip_version == 6), "family differs");
+	for (const GeneralRewrite &rw : rewrites) {
+		const bool keeps = rw.keep_src || rw.dst_mode == GeneralRewrite::Dst::keep;
+		if (keeps && rw.ipv6 != g.ipv6)
+			continue; // compile refuses keep across families
+		check_general_rewrite(in, pkt, g, rw);
+	}
+	GeneralRewrite chosen;
+	if (general_rewrite_from_payload(in.subspan(g.payload_offset, g.payload_len), g.ipv6, &chosen))
+		check_general_rewrite(in, pkt, g, chosen);
+}
+
 } // namespace
 } // namespace mcr::fuzz
 
@@ -327,6 +647,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					 &chosen))
 			check_rewrite(in, trusted_pkt, trusted_ref, chosen);
 	}
+	if (trusted == DropReason::none)
+		check_general(in, trusted_pkt);
 	FUZZ_CHECK(std::equal(original.begin(), original.end(), in.begin()),
 		   "parsing or rewriting changed the received frame");
 	return 0;
