@@ -21,6 +21,13 @@
 // stream's counters (window and no-sequence) must equal the model's, and
 // the merge's duplicate, late and no-sequence drops are checked on the
 // ingress port that counted them.
+// The rule set also has general_flows() (relay_flows.h): IPv6 flows,
+// outputs of the other family and range rules of both families. The
+// model looks them up as the worker does (exact tables, then the range
+// stage: longest destination prefix, longest source prefix, narrowest
+// port range) and relays a chunk's IPv4 packets before its IPv6 ones, as
+// handle_chunk does; outputs of either family must re-parse with the
+// addresses, ports, hop limit and checksum state the output asks for.
 // The worker has a reassembly table. An input holding an IPv4 fragment (as
 // the reference parser sees it) is not modelled packet by packet: what
 // comes out of it depends on DPDK's reassembly. For those, every sent
@@ -55,7 +62,9 @@
 #include "engine/worker.h"
 #include "engine_input.h"
 #include "fuzz_check.h"
+#include "engine/rule_table.h"
 #include "reference_frame.h"
+#include "reference_ipv6.h"
 #include "relay_flows.h"
 
 namespace mcr::fuzz {
@@ -73,7 +82,8 @@ constexpr unsigned pool_size = 1023;     // more than a burst's outputs in fligh
 
 // What one output packet must look like, or what one did look like.
 struct Packet {
-	uint32_t src = 0, dst = 0;
+	bool ipv6 = false;
+	Address16 src{}, dst{}; // IPv4 in the last four bytes
 	uint16_t sport = 0, dport = 0, vlan = 0;
 	uint8_t ttl = 0;
 	UdpChecksum udp = UdpChecksum::absent;
@@ -109,11 +119,17 @@ Harness *harness = nullptr;
 	std::exit(1);
 }
 
+Address16 addr4(uint32_t host_order)
+{
+	return a4(static_cast<uint8_t>(host_order >> 24), static_cast<uint8_t>(host_order >> 16),
+		  static_cast<uint8_t>(host_order >> 8), static_cast<uint8_t>(host_order));
+}
+
 Packet packet_of(std::span<const uint8_t> frame, const RefFrame &ref)
 {
 	Packet p;
-	p.src = ref.src;
-	p.dst = ref.dst;
+	p.src = addr4(ref.src);
+	p.dst = addr4(ref.dst);
 	p.sport = ref.sport;
 	p.dport = ref.dport;
 	p.vlan = ref.vlan;
@@ -124,12 +140,69 @@ Packet packet_of(std::span<const uint8_t> frame, const RefFrame &ref)
 	return p;
 }
 
+Packet packet_of6(std::span<const uint8_t> frame, const RefDatagram6 &ref)
+{
+	Packet p;
+	p.ipv6 = true;
+	p.src = ref.src;
+	p.dst = ref.dst;
+	p.sport = ref.sport;
+	p.dport = ref.dport;
+	p.vlan = ref.l3 == 18 ? be16(frame.data() + 14) & 0x0fff : 0;
+	p.ttl = ref.hop_limit;
+	p.udp = udp6_checksum_state(frame, ref);
+	const auto payload = frame.subspan(ref.payload_offset(), ref.payload_len());
+	p.payload.assign(payload.begin(), payload.end());
+	return p;
+}
+
+// A frame reference_parse accepts, of either family, as a Packet; the
+// UDP payload's length (the datagram may end before the IP payload).
+struct Reading {
+	DropReason verdict;
+	Packet packet;
+	size_t udp_payload_len = 0;
+};
+
+Reading read_frame(std::span<const uint8_t> frame, bool verify_ip_checksum)
+{
+	Reading r;
+	RefFrame ref;
+	r.verdict = reference_parse(frame, &ref, verify_ip_checksum);
+	if (r.verdict != DropReason::none)
+		return r;
+	const size_t l3 = be16(frame.data() + 12) == 0x8100 ? 18 : 14;
+	if (be16(frame.data() + l3 - 2) == 0x86dd) {
+		RefDatagram6 ref6;
+		FUZZ_CHECK(reference_parse_ipv6(frame, l3, &ref6) == DropReason::none,
+			   "the IPv6 reference disagrees with itself");
+		FUZZ_CHECK(ref6.l3 + ref6.total <= frame.size(), "IPv6 datagram past the frame");
+		r.packet = packet_of6(frame, ref6);
+		r.udp_payload_len = size_t{ref6.udp_len} - 8;
+		return r;
+	}
+	r.packet = packet_of(frame, ref);
+	r.udp_payload_len = size_t{ref.udp_len} - 8;
+	return r;
+}
+
+std::string hex(const Address16 &a, bool ipv6)
+{
+	std::string text;
+	for (size_t i = ipv6 ? 0 : 12; i < 16; i++) {
+		char b[3];
+		std::snprintf(b, sizeof b, "%02x", a[i]);
+		text += b;
+	}
+	return text;
+}
+
 std::string describe(const Packet &p)
 {
-	char text[160];
-	std::snprintf(text, sizeof(text), "%08x:%u -> %08x:%u vlan %u ttl %u udp %s, %zu bytes",
-		      p.src, p.sport, p.dst, p.dport, p.vlan, p.ttl, name_of(p.udp),
-		      p.payload.size());
+	char text[200];
+	std::snprintf(text, sizeof(text), "IPv%d %s:%u -> %s:%u vlan %u ttl %u udp %s, %zu bytes",
+		      p.ipv6 ? 6 : 4, hex(p.src, p.ipv6).c_str(), p.sport, hex(p.dst, p.ipv6).c_str(),
+		      p.dport, p.vlan, p.ttl, name_of(p.udp), p.payload.size());
 	return text;
 }
 
@@ -151,13 +224,15 @@ uint16_t inspect_tx(uint16_t port_id, uint16_t, rte_mbuf **pkts, uint16_t n, voi
 		FUZZ_CHECK(p != nullptr, "cannot read %u bytes of a TX mbuf", m->pkt_len);
 		if (p != bytes.data())
 			std::memcpy(bytes.data(), p, m->pkt_len);
-		RefFrame ref;
-		const DropReason verdict = reference_parse(bytes, &ref);
-		FUZZ_CHECK(verdict == DropReason::none, "a transmitted frame does not parse: %s",
-			   drop_reason_name(verdict));
-		FUZZ_CHECK(ref.total == bytes.size() - ref.l3, "%zu bytes after the datagram",
-			   bytes.size() - ref.l3 - ref.total);
-		Packet sent = packet_of(bytes, ref);
+		Reading sent_frame = read_frame(bytes, true);
+		FUZZ_CHECK(sent_frame.verdict == DropReason::none,
+			   "a transmitted frame does not parse: %s",
+			   drop_reason_name(sent_frame.verdict));
+		Packet sent = std::move(sent_frame.packet);
+		const size_t header = (sent.vlan != 0 ? 18 : 14) + (sent.ipv6 ? 40 : 20) + 8;
+		FUZZ_CHECK(header + sent.payload.size() == bytes.size(),
+			   "%zu bytes sent for a %zu-byte header and a %zu-byte payload",
+			   bytes.size(), header, sent.payload.size());
 		sent.udp = as_sent(sent.udp);
 		run.sent[port].push_back(std::move(sent));
 	}
@@ -226,6 +301,42 @@ config::Rule rule_of(const Flow &flow)
 	return r;
 }
 
+config::IpAddress address_of(const Address16 &a, bool ipv6)
+{
+	if (ipv6)
+		return config::Ipv6(a);
+	return config::Ipv4{uint32_t{a[12]} << 24 | uint32_t{a[13]} << 16 | uint32_t{a[14]} << 8 | a[15]};
+}
+
+config::Rule rule_of(const GeneralFlow &flow)
+{
+	config::Rule r;
+	r.name = flow.name;
+	r.match.port = port_names[flow.in_port];
+	r.match.dst = {address_of(flow.dst, flow.ipv6), flow.dst_len};
+	if (flow.src_len != 0)
+		r.match.src = config::Prefix{address_of(flow.src, flow.ipv6), flow.src_len};
+	r.match.dport = {flow.first_port, flow.last_port};
+	r.match.vlan = flow.vlan;
+	for (const GeneralOutput &go : flow.outputs) {
+		config::Output o;
+		o.port = port_names[go.port];
+		if (go.mode == GeneralOutput::set)
+			o.dst = config::Prefix::host(address_of(go.dst, go.ipv6));
+		else if (go.mode == GeneralOutput::map)
+			o.dst = config::Prefix{address_of(go.dst, go.ipv6), go.dst_len};
+		if (go.dport != 0)
+			o.dport = go.dport;
+		if (go.ttl != 0)
+			o.ttl = go.ttl;
+		if (go.vlan != 0)
+			o.vlan = go.vlan;
+		o.mac = go.mac;
+		r.outputs.push_back(o);
+	}
+	return r;
+}
+
 void build_engine(Harness &h)
 {
 	std::string error;
@@ -253,6 +364,7 @@ void build_engine(Harness &h)
 		ports[i].port_id = h.port_ids[i];
 		ports[i].mac = rte_ether_addr{{0x02, 0, 0, 0, 0x01, static_cast<uint8_t>(i)}};
 		ports[i].ipv4 = ip(198, 18, 9, static_cast<uint8_t>(i + 1));
+		ports[i].ipv6 = u6(9, static_cast<uint16_t>(i + 1));
 	}
 	// No output is fragmented (the model knows none): every MTU is the
 	// largest.
@@ -277,6 +389,10 @@ void build_engine(Harness &h)
 		if (engine::CompiledRule *rule = h.engine->compile(rule_of(flow), nullptr, &error);
 		    rule == nullptr || h.engine->rules().add(rule) != 0)
 			setup_failed(error);
+	for (const GeneralFlow &flow : general_flows())
+		if (engine::CompiledRule *rule = h.engine->compile(rule_of(flow), nullptr, &error);
+		    rule == nullptr || h.engine->rules().add(rule) != 0)
+			setup_failed("general flow " + std::string(flow.name) + ": " + error);
 
 	for (uint16_t p : {out0, out1})
 		if (rte_eth_add_tx_callback(h.port_ids[p], 0, inspect_tx,
@@ -375,8 +491,16 @@ rte_mbuf *mbuf_of(const RxRecord &r)
 
 // The frame's Ethernet destination is the one its IPv4 destination calls
 // for: the group's MAC (01:00:5e and the low 23 bits) or the port's own.
-bool sent_to_us(std::span<const uint8_t> frame, uint32_t dst, const rte_ether_addr &port_mac)
+bool sent_to_us(std::span<const uint8_t> frame, const Packet &p, const rte_ether_addr &port_mac)
 {
+	if (p.ipv6) {
+		if (p.dst[0] == 0xff) {
+			const uint8_t group_mac[6] = {0x33, 0x33, p.dst[12], p.dst[13], p.dst[14], p.dst[15]};
+			return std::equal(group_mac, group_mac + 6, frame.begin());
+		}
+		return std::equal(port_mac.addr_bytes, port_mac.addr_bytes + 6, frame.begin());
+	}
+	const uint32_t dst = be32(p.dst.data() + 12);
 	if ((dst >> 28) == 0xe) {
 		const uint8_t group_mac[6] = {0x01, 0x00, 0x5e, static_cast<uint8_t>(dst >> 16 & 0x7f),
 					      static_cast<uint8_t>(dst >> 8), static_cast<uint8_t>(dst)};
@@ -465,6 +589,94 @@ bool stream_passes(Model &model, const Flow &flow, unsigned input, const Packet 
 	return false;
 }
 
+// The outputs a general flow makes of one packet.
+void expect_general(Model &model, const GeneralFlow &flow, const Packet &in)
+{
+	for (const GeneralOutput &o : flow.outputs) {
+		if (o.ttl == 0 && in.ttl <= 1) {
+			model.drops[static_cast<size_t>(DropReason::ttl_expired)]++;
+			continue;
+		}
+		const EnginePort &port = harness->engine->ports()[o.port];
+		Packet out = in;
+		out.ipv6 = o.ipv6;
+		out.src = o.ipv6 ? port.ipv6 : addr4(port.ipv4);
+		if (o.mode == GeneralOutput::set) {
+			out.dst = o.dst;
+		} else if (o.mode == GeneralOutput::map) {
+			// The received destination's host bits (the bits past the
+			// output prefix, counted from the right) into the prefix.
+			out.dst = o.dst;
+			const unsigned host_bits = (o.ipv6 ? 128u : 32u) - o.dst_len;
+			for (unsigned bit = 0; bit < host_bits; bit++) {
+				const unsigned byte = 15 - bit / 8;
+				const auto mask = static_cast<uint8_t>(1u << (bit % 8));
+				out.dst[byte] = static_cast<uint8_t>((out.dst[byte] & ~mask) |
+								     (in.dst[byte] & mask));
+			}
+		}
+		out.dport = o.dport != 0 ? o.dport : in.dport;
+		out.ttl = o.ttl != 0 ? o.ttl : static_cast<uint8_t>(in.ttl - 1);
+		out.vlan = o.vlan;
+		// A local sender's partial sum is finished; IPv6 forbids none, so
+		// an IPv4 datagram without one gets one.
+		if (out.udp == UdpChecksum::partial || (out.udp == UdpChecksum::absent && o.ipv6))
+			out.udp = UdpChecksum::good;
+		model.expected[o.port].push_back(std::move(out));
+	}
+}
+
+// A packet the parse loop accepted, waiting for its lookup.
+struct Pending {
+	uint16_t in_port;
+	uint16_t vlan;
+	Packet packet;
+	size_t udp_payload_len;
+};
+
+// What the lookup and the fan-out make of one accepted packet.
+void relay_model(Model &model, const Pending &p)
+{
+	const Packet &in = p.packet;
+	const FlowMatch match = in.ipv6 ? FlowMatch{}
+					: match_flow(p.in_port, be32(in.dst.data() + 12), in.dport,
+						     p.vlan, be32(in.src.data() + 12));
+	const GeneralFlow *general =
+		match.flow != nullptr ? nullptr
+				      : match_general(p.in_port, in.ipv6, in.dst, in.dport, p.vlan, in.src);
+	if (match.flow == nullptr && general == nullptr) {
+		model.drops[static_cast<size_t>(DropReason::no_rule)]++;
+		return;
+	}
+	if (p.in_port == in1 && in.udp == UdpChecksum::bad) {
+		model.drops[static_cast<size_t>(DropReason::bad_udp_checksum)]++;
+		return;
+	}
+	if (general != nullptr) {
+		expect_general(model, *general, in);
+		return;
+	}
+	const Flow *flow = match.flow;
+	if (flow->sequence.mode != FlowSequence::none &&
+	    !stream_passes(model, *flow, match.input, in, p.udp_payload_len, p.in_port))
+		return;
+	for (const FlowOutput &o : flow->outputs) {
+		if (o.ttl == 0 && in.ttl <= 1) {
+			model.drops[static_cast<size_t>(DropReason::ttl_expired)]++;
+			continue;
+		}
+		Packet out = in;
+		out.src = addr4(harness->engine->ports()[o.port].ipv4);
+		out.dst = o.dst != 0 ? addr4(o.dst) : in.dst;
+		out.dport = o.dport != 0 ? o.dport : in.dport;
+		out.ttl = o.ttl != 0 ? o.ttl : static_cast<uint8_t>(in.ttl - 1);
+		out.vlan = o.vlan;
+		if (out.udp == UdpChecksum::partial)
+			out.udp = UdpChecksum::good; // a local sender's sum, finished
+		model.expected[o.port].push_back(std::move(out));
+	}
+}
+
 Model model_of(const EngineInput &input)
 {
 	Model model;
@@ -472,51 +684,43 @@ Model model_of(const EngineInput &input)
 		model.streams.push_back(flow.sequence.mode == FlowSequence::none
 						? nullptr
 						: std::make_unique<StreamModel>(flow.sequence));
-	for (const RxRecord &r : input.records) {
-		// The worker parses the first segment only.
-		const auto seen = r.frame.first(r.first_segment);
-		RefFrame ref;
-		const DropReason verdict = reference_parse(seen, &ref, !(r.ctl & ip_cksum_good));
-		model.fragments |= verdict == DropReason::fragment;
-		if (verdict != DropReason::none) {
-			model.drops[static_cast<size_t>(verdict)]++;
-			continue;
-		}
-		const uint16_t vlan = (r.ctl & vlan_stripped) ? (r.tci & 0x0fff) : ref.vlan;
-		const uint16_t in_port = (r.ctl & on_second_port) ? in1 : in0;
-		if (!sent_to_us(seen, ref.dst, harness->engine->ports()[in_port].mac)) {
-			model.drops[static_cast<size_t>(DropReason::mac_mismatch)]++;
-			continue;
-		}
-		const FlowMatch match = match_flow(in_port, ref.dst, ref.dport, vlan, ref.src);
-		const Flow *flow = match.flow;
-		if (flow == nullptr) {
-			model.drops[static_cast<size_t>(DropReason::no_rule)]++;
-			continue;
-		}
-		const Packet in = packet_of(seen, ref);
-		if (in_port == in1 && in.udp == UdpChecksum::bad) {
-			model.drops[static_cast<size_t>(DropReason::bad_udp_checksum)]++;
-			continue;
-		}
-		if (flow->sequence.mode != FlowSequence::none &&
-		    !stream_passes(model, *flow, match.input, in, size_t{ref.udp_len} - 8, in_port))
-			continue;
-		for (const FlowOutput &o : flow->outputs) {
-			if (o.ttl == 0 && ref.ttl <= 1) {
-				model.drops[static_cast<size_t>(DropReason::ttl_expired)]++;
-				continue;
+	const std::vector<RxRecord> &records = input.records;
+	// A burst per run of records from one port (as the harness hands
+	// them over), handled in chunks of lookup_batch; a chunk relays its
+	// IPv4 packets first, then its IPv6 ones.
+	for (size_t i = 0; i < records.size();) {
+		const uint8_t port_bit = records[i].ctl & on_second_port;
+		size_t end = i;
+		while (end < records.size() && (records[end].ctl & on_second_port) == port_bit)
+			end++;
+		for (size_t chunk = i; chunk < end; chunk += engine::lookup_batch) {
+			std::vector<Pending> v4, v6;
+			for (size_t k = chunk; k < std::min<size_t>(end, chunk + engine::lookup_batch); k++) {
+				const RxRecord &r = records[k];
+				// The worker parses the first segment only.
+				const auto seen = r.frame.first(r.first_segment);
+				Reading rd = read_frame(seen, !(r.ctl & ip_cksum_good));
+				model.fragments |= rd.verdict == DropReason::fragment;
+				if (rd.verdict != DropReason::none) {
+					model.drops[static_cast<size_t>(rd.verdict)]++;
+					continue;
+				}
+				const uint16_t vlan =
+					(r.ctl & vlan_stripped) ? (r.tci & 0x0fff) : rd.packet.vlan;
+				const uint16_t in_port = port_bit ? in1 : in0;
+				if (!sent_to_us(seen, rd.packet, harness->engine->ports()[in_port].mac)) {
+					model.drops[static_cast<size_t>(DropReason::mac_mismatch)]++;
+					continue;
+				}
+				(rd.packet.ipv6 ? v6 : v4)
+					.push_back({in_port, vlan, std::move(rd.packet), rd.udp_payload_len});
 			}
-			Packet out = in;
-			out.src = harness->engine->ports()[o.port].ipv4;
-			out.dst = o.dst != 0 ? o.dst : in.dst;
-			out.dport = o.dport != 0 ? o.dport : in.dport;
-			out.ttl = o.ttl != 0 ? o.ttl : static_cast<uint8_t>(in.ttl - 1);
-			out.vlan = o.vlan;
-			if (out.udp == UdpChecksum::partial)
-				out.udp = UdpChecksum::good; // a local sender's sum, finished
-			model.expected[o.port].push_back(std::move(out));
+			for (const Pending &p : v4)
+				relay_model(model, p);
+			for (const Pending &p : v6)
+				relay_model(model, p);
 		}
+		i = end;
 	}
 	return model;
 }

@@ -280,6 +280,58 @@ def xdp_range_frames():
     }
 
 
+def general_inputs():
+    """fuzz_engine inputs at relay_flows.h's general_flows(): IPv6 exact
+    flows ((*,G), (S,G), unicast, on in1), 4->6 and 6->4 outputs, and the
+    range rules of both families: nested prefixes, a source prefix, nested
+    port ranges, an exact rule inside a range, the IPv4 /0 and the IPv6
+    unicast /32 on VLAN 100, just outside each range, mixed IPv4 and IPv6
+    in one chunk (IPv4 is relayed first), hop limit 1, an IPv4 datagram
+    without a UDP checksum sent as IPv6."""
+    in1 = 0x01
+    g = {
+        'v6-any-source': frame6(dst='ff3e::1:1', dport=5000),
+        'v6-source-specific': frame6(src='2001:2::7', dst='ff3e::1:1', dport=5000),
+        'v6-other-source': frame6(src='2001:2::8', dst='ff3e::1:1', dport=5000),
+        'v6-unicast': frame6(dst='2001:2::1:1', dport=7000),
+        'v6-hop-limit-1': frame6(dst='ff3e::1:1', dport=5000, hop_limit=1),
+        'v6-partial-checksum': frame6(dst='ff3e::1:1', dport=5000, partial_udp_cksum=True),
+        'v4-to-v6': frame(dst='239.1.7.1', dport=5000),
+        'v4-to-v6-no-checksum': frame(dst='239.1.7.1', dport=5000, udp_cksum=False),
+        'v4-exact-in-range': frame(dst='239.10.2.2', dport=5000),
+        'v4-range-16': frame(dst='239.10.200.9', dport=5099),
+        'v4-range-24': frame(dst='239.10.1.77', dport=5000),
+        'v4-range-24-narrow': frame(dst='239.10.1.77', dport=5055),
+        'v4-range-source': frame(src='198.18.0.9', dst='239.10.200.9', dport=9),
+        'v4-range-source-beaten-by-24': frame(src='198.18.0.9', dst='239.10.1.5', dport=5001),
+        'v4-range-port-above': frame(dst='239.10.200.9', dport=5100),
+        'v4-range-all-on-vlan': frame(dst='198.18.0.1', dport=7500, vlan=100,
+                                      dst_mac=bytes.fromhex('020000000100')),
+        'v4-range-no-checksum-to-v6': frame(dst='239.10.3.4', dport=5000, udp_cksum=False),
+        'v6-range-96': frame6(dst='ff3e::8000:1', dport=5999),
+        'v6-range-112': frame6(dst='ff3e::1:abcd', dport=5000),
+        'v6-range-source': frame6(src='2001:2::99', dst='ff3e::77:1', dport=1),
+        'v6-range-ports': frame6(dst='ff3e::1:1', dport=5005),
+        'v6-range-unicast-on-vlan': frame6(dst='2001:2:1::1', dport=80, vlan=100),
+        'v6-range-port-above': frame6(dst='ff3e::8000:1', dport=6000),
+    }
+    every = b''.join(engine_record(v) for v in g.values())
+    inputs = {'general-' + k: b'\0' + engine_record(v) for k, v in g.items()}
+    inputs['general-all'] = b'\0' + every
+    inputs['general-all-half-refused'] = b'\x5a' + every
+    inputs['general-second-port'] = b'\0' + b''.join(
+        engine_record(x, in1) for x in (frame6(dst='ff3e::1:1', dport=5000),
+                                        frame6(dst='ff3e::1:1', dport=5000, bad_udp_cksum=True),
+                                        frame(dst='239.11.4.5', dport=1),
+                                        frame(dst='239.11.4.5', dport=1, bad_udp_cksum=True)))
+    inputs['general-vlan-stripped'] = b'\0' + engine_record(
+        frame6(dst='2001:2:1::1', dport=80), 0x02, tci=100)
+    inputs['general-mixed-chunk'] = b'\0' + b''.join(
+        engine_record(x) for x in (frame6(dst='ff3e::1:1'), frame(dst='239.10.1.1'),
+                                   frame6(dst='ff3e::8000:1'), frame(dst='239.1.7.1')) * 20)
+    return inputs
+
+
 # The merged flow (relay_flows.h): its number is 32 bits little-endian at
 # payload byte 0; input 0 is 239.1.5.1:5000 on in0, input 1 the same group
 # on in1 (which verifies UDP checksums), input 2 239.1.5.2:5002 on in0.
@@ -509,6 +561,7 @@ def main():
     write(out / 'xdp', xdp_frames6())
     write(out / 'xdp', xdp_range_frames())
     write(out / 'engine', engine_inputs(f))
+    write(out / 'engine', general_inputs())
     write(out / 'rule_grammar', rule_lines())
     write(out / 'address', address_texts())
     configs = {p.name: p.read_bytes() for p in sorted((REPO / 'config').glob('*.yaml'))}
