@@ -486,6 +486,11 @@ def range_scripts():
         + lookup(packets4),
         'capacity-and-classes': b''.join(add(0, 0x80 | (i % 8), 0, i, 0) for i in range(30))
         + lookup(packets4),
+        # 0.0.0.0/0 on port 0, untagged, has an all-zero hash key: with two
+        # ranges, after other keys of its bucket went, removing one range
+        # inserted the key a second time (doc/reliability.md).
+        'finding-all-zero-key': b''.join(add(0, 0x82, 0, i, 0) for i in range(16))
+        + add(0, 0, 0, 0, 0) + add(one_port, 0, 0, 0, 0, 10) + remove_first * 17 + lookup(packets4),
         'invalid': add(0, 0x80 | 0, 0, 1, 0) + add(v6, 0x80 | 0, 0, 1, 0)
         + add(a_range, 8, 0, 1, 0, 9, 2) + bytes([0x80]) + add(0, 8, 0, 1, 0)[1:] + lookup(packets4),
     }
