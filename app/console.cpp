@@ -353,9 +353,10 @@ namespace {
 std::string describe_output(const config::Output &o, const config::Match &m,
 			    config::Ipv4 port_address)
 {
-	std::string text = fmt::format("{} {}:{} src {}", o.port,
-				       config::format_ipv4(o.dst.value_or(m.dst)),
-				       o.dport.value_or(m.dport),
+	const config::PortRange dport =
+		o.dport ? config::PortRange::single(*o.dport) : m.dport;
+	std::string text = fmt::format("{} {} src {}", o.port,
+				       config::describe_destination(o.destination(m), dport),
 				       config::describe_source(o.src, port_address));
 	if (o.dscp)
 		text += fmt::format(" dscp {}", *o.dscp);

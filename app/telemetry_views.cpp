@@ -27,14 +27,27 @@ size_t dict_entry_size(const std::string &key, const Dict &d)
 	return key.size() + 3 + encode(d).size();
 }
 
+// A port as a number (as before ranges), a range as its text ("any",
+// "5000-5099").
+void add_dport(Dict &d, const config::PortRange &dport)
+{
+	if (dport.is_single())
+		d.add("dport", uint64_t{dport.first});
+	else
+		d.add("dport", config::format_port_range(dport));
+}
+
 Dict output_dict(const RuleStats &r, size_t o, const StatsSnapshot &s)
 {
 	const config::Output &out = r.rule.outputs[o];
 	const OutputTotals &t = r.outputs[o].totals;
 	Dict d;
 	d.add("port", text(out.port));
-	d.add("dst", config::format_ipv4(out.dst.value_or(r.rule.match.dst)));
-	d.add("dport", uint64_t{out.dport.value_or(r.rule.match.dport)});
+	d.add("dst", config::format_host_or_prefix(out.destination(r.rule.match)));
+	if (out.dport)
+		d.add("dport", uint64_t{*out.dport});
+	else
+		add_dport(d, r.rule.match.dport);
 	d.add("src", config::describe_source(out.src, r.outputs[o].port_address));
 	d.add("dscp", out.dscp ? std::to_string(*out.dscp) : std::string("keep"));
 	d.add("packets", t.packets);
@@ -65,8 +78,8 @@ Dict stream_dict(const StreamStats &st, const config::Rule &rule)
 	for (size_t i = 0; i < st.inputs.size() && i < matches.size(); i++) {
 		Dict &in = inputs.add_dict(std::to_string(i));
 		in.add("port", text(st.inputs[i].port));
-		in.add("dst", config::format_ipv4(matches[i]->dst));
-		in.add("dport", uint64_t{matches[i]->dport});
+		in.add("dst", config::format_host_or_prefix(matches[i]->dst));
+		add_dport(in, matches[i]->dport);
 		in.add("first", st.inputs[i].first);
 		in.add("only", st.inputs[i].only);
 	}
@@ -88,9 +101,9 @@ Dict rule_dict(const RuleStats &r, const StatsSnapshot &s, size_t first, size_t 
 	Dict d;
 	d.add("name", text(r.name()));
 	d.add("port", text(m.port));
-	d.add("dst", config::format_ipv4(m.dst));
-	d.add("dport", uint64_t{m.dport});
-	d.add("src", m.src ? config::format_ipv4(*m.src) : std::string("*"));
+	d.add("dst", config::format_host_or_prefix(m.dst));
+	add_dport(d, m.dport);
+	d.add("src", m.src ? config::format_host_or_prefix(*m.src) : std::string("*"));
 	d.add("vlan", uint64_t{m.vlan});
 	d.add("packets", r.packets);
 	d.add("bytes", r.bytes);

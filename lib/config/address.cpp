@@ -327,6 +327,67 @@ bool prefix_contains(const Prefix &prefix, const IpAddress &address)
 	       std::get<Ipv6>(prefix.address);
 }
 
+std::optional<Prefix> parse_host_or_prefix(std::string_view text, std::string &error)
+{
+	if (text.find('/') != std::string_view::npos)
+		return parse_prefix(text, error);
+	if (auto address = parse_ip_address(text))
+		return Prefix::host(*address);
+	error = fmt::format("'{}' is not an IPv4 or IPv6 address or prefix", text);
+	return std::nullopt;
+}
+
+std::string format_host_or_prefix(const Prefix &prefix)
+{
+	return prefix.is_host() ? format_ip_address(prefix.address) : format_prefix(prefix);
+}
+
+bool is_multicast_prefix(const Prefix &prefix)
+{
+	if (const auto *v4 = std::get_if<Ipv4>(&prefix.address))
+		return prefix.length >= 4 && is_ipv4_multicast(*v4);
+	return prefix.length >= 8 && is_ipv6_multicast(std::get<Ipv6>(prefix.address));
+}
+
+std::optional<PortRange> parse_port_range(std::string_view text, std::string &error)
+{
+	if (text == "any")
+		return PortRange::any();
+	const auto port = [](std::string_view digits) -> std::optional<uint16_t> {
+		if (digits.empty() || digits.size() > 5 || (digits.size() > 1 && digits[0] == '0'))
+			return std::nullopt;
+		unsigned value = 0;
+		auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+		if (ec != std::errc() || end != digits.data() + digits.size() || value > 65535)
+			return std::nullopt;
+		return static_cast<uint16_t>(value);
+	};
+	const size_t dash = text.find('-');
+	const auto first = port(text.substr(0, dash));
+	const auto last = dash == std::string_view::npos ? first : port(text.substr(dash + 1));
+	if (!first || !last) {
+		error = fmt::format("'{}' is not a UDP port (1..65535), 'any' or a range FIRST-LAST "
+				    "as in 5000-5099",
+				    text);
+		return std::nullopt;
+	}
+	if (*first > *last) {
+		error = fmt::format("port range {} is reversed; did you mean {}-{}?", text, *last,
+				    *first);
+		return std::nullopt;
+	}
+	return PortRange{*first, *last};
+}
+
+std::string format_port_range(const PortRange &range)
+{
+	if (range.is_any())
+		return "any";
+	if (range.is_single())
+		return fmt::format("{}", range.first);
+	return fmt::format("{}-{}", range.first, range.last);
+}
+
 bool is_mac_unicast(const Mac &mac)
 {
 	bool all_zero = true;

@@ -32,13 +32,6 @@ bool is_ipv4_unicast(Ipv4 address);
 // Neither a group address (I/G bit set) nor all zeros.
 bool is_mac_unicast(const Mac &mac);
 
-// IPv6 (issue 14). Not in model.h yet: no configuration field holds one
-// until the IPv6 data path exists.
-
-// Network byte order, as on the wire and in the IPv6 rule key: nothing to
-// convert between the config and the engine.
-using Ipv6 = std::array<uint8_t, 16>;
-
 // RFC 4291 2.2 text: eight groups of 1-4 hex digits (either case), one
 // "::" for one or more zero groups, the last 32 bits optionally as a
 // dotted quad (parse_ipv4's rules). No zone index ("%eth0": a port names
@@ -88,21 +81,9 @@ bool ipv6_group_relayable(const Ipv6 &group);
 bool is_ipv6_unicast(const Ipv6 &address);
 bool is_ipv6_link_local(const Ipv6 &address); // fe80::/10
 
-// An address of either family.
-using IpAddress = std::variant<Ipv4, Ipv6>;
-
 // A dotted quad, or IPv6 text when it holds a ':'.
 std::optional<IpAddress> parse_ip_address(std::string_view text);
 std::string format_ip_address(const IpAddress &address);
-
-// ADDRESS/LENGTH of either family: 239.1.0.0/16, ff3e::/96, 2001:2::/48.
-// No bits are set past the length, so a prefix has one representation.
-struct Prefix {
-	IpAddress address;
-	uint8_t length = 0; // 0..32 or 0..128
-
-	bool operator==(const Prefix &) const = default;
-};
 
 // The prefix, or nullopt with error saying why, e.g. "239.1.1.0/16 has
 // bits set past /16; did you mean 239.1.0.0/16?". The length is decimal
@@ -113,5 +94,19 @@ std::string format_prefix(const Prefix &prefix);
 
 // Whether the address is of the prefix's family and inside it.
 bool prefix_contains(const Prefix &prefix, const IpAddress &address);
+
+// What a rule's dst or src may be: an address (a host prefix) or a prefix.
+// The error says why not, as parse_prefix's.
+std::optional<Prefix> parse_host_or_prefix(std::string_view text, std::string &error);
+// A host prefix as its bare address, any other as format_prefix.
+std::string format_host_or_prefix(const Prefix &prefix);
+
+// Whether a prefix's addresses are all groups (224.0.0.0/4, ff00::/8).
+bool is_multicast_prefix(const Prefix &prefix);
+
+// A UDP port range: "any" (0-65535), "N", or "FIRST-LAST" with FIRST <= LAST.
+std::optional<PortRange> parse_port_range(std::string_view text, std::string &error);
+// "any", "5000" or "5000-5099": parse_port_range's notation.
+std::string format_port_range(const PortRange &range);
 
 } // namespace mcr::config

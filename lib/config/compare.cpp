@@ -10,6 +10,7 @@ bool same_port(const Port &a, const Port &b)
 {
 	return a.name == b.name && a.iface == b.iface && a.driver == b.driver &&
 	       a.queues == b.queues && a.address == b.address &&
+	       a.address6 == b.address6 &&
 	       a.af_xdp.zero_copy == b.af_xdp.zero_copy &&
 	       a.af_xdp.busy_budget == b.af_xdp.busy_budget &&
 	       a.af_xdp.set_channels == b.af_xdp.set_channels &&
@@ -31,7 +32,7 @@ bool same_output(const Output &a, const Output &b)
 bool same_match(const Match &a, const Match &b)
 {
 	return a.port == b.port && a.dst == b.dst && a.dport == b.dport && a.src == b.src &&
-	       a.vlan == b.vlan;
+	       a.vlan == b.vlan && a.join == b.join;
 }
 
 bool same_rule(const Rule &a, const Rule &b)

@@ -18,6 +18,25 @@ const T *find_named(const std::vector<T> &items, const std::string &name)
 
 } // namespace
 
+Prefix Prefix::host(const IpAddress &address)
+{
+	return {address, static_cast<uint8_t>(config::is_ipv6(address) ? 128 : 32)};
+}
+
+std::optional<Ipv4> Prefix::ipv4_host() const
+{
+	if (!is_host() || is_ipv6())
+		return std::nullopt;
+	return std::get<Ipv4>(address);
+}
+
+std::optional<Ipv6> Prefix::ipv6_host() const
+{
+	if (!is_host() || !is_ipv6())
+		return std::nullopt;
+	return std::get<Ipv6>(address);
+}
+
 const Port *Config::find_port(const std::string &name) const
 {
 	return find_named(ports, name);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "packet/sequence_field.h"
@@ -21,7 +22,52 @@ struct Location {
 
 // IPv4 addresses are kept in host byte order; the engine converts once.
 using Ipv4 = uint32_t;
+// IPv6 addresses in network byte order, as on the wire and in the IPv6 rule
+// key: nothing to convert between the config and the engine.
+using Ipv6 = std::array<uint8_t, 16>;
+// An address of either family.
+using IpAddress = std::variant<Ipv4, Ipv6>;
 using Mac = std::array<uint8_t, 6>;
+
+inline bool is_ipv6(const IpAddress &address)
+{
+	return std::holds_alternative<Ipv6>(address);
+}
+
+// ADDRESS/LENGTH of either family: 239.1.0.0/16, ff3e::/96, 2001:2::/48;
+// an exact address is a host prefix (/32, /128). No bits are set past the
+// length (parse_prefix refuses them), so a prefix has one representation.
+struct Prefix {
+	IpAddress address;
+	uint8_t length = 0; // 0..32 or 0..128
+
+	static Prefix host(const IpAddress &address);
+	bool is_ipv6() const { return config::is_ipv6(address); }
+	uint8_t max_length() const { return is_ipv6() ? 128 : 32; }
+	bool is_host() const { return length == max_length(); }
+	// The bits past the prefix: 0 for a host.
+	unsigned host_bits() const { return max_length() - length; }
+	// The address when the prefix is one IPv4 (IPv6) host, else nullopt:
+	// what consumers that handle exact addresses of one family ask.
+	std::optional<Ipv4> ipv4_host() const;
+	std::optional<Ipv6> ipv6_host() const;
+	bool operator==(const Prefix &) const = default;
+};
+
+// UDP destination ports first..last, both included.
+struct PortRange {
+	uint16_t first = 0;
+	uint16_t last = 0;
+
+	static PortRange single(uint16_t port) { return {port, port}; }
+	static PortRange any() { return {0, 65535}; }
+	bool is_single() const { return first == last; }
+	bool is_any() const { return first == 0 && last == 65535; }
+	bool contains(uint16_t port) const { return first <= port && port <= last; }
+	bool overlaps(const PortRange &o) const { return first <= o.last && o.first <= last; }
+	unsigned size() const { return unsigned(last) - first + 1; }
+	bool operator==(const PortRange &) const = default;
+};
 
 enum class Driver { automatic, af_xdp, af_packet };
 enum class ZeroCopy { automatic, on, off };
@@ -57,7 +103,12 @@ struct Port {
 	std::string iface;
 	Driver driver = Driver::automatic;
 	uint16_t queues = 0; // 0: af_xdp one per combined channel, af_packet one per worker
-	std::optional<Ipv4> address; // default: the iface's own address
+	// The port's own addresses, the source of what it sends unless an
+	// output says otherwise; each defaults to the iface's address of its
+	// family. YAML `address:` takes one address or a list of at most one per
+	// family.
+	std::optional<Ipv4> address;
+	std::optional<Ipv6> address6;
 	AfXdpOptions af_xdp;
 	AfPacketOptions af_packet;
 	XdpOptions xdp;
@@ -92,14 +143,32 @@ struct Pool {
 	Location where;
 };
 
+// What an input receives. An exact input (host dst, host or no src, one
+// port) is one hash lookup in the engine; a range input (a dst or src
+// prefix, or a port range) is matched when no exact input does. Precedence
+// among matching inputs: exact beats range; then the longer dst prefix, then
+// (S,G) over (*,G) and the longer src prefix, then the narrower port range.
 struct Match {
 	std::string port;
-	Ipv4 dst = 0;
-	uint16_t dport = 0;
-	std::optional<Ipv4> src; // source-specific (S,G) when set
-	uint16_t vlan = 0;       // 0: untagged
+	Prefix dst{Ipv4{0}, 32};
+	std::optional<Prefix> src; // source-specific (S,G) when set; same family as dst
+	PortRange dport;
+	uint16_t vlan = 0; // 0: untagged
+	// Groups the kernel joins (IGMP/MLD) on the port for a range input. An
+	// exact input joins its dst when it is a group, and join stays empty.
+	// A range joins only what is listed: joining a whole /16 cannot be
+	// done (the kernel caps memberships per socket, igmp_max_memberships),
+	// and joining the groups seen is circular where a snooping switch
+	// forwards only groups somebody joined.
+	std::vector<IpAddress> join;
 	Location where;
 	Location port_where; // of the port name, so an unknown port points at it
+
+	bool is_range() const
+	{
+		return !dst.is_host() || (src && !src->is_host()) || !dport.is_single();
+	}
+	bool is_ipv6() const { return dst.is_ipv6(); }
 };
 
 // Source address of an output's packets. Routers (the kernel's multicast
@@ -107,17 +176,22 @@ struct Match {
 // receivers downstream need; mcr re-originates from its port by default.
 struct OutputSource {
 	enum class Kind { port, keep, address };
-	Kind kind = Kind::port; // the egress port's address
-	Ipv4 address = 0;       // when kind is address
+	Kind kind = Kind::port; // the egress port's address of the output's family
+	IpAddress address;      // when kind is address
 
-	static OutputSource keep() { return {Kind::keep, 0}; }
-	static OutputSource given(Ipv4 address) { return {Kind::address, address}; }
+	static OutputSource keep() { return {Kind::keep, Ipv4{0}}; }
+	static OutputSource given(const IpAddress &address) { return {Kind::address, address}; }
 	bool operator==(const OutputSource &) const = default;
 };
 
 struct Output {
 	std::string port;
-	std::optional<Ipv4> dst;
+	// Absent: keep the received destination (YAML `dst: keep`, the default).
+	// A host prefix: send to that address. A shorter prefix maps: the
+	// received destination's host bits (past the input's dst prefix) become
+	// this prefix's host bits; the input's dst prefix has as many host bits
+	// (239.1.0.0/16 -> 239.2.0.0/16, or -> ff3e::1:0/112).
+	std::optional<Prefix> dst;
 	std::optional<uint16_t> dport;
 	std::optional<uint8_t> ttl; // set; default is decrement
 	std::optional<uint16_t> vlan;
@@ -126,6 +200,12 @@ struct Output {
 	std::optional<uint8_t> dscp; // set, ECN kept; default keeps the received TOS
 	Location where;
 	Location port_where;
+
+	// Where the output sends: its dst when set (a host, or a map prefix),
+	// else the input's dst (kept).
+	Prefix destination(const Match &input) const { return dst.value_or(input.dst); }
+	// The output's family: its dst's when it sets one, else the input's.
+	bool is_ipv6(const Match &input) const { return dst ? dst->is_ipv6() : input.is_ipv6(); }
 };
 
 // A stream's sequence numbers: where each datagram carries its own, and

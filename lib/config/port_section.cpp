@@ -162,16 +162,54 @@ void read_iface(Diagnostics &diagnostics, const Value &value, const std::vector<
 						    *iface, other.name));
 }
 
+// `address`: one unicast address of either family, or a list of at most
+// one per family.
 void read_address(Diagnostics &diagnostics, const Value &value, Port &port)
 {
-	auto address = read_ipv4(diagnostics, value);
-	if (!address)
-		return;
-	if (!is_ipv4_unicast(*address))
-		diagnostics.add(value.where,
-				fmt::format("'address' must be a unicast address, got {}",
-					    format_ipv4(*address)));
-	port.address = address;
+	std::vector<Value> items;
+	if (value.node.IsSequence()) {
+		items = list_items(diagnostics, value);
+		if (items.empty() || items.size() > 2)
+			diagnostics.add(value.where,
+					fmt::format("'address' lists {} addresses: one, or one IPv4 "
+						    "and one IPv6, expected",
+						    items.size()));
+	} else {
+		items.push_back(value);
+	}
+	for (const Value &item : items) {
+		const auto text = read_string(diagnostics, item);
+		if (!text)
+			continue;
+		const auto address = parse_ip_address(*text);
+		if (!address) {
+			diagnostics.add(item.where,
+					fmt::format("invalid IPv4 or IPv6 address '{}'", *text));
+			continue;
+		}
+		if (const auto *v4 = std::get_if<Ipv4>(&*address)) {
+			if (!is_ipv4_unicast(*v4))
+				diagnostics.add(item.where,
+						fmt::format("'address' must be a unicast address, got {}",
+							    *text));
+			else if (port.address)
+				diagnostics.add(item.where, "'address' lists two IPv4 addresses; a "
+							    "port has one of each family");
+			else
+				port.address = *v4;
+		} else {
+			const Ipv6 &v6 = std::get<Ipv6>(*address);
+			if (!is_ipv6_unicast(v6))
+				diagnostics.add(item.where,
+						fmt::format("'address' must be a unicast address, got {}",
+							    *text));
+			else if (port.address6)
+				diagnostics.add(item.where, "'address' lists two IPv6 addresses; a "
+							    "port has one of each family");
+			else
+				port.address6 = v6;
+		}
+	}
 }
 
 // A port is returned when it has a name, even with other problems, so that

@@ -8,6 +8,7 @@
 #include "config/address.h"
 #include "config/bounds.h"
 #include "config/names.h"
+#include "config/rule_values.h"
 #include "config/sequence.h"
 
 namespace mcr::config {
@@ -53,12 +54,54 @@ int64_t number(const std::string &key, const std::string &text, Range range)
 	return v;
 }
 
-config::Ipv4 address(const std::string &key, const std::string &text)
+// An address or a prefix of either family (a match's dst or src, an
+// output's dst).
+config::Prefix host_or_prefix(const std::string &key, const std::string &text)
 {
-	const auto ip = config::parse_ipv4(text);
-	if (!ip)
-		throw GrammarError(fmt::format("invalid IPv4 address '{}' for '{}'", text, key));
-	return *ip;
+	std::string error;
+	const auto prefix = config::parse_host_or_prefix(text, error);
+	if (!prefix)
+		throw GrammarError(fmt::format("invalid '{}': {}", key, error));
+	return *prefix;
+}
+
+// A port, any, or FIRST-LAST.
+config::PortRange port_range(const std::string &key, const std::string &text)
+{
+	if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos)
+		return config::PortRange::single(
+			static_cast<uint16_t>(number(key, text, config::limits::udp_port)));
+	std::string error;
+	const auto range = config::parse_port_range(text, error);
+	if (!range)
+		throw GrammarError(fmt::format("invalid '{}': {}", key, error));
+	return *range;
+}
+
+// G1,G2,...
+std::vector<config::IpAddress> join_list(const std::string &text)
+{
+	std::vector<config::IpAddress> groups;
+	size_t start = 0;
+	for (;;) {
+		const size_t comma = text.find(',', start);
+		const std::string item = text.substr(start, comma - start);
+		const auto group = config::parse_ip_address(item);
+		if (!group)
+			throw GrammarError(fmt::format("invalid group address '{}' in 'join' "
+						       "(G1,G2,... expected)",
+						       item));
+		groups.push_back(*group);
+		if (comma == std::string::npos)
+			return groups;
+		start = comma + 1;
+	}
+}
+
+void throw_first(const std::vector<config::RuleValueProblem> &problems)
+{
+	if (!problems.empty())
+		throw GrammarError(problems.front().message);
 }
 
 std::string port_name(const std::string &text)
@@ -72,12 +115,13 @@ config::OutputSource output_source(const std::string &text)
 {
 	if (text == "keep")
 		return config::OutputSource::keep();
-	const auto ip = config::parse_ipv4(text);
+	const auto ip = config::parse_ip_address(text);
 	if (!ip)
-		throw GrammarError(fmt::format("expected 'keep' or an IPv4 address for 'src', got '{}'",
+		throw GrammarError(fmt::format("expected 'keep' or an IPv4 or IPv6 address for "
+					       "'src', got '{}'",
 					       text));
-	if (!config::is_ipv4_unicast(*ip))
-		throw GrammarError(fmt::format("output src {} is not a unicast address", text));
+	if (auto problem = config::output_source_problem(*ip))
+		throw GrammarError(*problem);
 	return config::OutputSource::given(*ip);
 }
 
@@ -163,29 +207,26 @@ config::Match read_match(Words &w)
 			m.port = port_name(value);
 			has_port = true;
 		} else if (key == "dst") {
-			m.dst = address(key, value);
+			m.dst = host_or_prefix(key, value);
 			has_dst = true;
 		} else if (key == "dport") {
-			m.dport = static_cast<uint16_t>(number(key, value, config::limits::udp_port));
+			m.dport = port_range(key, value);
 			has_dport = true;
 		} else if (key == "src") {
-			m.src = address(key, value);
+			m.src = host_or_prefix(key, value);
 		} else if (key == "vlan") {
 			m.vlan = static_cast<uint16_t>(number(key, value, config::limits::vlan));
+		} else if (key == "join") {
+			m.join = join_list(value);
 		} else {
 			throw GrammarError(fmt::format("unknown word '{}' in match (expected port, dst, "
-						       "dport, src, vlan)", key));
+						       "dport, src, vlan, join)", key));
 		}
 	}
 	if (!has_port || !has_dst || !has_dport)
 		throw GrammarError(fmt::format("match needs port, dst and dport (missing {})",
 					       !has_port ? "port" : !has_dst ? "dst" : "dport"));
-	if (m.dst == 0 || (!config::is_ipv4_unicast(m.dst) && !config::is_ipv4_multicast(m.dst)))
-		throw GrammarError(fmt::format("match dst {} is neither a group nor a unicast address",
-					       config::format_ipv4(m.dst)));
-	if (m.src && !config::is_ipv4_unicast(*m.src))
-		throw GrammarError(fmt::format("match src {} is not a unicast address",
-					       config::format_ipv4(*m.src)));
+	throw_first(config::match_problems(m));
 	m.port_where = m.where;
 	return m;
 }
@@ -202,10 +243,13 @@ config::Output read_output(Words &w)
 			o.port = port_name(value);
 			has_port = true;
 		} else if (key == "dst") {
-			o.dst = address(key, value);
-			if (!config::is_ipv4_unicast(*o.dst) && !config::is_ipv4_multicast(*o.dst))
-				throw GrammarError(fmt::format("output dst {} is neither a group nor a "
-							       "unicast address", value));
+			// keep (the default): the received destination.
+			o.dst.reset();
+			if (value != "keep") {
+				o.dst = host_or_prefix(key, value);
+				if (auto problem = config::destination_problem(*o.dst))
+					throw GrammarError(*problem);
+			}
 		} else if (key == "dport") {
 			o.dport = static_cast<uint16_t>(number(key, value, config::limits::udp_port));
 		} else if (key == "ttl") {
@@ -280,6 +324,11 @@ config::Rule parse_rule_add(const std::vector<std::string> &words)
 	if (rule.merge && rule.monitor)
 		throw GrammarError("'monitor' and 'merge' exclude each other (a merged rule counts "
 				   "its stream's health already)");
+	if (auto problem = config::sequence_rule_problem(rule))
+		throw GrammarError(*problem);
+	for (const config::Output &output : rule.outputs)
+		for (const config::Match *input : rule.inputs())
+			throw_first(config::output_problems(output, *input));
 	return rule;
 }
 
@@ -288,11 +337,14 @@ namespace {
 std::string format_match(const config::Match &m)
 {
 	std::string text = fmt::format(" match port {} dst {} dport {}", m.port,
-				       config::format_ipv4(m.dst), m.dport);
+				       config::format_host_or_prefix(m.dst),
+				       config::format_port_range(m.dport));
 	if (m.src)
-		text += " src " + config::format_ipv4(*m.src);
+		text += " src " + config::format_host_or_prefix(*m.src);
 	if (m.vlan)
 		text += fmt::format(" vlan {}", m.vlan);
+	for (size_t i = 0; i < m.join.size(); i++)
+		text += (i == 0 ? " join " : ",") + config::format_ip_address(m.join[i]);
 	return text;
 }
 
@@ -320,7 +372,7 @@ std::string format_rule(const config::Rule &rule)
 	for (const config::Output &o : rule.outputs) {
 		text += " output port " + o.port;
 		if (o.dst)
-			text += " dst " + config::format_ipv4(*o.dst);
+			text += " dst " + config::format_host_or_prefix(*o.dst);
 		if (o.dport)
 			text += fmt::format(" dport {}", *o.dport);
 		if (o.ttl)
@@ -332,7 +384,7 @@ std::string format_rule(const config::Rule &rule)
 		if (o.src.kind == config::OutputSource::Kind::keep)
 			text += " src keep";
 		else if (o.src.kind == config::OutputSource::Kind::address)
-			text += " src " + config::format_ipv4(o.src.address);
+			text += " src " + config::format_ip_address(o.src.address);
 		if (o.dscp)
 			text += fmt::format(" dscp {}", *o.dscp);
 	}

@@ -1,14 +1,18 @@
 // The one-line rule language of the console and mcr-ctl:
 //
-//   rule add NAME match port P dst A dport N [src S] [vlan V]
+//   rule add NAME match port P dst A|A/LEN dport N|any|N-M [src S|S/LEN]
+//                       [vlan V] [join G1,G2,...]
 //                 [match ...]
 //                 [merge sequence SEQ [window W]]
 //                 [monitor sequence SEQ [window W]]
-//                 output port P [dst A] [dport N] [ttl T] [vlan V] [mac M]
-//                        [src keep|S] [dscp D]
+//                 output port P [dst keep|A|A/LEN] [dport N] [ttl T] [vlan V]
+//                        [mac M] [src keep|S] [dscp D]
 //                 [output ...]
 //
 //   SEQ: rtp | OFFSET:SIZE[:big|little]   (SIZE 2, 4 or 8 bytes; big)
+//
+// Addresses are IPv4 or IPv6, as in the YAML, and are checked the same
+// way (config/rule_values.h).
 //
 // Words are keyword-value pairs in any order within their clause; after the
 // first match, clauses come in any order. Several match clauses are a

@@ -7,6 +7,7 @@
 
 #include "config/address.h"
 #include "config/names.h"
+#include "config/rule_values.h"
 #include "config/sections.h"
 #include "config/sequence.h"
 #include "config/validate.h"
@@ -19,7 +20,7 @@ using namespace std::string_view_literals;
 
 constexpr std::array rule_keys = {"name"sv,  "match"sv,   "inputs"sv,
 				  "merge"sv, "monitor"sv, "outputs"sv};
-constexpr std::array match_keys = {"port"sv, "dst"sv, "dport"sv, "src"sv, "vlan"sv};
+constexpr std::array match_keys = {"port"sv, "dst"sv, "dport"sv, "src"sv, "vlan"sv, "join"sv};
 constexpr std::array sequence_use_keys = {"sequence"sv, "window"sv};
 constexpr std::array sequence_field_keys = {"offset"sv, "size"sv, "order"sv};
 constexpr std::array<std::pair<std::string_view, bool>, 2> byte_orders = {
@@ -48,26 +49,50 @@ bool read_port_name(Diagnostics &diagnostics, const MapReader &map, std::string 
 	return true;
 }
 
-// Where a relayed packet may be sent or matched: a group or a host.
-bool read_destination(Diagnostics &diagnostics, const Value &value, Ipv4 &dst)
+// An address or a prefix of either family (a match's dst or src, an
+// output's dst).
+std::optional<Prefix> read_host_or_prefix(Diagnostics &diagnostics, const Value &value)
 {
-	auto address = read_ipv4(diagnostics, value);
-	if (!address)
-		return false;
-	if (!is_ipv4_multicast(*address) && !is_ipv4_unicast(*address)) {
+	if (!value.node.IsScalar()) {
 		diagnostics.add(value.where,
-				fmt::format("'{}' must be a multicast or unicast address, got {}",
-					    value.name, format_ipv4(*address)));
-		return false;
+				fmt::format("expected an address or a prefix for '{}', got {}",
+					    value.name, describe(value.node)));
+		return std::nullopt;
 	}
-	dst = *address;
-	return true;
+	std::string error;
+	auto prefix = parse_host_or_prefix(value.node.Scalar(), error);
+	if (!prefix)
+		diagnostics.add(value.where, fmt::format("invalid '{}': {}", value.name, error));
+	return prefix;
+}
+
+// `dport`: a port (1..65535), `any`, or FIRST-LAST.
+std::optional<PortRange> read_port_range(Diagnostics &diagnostics, const Value &value)
+{
+	if (!value.node.IsScalar()) {
+		diagnostics.add(value.where,
+				fmt::format("expected a UDP port, 'any' or FIRST-LAST for '{}', got {}",
+					    value.name, describe(value.node)));
+		return std::nullopt;
+	}
+	const std::string text = value.node.Scalar();
+	if (text.find_first_not_of("0123456789+") == std::string::npos) {
+		const auto port = read_int(diagnostics, value, limits::udp_port);
+		if (!port)
+			return std::nullopt;
+		return PortRange::single(static_cast<uint16_t>(*port));
+	}
+	std::string error;
+	auto range = parse_port_range(text, error);
+	if (!range)
+		diagnostics.add(value.where, fmt::format("invalid '{}': {}", value.name, error));
+	return range;
 }
 
 // An output's `src`: `keep` (the received source) or a unicast address.
 bool read_output_source(Diagnostics &diagnostics, const Value &value, OutputSource &src)
 {
-	constexpr std::string_view expected = "expected 'keep' or an IPv4 address for 'src'";
+	constexpr std::string_view expected = "expected 'keep' or an IPv4 or IPv6 address for 'src'";
 	if (!value.node.IsScalar()) {
 		diagnostics.add(value.where, fmt::format("{}, got {}", expected, describe(value.node)));
 		return false;
@@ -77,18 +102,75 @@ bool read_output_source(Diagnostics &diagnostics, const Value &value, OutputSour
 		src = OutputSource::keep();
 		return true;
 	}
-	auto address = parse_ipv4(text);
+	auto address = parse_ip_address(text);
 	if (!address) {
 		diagnostics.add(value.where, fmt::format("{}, got '{}'", expected, text));
 		return false;
 	}
-	if (!is_ipv4_unicast(*address)) {
-		diagnostics.add(value.where, fmt::format("'src' must be a unicast address, got {}",
-							 format_ipv4(*address)));
+	if (auto problem = output_source_problem(*address)) {
+		diagnostics.add(value.where, *problem);
 		return false;
 	}
 	src = OutputSource::given(*address);
 	return true;
+}
+
+// `join`: a list of group addresses (or one).
+bool read_join(Diagnostics &diagnostics, const Value &value, Match &match,
+	       std::vector<Location> &where)
+{
+	std::vector<Value> items;
+	if (value.node.IsScalar())
+		items.push_back(value);
+	else if (expect_list(diagnostics, value))
+		items = list_items(diagnostics, value);
+	else
+		return false;
+	bool complete = true;
+	for (const Value &item : items) {
+		const auto text = read_string(diagnostics, item);
+		if (!text) {
+			complete = false;
+			continue;
+		}
+		const auto group = parse_ip_address(*text);
+		if (!group) {
+			diagnostics.add(item.where, fmt::format("invalid group address '{}' in 'join'",
+								*text));
+			complete = false;
+			continue;
+		}
+		match.join.push_back(*group);
+		where.push_back(item.where);
+	}
+	return complete;
+}
+
+// Reports each problem at the value it is about, `whole` at `fallback`.
+void report(Diagnostics &diagnostics, const std::vector<RuleValueProblem> &problems,
+	    const Location &dst, const Location &src, const Location &dport,
+	    const std::vector<Location> &join, const Location &fallback)
+{
+	for (const auto &problem : problems) {
+		const Location *at = &fallback;
+		switch (problem.value) {
+		case RuleValue::dst:
+			at = &dst;
+			break;
+		case RuleValue::src:
+			at = &src;
+			break;
+		case RuleValue::dport:
+			at = &dport;
+			break;
+		case RuleValue::join:
+			at = problem.index < join.size() ? &join[problem.index] : &fallback;
+			break;
+		case RuleValue::whole:
+			break;
+		}
+		diagnostics.add(*at, problem.message);
+	}
 }
 
 // `context`: "match", or "input" for an entry of `inputs`.
@@ -99,40 +181,74 @@ bool read_match(Diagnostics &diagnostics, const Value &value, const char *contex
 	MapReader map(diagnostics, value.node, context, match_keys);
 	match.where = map.where();
 	bool complete = read_port_name(diagnostics, map, match.port, match.port_where);
-	if (auto dst = map.require("dst"))
-		complete &= read_destination(diagnostics, *dst, match.dst);
-	else
+	Location dst_where = match.where, src_where = match.where, dport_where = match.where;
+	if (auto dst = map.require("dst")) {
+		dst_where = dst->where;
+		auto prefix = read_host_or_prefix(diagnostics, *dst);
+		if (prefix)
+			match.dst = *prefix;
+		complete &= prefix.has_value();
+	} else {
 		complete = false;
-	complete &= map.require("dport") &&
-		    read_int_field(diagnostics, map, "dport", limits::udp_port, match.dport);
+	}
+	if (auto dport = map.require("dport")) {
+		dport_where = dport->where;
+		auto range = read_port_range(diagnostics, *dport);
+		if (range)
+			match.dport = *range;
+		complete &= range.has_value();
+	} else {
+		complete = false;
+	}
 	if (auto src = map.get("src")) {
-		auto address = read_ipv4(diagnostics, *src);
-		if (address && !is_ipv4_unicast(*address)) {
-			diagnostics.add(src->where,
-					fmt::format("'src' must be a unicast address, got {}",
-						    format_ipv4(*address)));
-			address.reset();
-		}
-		complete &= address.has_value();
-		match.src = address;
+		src_where = src->where;
+		match.src = read_host_or_prefix(diagnostics, *src);
+		complete &= match.src.has_value();
 	}
 	complete &= read_int_field(diagnostics, map, "vlan", limits::vlan, match.vlan);
+	std::vector<Location> join_where;
+	if (auto join = map.get("join"))
+		complete &= read_join(diagnostics, *join, match, join_where);
+	if (complete) {
+		const auto problems = match_problems(match);
+		report(diagnostics, problems, dst_where, src_where, dport_where, join_where,
+		       match.where);
+		complete = problems.empty();
+	}
 	return complete;
 }
 
-bool read_output(Diagnostics &diagnostics, const Value &item, Output &output)
+// Where an output's values are, for the checks against its rule's inputs.
+struct ReadOutput {
+	Output output;
+	Location dst_where;
+	Location src_where;
+};
+
+bool read_output(Diagnostics &diagnostics, const Value &item, ReadOutput &read)
 {
 	if (!expect_map(diagnostics, item))
 		return false;
 	MapReader map(diagnostics, item.node, "output", output_keys);
+	Output &output = read.output;
 	output.where = map.where();
+	read.dst_where = read.src_where = output.where;
 	bool complete = read_port_name(diagnostics, map, output.port, output.port_where);
 	if (auto value = map.get("dst")) {
-		Ipv4 dst = 0;
-		bool ok = read_destination(diagnostics, *value, dst);
-		if (ok)
-			output.dst = dst;
-		complete &= ok;
+		read.dst_where = value->where;
+		// keep (the default): the received destination.
+		if (!(value->node.IsScalar() && value->node.Scalar() == "keep")) {
+			output.dst = read_host_or_prefix(diagnostics, *value);
+			if (output.dst) {
+				if (auto problem = destination_problem(*output.dst)) {
+					diagnostics.add(value->where, *problem);
+					output.dst.reset();
+					complete = false;
+				}
+			} else {
+				complete = false;
+			}
+		}
 	}
 	complete &= read_int_field(diagnostics, map, "dport", limits::udp_port, output.dport);
 	read_int_field(diagnostics, map, "ttl", limits::ttl, output.ttl);
@@ -148,17 +264,19 @@ bool read_output(Diagnostics &diagnostics, const Value &item, Output &output)
 		complete &= mac.has_value();
 		output.mac = mac;
 	}
-	if (auto value = map.get("src"))
+	if (auto value = map.get("src")) {
+		read.src_where = value->where;
 		complete &= read_output_source(diagnostics, *value, output.src);
+	}
 	complete &= read_int_field(diagnostics, map, "dscp", limits::dscp, output.dscp);
 	return complete;
 }
 
 // Only the outputs that could be read completely are kept, so the others
 // of the rule can still be checked.
-std::vector<Output> read_outputs(Diagnostics &diagnostics, const Value &outputs)
+std::vector<ReadOutput> read_outputs(Diagnostics &diagnostics, const Value &outputs)
 {
-	std::vector<Output> read;
+	std::vector<ReadOutput> read;
 	if (!expect_list(diagnostics, outputs))
 		return read;
 	size_t count = outputs.node.size();
@@ -169,11 +287,31 @@ std::vector<Output> read_outputs(Diagnostics &diagnostics, const Value &outputs)
 				fmt::format("'outputs' has {} entries, at most {} are allowed",
 					    count, limits::max_outputs));
 	for (const auto &item : list_items(diagnostics, outputs)) {
-		Output output;
+		ReadOutput output;
 		if (read_output(diagnostics, item, output))
 			read.push_back(std::move(output));
 	}
 	return read;
+}
+
+// The outputs against the rule's inputs (read completely): an output with
+// a problem is reported and left out.
+std::vector<Output> check_outputs_against_inputs(Diagnostics &diagnostics, const Rule &rule,
+						 std::vector<ReadOutput> outputs)
+{
+	std::vector<Output> kept;
+	for (auto &read : outputs) {
+		std::vector<RuleValueProblem> problems;
+		// One input's problems: a merged rule's inputs would repeat them.
+		for (const Match *input : rule.inputs())
+			if (problems.empty())
+				problems = output_problems(read.output, *input);
+		report(diagnostics, problems, read.dst_where, read.src_where, read.output.where, {},
+		       read.output.where);
+		if (problems.empty())
+			kept.push_back(std::move(read.output));
+	}
+	return kept;
 }
 
 // A merged rule's inputs: the first becomes rule.match, the others
@@ -307,7 +445,7 @@ std::optional<ReadRule> read_rule(Diagnostics &diagnostics, const Value &item)
 					    *name, limits::max_rule_name));
 	}
 	rule.name = name.value_or("");
-	read.comparable = name.has_value();
+	bool inputs_read = false;
 	const auto match = map.get("match");
 	const auto inputs = map.get("inputs");
 	if (match && inputs) {
@@ -318,15 +456,13 @@ std::optional<ReadRule> read_rule(Diagnostics &diagnostics, const Value &item)
 		Rule ignored;
 		read_inputs(diagnostics, *inputs, ignored);
 		read_match(diagnostics, *match, "match", rule.match);
-		read.comparable = false;
 	} else if (match) {
-		read.comparable &= read_match(diagnostics, *match, "match", rule.match);
+		inputs_read = read_match(diagnostics, *match, "match", rule.match);
 	} else if (inputs) {
-		read.comparable &= read_inputs(diagnostics, *inputs, rule);
+		inputs_read = read_inputs(diagnostics, *inputs, rule);
 	} else {
 		diagnostics.add(rule.where,
 				"missing required key 'match' in rule (or 'inputs' for a merged rule)");
-		read.comparable = false;
 	}
 
 	const auto merge = map.get("merge");
@@ -351,8 +487,22 @@ std::optional<ReadRule> read_rule(Diagnostics &diagnostics, const Value &item)
 		if (read_sequence(diagnostics, *monitor, "monitor", sequence))
 			rule.monitor = sequence;
 	}
-	if (auto value = map.require("outputs"))
-		rule.outputs = read_outputs(diagnostics, *value);
+	if (inputs_read && rule.sequence()) {
+		if (auto problem = sequence_rule_problem(rule)) {
+			diagnostics.add(rule.merge ? merge->where : monitor->where, *problem);
+			inputs_read = false;
+		}
+	}
+	read.comparable = name.has_value() && inputs_read;
+	if (auto value = map.require("outputs")) {
+		auto outputs = read_outputs(diagnostics, *value);
+		if (inputs_read) {
+			rule.outputs = check_outputs_against_inputs(diagnostics, rule, std::move(outputs));
+		} else {
+			for (auto &output : outputs)
+				rule.outputs.push_back(std::move(output.output));
+		}
+	}
 	return read;
 }
 

@@ -14,24 +14,50 @@ bool same_match_key(const Match &a, const Match &b)
 	       a.src == b.src;
 }
 
-Ipv4 effective_dst(const Output &output, const Match &match)
+// Neither port range holds the other, yet they share a port: for a
+// datagram to such a port, no precedence (the narrower range wins) says
+// which of two inputs with one dst and src takes it.
+bool crossing(const PortRange &a, const PortRange &b)
+{
+	const auto holds = [](const PortRange &outer, const PortRange &inner) {
+		return outer.first <= inner.first && inner.last <= outer.last;
+	};
+	return a.overlaps(b) && !holds(a, b) && !holds(b, a);
+}
+
+// Two inputs no precedence rule orders: same port, vlan, dst prefix and
+// src, port ranges crossing.
+bool ambiguous(const Match &a, const Match &b)
+{
+	return a.port == b.port && a.vlan == b.vlan && a.dst == b.dst && a.src == b.src &&
+	       crossing(a.dport, b.dport);
+}
+
+// The destinations an output's packets may go to: a map prefix's
+// addresses, a set address, or (dst keep) the input's dst.
+Prefix effective_dst(const Output &output, const Match &match)
 {
 	return output.dst.value_or(match.dst);
 }
 
-uint16_t effective_dport(const Output &output, const Match &match)
+PortRange effective_dport(const Output &output, const Match &match)
 {
-	return output.dport.value_or(match.dport);
+	return output.dport ? PortRange::single(*output.dport) : match.dport;
 }
 
-// A copy sent back out of the port it came in on, to the same group and
-// port, would be received and relayed again. An explicit different VLAN
-// takes it out of the match; without one the egress tag is not known here,
-// so the output is treated as a loop.
+bool prefixes_overlap(const Prefix &a, const Prefix &b)
+{
+	return prefix_contains(a, b.address) || prefix_contains(b, a.address);
+}
+
+// A copy sent back out of the port it came in on, to a group and port the
+// input matches, would be received and relayed again. An explicit
+// different VLAN takes it out of the match; without one the egress tag is
+// not known here, so the output is treated as a loop.
 bool loops_back(const Output &output, const Match &match)
 {
-	if (output.port != match.port || effective_dst(output, match) != match.dst ||
-	    effective_dport(output, match) != match.dport)
+	if (output.port != match.port || !prefixes_overlap(effective_dst(output, match), match.dst) ||
+	    !effective_dport(output, match).overlaps(match.dport))
 		return false;
 	return !output.vlan || *output.vlan == match.vlan;
 }
@@ -45,8 +71,9 @@ bool same_destination(const Output &a, const Output &b, const Match &match)
 
 std::string describe_output(const Output &output, const Match &match)
 {
-	return fmt::format("port {}, {}:{}", output.port, format_ipv4(effective_dst(output, match)),
-			   effective_dport(output, match));
+	return fmt::format("port {}, {}", output.port,
+			   describe_destination(effective_dst(output, match),
+						effective_dport(output, match)));
 }
 
 void check_port(const Config &cfg, const Rule &rule, const std::string &port, const Location &where,
@@ -74,15 +101,16 @@ void check_merged_destination(const Rule &rule, const Output &output,
 			found.push_back({output.where,
 					 fmt::format("output needs 'dst': the merged rule's inputs "
 						     "go to {} and {}",
-						     format_ipv4(rule.match.dst),
-						     format_ipv4(input.dst))});
+						     format_host_or_prefix(rule.match.dst),
+						     format_host_or_prefix(input.dst))});
 			return;
 		}
 		if (!output.dport && input.dport != rule.match.dport) {
 			found.push_back({output.where,
 					 fmt::format("output needs 'dport': the merged rule's inputs "
 						     "go to ports {} and {}",
-						     rule.match.dport, input.dport)});
+						     format_port_range(rule.match.dport),
+						     format_port_range(input.dport))});
 			return;
 		}
 	}
@@ -132,6 +160,28 @@ const Match *input_like(const Rule &other, const Match &input)
 	return nullptr;
 }
 
+// The input of `other` no precedence orders against `input`, if any.
+const Match *input_crossing(const Rule &other, const Match &input)
+{
+	for (const Match *theirs : other.inputs())
+		if (ambiguous(*theirs, input))
+			return theirs;
+	return nullptr;
+}
+
+void ambiguous_match(const Rule &rule, const Match &input, const Rule &other, const Match &theirs,
+		     std::vector<Diagnostic> &found)
+{
+	found.push_back({input.where,
+			 fmt::format("{} ({}) is ambiguous with rule '{}' (defined at {}): the "
+				     "port ranges {} and {} overlap and neither holds the other, "
+				     "so no precedence says which rule takes a datagram to a port "
+				     "in both; split or nest the ranges",
+				     input_word(rule), describe_match(input), other.name,
+				     format_location(theirs.where), format_port_range(input.dport),
+				     format_port_range(theirs.dport))});
+}
+
 void duplicate_match(const Rule &rule, const Match &input, const Rule &other, const Match &theirs,
 		     std::vector<Diagnostic> &found)
 {
@@ -147,7 +197,7 @@ bool repeats_earlier_input(const Rule &rule, const std::vector<const Match *> &i
 			   std::vector<Diagnostic> &found)
 {
 	for (size_t j = 0; j < i; j++) {
-		if (same_match_key(*inputs[j], *inputs[i])) {
+		if (same_match_key(*inputs[j], *inputs[i]) || ambiguous(*inputs[j], *inputs[i])) {
 			found.push_back({inputs[i]->where,
 					 fmt::format("duplicate input ({}) in rule '{}' (first "
 						     "defined at {})",
@@ -172,34 +222,47 @@ void check_against_rules(const Config &cfg, const Rule &rule, std::vector<Diagno
 				duplicate_match(rule, *inputs[i], other, *theirs, found);
 				break;
 			}
+			if (const Match *theirs = input_crossing(other, *inputs[i])) {
+				ambiguous_match(rule, *inputs[i], other, *theirs, found);
+				break;
+			}
 		}
 	}
 }
 
 } // namespace
 
+std::string describe_destination(const Prefix &dst, const PortRange &dport)
+{
+	const std::string address = format_host_or_prefix(dst);
+	const std::string port = format_port_range(dport);
+	// [ff3e::1]:5000, as in a URL, so the port is not read as a group.
+	return dst.is_ipv6() ? fmt::format("[{}]:{}", address, port)
+			     : fmt::format("{}:{}", address, port);
+}
+
 std::string describe_match(const Match &match)
 {
 	std::string text =
-		fmt::format("port {}, {}:{}", match.port, format_ipv4(match.dst), match.dport);
+		fmt::format("port {}, {}", match.port, describe_destination(match.dst, match.dport));
 	if (match.src)
-		text += fmt::format(", src {}", format_ipv4(*match.src));
+		text += fmt::format(", src {}", format_host_or_prefix(*match.src));
 	if (match.vlan)
 		text += fmt::format(", vlan {}", match.vlan);
 	return text;
 }
 
-std::string describe_source(const OutputSource &src, Ipv4 port_address)
+std::string describe_source(const OutputSource &src, const std::optional<IpAddress> &port_address)
 {
 	switch (src.kind) {
 	case OutputSource::Kind::keep:
 		return "keep";
 	case OutputSource::Kind::address:
-		return format_ipv4(src.address);
+		return format_ip_address(src.address);
 	case OutputSource::Kind::port:
 		break;
 	}
-	return format_ipv4(port_address);
+	return port_address ? format_ip_address(*port_address) : "port";
 }
 
 std::vector<Diagnostic> check_rule_ports(const Config &cfg, const Rule &rule)
@@ -228,7 +291,9 @@ std::vector<Diagnostic> check_rule(const Config &cfg, const Rule &rule)
 
 RuleIndex::MatchKey RuleIndex::key(const Match &m)
 {
-	return {m.port, m.vlan, m.dst, m.dport, m.src.value_or(0)};
+	const Prefix none{Ipv4{0}, 0};
+	const Prefix src = m.src.value_or(none);
+	return {m.port, m.vlan, m.dst.address, m.dst.length, m.src.has_value(), src.address, src.length};
 }
 
 void RuleIndex::add(const Config &cfg, size_t rule)
@@ -236,7 +301,22 @@ void RuleIndex::add(const Config &cfg, size_t rule)
 	const Rule &r = cfg.rules[rule];
 	names_.emplace(r.name, rule);
 	for (const Match *input : r.inputs())
-		matches_.emplace(key(*input), rule);
+		matches_[key(*input)].push_back({input->dport, rule});
+}
+
+std::optional<size_t> RuleIndex::find(const Match &match, bool (*like)(const Match &, const Match &),
+				      const Config &cfg) const
+{
+	const auto it = matches_.find(key(match));
+	if (it == matches_.end())
+		return std::nullopt;
+	for (const auto &[dport, rule] : it->second) {
+		(void)dport;
+		for (const Match *theirs : cfg.rules[rule].inputs())
+			if (like(*theirs, match))
+				return rule;
+	}
+	return std::nullopt;
 }
 
 std::optional<size_t> RuleIndex::by_name(const std::string &name) const
@@ -245,10 +325,14 @@ std::optional<size_t> RuleIndex::by_name(const std::string &name) const
 	return it == names_.end() ? std::nullopt : std::optional<size_t>(it->second);
 }
 
-std::optional<size_t> RuleIndex::by_match(const Match &match) const
+std::optional<size_t> RuleIndex::by_match(const Config &cfg, const Match &match) const
 {
-	const auto it = matches_.find(key(match));
-	return it == matches_.end() ? std::nullopt : std::optional<size_t>(it->second);
+	return find(match, same_match_key, cfg);
+}
+
+std::optional<size_t> RuleIndex::crossing_match(const Config &cfg, const Match &match) const
+{
+	return find(match, ambiguous, cfg);
 }
 
 std::vector<Diagnostic> check_rule(const Config &cfg, const Rule &rule, const RuleIndex &index)
@@ -260,9 +344,13 @@ std::vector<Diagnostic> check_rule(const Config &cfg, const Rule &rule, const Ru
 	for (size_t i = 0; i < inputs.size(); i++) {
 		if (repeats_earlier_input(rule, inputs, i, found))
 			continue;
-		if (const auto other = index.by_match(*inputs[i])) {
+		if (const auto other = index.by_match(cfg, *inputs[i])) {
 			const Rule &theirs = cfg.rules[*other];
 			duplicate_match(rule, *inputs[i], theirs, *input_like(theirs, *inputs[i]),
+					found);
+		} else if (const auto other = index.crossing_match(cfg, *inputs[i])) {
+			const Rule &theirs = cfg.rules[*other];
+			ambiguous_match(rule, *inputs[i], theirs, *input_crossing(theirs, *inputs[i]),
 					found);
 		}
 	}

@@ -80,8 +80,14 @@ void write_port(YAML::Emitter &out, const Port &p)
 	field(out, "driver", driver_name(p.driver));
 	if (p.queues != 0) // 0: the driver's default, which has no spelling
 		field(out, "queues", p.queues);
-	if (p.address)
+	if (p.address && p.address6) {
+		out << YAML::Key << "address" << YAML::Value << YAML::Flow << YAML::BeginSeq
+		    << format_ipv4(*p.address) << format_ipv6(*p.address6) << YAML::EndSeq;
+	} else if (p.address) {
 		field(out, "address", format_ipv4(*p.address));
+	} else if (p.address6) {
+		field(out, "address", format_ipv6(*p.address6));
+	}
 	out << YAML::Key << "af_xdp" << YAML::Value << YAML::Flow << YAML::BeginMap;
 	field(out, "zero_copy", zero_copy_name(p.af_xdp.zero_copy));
 	field(out, "busy_budget", p.af_xdp.busy_budget);
@@ -122,7 +128,7 @@ void write_output(YAML::Emitter &out, const Output &o)
 	out << YAML::Flow << YAML::BeginMap;
 	field(out, "port", o.port);
 	if (o.dst)
-		field(out, "dst", format_ipv4(*o.dst));
+		field(out, "dst", format_host_or_prefix(*o.dst));
 	if (o.dport)
 		field(out, "dport", *o.dport);
 	if (o.ttl)
@@ -134,7 +140,7 @@ void write_output(YAML::Emitter &out, const Output &o)
 	if (o.src.kind == OutputSource::Kind::keep)
 		field(out, "src", "keep");
 	else if (o.src.kind == OutputSource::Kind::address)
-		field(out, "src", format_ipv4(o.src.address));
+		field(out, "src", format_ip_address(o.src.address));
 	if (o.dscp)
 		field(out, "dscp", *o.dscp);
 	out << YAML::EndMap;
@@ -144,12 +150,21 @@ void write_match(YAML::Emitter &out, const Match &m)
 {
 	out << YAML::Flow << YAML::BeginMap;
 	field(out, "port", m.port);
-	field(out, "dst", format_ipv4(m.dst));
-	field(out, "dport", m.dport);
+	field(out, "dst", format_host_or_prefix(m.dst));
+	if (m.dport.is_single())
+		field(out, "dport", m.dport.first);
+	else
+		field(out, "dport", format_port_range(m.dport));
 	if (m.src)
-		field(out, "src", format_ipv4(*m.src));
+		field(out, "src", format_host_or_prefix(*m.src));
 	if (m.vlan != 0)
 		field(out, "vlan", m.vlan);
+	if (!m.join.empty()) {
+		out << YAML::Key << "join" << YAML::Value << YAML::Flow << YAML::BeginSeq;
+		for (const IpAddress &group : m.join)
+			out << format_ip_address(group);
+		out << YAML::EndSeq;
+	}
 	out << YAML::EndMap;
 }
 

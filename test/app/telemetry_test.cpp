@@ -46,14 +46,14 @@ RuleStats make_rule(size_t position, const std::string &name, size_t outputs,
 	r.position = position;
 	r.rule.name = name;
 	r.rule.match.port = "up0";
-	r.rule.match.dst = 0xef010101;
-	r.rule.match.dport = 5000;
+	r.rule.match.dst = mcr::config::Prefix::host(0xef010101);
+	r.rule.match.dport = mcr::config::PortRange::single(5000);
 	r.packets = count;
 	r.bytes = count;
 	for (size_t o = 0; o < outputs; o++) {
 		mcr::config::Output out;
 		out.port = port;
-		out.dst = 0xef020000 + static_cast<uint32_t>(o);
+		out.dst = mcr::config::Prefix::host(0xef020000 + static_cast<uint32_t>(o));
 		out.dport = static_cast<uint16_t>(6000 + o);
 		r.rule.outputs.push_back(out);
 		r.outputs.push_back({0xc6120101, {count, count, {count, count, count, count, count}}});
@@ -273,7 +273,7 @@ TEST(TelemetryPages, AMergedRuleCarriesItsStreamWithEveryInput)
 	RuleStats r = make_rule(0, "feed", 1);
 	r.rule.more_inputs.push_back(r.rule.match);
 	r.rule.more_inputs[0].port = "up1";
-	r.rule.more_inputs[0].dst = 0xef010201;
+	r.rule.more_inputs[0].dst = mcr::config::Prefix::host(0xef010201);
 	StreamStats st;
 	st.merge = true;
 	st.accepted = 58;

@@ -11,6 +11,12 @@ using namespace mcr::config;
 
 namespace {
 
+// An exact address of either family as a rule's dst or src.
+Prefix host(const char *text)
+{
+	return Prefix::host(*parse_ip_address(text));
+}
+
 Location at(int line)
 {
 	return {"console", line, 1};
@@ -23,7 +29,7 @@ Config two_ports_one_rule()
 	cfg.ports.push_back(Port{.name = "down0", .iface = "lr1"});
 	Rule rule{.name = "feed-a", .where = at(1)};
 	rule.match = Match{
-		.port = "up0", .dst = *parse_ipv4("239.1.1.1"), .dport = 5000, .where = at(1)};
+		.port = "up0", .dst = host("239.1.1.1"), .dport = PortRange::single(5000), .where = at(1)};
 	rule.outputs.push_back(Output{.port = "down0", .where = at(1)});
 	cfg.rules.push_back(rule);
 	return cfg;
@@ -33,8 +39,8 @@ Rule new_rule()
 {
 	Rule rule{.name = "feed-b", .where = at(2)};
 	rule.match = Match{.port = "up0",
-			   .dst = *parse_ipv4("239.1.1.2"),
-			   .dport = 5000,
+			   .dst = host("239.1.1.2"),
+			   .dport = PortRange::single(5000),
 			   .where = at(3),
 			   .port_where = at(4)};
 	rule.outputs.push_back(Output{.port = "down0", .where = at(5), .port_where = at(6)});
@@ -70,7 +76,7 @@ TEST(CheckRule, RejectsATakenNameOrMatch)
 {
 	Rule rule = new_rule();
 	rule.name = "feed-a";
-	rule.match.dst = *parse_ipv4("239.1.1.1");
+	rule.match.dst = host("239.1.1.1");
 	EXPECT_EQ(
 		messages(check_rule(two_ports_one_rule(), rule)),
 		(std::vector<std::string>{
@@ -94,9 +100,9 @@ TEST(CheckRule, RejectsALoop)
 TEST(CheckRule, DescribesAMatch)
 {
 	Match match{.port = "up0",
-		    .dst = *parse_ipv4("239.1.1.1"),
-		    .dport = 5000,
-		    .src = *parse_ipv4("198.18.0.1"),
+		    .dst = host("239.1.1.1"),
+		    .src = host("198.18.0.1"),
+		    .dport = PortRange::single(5000),
 		    .vlan = 10};
 	EXPECT_EQ(describe_match(match), "port up0, 239.1.1.1:5000, src 198.18.0.1, vlan 10");
 }
@@ -106,8 +112,8 @@ namespace {
 Match input(const char *dst, int line)
 {
 	return Match{.port = "up0",
-		     .dst = *parse_ipv4(dst),
-		     .dport = 5000,
+		     .dst = host(dst),
+		     .dport = PortRange::single(5000),
 		     .where = at(line),
 		     .port_where = at(line + 100)};
 }
@@ -120,7 +126,7 @@ Rule merged_rule()
 	rule.more_inputs.push_back(input("239.1.3.2", 11));
 	rule.merge = Sequence{};
 	rule.outputs.push_back(
-		Output{.port = "down0", .dst = *parse_ipv4("239.2.2.2"), .where = at(12)});
+		Output{.port = "down0", .dst = host("239.2.2.2"), .where = at(12)});
 	return rule;
 }
 
@@ -145,12 +151,12 @@ TEST(CheckRule, ChecksEveryInputOfAMergedRule)
 {
 	// An input taken by another rule's match, and the other way round.
 	Rule rule = merged_rule();
-	rule.more_inputs[0].dst = *parse_ipv4("239.1.1.1");
+	rule.more_inputs[0].dst = host("239.1.1.1");
 	EXPECT_EQ(messages(check_rule(two_ports_one_rule(), rule)),
 		  (std::vector<std::string>{"console:11:1: input (port up0, 239.1.1.1:5000) is "
 					    "already used by rule 'feed-a' (defined at console:1:1)"}));
 	Rule plain = new_rule();
-	plain.match.dst = *parse_ipv4("239.1.3.2");
+	plain.match.dst = host("239.1.3.2");
 	EXPECT_EQ(messages(check_rule(with(merged_rule()), plain)),
 		  (std::vector<std::string>{"console:3:1: match (port up0, 239.1.3.2:5000) is "
 					    "already used by rule 'feed-m' (defined at console:11:1)"}));
@@ -169,7 +175,7 @@ TEST(CheckRule, ChecksEveryInputOfAMergedRule)
 	// An output back onto the second input.
 	rule = merged_rule();
 	rule.outputs.push_back(
-		Output{.port = "up0", .dst = *parse_ipv4("239.1.3.2"), .where = at(14)});
+		Output{.port = "up0", .dst = host("239.1.3.2"), .where = at(14)});
 	EXPECT_EQ(messages(check_rule(two_ports_one_rule(), rule)),
 		  (std::vector<std::string>{"console:14:1: output loops back to the rule's own "
 					    "input (port up0, 239.1.3.2:5000)"}));
@@ -190,12 +196,12 @@ TEST(CheckRule, IndexFindsEveryInput)
 	index.add(cfg, 0);
 	index.add(cfg, 1);
 	Rule plain = new_rule();
-	plain.match.dst = *parse_ipv4("239.1.3.2");
+	plain.match.dst = host("239.1.3.2");
 	EXPECT_EQ(messages(check_rule(cfg, plain, index)), messages(check_rule(cfg, plain)));
 	EXPECT_EQ(messages(check_rule(cfg, plain, index)).size(), 1u);
 	Rule rule = merged_rule();
 	rule.name = "feed-n";
-	rule.match.dst = *parse_ipv4("239.1.3.9");
+	rule.match.dst = host("239.1.3.9");
 	rule.more_inputs.push_back(input("239.1.3.9", 13));
 	EXPECT_EQ(messages(check_rule(cfg, rule, index)), messages(check_rule(cfg, rule)));
 	EXPECT_EQ(messages(check_rule(cfg, rule, index)).size(), 2u); // 239.1.3.2 and the repeat

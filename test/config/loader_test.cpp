@@ -32,6 +32,12 @@ Ipv4 ip(const char *text)
 	return *parse_ipv4(text);
 }
 
+// An exact address of either family, as a rule's dst or src holds it.
+Prefix host(const char *text)
+{
+	return Prefix::host(*parse_ip_address(text));
+}
+
 std::filesystem::path source_dir()
 {
 	const char *dir = std::getenv("MCR_SOURCE_DIR");
@@ -220,16 +226,16 @@ rules:
 	EXPECT_EQ(cfg.find_rule("feed-a"), &rule);
 	EXPECT_EQ(cfg.find_rule("feed-b"), nullptr);
 	EXPECT_EQ(rule.match.port, "up0");
-	EXPECT_EQ(rule.match.dst, ip("239.1.1.1"));
-	EXPECT_EQ(rule.match.dport, 65535);
-	EXPECT_EQ(rule.match.src, ip("198.18.1.10"));
+	EXPECT_EQ(rule.match.dst, host("239.1.1.1"));
+	EXPECT_EQ(rule.match.dport, PortRange::single(65535));
+	EXPECT_EQ(rule.match.src, host("198.18.1.10"));
 	EXPECT_EQ(rule.match.vlan, 4094);
 	EXPECT_EQ(rule.match.port_where.line, 24);
 	EXPECT_EQ(rule.match.port_where.column, 20);
 	ASSERT_EQ(rule.outputs.size(), 2u);
 	const Output &unicast = rule.outputs[0];
 	EXPECT_EQ(unicast.port, "down_0");
-	EXPECT_EQ(unicast.dst, ip("198.18.2.10"));
+	EXPECT_EQ(unicast.dst, host("198.18.2.10"));
 	EXPECT_EQ(unicast.dport, 1);
 	EXPECT_EQ(unicast.ttl, 255);
 	EXPECT_EQ(unicast.vlan, 1);
@@ -303,14 +309,14 @@ rules:
 	ASSERT_EQ(cfg.rules.size(), 4u);
 	const Rule &feed = cfg.rules[0];
 	EXPECT_EQ(feed.match.port, "upA");
-	EXPECT_EQ(feed.match.dst, ip("239.1.1.1"));
+	EXPECT_EQ(feed.match.dst, host("239.1.1.1"));
 	EXPECT_EQ(feed.match.where.line, 8);
 	ASSERT_EQ(feed.more_inputs.size(), 2u);
 	EXPECT_EQ(feed.more_inputs[0].port, "upB");
-	EXPECT_EQ(feed.more_inputs[0].dst, ip("239.1.2.1"));
-	EXPECT_EQ(feed.more_inputs[0].src, ip("198.18.1.1"));
+	EXPECT_EQ(feed.more_inputs[0].dst, host("239.1.2.1"));
+	EXPECT_EQ(feed.more_inputs[0].src, host("198.18.1.1"));
 	EXPECT_EQ(feed.more_inputs[0].where.line, 9);
-	EXPECT_EQ(feed.more_inputs[1].dport, 5001);
+	EXPECT_EQ(feed.more_inputs[1].dport, PortRange::single(5001));
 	EXPECT_EQ(feed.more_inputs[1].vlan, 7);
 	EXPECT_EQ(feed.inputs().size(), 3u);
 	ASSERT_TRUE(feed.merge);

@@ -26,6 +26,12 @@ config::Ipv4 ip(const char *text)
 	return *config::parse_ipv4(text);
 }
 
+// An exact address of either family, as a rule's dst or src holds it.
+config::Prefix host(const char *text)
+{
+	return config::Prefix::host(*config::parse_ip_address(text));
+}
+
 std::string error_of(const std::string &line)
 {
 	try {
@@ -47,13 +53,13 @@ TEST(RuleGrammar, ParsesEveryField)
 		"output port down0 dst 198.18.2.3 dscp 0 src 198.18.2.1"));
 	EXPECT_EQ(r.name, "feed-c");
 	EXPECT_EQ(r.match.port, "up0");
-	EXPECT_EQ(r.match.dst, ip("239.1.1.3"));
-	EXPECT_EQ(r.match.dport, 5002);
-	EXPECT_EQ(r.match.src, ip("198.18.1.2"));
+	EXPECT_EQ(r.match.dst, host("239.1.1.3"));
+	EXPECT_EQ(r.match.dport, config::PortRange::single(5002));
+	EXPECT_EQ(r.match.src, host("198.18.1.2"));
 	EXPECT_EQ(r.match.vlan, 7);
 	ASSERT_EQ(r.outputs.size(), 3u);
 	EXPECT_EQ(r.outputs[0].port, "down0");
-	EXPECT_EQ(r.outputs[0].dst, ip("239.2.2.4"));
+	EXPECT_EQ(r.outputs[0].dst, host("239.2.2.4"));
 	EXPECT_EQ(r.outputs[0].dport, 6000);
 	EXPECT_EQ(r.outputs[0].ttl, 9);
 	EXPECT_EQ(r.outputs[0].vlan, 12);
@@ -90,8 +96,8 @@ TEST(RuleGrammar, ParsesMergedAndMonitoredRules)
 	EXPECT_EQ(m.match.port, "upA");
 	ASSERT_EQ(m.more_inputs.size(), 2u);
 	EXPECT_EQ(m.more_inputs[0].port, "upB");
-	EXPECT_EQ(m.more_inputs[0].src, ip("198.18.1.1"));
-	EXPECT_EQ(m.more_inputs[1].dst, ip("239.1.3.1"));
+	EXPECT_EQ(m.more_inputs[0].src, host("198.18.1.1"));
+	EXPECT_EQ(m.more_inputs[1].dst, host("239.1.3.1"));
 	EXPECT_EQ(m.more_inputs[1].vlan, 4);
 	ASSERT_TRUE(m.merge);
 	EXPECT_EQ(m.merge->field, packet::rtp_sequence);
@@ -184,21 +190,21 @@ INSTANTIATE_TEST_SUITE_P(
 		BadLine{"r1 match port up0 dst 239.1.1.1 output port d",
 			"match needs port, dst and dport (missing dport)"},
 		BadLine{"r1 match port up0 dst 239.1.1 dport 1 output port d",
-			"invalid IPv4 address '239.1.1' for 'dst'"},
+			"invalid 'dst': '239.1.1' is not an IPv4 or IPv6 address or prefix"},
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport 70000 output port d",
 			"'dport' must be between 1 and 65535, got 70000"},
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport 0 output port d",
 			"'dport' must be between 1 and 65535, got 0"},
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport x output port d",
-			"expected an integer for 'dport', got 'x'"},
+			"invalid 'dport': 'x' is not a UDP port (1..65535), 'any' or a range FIRST-LAST as in 5000-5099"},
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 vlan 4095 output port d",
 			"'vlan' must be between 1 and 4094, got 4095"},
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 src 239.9.9.9 output port d",
-			"match src 239.9.9.9 is not a unicast address"},
+			"'src' must be a unicast address or a prefix of unicast addresses, got 239.9.9.9"},
 		BadLine{"r1 match port up0 dst 0.0.0.0 dport 1 output port d",
-			"match dst 0.0.0.0 is neither a group nor a unicast address"},
+			"'dst' must be a multicast or unicast address, got 0.0.0.0"},
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 colour red output port d",
-			"unknown word 'colour' in match (expected port, dst, dport, src, vlan)"},
+			"unknown word 'colour' in match (expected port, dst, dport, src, vlan, join)"},
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport",
 			"'dport' needs a value"},
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output dst 239.2.2.2",
@@ -215,9 +221,9 @@ INSTANTIATE_TEST_SUITE_P(
 			"unknown word 'speed' in output (expected port, dst, dport, ttl, vlan, mac, src, "
 			"dscp)"},
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d src kept",
-			"expected 'keep' or an IPv4 address for 'src', got 'kept'"},
+			"expected 'keep' or an IPv4 or IPv6 address for 'src', got 'kept'"},
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d src 239.2.2.2",
-			"output src 239.2.2.2 is not a unicast address"},
+			"'src' must be a unicast address, got 239.2.2.2"},
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d src",
 			"'src' needs a value"},
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d dscp 64",
@@ -225,7 +231,7 @@ INSTANTIATE_TEST_SUITE_P(
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d dscp ef",
 			"expected an integer for 'dscp', got 'ef'"},
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d dst 255.255.255.255",
-			"output dst 255.255.255.255 is neither a group nor a unicast address"},
+			"'dst' must be a multicast or unicast address, got 255.255.255.255"},
 		BadLine{"r1 match port bad/port dst 239.1.1.1 dport 1 output port d",
 			"invalid port name 'bad/port'"},
 		// Merged and monitored rules.

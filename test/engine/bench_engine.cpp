@@ -153,11 +153,11 @@ struct BenchEngine {
 			config::Rule r;
 			r.name = "g" + std::to_string(groups + i);
 			r.match.port = "in0";
-			r.match.dst = groups + i;
-			r.match.dport = 5000;
+			r.match.dst = config::Prefix::host(groups + i);
+			r.match.dport = config::PortRange::single(5000);
 			for (unsigned o = 0; o < outputs; o++)
 				r.outputs.push_back({.port = o % 2 ? odd : even,
-						     .dst = ipv4(239, 200, static_cast<uint8_t>(o), static_cast<uint8_t>(i)),
+						     .dst = config::Prefix::host(ipv4(239, 200, static_cast<uint8_t>(o), static_cast<uint8_t>(i))),
 						     .dport = static_cast<uint16_t>(6000 + o)});
 			std::string error;
 			if (test::add_rule(*engine, r, NeighbourLookup{}, &error) != 0)
@@ -347,9 +347,9 @@ void BM_full_1to1_sg_elsewhere(benchmark::State &state)
 	config::Rule sg;
 	sg.name = "sg-elsewhere";
 	sg.match.port = "in0";
-	sg.match.dst = ipv4(239, 250, 0, 1);
-	sg.match.dport = 5000;
-	sg.match.src = ipv4(198, 18, 9, 9);
+	sg.match.dst = config::Prefix::host(ipv4(239, 250, 0, 1));
+	sg.match.dport = config::PortRange::single(5000);
+	sg.match.src = config::Prefix::host(ipv4(198, 18, 9, 9));
 	sg.outputs = {{.port = "out0"}};
 	std::string error;
 	if (test::add_rule(*b.engine, sg, NeighbourLookup{}, &error) != 0) {
@@ -427,15 +427,15 @@ void stream_path(benchmark::State &state, StreamRule kind, bool copies)
 	for (uint32_t i = 0; i < burst; i++) {
 		config::Rule r;
 		r.name = "s" + std::to_string(i);
-		r.match = {.port = "in0", .dst = groups_stream + i, .dport = 5000};
+		r.match = {.port = "in0", .dst = config::Prefix::host(groups_stream + i), .dport = config::PortRange::single(5000)};
 		if (kind == StreamRule::merged)
-			r.more_inputs.push_back({.port = "in0", .dst = groups_stream_b + i, .dport = 5000});
+			r.more_inputs.push_back({.port = "in0", .dst = config::Prefix::host(groups_stream_b + i), .dport = config::PortRange::single(5000)});
 		const config::Sequence seq{{4, 4, true}, 1024, {}}; // sequenced_payload's number
 		if (kind == StreamRule::merged)
 			r.merge = seq;
 		if (kind == StreamRule::monitored)
 			r.monitor = seq;
-		r.outputs.push_back({.port = "out0", .dst = ipv4(239, 201, 0, static_cast<uint8_t>(i)),
+		r.outputs.push_back({.port = "out0", .dst = config::Prefix::host(ipv4(239, 201, 0, static_cast<uint8_t>(i))),
 				     .dport = 6000});
 		std::string error;
 		if (test::add_rule(*b.engine, r, NeighbourLookup{}, &error) != 0)
@@ -555,7 +555,7 @@ void BM_rewrite(benchmark::State &state)
 	for (uint16_t i = 0; i < burst; i++)
 		packet::parse_frame(rte_pktmbuf_mtod(pkts[i], const uint8_t *), pkts[i]->data_len, parsed[i]);
 	const CompiledRule *rule = b.engine->rules().find(Engine::key_of(
-		{.port = "in0", .dst = groups_1to1, .dport = 5000}, 0));
+		{.port = "in0", .dst = config::Prefix::host(groups_1to1), .dport = config::PortRange::single(5000)}, 0));
 	const packet::OutputRewrite rewrite = rule->output(0).rewrite;
 	alignas(64) uint8_t headers[burst][64];
 	for (auto _ : state) {

@@ -65,8 +65,8 @@ protected:
 		config::Rule r;
 		r.name = "feed-a";
 		r.match.port = "in0";
-		r.match.dst = ipv4(239, 1, 1, 1);
-		r.match.dport = 5000;
+		r.match.dst = config::Prefix::host(ipv4(239, 1, 1, 1));
+		r.match.dport = config::PortRange::single(5000);
 		r.outputs = std::move(outputs);
 		return r;
 	}
@@ -74,7 +74,9 @@ protected:
 	// A neighbour table with one entry that records how it was asked.
 	NeighbourLookup neighbours()
 	{
-		return [this](const EnginePort &port, uint32_t ip) -> std::optional<rte_ether_addr> {
+		return [this](const EnginePort &port,
+			      const config::IpAddress &address) -> std::optional<rte_ether_addr> {
+			const uint32_t ip = std::get<config::Ipv4>(address);
 			asked_.push_back(port.name + "/" + std::to_string(ip));
 			if (port.name == "out1" && ip == ipv4(198, 18, 3, 10))
 				return test::ether(neighbour_mac);
@@ -97,7 +99,7 @@ protected:
 TEST_F(Compile, MulticastOutputGetsTheGroupMacAndNetworkOrderFields)
 {
 	config::Output o = test::output_to("out1");
-	o.dst = ipv4(239, 129, 2, 3); // high bit of the second octet is not in the MAC
+	o.dst = config::Prefix::host(ipv4(239, 129, 2, 3)); // high bit of the second octet is not in the MAC
 	o.dport = 6000;
 	o.ttl = 16;
 	const RulePtr r = compile(rule_to({o}), neighbours());
@@ -134,25 +136,26 @@ TEST_F(Compile, OutputWithoutDestinationKeepsItAndUsesTheMatchedGroupMac)
 TEST_F(Compile, KeyIsInNetworkOrderOnTheIngressPortIndex)
 {
 	config::Rule rule = rule_to({test::output_to("out0")});
-	rule.match.src = ipv4(198, 18, 0, 10);
+	rule.match.src = config::Prefix::host(ipv4(198, 18, 0, 10));
 	rule.match.vlan = 100;
-	rule.match.dport = 5001;
+	rule.match.dport = config::PortRange::single(5001);
 	const RulePtr r = compile(rule, neighbours());
 	ASSERT_NE(r, nullptr) << error_;
-	const RuleKey &k = r->key();
+	ASSERT_TRUE(r->key().exact());
+	const RuleKey k = r->key().rule_key();
 	EXPECT_EQ(memory_bytes(k.dst_ip), (Bytes4{239, 1, 1, 1}));
 	EXPECT_EQ(memory_bytes(k.src_ip), (Bytes4{198, 18, 0, 10}));
 	EXPECT_EQ(memory_bytes(k.dst_port), (Bytes4{0x13, 0x89})); // 5001
 	EXPECT_EQ(k.vlan, 100);
 	EXPECT_EQ(k.port_index, 1u);
 	EXPECT_EQ(k.zero, 0u);
-	EXPECT_EQ(Engine::key_of(rule.match, 1).src_ip, k.src_ip);
+	EXPECT_EQ(Engine::key_of(rule.match, 1), r->key());
 }
 
 TEST_F(Compile, UnicastOutputUsesConfiguredMacWithoutAskingNeighbours)
 {
 	config::Output o = test::output_to("out1");
-	o.dst = ipv4(198, 18, 3, 99); // no neighbour entry: `mac:` must win
+	o.dst = config::Prefix::host(ipv4(198, 18, 3, 99)); // no neighbour entry: `mac:` must win
 	o.mac = configured_mac;
 	o.dport = 7000;
 	const RulePtr r = compile(rule_to({o}), neighbours());
@@ -174,7 +177,7 @@ TEST_F(Compile, ConfiguredMacOverridesTheGroupMac)
 TEST_F(Compile, UnicastOutputUsesTheNeighbourTable)
 {
 	config::Output o = test::output_to("out1");
-	o.dst = ipv4(198, 18, 3, 10);
+	o.dst = config::Prefix::host(ipv4(198, 18, 3, 10));
 	const RulePtr r = compile(rule_to({o}), neighbours());
 	ASSERT_NE(r, nullptr) << error_;
 	ASSERT_EQ(asked_.size(), 1u);
@@ -188,7 +191,7 @@ TEST_F(Compile, UnicastOutputUsesTheNeighbourTable)
 TEST_F(Compile, UnicastOutputWithoutMacOrNeighbourIsCompiledUnresolved)
 {
 	config::Output o = test::output_to("out0");
-	o.dst = ipv4(198, 18, 2, 77);
+	o.dst = config::Prefix::host(ipv4(198, 18, 2, 77));
 	for (const NeighbourLookup &lookup : {neighbours(), NeighbourLookup{}}) {
 		const RulePtr r = compile(rule_to({o, test::output_to("out1")}), lookup);
 		ASSERT_NE(r, nullptr) << error_;
@@ -215,7 +218,7 @@ TEST_F(Compile, PortWithoutIpv4TakesOutputsThatNameTheirSource)
 	config::Output keep = test::output_to("noaddr");
 	keep.src = config::OutputSource::keep();
 	config::Output given = test::output_to("noaddr");
-	given.dst = ipv4(239, 9, 9, 9);
+	given.dst = config::Prefix::host(ipv4(239, 9, 9, 9));
 	given.src = config::OutputSource::given(ipv4(198, 18, 9, 1));
 	const RulePtr r = compile(rule_to({keep, given}), neighbours());
 	ASSERT_NE(r, nullptr) << error_;
@@ -226,7 +229,7 @@ TEST_F(Compile, SourceIsThePortsTheGivenOneOrTheReceivedOne)
 	config::Output keep = test::output_to("out0");
 	keep.src = config::OutputSource::keep();
 	config::Output given = test::output_to("out0");
-	given.dst = ipv4(239, 9, 9, 9);
+	given.dst = config::Prefix::host(ipv4(239, 9, 9, 9));
 	given.src = config::OutputSource::given(ipv4(198, 18, 9, 1));
 	const RulePtr r = compile(rule_to({test::output_to("out1"), keep, given}), neighbours());
 	ASSERT_NE(r, nullptr) << error_;
@@ -346,15 +349,15 @@ TEST_F(Compile, AddRulePublishesAndRefusalsPublishNothing)
 TEST_F(Compile, AMergedRuleHasAKeyPerInputAndAStreamOnWorkerZero)
 {
 	config::Rule rule = rule_to({test::output_to("out1")});
-	rule.outputs[0].dst = ipv4(239, 2, 2, 2);
+	rule.outputs[0].dst = config::Prefix::host(ipv4(239, 2, 2, 2));
 	config::Match b = rule.match;
-	b.dst = ipv4(239, 1, 2, 1);
+	b.dst = config::Prefix::host(ipv4(239, 1, 2, 1));
 	rule.more_inputs.push_back(b);
 	rule.merge = config::Sequence{packet::rtp_sequence, 1024, {}};
 	const RulePtr r = compile(rule, neighbours());
 	ASSERT_NE(r, nullptr) << error_;
 	ASSERT_EQ(r->input_count(), 2u);
-	EXPECT_EQ(r->input_key(1).dst_ip, rte_cpu_to_be_32(ipv4(239, 1, 2, 1)));
+	EXPECT_EQ(r->input_key(1).rule_key().dst_ip, rte_cpu_to_be_32(ipv4(239, 1, 2, 1)));
 	ASSERT_NE(r->stream(), nullptr);
 	EXPECT_TRUE(r->stream()->merges());
 	EXPECT_EQ(r->stream()->owner(), 0u) << "one worker owns every stream";
@@ -365,14 +368,14 @@ TEST_F(Compile, MergedInputsThatDifferNeedTheOutputToSayWhatItSends)
 {
 	config::Rule rule = rule_to({test::output_to("out1")});
 	config::Match b = rule.match;
-	b.dst = ipv4(239, 1, 2, 1);
+	b.dst = config::Prefix::host(ipv4(239, 1, 2, 1));
 	rule.more_inputs.push_back(b);
 	rule.merge = config::Sequence{packet::rtp_sequence, 1024, {}};
 	EXPECT_EQ(compile(rule, neighbours()), nullptr);
 	EXPECT_NE(error_.find("needs `dst:`"), std::string::npos) << error_;
 
-	rule.outputs[0].dst = ipv4(239, 2, 2, 2);
-	rule.more_inputs[0].dport = 5001;
+	rule.outputs[0].dst = config::Prefix::host(ipv4(239, 2, 2, 2));
+	rule.more_inputs[0].dport = config::PortRange::single(5001);
 	EXPECT_EQ(compile(rule, neighbours()), nullptr);
 	EXPECT_NE(error_.find("needs `dport:`"), std::string::npos) << error_;
 	rule.outputs[0].dport = 6000;
@@ -381,7 +384,7 @@ TEST_F(Compile, MergedInputsThatDifferNeedTheOutputToSayWhatItSends)
 	rule.more_inputs[0] = rule.match;
 	EXPECT_EQ(compile(rule, neighbours()), nullptr);
 	EXPECT_NE(error_.find("inputs 0 and 1 are the same"), std::string::npos) << error_;
-	rule.more_inputs[0].dst = ipv4(239, 1, 2, 1);
+	rule.more_inputs[0].dst = config::Prefix::host(ipv4(239, 1, 2, 1));
 	rule.merge.reset();
 	EXPECT_EQ(compile(rule, neighbours()), nullptr);
 	EXPECT_NE(error_.find("without `merge:`"), std::string::npos) << error_;

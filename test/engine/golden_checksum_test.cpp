@@ -27,9 +27,9 @@ Bytes corrupted(const UdpFrame &f)
 config::Rule three_outputs()
 {
 	return make_rule("csum", group_1, 5000,
-			 {{.port = "out1", .dst = out_group_b, .dport = 6001},
-			  {.port = "out0", .dst = out_group_a, .dport = 6000},
-			  {.port = "out1", .dst = unicast_dst, .dport = 7000, .mac = unicast_next_hop}});
+			 {{.port = "out1", .dst = config::Prefix::host(out_group_b), .dport = 6001},
+			  {.port = "out0", .dst = config::Prefix::host(out_group_a), .dport = 6000},
+			  {.port = "out1", .dst = config::Prefix::host(unicast_dst), .dport = 7000, .mac = unicast_next_hop}});
 }
 
 std::vector<std::vector<UdpFrame>> expected_outputs(const std::vector<UdpFrame> &sent)

@@ -76,9 +76,10 @@ inline config::Rule make_rule(const std::string &name, uint32_t group, uint16_t 
 	config::Rule r;
 	r.name = name;
 	r.match.port = "in0";
-	r.match.dst = group;
-	r.match.dport = dport;
-	r.match.src = source;
+	r.match.dst = config::Prefix::host(group);
+	r.match.dport = config::PortRange::single(dport);
+	if (source)
+		r.match.src = config::Prefix::host(*source);
 	r.match.vlan = vlan;
 	r.outputs = std::move(outputs);
 	return r;

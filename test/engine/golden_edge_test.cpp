@@ -32,8 +32,8 @@ TEST(GoldenPcapEdge, DatagramsWithoutUdpChecksumLeaveWithout)
 	out0.multi_seg_tx = true; // large ones cloned, small ones copied
 	RelayHarness h({ingress(sent), out0, egress("out1")}, params);
 	add_rule(h, make_rule("nocsum", group_1, 5000,
-		{{.port = "out0", .dst = out_group_a, .dport = 6000},
-		 {.port = "out1", .dst = unicast_dst, .dport = 7000, .mac = unicast_next_hop}}));
+		{{.port = "out0", .dst = config::Prefix::host(out_group_a), .dport = 6000},
+		 {.port = "out1", .dst = config::Prefix::host(unicast_dst), .dport = 7000, .mac = unicast_next_hop}}));
 
 	const PoolUse before = h.pool_in_use();
 	EXPECT_EQ(h.poll_until_idle(), sent.size());
@@ -68,7 +68,7 @@ TEST(GoldenPcapEdge, IpOptionsAreNotCarriedAndThePayloadIsIntact)
 	out0.multi_seg_tx = true;
 	RelayHarness h({ingress(sent), out0, egress("out1")}, params);
 	add_rule(h, make_rule("options", group_1, 5000,
-		{{.port = "out0", .dst = out_group_a, .dport = 6000},
+		{{.port = "out0", .dst = config::Prefix::host(out_group_a), .dport = 6000},
 		 {.port = "out1", .vlan = 5}}));
 
 	const PoolUse before = h.pool_in_use();
@@ -109,7 +109,7 @@ TEST(GoldenPcapEdge, OneToOneSimpleOutputsInPlaceMatchTheGeneralPath)
 	}
 	RelayHarness h({ingress(sent), egress("out0"), egress("out1")}, EngineParams{});
 	add_rule(h, make_rule("keep", group_1, 5000, {{.port = "out0"}}));
-	add_rule(h, make_rule("translate", group_2, 5000, {{.port = "out1", .dst = out_group_a, .dport = 6000}}));
+	add_rule(h, make_rule("translate", group_2, 5000, {{.port = "out1", .dst = config::Prefix::host(out_group_a), .dport = 6000}}));
 
 	const PoolUse before = h.pool_in_use();
 	EXPECT_EQ(h.poll_until_idle(), sent.size());
@@ -321,7 +321,7 @@ TEST(GoldenPcapEdge, AnOutputWithoutNeighbourDropsAndTheOthersRelay)
 		sent.push_back(flow_frame(1, seq, seq % 2 ? 1000 : 80));
 	RelayHarness h({ingress({}), egress("out0"), egress("out1")}, EngineParams{});
 	const config::Rule rule = make_rule("waiting", group_1, 5000,
-		{{.port = "out0", .dst = unicast_dst, .dport = 6000},
+		{{.port = "out0", .dst = config::Prefix::host(unicast_dst), .dport = 6000},
 		 {.port = "out1", .dport = 6001}});
 	add_rule(h, rule);
 

@@ -94,10 +94,10 @@ struct Model {
 
 config::Rule merged_rule(const std::string &name)
 {
-	config::Rule r = make_rule(name, group_1, 5000, {{.port = "out0", .dst = out_group_a, .dport = 6000}});
+	config::Rule r = make_rule(name, group_1, 5000, {{.port = "out0", .dst = config::Prefix::host(out_group_a), .dport = 6000}});
 	config::Match b = r.match;
 	b.port = "in1";
-	b.dst = group_2;
+	b.dst = config::Prefix::host(group_2);
 	r.more_inputs.push_back(b);
 	r.merge = config::Sequence{seq_field, window, {}};
 	return r;
@@ -227,7 +227,7 @@ TEST(GoldenMerge, TwoLossyCopiesComeOutAsTheirUnionInFirstArrivalOrder)
 TEST(GoldenMerge, AMonitoredRuleForwardsEverythingAndCounts)
 {
 	RelayHarness h(merge_ports(), EngineParams{});
-	config::Rule rule = make_rule("watched", group_1, 5000, {{.port = "out0", .dst = out_group_a, .dport = 6000}});
+	config::Rule rule = make_rule("watched", group_1, 5000, {{.port = "out0", .dst = config::Prefix::host(out_group_a), .dport = 6000}});
 	rule.monitor = config::Sequence{seq_field, window, {}};
 	add_rule(h, rule);
 
@@ -300,14 +300,14 @@ TEST(GoldenMerge, TheRuleIsPublishedUnderEachInputAndGoesWithAllOfThem)
 	const config::Rule rule = merged_rule("feed");
 	add_rule(h, rule);
 	RuleTable &table = h.engine().rules();
-	const RuleKey a = Engine::key_of(rule.match, h.port_index("in0"));
-	const RuleKey b = Engine::key_of(rule.more_inputs[0], h.port_index("in1"));
+	const InputKey a = Engine::key_of(rule.match, h.port_index("in0"));
+	const InputKey b = Engine::key_of(rule.more_inputs[0], h.port_index("in1"));
 	ASSERT_NE(table.find(a), nullptr);
 	EXPECT_EQ(table.find(a), table.find(b));
 	EXPECT_EQ(table.size(), 1u);
 	EXPECT_EQ(table.rules().size(), 1u);
 
-	RuleKey keys[2] = {a, b};
+	RuleKey keys[2] = {a.rule_key(), b.rule_key()};
 	RuleRef found[2];
 	table.lookup_bulk(keys, 2, found);
 	EXPECT_EQ(found[0].rule(), table.find(a));
@@ -315,11 +315,11 @@ TEST(GoldenMerge, TheRuleIsPublishedUnderEachInputAndGoesWithAllOfThem)
 	EXPECT_EQ(found[1].input(), 1u);
 
 	// Replaced by a single-input rule on A: B is unpublished with the old rule.
-	config::Rule plain = make_rule("feed", group_1, 5000, {{.port = "out0", .dst = out_group_a, .dport = 6000}});
+	config::Rule plain = make_rule("feed", group_1, 5000, {{.port = "out0", .dst = config::Prefix::host(out_group_a), .dport = 6000}});
 	add_rule(h, plain);
 	EXPECT_NE(table.find(a), nullptr);
 	EXPECT_EQ(table.find(b), nullptr);
-	EXPECT_LT(table.key_slot(b), 0);
+	EXPECT_LT(table.key_slot(b.rule_key()), 0);
 	EXPECT_EQ(table.size(), 1u);
 
 	add_rule(h, rule);

@@ -41,10 +41,10 @@ TEST(GoldenOutputFields, SourceAndDscpOnCopiesClonesAndInPlace)
 	out0.multi_seg_tx = true;
 	RelayHarness h({ingress(sent), out0, egress("out1")}, params);
 	const config::Rule rule = make_rule("fields", group_1, 5000,
-		{{.port = "out0", .dst = out_group_a, .dport = 6000,
+		{{.port = "out0", .dst = config::Prefix::host(out_group_a), .dport = 6000,
 		  .src = config::OutputSource::keep()},
-		 {.port = "out0", .dst = out_group_b, .dport = 6001, .dscp = 46},
-		 {.port = "out1", .dst = unicast_dst, .dport = 7000, .mac = unicast_next_hop,
+		 {.port = "out0", .dst = config::Prefix::host(out_group_b), .dport = 6001, .dscp = 46},
+		 {.port = "out1", .dst = config::Prefix::host(unicast_dst), .dport = 7000, .mac = unicast_next_hop,
 		  .src = config::OutputSource::given(given_source), .dscp = 0}});
 	add_rule(h, rule);
 

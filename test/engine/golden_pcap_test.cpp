@@ -25,7 +25,7 @@ TEST(GoldenPcap, OneToOneRewritesTheReceivedMbufInPlace)
 		sent.push_back(flow_frame(1, seq, payload_lens[seq % 6]));
 	RelayHarness h({ingress(sent), egress("out0")}, EngineParams{});
 	const config::Rule rule = make_rule("one", group_1, 5000,
-		{{.port = "out0", .dst = out_group_a, .dport = 6000}});
+		{{.port = "out0", .dst = config::Prefix::host(out_group_a), .dport = 6000}});
 	add_rule(h, rule);
 
 	const PoolUse before = h.pool_in_use();
@@ -78,9 +78,9 @@ TEST(GoldenPcap, OneToThreeAcrossTwoPortsWithUnicastAndFixedTtl)
 
 	RelayHarness h({ingress(sent), egress("out0"), egress("out1")}, EngineParams{});
 	const config::Rule rule = make_rule("fan", group_1, 5000,
-		{{.port = "out0", .dst = out_group_a, .dport = 6000},
-		 {.port = "out1", .dst = out_group_b},
-		 {.port = "out1", .dst = unicast_dst, .dport = 7000, .ttl = 16, .mac = unicast_next_hop}});
+		{{.port = "out0", .dst = config::Prefix::host(out_group_a), .dport = 6000},
+		 {.port = "out1", .dst = config::Prefix::host(out_group_b)},
+		 {.port = "out1", .dst = config::Prefix::host(unicast_dst), .dport = 7000, .ttl = 16, .mac = unicast_next_hop}});
 	add_rule(h, rule);
 
 	const PoolUse before = h.pool_in_use();
@@ -133,8 +133,8 @@ void copy_and_clone(bool out0_takes_chains)
 	out0.multi_seg_tx = out0_takes_chains;
 	RelayHarness h({ingress(sent), out0, egress("out1")}, params);
 	const config::Rule rule = make_rule("paths", group_1, 5000,
-		{{.port = "out0", .dst = out_group_a, .dport = 6000},
-		 {.port = "out1", .dst = out_group_b, .dport = 6001}});
+		{{.port = "out0", .dst = config::Prefix::host(out_group_a), .dport = 6000},
+		 {.port = "out1", .dst = config::Prefix::host(out_group_b), .dport = 6001}});
 	add_rule(h, rule);
 
 	const PoolUse before = h.pool_in_use();
@@ -385,9 +385,9 @@ TEST(GoldenPcap, SustainedMixedTrafficLeaksNothing)
 	params.copy_threshold = 256;
 	RelayHarness h({ingress(sent), egress("out0"), egress("out1")}, params);
 	const config::Rule fan = make_rule("fan", group_1, 5000,
-		{{.port = "out0", .dst = out_group_a, .dport = 6000},
-		 {.port = "out1", .dst = unicast_dst, .dport = 7000, .ttl = 9, .mac = unicast_next_hop},
-		 {.port = "out1", .dst = out_group_b, .vlan = 42}});
+		{{.port = "out0", .dst = config::Prefix::host(out_group_a), .dport = 6000},
+		 {.port = "out1", .dst = config::Prefix::host(unicast_dst), .dport = 7000, .ttl = 9, .mac = unicast_next_hop},
+		 {.port = "out1", .dst = config::Prefix::host(out_group_b), .vlan = 42}});
 	const config::Rule single = make_rule("single", group_2, 5000, {{.port = "out0", .vlan = 7}});
 	add_rule(h, fan);
 	add_rule(h, single);

@@ -43,7 +43,7 @@ TEST(TxRefusal, RefusedPacketsAreCountedAndFreedAcceptedOnesKeepOrder)
 	auto engine = make_engine(std::move(ports), *pools, params);
 	config::Rule rule;
 	rule.name = "to-ring";
-	rule.match = {.port = "in0", .dst = ipv4(239, 1, 1, 1), .dport = 5000};
+	rule.match = {.port = "in0", .dst = config::Prefix::host(ipv4(239, 1, 1, 1)), .dport = config::PortRange::single(5000)};
 	rule.outputs = {{.port = "out0", .dport = 6000}};
 	std::string error;
 	ASSERT_EQ(add_rule(*engine, rule, NeighbourLookup{}, &error), 0) << error;

@@ -187,10 +187,10 @@ config::Match match_of(const FlowInput &in)
 {
 	config::Match m;
 	m.port = port_names[in.in_port];
-	m.dst = in.dst;
-	m.dport = in.dport;
+	m.dst = config::Prefix::host(in.dst);
+	m.dport = config::PortRange::single(in.dport);
 	if (in.src != 0)
-		m.src = in.src;
+		m.src = config::Prefix::host(in.src);
 	m.vlan = in.vlan;
 	return m;
 }
@@ -213,7 +213,7 @@ config::Rule rule_of(const Flow &flow)
 		config::Output o;
 		o.port = port_names[fo.port];
 		if (fo.dst != 0)
-			o.dst = fo.dst;
+			o.dst = config::Prefix::host(fo.dst);
 		if (fo.dport != 0)
 			o.dport = fo.dport;
 		if (fo.ttl != 0)

@@ -32,21 +32,22 @@ const host::Mac mac_a{0x02, 0, 0, 0, 0x0a, 0x01};
 const host::Mac mac_b{0x02, 0, 0, 0, 0x0b, 0x01};
 const host::Mac mac_gw{0x02, 0, 0, 0, 0x99, 0x01};
 
-std::string key_text(const engine::RuleKey &k)
+std::string key_text(const engine::InputKey &in)
 {
+	const engine::RuleKey k = in.rule_key(); // every rule here is IPv4 and exact
 	return fmt::format("{:08x}/{:08x}/{:04x}/{}/{}", k.dst_ip, k.src_ip, k.dst_port, k.vlan,
 			   k.port_index);
 }
 
 class FakeXdp : public XdpRuleSink {
 public:
-	int add(uint16_t port, const engine::RuleKey &key, std::string *) override
+	int add(uint16_t port, const engine::InputKey &key, std::string *) override
 	{
 		adds++;
 		keys.insert(std::to_string(port) + ":" + key_text(key));
 		return 0;
 	}
-	int remove(uint16_t port, const engine::RuleKey &key, std::string *) override
+	int remove(uint16_t port, const engine::InputKey &key, std::string *) override
 	{
 		keys.erase(std::to_string(port) + ":" + key_text(key));
 		return 0;
@@ -57,17 +58,23 @@ public:
 
 class FakeGroups : public GroupSink {
 public:
-	using Key = std::tuple<uint16_t, uint32_t, uint32_t>;
-	int join(uint16_t port, uint32_t group, uint32_t source, std::string *) override
+	using Key = std::tuple<uint16_t, uint32_t, uint32_t>; // IPv4 groups only here
+	int join(uint16_t port, const config::IpAddress &group, const config::IpAddress &source,
+		 std::string *) override
 	{
-		refs[{port, group, source}]++;
+		refs[key(port, group, source)]++;
 		return 0;
 	}
-	int leave(uint16_t port, uint32_t group, uint32_t source, std::string *) override
+	int leave(uint16_t port, const config::IpAddress &group, const config::IpAddress &source,
+		  std::string *) override
 	{
-		if (--refs[{port, group, source}] == 0)
-			refs.erase({port, group, source});
+		if (--refs[key(port, group, source)] == 0)
+			refs.erase(key(port, group, source));
 		return 0;
+	}
+	static Key key(uint16_t port, const config::IpAddress &group, const config::IpAddress &source)
+	{
+		return {port, std::get<config::Ipv4>(group), std::get<config::Ipv4>(source)};
 	}
 	std::map<Key, int> refs;
 };
@@ -105,8 +112,8 @@ config::Rule multicast_rule(const std::string &name, uint32_t group, const std::
 	config::Rule r;
 	r.name = name;
 	r.match.port = "in0";
-	r.match.dst = group;
-	r.match.dport = 5000;
+	r.match.dst = config::Prefix::host(group);
+	r.match.dport = config::PortRange::single(5000);
 	r.outputs.push_back(engine::test::output_to(out));
 	return r;
 }
@@ -114,7 +121,7 @@ config::Rule multicast_rule(const std::string &name, uint32_t group, const std::
 config::Rule unicast_rule(const std::string &name, uint32_t to)
 {
 	config::Rule r = multicast_rule(name, ipv4(239, 1, 9, 9));
-	r.outputs[0].dst = to;
+	r.outputs[0].dst = config::Prefix::host(to);
 	return r;
 }
 
@@ -206,7 +213,7 @@ protected:
 std::vector<config::Rule> some_rules()
 {
 	config::Rule ssm = multicast_rule("ssm", ipv4(239, 1, 1, 2));
-	ssm.match.src = ipv4(198, 18, 0, 7);
+	ssm.match.src = config::Prefix::host(ipv4(198, 18, 0, 7));
 	config::Rule tagged = multicast_rule("tagged", ipv4(239, 1, 1, 3));
 	tagged.match.vlan = 100;
 	return {multicast_rule("any", ipv4(239, 1, 1, 1)), ssm, tagged,
@@ -277,7 +284,7 @@ TEST_F(Publish, WithdrawRemovesTheRuleItsKeyAndItsMembership)
 {
 	const config::Rule a = multicast_rule("a", ipv4(239, 1, 1, 1));
 	config::Rule b = multicast_rule("b", ipv4(239, 1, 1, 1)); // same group, another port
-	b.match.dport = 6000;
+	b.match.dport = config::PortRange::single(6000);
 	publish(a);
 	publish(b);
 	EXPECT_EQ(groups_.refs.at({0, ipv4(239, 1, 1, 1), 0}), 2);
@@ -367,7 +374,7 @@ TEST_F(Publish, NeighbourChangeReplacesTheRulesUsingItAndKeepsTheirCounters)
 	const config::Rule uni = unicast_rule("uni", ipv4(198, 18, 2, 10));
 	const config::Rule other = unicast_rule("other", ipv4(198, 18, 2, 11));
 	config::Rule other_match = other;
-	other_match.match.dport = 6000;
+	other_match.match.dport = config::PortRange::single(6000);
 	publish(uni);
 	publish(other_match);
 	engine::CompiledRule *before = engine_->rules().find(engine::Engine::key_of(uni.match, 0));
@@ -414,14 +421,14 @@ TEST_F(Publish, GatewayRoutesUseTheGatewaysMacAndFollowRouteChanges)
 	EXPECT_EQ(find(r)->output(0).rewrite.dst_mac.addr_bytes[4], 0x99);
 	auto uses = publisher_->neighbours();
 	ASSERT_EQ(uses.size(), 1u);
-	EXPECT_EQ(uses[0].destination, far);
+	EXPECT_EQ(uses[0].destination, config::IpAddress{far});
 	EXPECT_EQ(uses[0].next_hop.ip, host::IpAddress{gw});
 	ASSERT_TRUE(uses[0].mac);
 	EXPECT_EQ(*uses[0].mac, mac_gw);
 
 	config::Rule same_dst = r;
 	same_dst.name = "far-too";
-	same_dst.match.dport = 6000;
+	same_dst.match.dport = config::PortRange::single(6000);
 	const int asked = kernel_.asked_routes;
 	publish(same_dst);
 	EXPECT_EQ(kernel_.asked_routes, asked) << "a destination's route is asked once";
@@ -447,7 +454,7 @@ TEST_F(Publish, OneNeighbourChangeRepublishesTenThousandRules)
 	constexpr uint32_t n = 10000;
 	for (uint32_t i = 0; i < n; i++) {
 		config::Rule r = unicast_rule(fmt::format("r{}", i), ipv4(198, 18, 2, 10));
-		r.match.dst = ipv4(239, 2, 0, 0) + i;
+		r.match.dst = config::Prefix::host(ipv4(239, 2, 0, 0) + i);
 		publish(r);
 	}
 	publish(unicast_rule("elsewhere", ipv4(198, 18, 2, 11)));
@@ -482,9 +489,9 @@ TEST_F(Publish, ConfiguredMacOverridesAndAsksTheKernelNothing)
 config::Rule merged_rule(const std::string &name, uint32_t second_group)
 {
 	config::Rule r = multicast_rule(name, ipv4(239, 1, 1, 1));
-	r.outputs[0].dst = ipv4(239, 2, 2, 2);
+	r.outputs[0].dst = config::Prefix::host(ipv4(239, 2, 2, 2));
 	config::Match b = r.match;
-	b.dst = second_group;
+	b.dst = config::Prefix::host(second_group);
 	r.more_inputs.push_back(b);
 	r.merge = config::Sequence{packet::rtp_sequence, 1024, {}};
 	return r;
@@ -546,10 +553,10 @@ TEST_F(Publish, AMergedRuleHasEveryInputsKeyAndGroupAndWithdrawsThemAll)
 config::Rule merged_of(const std::string &name, std::vector<uint32_t> groups, uint32_t out_group)
 {
 	config::Rule r = multicast_rule(name, groups[0]);
-	r.outputs[0].dst = out_group;
+	r.outputs[0].dst = config::Prefix::host(out_group);
 	for (size_t i = 1; i < groups.size(); i++) {
 		config::Match m = r.match;
-		m.dst = groups[i];
+		m.dst = config::Prefix::host(groups[i]);
 		r.more_inputs.push_back(m);
 	}
 	r.merge = config::Sequence{packet::rtp_sequence, 1024, {}};
@@ -572,7 +579,7 @@ TEST_F(Publish, AReloadMovingAnInputBetweenMergedRulesLeavesEachItsOwn)
 	EXPECT_EQ(report.removed, 0u);
 	auto holder = [&](uint32_t group) -> std::string {
 		config::Match m = x.match;
-		m.dst = group;
+		m.dst = config::Prefix::host(group);
 		const engine::CompiledRule *r = engine_->rules().find(engine::Engine::key_of(m, 0));
 		return r == nullptr ? "none" : r->name();
 	};
