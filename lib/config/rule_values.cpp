@@ -86,8 +86,8 @@ std::optional<std::string> destination_problem(const Prefix &dst)
 		if (dst.is_ipv6() && (dst.length < 16 || !ipv6_group_relayable(std::get<Ipv6>(dst.address))))
 			return fmt::format("{} holds interface-local, link-local or reserved-scope "
 					   "groups, which a relay must not carry to another link "
-					   "(RFC 4291 2.7); a group prefix of /16 or longer with a "
-					   "relayable scope, e.g. ff3e::/16, is",
+					   "(RFC 4291 2.7); give a group prefix of /16 or longer "
+					   "with a relayable scope, e.g. ff3e::/16",
 					   text);
 		return std::nullopt;
 	}
