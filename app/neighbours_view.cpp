@@ -22,8 +22,8 @@ std::string format_neighbours(const std::vector<publish::NeighbourUse> &uses)
 		for (const std::string &r : u.rules)
 			rules += (rules.empty() ? "" : ",") + r;
 		out += fmt::format("  {:<12} {:<16} {:<16} {:<18} {}\n", u.port,
-				   config::format_ipv4(u.destination),
-				   config::format_ipv4(u.next_hop.ip), neighbour_mac_text(u), rules);
+				   config::format_ip_address(u.destination),
+				   config::format_ip_address(u.next_hop.ip), neighbour_mac_text(u), rules);
 	}
 	return out;
 }

@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "host/igmp_membership.h"
+#include "host/multicast_memberships.h"
 #include "port.h"
 #include "publish/sinks.h"
 
@@ -15,8 +15,8 @@ namespace mcr::app {
 class PortXdpSink : public publish::XdpRuleSink {
 public:
 	explicit PortXdpSink(const std::vector<std::unique_ptr<drivers::Port>> &ports) : ports_(ports) {}
-	int add(uint16_t port, const engine::RuleKey &key, std::string *error) override;
-	int remove(uint16_t port, const engine::RuleKey &key, std::string *error) override;
+	int add(uint16_t port, const engine::InputKey &key, std::string *error) override;
+	int remove(uint16_t port, const engine::InputKey &key, std::string *error) override;
 
 private:
 	const std::vector<std::unique_ptr<drivers::Port>> &ports_;
@@ -25,16 +25,18 @@ private:
 class PortGroupSink : public publish::GroupSink {
 public:
 	PortGroupSink(const std::vector<std::unique_ptr<drivers::Port>> &ports,
-		      host::IgmpMemberships &igmp)
-		: ports_(ports), igmp_(igmp)
+		      host::MulticastMemberships &memberships)
+		: ports_(ports), memberships_(memberships)
 	{
 	}
-	int join(uint16_t port, uint32_t group, uint32_t source, std::string *error) override;
-	int leave(uint16_t port, uint32_t group, uint32_t source, std::string *error) override;
+	int join(uint16_t port, const config::IpAddress &group, const config::IpAddress &source,
+		 std::string *error) override;
+	int leave(uint16_t port, const config::IpAddress &group, const config::IpAddress &source,
+		  std::string *error) override;
 
 private:
 	const std::vector<std::unique_ptr<drivers::Port>> &ports_;
-	host::IgmpMemberships &igmp_;
+	host::MulticastMemberships &memberships_;
 };
 
 } // namespace mcr::app

@@ -139,7 +139,7 @@ void Runtime::bring_port_up(size_t i)
 	std::copy(port.iface().mac.begin(), port.iface().mac.end(), mac.addr_bytes);
 	{
 		std::lock_guard lock(control_mutex_);
-		engine_.open_port(static_cast<uint16_t>(i), port.id(), mac, port.source_ipv4(),
+		engine_.open_port(static_cast<uint16_t>(i), port.id(), mac, port.source_ipv4(), port.source_ipv6(),
 				  port.iface().index);
 		if (publisher_->port_reopened(static_cast<uint16_t>(i), &error) < 0)
 			MCR_LOG(port, ERR, "port %s: %s", port.name().c_str(), error.c_str());

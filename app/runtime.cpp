@@ -153,6 +153,7 @@ int Runtime::build_engine(std::string *error)
 		ep.port_id = port->id();
 		std::copy(port->iface().mac.begin(), port->iface().mac.end(), ep.mac.addr_bytes);
 		ep.ipv4 = port->source_ipv4();
+		ep.ipv6 = port->source_ipv6();
 		ep.multi_seg_tx = port->multi_seg_tx();
 		ep.mtu = static_cast<uint16_t>(std::min<uint32_t>(port->iface().mtu, UINT16_MAX));
 		ep.reclaims_in_tx_call = port->backend() == drivers::Backend::af_xdp;

@@ -14,7 +14,7 @@
 #include "engine/engine.h"
 #include "engine/pools.h"
 #include "engine/worker.h"
-#include "host/igmp_membership.h"
+#include "host/multicast_memberships.h"
 #include "host/neighbour_source.h"
 #include "port.h"
 #include "port_sinks.h"
@@ -94,7 +94,7 @@ private:
 	host::NeighbourSource &neighbour_source_;
 	engine::Pools pools_;
 	std::vector<std::unique_ptr<drivers::Port>> ports_;
-	host::IgmpMemberships igmp_; // the groups rules match, joined on their port
+	host::MulticastMemberships igmp_; // the groups rules match, joined on their port
 	PortXdpSink xdp_sink_{ports_};
 	PortGroupSink group_sink_{ports_, igmp_};
 	engine::Engine engine_;

@@ -114,8 +114,8 @@ int neighbours_cb(const char *cmd, const char *params, rte_tel_data *d)
 	{
 		std::lock_guard rules_lock(current->control_mutex());
 		for (const publish::NeighbourUse &u : current->neighbours())
-			rows.push_back({u.port, config::format_ipv4(u.destination),
-					config::format_ipv4(u.next_hop.ip), neighbour_mac_text(u), u.rules});
+			rows.push_back({u.port, config::format_ip_address(u.destination),
+					config::format_ip_address(u.next_hop.ip), neighbour_mac_text(u), u.rules});
 	}
 	return tel::reply(cmd, tel::neighbours_page(rows, *offset, tel::reply_budget(cmd)), d);
 }

@@ -6,6 +6,7 @@
 #include <linux/if_link.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <ifaddrs.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -17,6 +18,30 @@
 
 namespace mcr::drivers {
 namespace {
+
+// The interface's first IPv6 address that is not link-local: an output's
+// source must reach beyond the link. (A tentative address is taken too:
+// mcr writes frames below the stack, and DAD ends within seconds.)
+std::optional<std::array<uint8_t, 16>> global_ipv6(const std::string &name)
+{
+	ifaddrs *list = nullptr;
+	if (getifaddrs(&list) != 0)
+		return std::nullopt;
+	std::optional<std::array<uint8_t, 16>> found;
+	for (const ifaddrs *a = list; a != nullptr && !found; a = a->ifa_next) {
+		if (a->ifa_addr == nullptr || a->ifa_addr->sa_family != AF_INET6 || name != a->ifa_name)
+			continue;
+		sockaddr_in6 sin6;
+		std::memcpy(&sin6, a->ifa_addr, sizeof sin6);
+		if (IN6_IS_ADDR_LINKLOCAL(&sin6.sin6_addr) || IN6_IS_ADDR_LOOPBACK(&sin6.sin6_addr))
+			continue;
+		std::array<uint8_t, 16> bytes;
+		std::memcpy(bytes.data(), &sin6.sin6_addr, 16);
+		found = bytes;
+	}
+	freeifaddrs(list);
+	return found;
+}
 
 class Socket {
 public:
@@ -83,6 +108,8 @@ int query_kernel_iface(const std::string &name, KernelIface *out, std::string *e
 		std::memcpy(&sin, &req.ifr_addr, sizeof(sin));
 		iface.ipv4 = ntohl(sin.sin_addr.s_addr);
 	}
+
+	iface.ipv6 = global_ipv6(name);
 
 	__u32 prog_id = 0;
 	if (bpf_xdp_query_id(static_cast<int>(iface.index), 0, &prog_id) == 0)

@@ -25,6 +25,9 @@ struct KernelIface {
 	std::array<uint8_t, 6> mac{};
 	uint32_t mtu = 0;
 	std::optional<uint32_t> ipv4; // host byte order
+	// The first IPv6 address that is not link-local, network byte order:
+	// what IPv6 outputs are sent from by default.
+	std::optional<std::array<uint8_t, 16>> ipv6;
 	uint32_t xdp_prog_id = 0;     // 0: no XDP program attached
 	ChannelCounts channels;
 };

@@ -155,6 +155,7 @@ int Port::open(const PortRequest &req, std::string *error)
 		source_ipv4_ = *cfg.address;
 	else if (iface_.ipv4)
 		source_ipv4_ = *iface_.ipv4;
+	source_ipv6_ = cfg.address6 ? *cfg.address6 : iface_.ipv6.value_or(std::array<uint8_t, 16>{});
 
 	switch (cfg.driver) {
 	case config::Driver::af_packet:
@@ -411,6 +412,7 @@ int Port::reopen(std::string *error)
 	}
 	if (rc == 0) {
 		source_ipv4_ = cfg.address ? *cfg.address : iface_.ipv4.value_or(0);
+		source_ipv6_ = cfg.address6 ? *cfg.address6 : iface_.ipv6.value_or(std::array<uint8_t, 16>{});
 		rc = open_backend(backend_, request_, error);
 	}
 	// The PMD has loaded the program by now; devargs() wrote it again.

@@ -2,6 +2,7 @@
 // net_af_packet) is created here, so users never pass --vdev.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <string>
 
@@ -74,6 +75,8 @@ public:
 	const std::vector<uint16_t> &rx_worker() const { return plan_.rx_worker; }
 	const KernelIface &iface() const { return iface_; }
 	uint32_t source_ipv4() const { return source_ipv4_; } // host order, 0 if unknown
+	// Network order, all zero if unknown: `address:` or the interface's.
+	const std::array<uint8_t, 16> &source_ipv6() const { return source_ipv6_; }
 	const std::string &fallback_reason() const { return fallback_reason_; }
 	rte_mempool *rx_pool() const { return request_.rx_pool; }
 	bool multi_seg_tx() const { return multi_seg_tx_; } // takes chained mbufs
@@ -98,6 +101,7 @@ private:
 	QueuePlan plan_;
 	KernelIface iface_;
 	uint32_t source_ipv4_ = 0;
+	std::array<uint8_t, 16> source_ipv6_{};
 	std::string fallback_reason_;
 	bool started_ = false;
 	bool multi_seg_tx_ = false;

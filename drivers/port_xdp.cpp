@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -193,7 +194,7 @@ int PortXdp::attach_af_packet(unsigned ifindex, const config::XdpOptions &opt, s
 
 namespace {
 
-// The engine's key and the program's hold the same fields in the same
+// The engine's keys and the program's hold the same fields in the same
 // (network) order: copied, not converted.
 mcr_rule_key xdp_key(const engine::RuleKey &k)
 {
@@ -205,30 +206,46 @@ mcr_rule_key xdp_key(const engine::RuleKey &k)
 	return key;
 }
 
-} // namespace
-
-int PortXdp::add_rule_key(const engine::RuleKey &k, std::string *error)
+mcr_rule6_key xdp_key6(const engine::RuleKey6 &k)
 {
-	if (!impl_->maps)
-		return 0;
-	const bpf::Status st = bpf::add_rule(*impl_->maps, xdp_key(k));
-	if (!st) {
-		*error = st.error().message;
-		return st.error().code;
-	}
-	return 0;
+	mcr_rule6_key key{};
+	std::memcpy(key.dst_ip.bytes, k.dst_ip, sizeof key.dst_ip.bytes);
+	key.dst_port = k.dst_port;
+	key.vlan = k.vlan;
+	std::memcpy(key.src_ip.bytes, k.src_ip, sizeof key.src_ip.bytes);
+	return key;
 }
 
-int PortXdp::remove_rule_key(const engine::RuleKey &k, std::string *error)
+int status_errno(const bpf::Status &st, std::string *error)
+{
+	if (st)
+		return 0;
+	*error = st.error().message;
+	return st.error().code;
+}
+
+} // namespace
+
+int PortXdp::add_rule_key(const engine::InputKey &k, std::string *error)
 {
 	if (!impl_->maps)
 		return 0;
-	const bpf::Status st = bpf::delete_rule(*impl_->maps, xdp_key(k));
-	if (!st) {
-		*error = st.error().message;
-		return st.error().code;
+	if (!k.exact()) {
+		*error = "the XDP program does not pass range rules' traffic yet";
+		return -ENOTSUP;
 	}
-	return 0;
+	return status_errno(k.ipv6 ? bpf::add_rule(*impl_->maps, xdp_key6(k.rule_key6()))
+				   : bpf::add_rule(*impl_->maps, xdp_key(k.rule_key())),
+			    error);
+}
+
+int PortXdp::remove_rule_key(const engine::InputKey &k, std::string *error)
+{
+	if (!impl_->maps || !k.exact())
+		return 0;
+	return status_errno(k.ipv6 ? bpf::delete_rule(*impl_->maps, xdp_key6(k.rule_key6()))
+				   : bpf::delete_rule(*impl_->maps, xdp_key(k.rule_key())),
+			    error);
 }
 
 void PortXdp::detach()

@@ -47,8 +47,8 @@ public:
 	int attach_af_packet(unsigned ifindex, const config::XdpOptions &opt, std::string *error);
 	// One key more or less (idempotent), as the publisher adds and removes
 	// rules. The engine's key: the ingress port index is not the map's.
-	int add_rule_key(const engine::RuleKey &key, std::string *error);
-	int remove_rule_key(const engine::RuleKey &key, std::string *error);
+	int add_rule_key(const engine::InputKey &key, std::string *error);
+	int remove_rule_key(const engine::InputKey &key, std::string *error);
 	void detach();
 
 	bool loaded() const;

@@ -28,8 +28,8 @@ void PortXdp::remove_object_file() {}
 bool PortXdp::remove_stale(unsigned, uint32_t) { return false; }
 int PortXdp::bind_af_xdp(unsigned, const config::XdpOptions &, std::string *error) { return unavailable(error); }
 int PortXdp::attach_af_packet(unsigned, const config::XdpOptions &, std::string *error) { return unavailable(error); }
-int PortXdp::add_rule_key(const engine::RuleKey &, std::string *) { return 0; }
-int PortXdp::remove_rule_key(const engine::RuleKey &, std::string *) { return 0; }
+int PortXdp::add_rule_key(const engine::InputKey &, std::string *) { return 0; }
+int PortXdp::remove_rule_key(const engine::InputKey &, std::string *) { return 0; }
 void PortXdp::detach() {}
 bool PortXdp::loaded() const { return false; }
 const std::string &PortXdp::mode() const { return impl_->mode; }

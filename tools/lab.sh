@@ -2,10 +2,17 @@
 # The mcr lab: network namespaces joined by veth pairs.
 #
 #   <prefix>-gen    <prefix>g0 198.18.1.2 ── <prefix>r0 198.18.1.1   <prefix>-relay
+#                   (--ipv6: 2001:2:0:1::2)     (2001:2:0:1::1)
 #   <prefix>-relay  <prefix>r1 198.18.2.1 ── <prefix>s1 198.18.2.2   <prefix>-sink1
 #   <prefix>-relay  <prefix>rN 198.18.N+1.1 ── <prefix>sN ...         <prefix>-sinkN
 #
 # Addresses come from 198.18.0.0/15 only; nothing is routed out of the lab.
+# IPv6 is disabled in the namespaces unless --ipv6: then it is on with the
+# kernel's defaults (link-local addresses, router solicitations, MLD for
+# the hosts' own groups, as on any host), and each link also gets a /64
+# from 2001:2::/48 (added nodad, so it is usable at once), the link from
+# 198.18.N.0/24 getting 2001:2:0:N::/64 with the same host numbers, and the
+# generator and the sinks a default route via the relay.
 # Neighbours: none by default; the hosts' kernels resolve each other with
 # ARP, as on any network (mcr's XDP program passes ARP to the relay's
 # kernel, and mcr learns its next hops from the kernel). --neighbours
@@ -14,7 +21,7 @@
 # checksums partial (CHECKSUM_PARTIAL), as containers and VMs on a relay
 # host do.
 #
-# usage: lab.sh up   [--prefix P] [--sinks N] [--queues Q] [--neighbours static|none]
+# usage: lab.sh up   [--prefix P] [--sinks N] [--queues Q] [--neighbours static|none] [--ipv6]
 #        lab.sh down [--prefix P]
 #        lab.sh exec [--prefix P] HOST CMD...   (HOST: gen, relay, sink1..)
 #        lab.sh show [--prefix P]
@@ -24,6 +31,7 @@ prefix=mcrlab
 sinks=1
 queues=1
 neighbours=none
+ipv6=0
 
 die() { echo "lab.sh: $*" >&2; exit 1; }
 
@@ -42,20 +50,23 @@ lab_up() {
 	for ((i = 1; i <= sinks; i++)); do hosts+=("sink$i"); done
 	for h in "${hosts[@]}"; do
 		ip netns add "$(ns "$h")"
-		ip netns exec "$(ns "$h")" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-			net.ipv6.conf.default.disable_ipv6=1
+		ip netns exec "$(ns "$h")" sysctl -qw net.ipv6.conf.all.disable_ipv6=$((1 - ipv6)) \
+			net.ipv6.conf.default.disable_ipv6=$((1 - ipv6))
 		ip -n "$(ns "$h")" link set lo up
 	done
 
 	# Ingress link: generator to relay.
 	link "$(ns gen)" "${prefix}g0" 198.18.1.2 "$(ns relay)" "${prefix}r0" 198.18.1.1
 	ip -n "$(ns gen)" route add default via 198.18.1.1
+	[[ $ipv6 == 0 ]] || ip -n "$(ns gen)" -6 route add default via 2001:2:0:1::1
 	# Egress links: relay to each sink.
 	for ((i = 1; i <= sinks; i++)); do
 		link "$(ns relay)" "${prefix}r$i" "198.18.$((i + 1)).1" \
 			"$(ns "sink$i")" "${prefix}s$i" "198.18.$((i + 1)).2"
 		ip -n "$(ns "sink$i")" route add default via "198.18.$((i + 1)).1"
+		[[ $ipv6 == 0 ]] || ip -n "$(ns "sink$i")" -6 route add default via "2001:2:0:$((i + 1))::1"
 	done
+	[[ $ipv6 == 0 ]] || wait_ipv6_ready "${hosts[@]}"
 	trap - ERR
 	echo "lab '$prefix' up: gen, relay, sink1..sink$sinks"
 }
@@ -68,11 +79,46 @@ link() {
 		peer name "$ib" netns "$nb" numtxqueues "$queues" numrxqueues "$queues"
 	ip -n "$na" addr add "$aa/24" dev "$ia"
 	ip -n "$nb" addr add "$ab/24" dev "$ib"
+	local a6 b6
+	if [[ $ipv6 == 1 ]]; then
+		a6=$(ipv6_of "$aa")
+		b6=$(ipv6_of "$ab")
+		ip -n "$na" addr add "$a6/64" dev "$ia" nodad
+		ip -n "$nb" addr add "$b6/64" dev "$ib" nodad
+	fi
 	ip -n "$na" link set "$ia" up
 	ip -n "$nb" link set "$ib" up
 	[[ $neighbours == static ]] || return 0
 	ip -n "$na" neigh replace "$ab" lladdr "$(mac_of "$nb" "$ib")" dev "$ia" nud permanent
 	ip -n "$nb" neigh replace "$aa" lladdr "$(mac_of "$na" "$ia")" dev "$ib" nud permanent
+	[[ $ipv6 == 1 ]] || return 0
+	ip -n "$na" neigh replace "$b6" lladdr "$(mac_of "$nb" "$ib")" dev "$ia" nud permanent
+	ip -n "$nb" neigh replace "$a6" lladdr "$(mac_of "$na" "$ia")" dev "$ib" nud permanent
+}
+
+# wait_ipv6_ready HOST...: until no address is tentative (the link-local
+# ones' duplicate address detection, about a second after link up), as on a
+# host that has been up a while; until then the kernel has been seen not to
+# deliver some groups it joins. 5 s at most, then a warning.
+wait_ipv6_ready() {
+	local h tries busy
+	for ((tries = 0; tries < 50; tries++)); do
+		busy=0
+		for h in "$@"; do
+			[[ -z $(ip -n "$(ns "$h")" -6 addr show tentative) ]] || busy=1
+		done
+		[[ $busy == 1 ]] || return 0
+		sleep 0.1
+	done
+	echo "lab.sh: IPv6 addresses still tentative after 5 s" >&2
+}
+
+# ipv6_of 198.18.N.H: 2001:2:0:N::H, the same link and host in 2001:2::/48.
+ipv6_of() {
+	local IFS=.
+	# shellcheck disable=SC2086
+	set -- $1
+	echo "2001:2:0:$3::$4"
 }
 
 lab_down() {
@@ -102,7 +148,7 @@ lab_show() {
 }
 
 cmd=${1:-}
-[[ -n $cmd ]] || die "usage: lab.sh up|down|exec|show [--prefix P] [--sinks N] [--queues Q] [--neighbours static|none]"
+[[ -n $cmd ]] || die "usage: lab.sh up|down|exec|show [--prefix P] [--sinks N] [--queues Q] [--neighbours static|none] [--ipv6]"
 shift
 while [[ $# -gt 0 ]]; do
 	case $1 in
@@ -110,6 +156,7 @@ while [[ $# -gt 0 ]]; do
 	--sinks) sinks=$2; shift 2 ;;
 	--queues) queues=$2; shift 2 ;;
 	--neighbours) neighbours=$2; shift 2 ;;
+	--ipv6) ipv6=1; shift ;;
 	*) break ;;
 	esac
 done

@@ -15,9 +15,9 @@ constexpr std::align_val_t cache_line{RTE_CACHE_LINE_SIZE};
 
 } // namespace
 
-CompiledRule *CompiledRule::create(const std::string &name, const RuleKey *keys, unsigned n_keys,
-				   const CompiledOutput *outputs, uint16_t n_outputs,
-				   uint16_t n_workers, Stream *stream)
+CompiledRule *CompiledRule::create(const std::string &name, const InputKey *keys, unsigned n_keys,
+				   const CompiledOutput *outputs, const packet::GeneralRewrite *general,
+				   uint16_t n_outputs, uint16_t n_workers, Stream *stream)
 {
 	// One allocation: the rule, its outputs, then one counter block per
 	// worker, so a worker's counters never share a line with another's,
@@ -26,10 +26,13 @@ CompiledRule *CompiledRule::create(const std::string &name, const RuleKey *keys,
 	// touches), then the outputs' drops.
 	const size_t head = RTE_ALIGN_CEIL(sizeof(CompiledRule), RTE_CACHE_LINE_SIZE);
 	const size_t outs = RTE_ALIGN_CEIL(sizeof(CompiledOutput) * n_outputs, RTE_CACHE_LINE_SIZE);
+	const size_t generals = general != nullptr
+					? RTE_ALIGN_CEIL(sizeof(packet::GeneralRewrite) * n_outputs, RTE_CACHE_LINE_SIZE)
+					: 0;
 	const size_t hot = sizeof(RuleCounters) + sizeof(OutputCounters) * n_outputs;
 	const size_t stride =
 		RTE_ALIGN_CEIL(hot + sizeof(OutputDrops) * n_outputs, RTE_CACHE_LINE_SIZE);
-	const size_t total = head + outs + stride * (n_workers + 1u);
+	const size_t total = head + outs + generals + stride * (n_workers + 1u);
 
 	auto *mem = static_cast<uint8_t *>(::operator new(total, cache_line));
 	std::memset(mem, 0, total);
@@ -58,7 +61,11 @@ CompiledRule *CompiledRule::create(const std::string &name, const RuleKey *keys,
 		packet::prepare_output_rewrite(o.rewrite); // the per-output constants
 		rule->min_mtu_ = std::min(rule->min_mtu_, o.no_neighbour ? uint16_t{0} : o.mtu);
 	}
-	rule->stats_ = mem + head + outs;
+	if (general != nullptr) {
+		rule->general_ = reinterpret_cast<packet::GeneralRewrite *>(mem + head + outs);
+		std::memcpy(rule->general_, general, sizeof(packet::GeneralRewrite) * n_outputs);
+	}
+	rule->stats_ = mem + head + outs + generals;
 	for (unsigned w = 0; w < rule->counter_blocks(); w++) {
 		new (rule->block(w)) RuleCounters();
 		auto *block = reinterpret_cast<uint8_t *>(rule->block(w));
@@ -72,6 +79,19 @@ CompiledRule *CompiledRule::create(const std::string &name, const RuleKey *keys,
 	return rule;
 }
 
+bool CompiledRule::same_destination(const CompiledRule &old, unsigned o) const
+{
+	const CompiledOutput &a = outputs_[o], &b = old.outputs_[o];
+	if (a.port_index != b.port_index || general() != old.general())
+		return false;
+	if (!general())
+		return a.rewrite.dst_ip == b.rewrite.dst_ip && a.rewrite.dst_port == b.rewrite.dst_port &&
+		       a.rewrite.vlan == b.rewrite.vlan;
+	const packet::GeneralRewrite &x = general_[o], &y = old.general_[o];
+	return x.ipv6 == y.ipv6 && x.dst_mode == y.dst_mode && x.dst == y.dst &&
+	       x.map_bits == y.map_bits && x.dst_port == y.dst_port && x.vlan == y.vlan;
+}
+
 void CompiledRule::carry_counters(const CompiledRule &old)
 {
 	RuleCounters &carried = counters(n_workers_);
@@ -80,9 +100,7 @@ void CompiledRule::carry_counters(const CompiledRule &old)
 		carried.packets.add(old.counters(w).packets.get());
 		carried.bytes.add(old.counters(w).bytes.get());
 		for (unsigned o = 0; o < n_outputs_ && o < old.n_outputs_; o++) {
-			const CompiledOutput &a = outputs_[o], &b = old.outputs_[o];
-			if (a.port_index != b.port_index || a.rewrite.dst_ip != b.rewrite.dst_ip ||
-			    a.rewrite.dst_port != b.rewrite.dst_port || a.rewrite.vlan != b.rewrite.vlan)
+			if (!same_destination(old, o))
 				continue;
 			const OutputCounters &from = old.output_counters(w, o);
 			carried_out[o].packets.add(from.packets.get());

@@ -13,12 +13,15 @@
 #include "engine/stream.h"
 #include "packet/drop_reason.h"
 #include "packet/rewrite.h"
+#include "packet/rewrite_general.h"
 
 namespace mcr::engine {
 
 constexpr unsigned max_outputs = 64;
 
 struct CompiledOutput {
+	// The IPv4 relay's rewrite; a general rule's outputs are in
+	// CompiledRule::general_output() instead, and this one is unused.
 	packet::OutputRewrite rewrite;
 	uint16_t port_index;
 	uint16_t header_len;
@@ -91,26 +94,34 @@ static_assert(sizeof(OutputCounters) == 24, "what every packet touches stays pac
 class CompiledRule {
 public:
 	// Allocated once on the main lcore, never on a worker. keys: one per
-	// input (a merged rule has several, 1 to max_stream_inputs). stream:
-	// a merged or monitored rule's, which the rule holds a reference to
-	// from here on; nullptr for a plain rule.
-	static CompiledRule *create(const std::string &name, const RuleKey *keys, unsigned n_keys,
-				    const CompiledOutput *outputs, uint16_t n_outputs,
-				    uint16_t n_workers, Stream *stream);
-	// A plain rule with one input.
+	// input (a merged rule has several, 1 to max_stream_inputs). general:
+	// nullptr for an IPv4 exact rule whose outputs are all IPv4 with their
+	// destination kept or set (`rewrite`); otherwise one per output, and
+	// packets take the general path (fan_out_general). stream: a merged
+	// or monitored rule's, which the rule holds a reference to from here
+	// on; nullptr for a plain rule.
+	static CompiledRule *create(const std::string &name, const InputKey *keys, unsigned n_keys,
+				    const CompiledOutput *outputs, const packet::GeneralRewrite *general,
+				    uint16_t n_outputs, uint16_t n_workers, Stream *stream);
+	// A plain IPv4 rule with one input.
 	static CompiledRule *create(const std::string &name, const RuleKey &key,
 				    const CompiledOutput *outputs, uint16_t n_outputs,
 				    uint16_t n_workers)
 	{
-		return create(name, &key, 1, outputs, n_outputs, n_workers, nullptr);
+		const InputKey input = input_key_of(key);
+		return create(name, &input, 1, outputs, nullptr, n_outputs, n_workers, nullptr);
 	}
 	static void destroy(CompiledRule *rule);
 
 	const char *name() const { return name_; }
 	// The first input's key: the rule's identity in the table.
-	const RuleKey &key() const { return keys_[0]; }
+	const InputKey &key() const { return keys_[0]; }
 	unsigned input_count() const { return n_inputs_; }
-	const RuleKey &input_key(unsigned input) const { return keys_[input]; }
+	const InputKey &input_key(unsigned input) const { return keys_[input]; }
+	// Whether packets take the general path: an IPv6 or range input, an
+	// output of the other family, a mapped destination.
+	bool general() const { return general_ != nullptr; }
+	const packet::GeneralRewrite &general_output(unsigned i) const { return general_[i]; }
 	// A merged or monitored rule's stream, or nullptr.
 	Stream *stream() const { return stream_; }
 	// The worker that owns the stream (Stream::owner), read here so that
@@ -148,6 +159,8 @@ public:
 
 private:
 	CompiledRule() = default;
+	// Whether output o sends where old's output o did (its counters go on).
+	bool same_destination(const CompiledRule &old, unsigned o) const;
 	RuleCounters *block(unsigned worker) const
 	{
 		return reinterpret_cast<RuleCounters *>(stats_ + worker * stats_stride_);
@@ -156,6 +169,7 @@ private:
 	// What every packet reads first, on the first cache line.
 	uint16_t n_outputs_;
 	uint16_t n_workers_;
+	packet::GeneralRewrite *general_;
 	uint16_t chaining_;             // outputs that chain
 	uint16_t chaining_before_last_; // of them, not counting the last output
 	uint16_t min_mtu_;
@@ -166,7 +180,7 @@ private:
 	uint8_t *stats_;
 	Stream *stream_;
 	char name_[64];
-	RuleKey keys_[max_stream_inputs];
+	InputKey keys_[max_stream_inputs];
 };
 
 } // namespace mcr::engine

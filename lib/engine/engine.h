@@ -36,6 +36,7 @@ struct EnginePort {
 	bool verify_udp_checksum = false;
 	uint16_t mtu = 1500; // IPv4 bytes a frame may carry: larger outputs are fragmented
 	uint32_t ifindex = 0; // the kernel's, for its routes and neighbours (control plane)
+	Address16 ipv6{};     // what IPv6 outputs are sent from; all zero = unknown, as for ipv4
 };
 
 struct EngineParams {
@@ -51,7 +52,11 @@ struct EngineParams {
 };
 
 // The next-hop MAC of a unicast destination on an egress port, if known.
-using NeighbourLookup = std::function<std::optional<rte_ether_addr>(const EnginePort &, uint32_t ip)>;
+using NeighbourLookup =
+	std::function<std::optional<rte_ether_addr>(const EnginePort &, const config::IpAddress &ip)>;
+
+// A configuration address (IPv4 in host order) as the engine holds it.
+Address16 address16_of(const config::IpAddress &address);
 
 class Engine {
 public:
@@ -94,10 +99,10 @@ public:
 	// 0 for an unknown port or one without an address.
 	uint32_t port_ipv4(const std::string &name) const;
 
-	// The one conversion of a match (host order) into the key workers
-	// build from packets (network order): the rule table's, the reload
-	// diff's and, field for field, the XDP rule map's.
-	static RuleKey key_of(const config::Match &match, uint16_t port_index);
+	// The one conversion of a match (host order) into the key of the
+	// rule's input (network order): the rule table's, the reload diff's
+	// and, field for field, the XDP rule maps'.
+	static InputKey key_of(const config::Match &match, uint16_t port_index);
 
 	// The ethdev workers poll and send on for a port, or ethdev_closed
 	// while the port is closed (its interface went away): workers read it
@@ -116,9 +121,15 @@ public:
 	// or may not give the same id back) and its interface's MAC, address
 	// and ifindex (the publisher's next hops are through it).
 	void open_port(uint16_t port_index, uint16_t ethdev, const rte_ether_addr &mac, uint32_t ipv4,
-		       uint32_t ifindex);
+		       const Address16 &ipv6, uint32_t ifindex);
 
 private:
+	int compile_ipv4_output(const config::Output &o, config::Ipv4 dst,
+				const NeighbourLookup &neighbours, CompiledOutput &c) const;
+	int compile_general_output(const config::Rule &rule, const config::Output &o,
+				   const NeighbourLookup &neighbours, CompiledOutput &c,
+				   packet::GeneralRewrite &g, std::string *error) const;
+
 	std::vector<EnginePort> ports_;
 	std::unique_ptr<std::atomic<uint16_t>[]> ethdev_;
 	const Pools *pools_ = nullptr;

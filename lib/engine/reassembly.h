@@ -1,4 +1,4 @@
-// IPv4 reassembly on a worker: each worker owns a DPDK rte_ip_frag table
+// IPv4 and IPv6 reassembly on a worker: each worker owns a DPDK rte_ip_frag table
 // (bounded number of datagrams in flight, each held at most `timeout`) and
 // its death row. A fragment carries no port, so it cannot be matched to a
 // rule on its own: every UDP fragment sent to us is held until its datagram
@@ -57,6 +57,11 @@ private:
 // fragment has come, or nullptr: the fragment is held, or was dropped and
 // counted by reason. m belongs to the table from here on.
 rte_mbuf *worker_reassemble(Worker &w, uint16_t port_index, rte_mbuf *m);
+
+// The same for an IPv6 frame parse_ipv6_frame called a fragment: held when
+// its fragment header comes right after the IPv6 header (the usual place),
+// otherwise dropped as `fragment`. Atomic fragments are dropped too.
+rte_mbuf *worker_reassemble6(Worker &w, uint16_t port_index, rte_mbuf *m);
 
 // Drops datagrams whose time is up and frees the death row: once per poll
 // round, and after any burst that held fragments.

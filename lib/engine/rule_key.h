@@ -7,6 +7,9 @@
 
 #include <compare>
 #include <cstdint>
+#include <cstring>
+
+#include <rte_byteorder.h>
 
 #include "packet/address16.h"
 
@@ -62,8 +65,42 @@ struct InputKey {
 		       dport_first == dport_last;
 	}
 	// The workers' keys of an exact input.
-	RuleKey rule_key() const;
-	RuleKey6 rule_key6() const;
+	RuleKey rule_key() const
+	{
+		RuleKey k{};
+		k.dst_ip = packet::ipv4_of(dst);
+		k.src_ip = packet::ipv4_of(src);
+		k.dst_port = rte_cpu_to_be_16(dport_first);
+		k.vlan = vlan;
+		k.port_index = port_index;
+		return k;
+	}
+	RuleKey6 rule_key6() const
+	{
+		RuleKey6 k{};
+		std::memcpy(k.dst_ip, dst.data(), 16);
+		std::memcpy(k.src_ip, src.data(), 16);
+		k.dst_port = rte_cpu_to_be_16(dport_first);
+		k.vlan = vlan;
+		k.port_index = port_index;
+		return k;
+	}
 };
+
+// The InputKey of an IPv4 exact key (tests, benchmarks).
+inline InputKey input_key_of(const RuleKey &k)
+{
+	InputKey in;
+	in.dst = packet::address16_from_ipv4(k.dst_ip);
+	in.dst_len = 32;
+	if (k.src_ip != 0) {
+		in.src = packet::address16_from_ipv4(k.src_ip);
+		in.src_len = 32;
+	}
+	in.dport_first = in.dport_last = rte_be_to_cpu_16(k.dst_port);
+	in.vlan = k.vlan;
+	in.port_index = k.port_index;
+	return in;
+}
 
 } // namespace mcr::engine

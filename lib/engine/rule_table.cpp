@@ -22,11 +22,11 @@ RuleTable::~RuleTable()
 {
 	for (const Retiring &r : pending_)
 		CompiledRule::destroy(r.rule); // workers are gone by now
-	if (hash_ != nullptr) {
+	if (hash_ != nullptr && hash6_ != nullptr)
 		for (CompiledRule *rule : rules())
 			CompiledRule::destroy(rule);
-		rte_hash_free(hash_);
-	}
+	rte_hash_free(hash_);
+	rte_hash_free(hash6_);
 	rte_free(qsbr_);
 }
 
@@ -54,7 +54,12 @@ int RuleTable::create(const std::string &name, uint32_t capacity, unsigned max_r
 	// time. The cache is indexed by lcore id: writers must be EAL lcores.
 	params.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD;
 	hash_ = rte_hash_create(&params);
-	if (hash_ == nullptr) {
+	const std::string name6 = name + "6";
+	params.name = name6.c_str();
+	params.key_len = sizeof(RuleKey6);
+	if (hash_ != nullptr)
+		hash6_ = rte_hash_create(&params);
+	if (hash_ == nullptr || hash6_ == nullptr) {
 		*error = fmt::format("cannot create the rule table ({} rules): {}", capacity,
 				     rte_strerror(rte_errno));
 		return -rte_errno;
@@ -62,20 +67,44 @@ int RuleTable::create(const std::string &name, uint32_t capacity, unsigned max_r
 	return 0;
 }
 
+int RuleTable::publish_key(const InputKey &key, RuleRef ref)
+{
+	if (!key.exact())
+		return -ENOTSUP; // the range stage is not wired in yet
+	if (key.ipv6) {
+		const RuleKey6 k = key.rule_key6();
+		return rte_hash_add_key_data(hash6_, &k, ref.data());
+	}
+	const RuleKey k = key.rule_key();
+	return rte_hash_add_key_data(hash_, &k, ref.data());
+}
+
+int32_t RuleTable::withdraw_key(const InputKey &key)
+{
+	if (!key.exact())
+		return -ENOENT;
+	if (key.ipv6) {
+		const RuleKey6 k = key.rule_key6();
+		return rte_hash_del_key(hash6_, &k);
+	}
+	const RuleKey k = key.rule_key();
+	return rte_hash_del_key(hash_, &k);
+}
+
 namespace {
 
-bool has_key(const CompiledRule &rule, const RuleKey &key)
+bool has_key(const CompiledRule &rule, const InputKey &key)
 {
 	for (unsigned i = 0; i < rule.input_count(); i++)
-		if (std::memcmp(&rule.input_key(i), &key, sizeof(key)) == 0)
+		if (rule.input_key(i) == key)
 			return true;
 	return false;
 }
 
-unsigned input_of(const CompiledRule &rule, const RuleKey &key)
+unsigned input_of(const CompiledRule &rule, const InputKey &key)
 {
 	for (unsigned i = 0; i < rule.input_count(); i++)
-		if (std::memcmp(&rule.input_key(i), &key, sizeof(key)) == 0)
+		if (rule.input_key(i) == key)
 			return i;
 	return 0;
 }
@@ -109,29 +138,32 @@ void RuleTable::finish_retiring(const Retiring &r)
 	if (r.successor != nullptr)
 		r.successor->carry_counters(*r.rule);
 	for (unsigned i = 0; i < r.n_positions; i++)
-		rte_hash_free_key_with_position(hash_, r.key_positions[i]);
+		rte_hash_free_key_with_position(hash_of(r.rule->input_key(r.key_inputs[i])),
+						r.key_positions[i]);
 	for (unsigned i = 0; i < r.rule->input_count(); i++)
 		count_source_specific(r.rule->input_key(i), -1);
 	CompiledRule::destroy(r.rule);
 }
 
-void RuleTable::count_source_specific(const RuleKey &key, int delta)
+void RuleTable::count_source_specific(const InputKey &key, int delta)
 {
-	if (key.src_ip != 0)
-		source_specific_[source_bucket(key.dst_ip)].fetch_add(static_cast<uint32_t>(delta),
-								      std::memory_order_relaxed);
+	// The bucket of the destination's last four bytes: an IPv4 address,
+	// or where IPv6 groups differ (has_source_specific6).
+	if (key.source_specific())
+		source_specific_[source_bucket(packet::ipv4_of(key.dst))].fetch_add(
+			static_cast<uint32_t>(delta), std::memory_order_relaxed);
 }
 
 void RuleTable::unpublish(CompiledRule *rule, CompiledRule *successor)
 {
-	Retiring r{rule, {}, 0, successor};
+	Retiring r{rule, {}, {}, 0, successor};
 	for (unsigned i = 0; i < rule->input_count(); i++) {
-		const RuleKey &key = rule->input_key(i);
+		const InputKey &key = rule->input_key(i);
 		if (successor != nullptr && has_key(*successor, key))
 			continue; // the slot stays, pointing at the successor
-		const int32_t pos = rte_hash_del_key(hash_, &key);
+		const int32_t pos = withdraw_key(key);
 		if (pos >= 0)
-			r.key_positions[r.n_positions++] = pos;
+			r.freed_later(i, pos);
 	}
 	retire(r);
 }
@@ -155,22 +187,22 @@ int RuleTable::add(CompiledRule *rule)
 	for (unsigned i = 0; i < rule->input_count(); i++)
 		count_source_specific(rule->input_key(i), +1);
 	for (unsigned i = 0; i < rule->input_count(); i++) {
-		const int rc = rte_hash_add_key_data(hash_, &rule->input_key(i), RuleRef(rule, i).data());
+		const int rc = publish_key(rule->input_key(i), RuleRef(rule, i));
 		if (rc >= 0)
 			continue;
 		// The table is full: the keys added so far go back to what they
 		// were, and the rule, which workers may have seen, is retired.
-		Retiring r{rule, {}, 0, nullptr};
+		Retiring r{rule, {}, {}, 0, nullptr};
 		for (unsigned j = 0; j < i; j++) {
-			const RuleKey &key = rule->input_key(j);
+			const InputKey &key = rule->input_key(j);
 			CompiledRule *const *was = std::find_if(
 				old, old + n_old, [&](CompiledRule *o) { return has_key(*o, key); });
 			if (was != old + n_old) {
-				rte_hash_add_key_data(hash_, &key, RuleRef(*was, input_of(**was, key)).data());
+				publish_key(key, RuleRef(*was, input_of(**was, key)));
 			} else {
-				const int32_t pos = rte_hash_del_key(hash_, &key);
+				const int32_t pos = withdraw_key(key);
 				if (pos >= 0)
-					r.key_positions[r.n_positions++] = pos;
+					r.freed_later(j, pos);
 			}
 		}
 		retire(r);
@@ -182,7 +214,7 @@ int RuleTable::add(CompiledRule *rule)
 	return 0;
 }
 
-int RuleTable::remove(const RuleKey &key)
+int RuleTable::remove(const InputKey &key)
 {
 	if (rte_lcore_id() == LCORE_ID_ANY)
 		return -EPERM;
@@ -194,23 +226,35 @@ int RuleTable::remove(const RuleKey &key)
 	return 0;
 }
 
-CompiledRule *RuleTable::find(const RuleKey &key) const
+CompiledRule *RuleTable::find(const InputKey &key) const
 {
+	if (!key.exact())
+		return nullptr;
 	void *data = nullptr;
-	return rte_hash_lookup_data(hash_, &key, &data) >= 0 ? RuleRef::from_data(data).rule()
-							      : nullptr;
+	int rc;
+	if (key.ipv6) {
+		const RuleKey6 k = key.rule_key6();
+		rc = rte_hash_lookup_data(hash6_, &k, &data);
+	} else {
+		const RuleKey k = key.rule_key();
+		rc = rte_hash_lookup_data(hash_, &k, &data);
+	}
+	return rc >= 0 ? RuleRef::from_data(data).rule() : nullptr;
 }
 
 std::vector<CompiledRule *> RuleTable::rules() const
 {
 	std::vector<CompiledRule *> out;
-	const void *key;
-	void *data;
-	uint32_t next = 0;
-	while (rte_hash_iterate(hash_, &key, &data, &next) >= 0) {
-		const RuleRef ref = RuleRef::from_data(data);
-		if (ref.input() == 0) // a merged rule once, by its first key
-			out.push_back(ref.rule());
+	for (rte_hash *hash : {hash_, hash6_}) {
+		const void *key;
+		void *data;
+		uint32_t next = 0;
+		while (rte_hash_iterate(hash, &key, &data, &next) >= 0) {
+			const RuleRef ref = RuleRef::from_data(data);
+			// A merged rule once, by its first key.
+			if (ref.input() == 0)
+				out.push_back(ref.rule());
+		}
 	}
 	return out;
 }
@@ -225,21 +269,47 @@ uint32_t RuleTable::size() const
 	return n_rules_;
 }
 
-void RuleTable::lookup_bulk(RuleKey *keys, unsigned n, RuleRef *found) const
+namespace {
+
+bool source_set(const RuleKey &k)
+{
+	return k.src_ip != 0;
+}
+
+void clear_source(RuleKey &k)
+{
+	k.src_ip = 0;
+}
+
+bool source_set(const RuleKey6 &k)
+{
+	uint64_t words[2];
+	std::memcpy(words, k.src_ip, sizeof words);
+	return (words[0] | words[1]) != 0;
+}
+
+void clear_source(RuleKey6 &k)
+{
+	std::memset(k.src_ip, 0, sizeof k.src_ip);
+}
+
+// RuleTable::lookup_bulk on one exact table.
+template <class Key>
+void lookup_in(const rte_hash *hash, Key *keys, unsigned n, RuleRef *found)
 {
 	const void *key_ptrs[RTE_HASH_LOOKUP_BULK_MAX];
 	uint64_t hits = 0;
 	for (unsigned i = 0; i < n; i++)
 		key_ptrs[i] = &keys[i];
-	rte_hash_lookup_bulk_data(hash_, key_ptrs, n, &hits, reinterpret_cast<void **>(found));
+	rte_hash_lookup_bulk_data(hash, key_ptrs, n, &hits, reinterpret_cast<void **>(found));
 
 	// (S,G) missed: the same flow may still match a (*,G) rule.
 	uint64_t retry = 0;
 	for (unsigned i = 0; i < n; i++) {
 		if (!(hits & (1ULL << i))) {
 			found[i] = RuleRef();
-			if (keys[i].src_ip != 0) {
-				keys[i].src_ip = 0;
+			if (source_set(keys[i])) {
+				clear_source(keys[i]);
 				retry |= 1ULL << i;
 			}
 		}
@@ -256,9 +326,21 @@ void RuleTable::lookup_bulk(RuleKey *keys, unsigned n, RuleRef *found) const
 			again[m++] = &keys[i];
 		}
 	hits = 0;
-	rte_hash_lookup_bulk_data(hash_, again, m, &hits, reinterpret_cast<void **>(again_found));
+	rte_hash_lookup_bulk_data(hash, again, m, &hits, reinterpret_cast<void **>(again_found));
 	for (unsigned j = 0; j < m; j++)
 		found[idx[j]] = (hits & (1ULL << j)) ? again_found[j] : RuleRef();
+}
+
+} // namespace
+
+void RuleTable::lookup_bulk(RuleKey *keys, unsigned n, RuleRef *found) const
+{
+	lookup_in(hash_, keys, n, found);
+}
+
+void RuleTable::lookup_bulk6(RuleKey6 *keys, unsigned n, RuleRef *found) const
+{
+	lookup_in(hash6_, keys, n, found);
 }
 
 } // namespace mcr::engine

@@ -7,6 +7,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -68,15 +69,15 @@ public:
 	int add(CompiledRule *rule);
 	// Unpublishes (every key of) and retires the rule under key. -ENOENT
 	// if none.
-	int remove(const RuleKey &key);
+	int remove(const InputKey &key);
 	// The rule one of whose keys is key, or nullptr.
-	CompiledRule *find(const RuleKey &key) const;
+	CompiledRule *find(const InputKey &key) const;
 	// Every published rule, once each, for console and telemetry. Holding
 	// the pointers is safe only on the main lcore, which alone retires rules.
 	std::vector<CompiledRule *> rules() const;
 	// Published rules (a merged rule counts once).
 	uint32_t size() const;
-	// The key slot a published key occupies, or a negative errno (tests).
+	// The key slot a published IPv4 key occupies, or a negative errno (tests).
 	int32_t key_slot(const RuleKey &key) const;
 
 	// While a batch is open, the rules add() replaces and remove() takes out
@@ -105,6 +106,8 @@ public:
 	// (S,G) first, then as (*,G); found[i] is the rule and input, or has no
 	// rule. keys[i].src_ip may be cleared.
 	void lookup_bulk(RuleKey *keys, unsigned n, RuleRef *found) const;
+	// The same for IPv6 keys; keys[i].src_ip may be cleared.
+	void lookup_bulk6(RuleKey6 *keys, unsigned n, RuleRef *found) const;
 	// Whether an (S,G) rule may exist for this destination (network
 	// order): workers then key its packets with their source. Counted per
 	// bucket of destinations, so (S,G) rules cost the extra lookup only to
@@ -112,6 +115,14 @@ public:
 	bool has_source_specific(uint32_t dst_ip) const
 	{
 		return source_specific_[source_bucket(dst_ip)].load(std::memory_order_relaxed) != 0;
+	}
+	// For an IPv6 destination (16 bytes): bucketed by its last four, where
+	// groups differ.
+	bool has_source_specific6(const uint8_t *dst_ip) const
+	{
+		uint32_t low;
+		std::memcpy(&low, dst_ip + 12, sizeof low);
+		return has_source_specific(low);
 	}
 
 private:
@@ -122,14 +133,28 @@ private:
 	{
 		return (dst_ip * 0x9e3779b1u) >> (32 - source_bucket_bits);
 	}
-	void count_source_specific(const RuleKey &key, int delta);
+	void count_source_specific(const InputKey &key, int delta);
+	// The exact table an input's key lives in.
+	rte_hash *hash_of(const InputKey &key) const { return key.ipv6 ? hash6_ : hash_; }
+	// Adds or replaces key -> ref; rte_hash's result.
+	int publish_key(const InputKey &key, RuleRef ref);
+	// Deletes key; its slot, to free after the grace period, or a
+	// negative errno.
+	int32_t withdraw_key(const InputKey &key);
 	struct Retiring {
 		CompiledRule *rule;
 		// Key slots to free: of its keys unpublished with it (the others
-		// stay, pointing at the successor).
+		// stay, pointing at the successor), with the input each was.
 		int32_t key_positions[max_stream_inputs];
+		uint8_t key_inputs[max_stream_inputs];
 		unsigned n_positions;
 		CompiledRule *successor; // takes its counters on, or nullptr
+
+		void freed_later(unsigned input, int32_t position)
+		{
+			key_positions[n_positions] = position;
+			key_inputs[n_positions++] = static_cast<uint8_t>(input);
+		}
 	};
 	// Deletes rule's keys that successor does not have (all with none) and
 	// retires it.
@@ -143,7 +168,8 @@ private:
 	unsigned batch_depth_ = 0;
 	uint32_t n_rules_ = 0;
 
-	rte_hash *hash_ = nullptr;
+	rte_hash *hash_ = nullptr;  // IPv4 exact keys (RuleKey)
+	rte_hash *hash6_ = nullptr; // IPv6 exact keys (RuleKey6)
 	rte_rcu_qsbr *qsbr_ = nullptr;
 	// (S,G) rules per bucket of destinations (16 KiB).
 	std::array<std::atomic<uint32_t>, 1u << source_bucket_bits> source_specific_{};

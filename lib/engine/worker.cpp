@@ -17,9 +17,12 @@
 #include "engine/fragment_out.h"
 #include "engine/reassembly.h"
 #include "packet/parse.h"
+#include "packet/parse_ipv6.h"
 #include "packet/rewrite.h"
+#include "packet/rewrite_general.h"
 #include "packet/sequence_field.h"
 #include "packet/udp_checksum.h"
+#include "packet/udp_checksum_ipv6.h"
 
 namespace mcr::engine {
 
@@ -431,6 +434,72 @@ void fan_out(Worker &w, const CompiledRule &rule, rte_mbuf *m, const ParsedPacke
 	enqueue(w, out.port_index, tx, &oc);
 }
 
+// The fan-out of a general rule (CompiledRule::general): an IPv6 input or
+// output, a change of family, a kept or mapped range destination. Each
+// output is a copy, the last one the received mbuf with its new headers
+// in front of the payload; an IPv4 datagram sent as IPv4 with DF clear is
+// fragmented where it does not fit, anything else larger than the port's
+// MTU is too big (IPv6 is never fragmented on its way).
+__rte_noinline void fan_out_general(Worker &w, const CompiledRule &rule, rte_mbuf *m,
+				    const ParsedPacket &p)
+{
+	RuleCounters &rc = rule.counters(w.index);
+	rc.packets.add(1);
+	rc.bytes.add(m->pkt_len);
+	uint8_t *frame = rte_pktmbuf_mtod(m, uint8_t *);
+	const packet::GeneralInput in = packet::read_general_input(frame, p);
+	const uint32_t payload_len = packet::payload_len(p);
+	const uint32_t payload_offset = packet::payload_offset(p);
+	const bool in_dont_fragment = in.ipv6 || (in.fragment & rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG));
+	const bool m_reusable = RTE_MBUF_DIRECT(m) && m->nb_segs == 1;
+	OutputCounters *counters = &rule.output_counters(w.index, 0);
+	const unsigned n = rule.output_count();
+	for (unsigned o = 0; o < n; o++) {
+		const CompiledOutput &out = rule.output(o);
+		const packet::GeneralRewrite &g = rule.general_output(o);
+		if (out.no_neighbour) {
+			count_output_drop(w, out, counters[o], DropReason::no_neighbour);
+			continue;
+		}
+		if (g.ttl == 0 && p.ttl <= 1) {
+			count_output_drop(w, out, counters[o], DropReason::ttl_expired);
+			continue;
+		}
+		const uint32_t ip_len = out.header_len - (g.vlan != 0 ? sizeof(rte_vlan_hdr) : 0) -
+					sizeof(rte_ether_hdr) + payload_len;
+		const bool fits = ip_len <= out.mtu;
+		if (!fits && (g.ipv6 || in_dont_fragment)) {
+			count_output_drop(w, out, counters[o], DropReason::too_big);
+			continue;
+		}
+		if (o + 1 == n && m_reusable && fits && m->data_off + payload_offset >= out.header_len) {
+			packet::write_general_headers(in, g, frame + payload_offset - out.header_len);
+			m->data_off = static_cast<uint16_t>(m->data_off + payload_offset - out.header_len);
+			m->data_len = static_cast<uint16_t>(out.header_len + payload_len);
+			m->pkt_len = m->data_len;
+			m->ol_flags = 0;
+			enqueue(w, out.port_index, m, &counters[o]);
+			return;
+		}
+		const uint32_t size = out.header_len + payload_len;
+		const SizeClass *sc = w.engine->pools().smallest_fitting(size);
+		rte_mbuf *c = sc != nullptr ? rte_mbuf_raw_alloc(sc->pool) : nullptr;
+		if (unlikely(c == nullptr)) {
+			count_output_drop(w, out, counters[o], DropReason::no_buffer);
+			continue;
+		}
+		init_raw_mbuf(c, static_cast<uint16_t>(size), size);
+		uint8_t *dst = rte_pktmbuf_mtod(c, uint8_t *);
+		packet::write_general_headers(in, g, dst);
+		rte_memcpy(dst + out.header_len, in.payload, payload_len);
+		if (fits)
+			enqueue(w, out.port_index, c, &counters[o]);
+		else
+			send_fragments(w, out, counters[o], c);
+	}
+	rte_pktmbuf_free(m);
+}
+
 // Whether a packet of a merged or monitored rule goes on to its outputs,
 // on the stream's owner: a merge keeps the first copy of each number and
 // drops the others; a monitor only counts. Consumes m when it says no.
@@ -505,6 +574,89 @@ __rte_noinline void send_handoffs(Worker &w, Handoffs &h, uint16_t port_index)
 	}
 }
 
+// What a found rule does with one parsed packet: checks its UDP checksum
+// where the port asks, hands a stream's packet to its owner, admits it to
+// a merged or monitored stream, fans it out.
+__rte_always_inline void relay_found(Worker &w, RuleRef found, rte_mbuf *m, const ParsedPacket &p,
+				     uint16_t port_index, bool verify_udp, Handoffs &handoffs)
+{
+	CompiledRule *rule = found.rule();
+	if (unlikely(rule == nullptr)) {
+		count_drop(w, port_index, DropReason::no_rule);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	// Only datagrams a rule relays are checked: the rest is dropped anyway.
+	if (verify_udp) {
+		const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+		const bool ok = p.ip_version == 4 ? packet::udp_checksum_ok(frame, p)
+						  : packet::udp_checksum_ipv6_ok(frame, p);
+		if (unlikely(!ok)) {
+			count_drop(w, port_index, DropReason::bad_udp_checksum);
+			rte_pktmbuf_free(m);
+			return;
+		}
+	}
+	if (unlikely(rule->stream() != nullptr)) {
+		if (rule->stream_owner() != w.index) {
+			handoffs.add(m, rule->stream_owner(), port_index);
+			return;
+		}
+		if (!stream_admits(w, *rule->stream(), found.input(), m, p, port_index))
+			return;
+	}
+	if (unlikely(rule->general()))
+		fan_out_general(w, *rule, m, p);
+	else
+		fan_out(w, *rule, m, p);
+}
+
+// The IPv6 packets of a chunk, set aside by the parse loop and looked up
+// in the IPv6 table after the IPv4 ones: the IPv4 loop stays as it was.
+struct Ipv6Packets {
+	ParsedPacket parsed[lookup_batch];
+	RuleKey6 keys[lookup_batch];
+	uint8_t which[lookup_batch];
+	unsigned count = 0;
+};
+
+__rte_noinline void relay_ipv6(Worker &w, uint16_t port_index, rte_mbuf **pkts, Ipv6Packets &v6,
+			       bool verify_udp, Handoffs &handoffs)
+{
+	RuleRef found[lookup_batch];
+	w.engine->rules().lookup_bulk6(v6.keys, v6.count, found);
+	for (unsigned j = 0; j < v6.count; j++)
+		relay_found(w, found[j], pkts[v6.which[j]], v6.parsed[j], port_index, verify_udp, handoffs);
+}
+
+// An accepted IPv6 packet into v6, or dropped when its frame was not for
+// us at layer 2.
+__rte_noinline void set_aside_ipv6(Worker &w, uint16_t port_index, rte_mbuf *m, ParsedPacket &p,
+				   unsigned i, Ipv6Packets &v6)
+{
+	const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+	if (unlikely(!packet::ipv6_l2_destination_ok(frame, p, w.engine->ports()[port_index].mac))) {
+		count_drop(w, port_index, DropReason::mac_mismatch);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (m->ol_flags & RTE_MBUF_F_RX_VLAN_STRIPPED)
+		p.vlan = RTE_VLAN_TCI_ID(m->vlan_tci);
+	RuleKey6 &k = v6.keys[v6.count];
+	const uint8_t *ip = frame + p.l3_offset;
+	std::memcpy(k.dst_ip, ip + 24, sizeof k.dst_ip);
+	if (w.engine->rules().has_source_specific6(k.dst_ip))
+		std::memcpy(k.src_ip, ip + 8, sizeof k.src_ip);
+	else
+		std::memset(k.src_ip, 0, sizeof k.src_ip);
+	k.dst_port = p.dst_port;
+	k.vlan = p.vlan;
+	k.port_index = port_index;
+	k.zero = 0;
+	v6.parsed[v6.count] = p;
+	v6.which[v6.count++] = static_cast<uint8_t>(i);
+}
+
 // Parses and looks up up to 64 packets (the bulk lookup's limit).
 void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 {
@@ -513,6 +665,7 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 	RuleRef found[lookup_batch];
 	uint8_t which[lookup_batch];
 	unsigned nkeys = 0;
+	Ipv6Packets v6;
 	const RuleTable &table = w.engine->rules();
 	const rte_ether_addr &port_mac = w.engine->ports()[port_index].mac;
 	const bool verify_udp = w.engine->ports()[port_index].verify_udp_checksum;
@@ -527,12 +680,13 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 			packet::parse_frame(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len, p,
 					    packet::ip_checksum_from_rx_flags(m->ol_flags));
 		if (unlikely(verdict != DropReason::none)) {
-			if (verdict == DropReason::fragment && p.ip_version == 4) {
+			if (verdict == DropReason::fragment) {
 				// The whole datagram, once its last fragment came,
 				// takes the fragment's place; it has passed no check
 				// yet.
 				held_fragments = true;
-				m = worker_reassemble(w, port_index, m);
+				m = p.ip_version == 4 ? worker_reassemble(w, port_index, m)
+						      : worker_reassemble6(w, port_index, m);
 				if (m == nullptr)
 					continue;
 				pkts[i] = m;
@@ -544,6 +698,10 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 				rte_pktmbuf_free(m);
 				continue;
 			}
+		}
+		if (unlikely(p.ip_version == 6)) {
+			set_aside_ipv6(w, port_index, m, p, i, v6);
+			continue;
 		}
 		if (unlikely(!packet::l2_destination_ok(rte_pktmbuf_mtod(m, const uint8_t *), p.dst_ip,
 							port_mac))) {
@@ -566,35 +724,14 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 	}
 	if (unlikely(held_fragments) && w.fragments.death_row().cnt != 0)
 		rte_ip_frag_free_death_row(&w.fragments.death_row(), 0);
-	if (nkeys == 0)
-		return;
-	table.lookup_bulk(keys, nkeys, found);
 	Handoffs handoffs;
-	for (unsigned j = 0; j < nkeys; j++) {
-		rte_mbuf *m = pkts[which[j]];
-		CompiledRule *rule = found[j].rule();
-		if (unlikely(rule == nullptr)) {
-			count_drop(w, port_index, DropReason::no_rule);
-			rte_pktmbuf_free(m);
-			continue;
-		}
-		// Only datagrams a rule relays are checked: the rest is dropped anyway.
-		if (verify_udp && unlikely(!packet::udp_checksum_ok(rte_pktmbuf_mtod(m, const uint8_t *),
-								  parsed[j]))) {
-			count_drop(w, port_index, DropReason::bad_udp_checksum);
-			rte_pktmbuf_free(m);
-			continue;
-		}
-		if (unlikely(rule->stream() != nullptr)) {
-			if (rule->stream_owner() != w.index) {
-				handoffs.add(m, rule->stream_owner(), port_index);
-				continue;
-			}
-			if (!stream_admits(w, *rule->stream(), found[j].input(), m, parsed[j], port_index))
-				continue;
-		}
-		fan_out(w, *rule, m, parsed[j]);
+	if (nkeys != 0) {
+		table.lookup_bulk(keys, nkeys, found);
+		for (unsigned j = 0; j < nkeys; j++)
+			relay_found(w, found[j], pkts[which[j]], parsed[j], port_index, verify_udp, handoffs);
 	}
+	if (unlikely(v6.count != 0))
+		relay_ipv6(w, port_index, pkts, v6, verify_udp, handoffs);
 	if (unlikely(handoffs.count != 0))
 		send_handoffs(w, handoffs, port_index);
 }

@@ -23,33 +23,43 @@ std::string format_mac(const host::Mac &m)
 			   m[5]);
 }
 
-// The IPv4 group an input joins, if it is one (IPv6 inputs are refused by
-// the engine until MLD joins are wired here).
-std::optional<config::Ipv4> ipv4_group(const config::Match &m)
+bool is_group(const config::IpAddress &a)
 {
-	const auto dst = m.dst.ipv4_host();
-	if (!dst || !config::is_ipv4_multicast(*dst))
-		return std::nullopt;
-	return dst;
+	return config::is_ipv6(a) ? config::is_ipv6_multicast(std::get<config::Ipv6>(a))
+				  : config::is_ipv4_multicast(std::get<config::Ipv4>(a));
 }
 
-// The source of an (S,G) join; 0 for (*,G).
-config::Ipv4 ipv4_source(const config::Match &m)
+// The one unicast address an output sends to, which needs a neighbour:
+// its dst, or an exact input's destination it keeps. None for a group, a
+// range kept or mapped, or an output with `mac:`.
+std::optional<config::IpAddress> unicast_destination(const config::Rule &rule,
+						       const config::Output &o)
 {
-	return m.src ? m.src->ipv4_host().value_or(0) : 0;
+	const config::Prefix &dst = o.dst ? *o.dst : rule.match.dst;
+	if (o.mac || !dst.is_host() || is_group(dst.address))
+		return std::nullopt;
+	return dst.address;
+}
+
+// The source an input's joins name: its (S,G) source, or all zeros of
+// the group's family for any source.
+config::IpAddress join_source(const config::Match &m, const config::IpAddress &group)
+{
+	if (m.src && m.src->is_host())
+		return m.src->address;
+	return config::is_ipv6(group) ? config::IpAddress{config::Ipv6{}} : config::IpAddress{config::Ipv4{0}};
+}
+
+// The groups an input joins: an exact group destination, or a range's
+// `join:` list.
+std::vector<config::IpAddress> groups_of(const config::Match &m)
+{
+	if (m.dst.is_host())
+		return is_group(m.dst.address) ? std::vector{m.dst.address} : std::vector<config::IpAddress>{};
+	return m.join;
 }
 
 } // namespace
-
-bool Publisher::KeyLess::operator()(const engine::RuleKey &a, const engine::RuleKey &b) const
-{
-	return std::memcmp(&a, &b, sizeof(a)) < 0;
-}
-
-bool Publisher::HopLess::operator()(const host::NextHop &a, const host::NextHop &b) const
-{
-	return std::tie(a.ifindex, a.ip) < std::tie(b.ifindex, b.ip);
-}
 
 Publisher::Publisher(engine::Engine &engine, XdpRuleSink &xdp, GroupSink &groups,
 		     host::NeighbourSource &neighbours)
@@ -65,10 +75,11 @@ std::vector<std::optional<host::NextHop>> Publisher::next_hops(const config::Rul
 	std::vector<std::optional<host::NextHop>> hops(rule.outputs.size());
 	for (size_t i = 0; i < rule.outputs.size(); i++) {
 		const config::Output &o = rule.outputs[i];
-		const config::Ipv4 dst = o.destination(rule.match).ipv4_host().value_or(0);
+		const std::optional<config::IpAddress> unicast = unicast_destination(rule, o);
 		const int port = engine_.port_index(o.port);
-		if (o.mac || config::is_ipv4_multicast(dst) || port < 0)
+		if (!unicast || port < 0)
 			continue;
+		const config::IpAddress &dst = *unicast;
 		const uint32_t ifindex = engine_.ports()[static_cast<size_t>(port)].ifindex;
 		const auto known = routes_.find({ifindex, dst});
 		if (known != routes_.end()) {
@@ -79,7 +90,7 @@ std::vector<std::optional<host::NextHop>> Publisher::next_hops(const config::Rul
 		std::string why;
 		if (source_.next_hop(dst, ifindex, &hop, &why) < 0) {
 			MCR_LOG(rules, WARNING, "rule %s: no route to %s on port %s (%s): waiting for one",
-				rule.name.c_str(), config::format_ipv4(dst).c_str(), o.port.c_str(),
+				rule.name.c_str(), config::format_ip_address(dst).c_str(), o.port.c_str(),
 				why.c_str());
 			hop = {ifindex, dst};
 		}
@@ -99,7 +110,7 @@ const std::optional<host::Mac> &Publisher::neighbour(const host::NextHop &hop)
 		const int rc = source_.resolve(hop.ifindex, hop.ip);
 		if (rc < 0)
 			MCR_LOG(rules, WARNING, "neighbour %s (ifindex %u): cannot ask the kernel to "
-				"resolve it: %s", config::format_ipv4(hop.ip).c_str(), hop.ifindex,
+				"resolve it: %s", config::format_ip_address(hop.ip).c_str(), hop.ifindex,
 				rte_strerror(-rc));
 	}
 	return macs_.emplace(hop, mac).first->second;
@@ -125,18 +136,20 @@ void Publisher::join(const config::Rule &rule, const Input &in)
 {
 	// The kernel joins the group on the ingress interface: it sends the
 	// reports, answers queries and opens the NIC's multicast filter.
-	std::string why;
-	const auto group = ipv4_group(*in.match);
-	if (group && groups_.join(in.port, *group, ipv4_source(*in.match), &why) < 0)
-		MCR_LOG(rules, WARNING, "rule %s: %s", rule.name.c_str(), why.c_str());
+	for (const config::IpAddress &group : groups_of(*in.match)) {
+		std::string why;
+		if (groups_.join(in.port, group, join_source(*in.match, group), &why) < 0)
+			MCR_LOG(rules, WARNING, "rule %s: %s", rule.name.c_str(), why.c_str());
+	}
 }
 
 void Publisher::leave(const config::Rule &rule, const Input &in)
 {
-	std::string why;
-	const auto group = ipv4_group(*in.match);
-	if (group && groups_.leave(in.port, *group, ipv4_source(*in.match), &why) < 0)
-		MCR_LOG(rules, WARNING, "rule %s: %s", rule.name.c_str(), why.c_str());
+	for (const config::IpAddress &group : groups_of(*in.match)) {
+		std::string why;
+		if (groups_.leave(in.port, group, join_source(*in.match, group), &why) < 0)
+			MCR_LOG(rules, WARNING, "rule %s: %s", rule.name.c_str(), why.c_str());
+	}
 }
 
 bool Publisher::compile(const config::Rule &rule, Compiled *out, std::string *error)
@@ -150,17 +163,18 @@ bool Publisher::compile(const config::Rule &rule, Compiled *out, std::string *er
 	// What the engine will ask for, by egress port and destination.
 	struct Known {
 		const std::string *port;
-		uint32_t dst;
+		config::IpAddress dst;
 		const std::optional<host::Mac> *mac;
 	};
 	std::vector<Known> known;
 	for (size_t i = 0; i < rule.outputs.size(); i++)
 		if (out->hops[i])
 			known.push_back({&rule.outputs[i].port,
-					 rule.outputs[i].destination(rule.match).ipv4_host().value_or(0),
+					 *unicast_destination(rule, rule.outputs[i]),
 					 &neighbour(*out->hops[i])});
 	const engine::NeighbourLookup lookup =
-		[&known](const engine::EnginePort &p, uint32_t dst) -> std::optional<rte_ether_addr> {
+		[&known](const engine::EnginePort &p,
+			 const config::IpAddress &dst) -> std::optional<rte_ether_addr> {
 		for (const Known &k : known)
 			if (*k.port == p.name && k.dst == dst && k.mac->has_value()) {
 				rte_ether_addr mac;
@@ -176,7 +190,7 @@ bool Publisher::compile(const config::Rule &rule, Compiled *out, std::string *er
 	const auto published = rules_.find(out->key);
 	const engine::CompiledRule *running = engine_.rules().find(out->key);
 	if (published != rules_.end() && published->second.rule.name == rule.name &&
-	    running != nullptr && std::memcmp(&running->key(), &out->key, sizeof(out->key)) == 0)
+	    running != nullptr && running->key() == out->key)
 		previous = running->stream();
 	out->rule = engine_.compile(rule, lookup, error, previous);
 	return out->rule != nullptr;
@@ -190,9 +204,7 @@ int Publisher::install(Compiled &c, const config::Rule &rule, std::string *error
 	const std::vector<Input> before =
 		running != rules_.end() ? inputs_of(running->second.rule, &ignored) : std::vector<Input>{};
 	auto among = [](const std::vector<Input> &set, const Input &in) {
-		return std::any_of(set.begin(), set.end(), [&](const Input &x) {
-			return std::memcmp(&x.key, &in.key, sizeof(in.key)) == 0;
-		});
+		return std::any_of(set.begin(), set.end(), [&](const Input &x) { return x.key == in.key; });
 	};
 	// The table owns c.rule from here, even on error.
 	const int rc = engine_.rules().add(c.rule);
@@ -223,7 +235,7 @@ int Publisher::install(Compiled &c, const config::Rule &rule, std::string *error
 	return 0;
 }
 
-void Publisher::uninstall(const engine::RuleKey &key)
+void Publisher::uninstall(const engine::InputKey &key)
 {
 	const auto it = rules_.find(key);
 	if (it == rules_.end())
@@ -250,8 +262,7 @@ int Publisher::publish(const config::Rule &rule, std::string *error)
 		return -EINVAL;
 	for (const Input &in : inputs) {
 		const engine::CompiledRule *other = engine_.rules().find(in.key);
-		if (other != nullptr &&
-		    std::memcmp(&other->key(), &inputs[0].key, sizeof(inputs[0].key)) != 0) {
+		if (other != nullptr && other->key() != inputs[0].key) {
 			*error = fmt::format("rule '{}': its input on port '{}' is rule '{}''s already",
 					     rule.name, in.match->port, other->name());
 			return -EEXIST;
@@ -279,7 +290,7 @@ int Publisher::apply(const std::vector<config::Rule> &rules, ApplyReport *report
 		     std::string *error)
 {
 	*report = {};
-	std::set<engine::RuleKey, KeyLess> wanted;
+	std::set<engine::InputKey> wanted;
 	std::vector<std::pair<Compiled, const config::Rule *>> changed;
 	auto refuse = [&](const config::Rule &r, const std::string &why) {
 		for (auto &[c, _] : changed)
@@ -291,7 +302,7 @@ int Publisher::apply(const std::vector<config::Rule> &rules, ApplyReport *report
 		const int port = engine_.port_index(r.match.port);
 		if (port < 0)
 			return refuse(r, fmt::format("rule '{}': unknown port '{}'", r.name, r.match.port));
-		const engine::RuleKey key = engine::Engine::key_of(r.match, static_cast<uint16_t>(port));
+		const engine::InputKey key = engine::Engine::key_of(r.match, static_cast<uint16_t>(port));
 		wanted.insert(key);
 		const auto running = rules_.find(key);
 		if (running != rules_.end() && config::same_rule(running->second.rule, r)) {
@@ -309,18 +320,18 @@ int Publisher::apply(const std::vector<config::Rule> &rules, ApplyReport *report
 	// configuration takes (an input moved between rules, or a merged
 	// rule's inputs reordered) goes first, whole, and comes back with the
 	// others: installing the taker would otherwise displace all of it.
-	std::map<engine::RuleKey, engine::RuleKey, KeyLess> holder; // input -> its rule's first
+	std::map<engine::InputKey, engine::InputKey> holder; // input -> its rule's first
 	for (const auto &[key, p] : rules_) {
 		std::string ignored;
 		for (const Input &in : inputs_of(p.rule, &ignored))
 			holder.emplace(in.key, key);
 	}
-	std::set<engine::RuleKey, KeyLess> displaced;
+	std::set<engine::InputKey> displaced;
 	for (const auto &[c, r] : changed) {
 		std::string ignored;
 		for (const Input &in : inputs_of(*r, &ignored)) {
 			const auto h = holder.find(in.key);
-			if (h != holder.end() && std::memcmp(&h->second, &c.key, sizeof(c.key)) != 0)
+			if (h != holder.end() && h->second != c.key)
 				displaced.insert(h->second);
 		}
 	}
@@ -330,11 +341,11 @@ int Publisher::apply(const std::vector<config::Rule> &rules, ApplyReport *report
 
 	// One grace period for every rule this replaces or removes.
 	engine::RuleTable::Batch batch(engine_.rules());
-	std::vector<engine::RuleKey> gone;
+	std::vector<engine::InputKey> gone;
 	for (const auto &[key, _] : rules_)
 		if (!wanted.count(key) || displaced.count(key))
 			gone.push_back(key);
-	for (const engine::RuleKey &key : gone) {
+	for (const engine::InputKey &key : gone) {
 		uninstall(key);
 		report->removed += !wanted.count(key);
 	}
@@ -346,7 +357,7 @@ int Publisher::apply(const std::vector<config::Rule> &rules, ApplyReport *report
 	return 0;
 }
 
-void Publisher::republish(const engine::RuleKey &key, const char *why)
+void Publisher::republish(const engine::InputKey &key, const char *why)
 {
 	const config::Rule rule = rules_.at(key).rule;
 	Compiled c;
@@ -366,35 +377,35 @@ void Publisher::neighbour_changed(const host::NeighbourChange &change)
 		return; // no output uses it, or nothing an output sees changed
 	const bool lost = it->second.has_value() && !change.mac;
 	it->second = change.mac;
-	MCR_LOG(rules, INFO, "neighbour %s (ifindex %u): %s", config::format_ipv4(hop.ip).c_str(),
+	MCR_LOG(rules, INFO, "neighbour %s (ifindex %u): %s", config::format_ip_address(hop.ip).c_str(),
 		hop.ifindex, change.mac ? format_mac(*change.mac).c_str() : "unresolved");
 	// An entry that went away is asked for again, or nothing would: mcr
 	// sends below the kernel's stack, which never sees traffic to it.
 	if (lost)
 		source_.resolve(hop.ifindex, hop.ip);
-	std::vector<engine::RuleKey> users;
+	std::vector<engine::InputKey> users;
 	for (const auto &[key, p] : rules_)
 		if (std::find(p.hops.begin(), p.hops.end(), hop) != p.hops.end())
 			users.push_back(key);
 	engine::RuleTable::Batch batch(engine_.rules());
-	for (const engine::RuleKey &key : users)
+	for (const engine::InputKey &key : users)
 		republish(key, "neighbour changed");
 }
 
 void Publisher::routes_changed()
 {
 	routes_.clear();
-	std::vector<engine::RuleKey> moved;
+	std::vector<engine::InputKey> moved;
 	for (const auto &[key, p] : rules_)
 		if (next_hops(p.rule) != p.hops)
 			moved.push_back(key);
 	{
 		engine::RuleTable::Batch batch(engine_.rules());
-		for (const engine::RuleKey &key : moved)
+		for (const engine::InputKey &key : moved)
 			republish(key, "next hop changed");
 	}
 	// Next hops no output uses any more are forgotten: asked again if used.
-	std::set<host::NextHop, HopLess> used;
+	std::set<host::NextHop> used;
 	for (const auto &[key, p] : rules_)
 		for (const auto &hop : p.hops)
 			if (hop)
@@ -407,8 +418,9 @@ void Publisher::port_closed(uint16_t port)
 	for (const auto &[key, p] : rules_) {
 		std::string ignored;
 		for (const Input &in : inputs_of(p.rule, &ignored))
-			if (const auto group = ipv4_group(*in.match); in.port == port && group)
-				groups_.leave(port, *group, ipv4_source(*in.match), &ignored);
+			if (in.port == port)
+				for (const config::IpAddress &group : groups_of(*in.match))
+					groups_.leave(port, group, join_source(*in.match, group), &ignored);
 	}
 }
 
@@ -421,7 +433,7 @@ int Publisher::port_reopened(uint16_t port, std::string *error)
 			*error = why;
 		}
 	};
-	std::vector<engine::RuleKey> sending;
+	std::vector<engine::InputKey> sending;
 	const std::string &name = engine_.ports()[port].name;
 	for (const auto &[key, p] : rules_) {
 		const config::Rule &rule = p.rule;
@@ -430,8 +442,8 @@ int Publisher::port_reopened(uint16_t port, std::string *error)
 			if (in.port != port)
 				continue;
 			note(xdp_.add(port, in.key, &why), "rule " + rule.name + ": XDP map: " + why);
-			if (const auto group = ipv4_group(*in.match))
-				note(groups_.join(port, *group, ipv4_source(*in.match), &why),
+			for (const config::IpAddress &group : groups_of(*in.match))
+				note(groups_.join(port, group, join_source(*in.match, group), &why),
 				     "rule " + rule.name + ": " + why);
 		}
 		if (std::any_of(rule.outputs.begin(), rule.outputs.end(),
@@ -441,14 +453,14 @@ int Publisher::port_reopened(uint16_t port, std::string *error)
 	// Next hops through the old ifindex are asked again.
 	routes_.clear();
 	engine::RuleTable::Batch batch(engine_.rules());
-	for (const engine::RuleKey &key : sending)
+	for (const engine::InputKey &key : sending)
 		republish(key, "egress port reopened");
 	return rc;
 }
 
 size_t Publisher::unresolved() const
 {
-	std::set<host::NextHop, HopLess> waiting;
+	std::set<host::NextHop> waiting;
 	for (const auto &[key, p] : rules_)
 		for (const auto &hop : p.hops)
 			if (hop) {
@@ -461,7 +473,7 @@ size_t Publisher::unresolved() const
 
 std::vector<NeighbourUse> Publisher::neighbours() const
 {
-	using Where = std::tuple<std::string, uint32_t, uint32_t, uint32_t>;
+	using Where = std::tuple<std::string, config::IpAddress, uint32_t, config::IpAddress>;
 	std::map<Where, NeighbourUse> uses;
 	for (const auto &[key, p] : rules_)
 		for (size_t i = 0; i < p.hops.size(); i++) {
@@ -469,7 +481,7 @@ std::vector<NeighbourUse> Publisher::neighbours() const
 				continue;
 			const config::Output &o = p.rule.outputs[i];
 			const host::NextHop &hop = *p.hops[i];
-			const uint32_t dst = o.destination(p.rule.match).ipv4_host().value_or(0);
+			const config::IpAddress dst = *unicast_destination(p.rule, o);
 			NeighbourUse &use = uses[Where{o.port, dst, hop.ifindex, hop.ip}];
 			if (use.rules.empty()) {
 				use.port = o.port;

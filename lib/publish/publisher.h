@@ -25,8 +25,8 @@ namespace mcr::publish {
 
 // One next hop that unicast outputs use, for `show neighbours`.
 struct NeighbourUse {
-	std::string port;     // egress port
-	uint32_t destination; // the outputs' destination (host order)
+	std::string port;              // egress port
+	config::IpAddress destination; // the outputs' destination
 	host::NextHop next_hop;
 	std::optional<host::Mac> mac; // none: unresolved, the outputs drop
 	std::vector<std::string> rules;
@@ -81,12 +81,6 @@ public:
 	size_t size() const { return rules_.size(); }
 
 private:
-	struct KeyLess {
-		bool operator()(const engine::RuleKey &a, const engine::RuleKey &b) const;
-	};
-	struct HopLess {
-		bool operator()(const host::NextHop &a, const host::NextHop &b) const;
-	};
 	struct Published {
 		config::Rule rule;
 		// Per output: the next hop of a unicast output without `mac:`.
@@ -95,22 +89,24 @@ private:
 	// One input of a rule: its ingress port and key.
 	struct Input {
 		uint16_t port;
-		engine::RuleKey key;
+		engine::InputKey key;
 		const config::Match *match;
 	};
 	struct Compiled {
 		engine::CompiledRule *rule = nullptr;
-		engine::RuleKey key{}; // the first input's: the rule's identity
+		engine::InputKey key{}; // the first input's: the rule's identity
 		std::vector<std::optional<host::NextHop>> hops;
 	};
 
 	// The rule's inputs with their ports and keys; empty with *error if a
 	// port is unknown.
 	std::vector<Input> inputs_of(const config::Rule &rule, std::string *error) const;
-	// The input joins or leaves its group (multicast inputs only); a
+	// The input joins or leaves its groups: an exact input its
+	// destination when it is a group, a range input its `join:` list. A
 	// failure is a warning: relaying does not depend on it on veths.
 	void join(const config::Rule &rule, const Input &in);
 	void leave(const config::Rule &rule, const Input &in);
+
 
 	// The rule compiled with the MACs known now; false with *error.
 	bool compile(const config::Rule &rule, Compiled *out, std::string *error);
@@ -119,21 +115,21 @@ private:
 	// resolution started when it has none).
 	const std::optional<host::Mac> &neighbour(const host::NextHop &hop);
 	int install(Compiled &c, const config::Rule &rule, std::string *error);
-	void uninstall(const engine::RuleKey &key);
+	void uninstall(const engine::InputKey &key);
 	// Recompiles and replaces a published rule (its hops may have moved).
-	void republish(const engine::RuleKey &key, const char *why);
+	void republish(const engine::InputKey &key, const char *why);
 
 	engine::Engine &engine_;
 	XdpRuleSink &xdp_;
 	GroupSink &groups_;
 	host::NeighbourSource &source_;
-	std::map<engine::RuleKey, Published, KeyLess> rules_;
+	std::map<engine::InputKey, Published> rules_;
 	// The MAC in use for every next hop some output has used; entries no
 	// output uses any more go when routes change.
-	std::map<host::NextHop, std::optional<host::Mac>, HopLess> macs_;
+	std::map<host::NextHop, std::optional<host::Mac>> macs_;
 	// The kernel's answer per (egress ifindex, destination), asked once
 	// until routes change: rules sharing a destination cost one look-up.
-	std::map<std::pair<uint32_t, uint32_t>, host::NextHop> routes_;
+	std::map<std::pair<uint32_t, config::IpAddress>, host::NextHop> routes_;
 };
 
 } // namespace mcr::publish

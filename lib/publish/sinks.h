@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "config/model.h"
 #include "engine/rule_key.h"
 
 namespace mcr::publish {
@@ -13,20 +14,24 @@ namespace mcr::publish {
 class XdpRuleSink {
 public:
 	virtual ~XdpRuleSink() = default;
-	// One key more or less in port's XDP rule map (idempotent). 0 or a
-	// negative errno with *error.
-	virtual int add(uint16_t port, const engine::RuleKey &key, std::string *error) = 0;
-	virtual int remove(uint16_t port, const engine::RuleKey &key, std::string *error) = 0;
+	// One input more or less in port's XDP rule maps (idempotent): an
+	// exact key of either family, or a range. 0 or a negative errno with
+	// *error.
+	virtual int add(uint16_t port, const engine::InputKey &key, std::string *error) = 0;
+	virtual int remove(uint16_t port, const engine::InputKey &key, std::string *error) = 0;
 };
 
 class GroupSink {
 public:
 	virtual ~GroupSink() = default;
 	// One reference more or less on (group, source) joined on port's
-	// interface; addresses in host order, source 0 for any source. 0 or a
-	// negative errno with *error.
-	virtual int join(uint16_t port, uint32_t group, uint32_t source, std::string *error) = 0;
-	virtual int leave(uint16_t port, uint32_t group, uint32_t source, std::string *error) = 0;
+	// interface; either family (IPv4 in host order), the source of the
+	// group's family, all zeros for any source. 0 or a negative errno with
+	// *error.
+	virtual int join(uint16_t port, const config::IpAddress &group, const config::IpAddress &source,
+			 std::string *error) = 0;
+	virtual int leave(uint16_t port, const config::IpAddress &group, const config::IpAddress &source,
+			  std::string *error) = 0;
 };
 
 } // namespace mcr::publish

@@ -300,14 +300,14 @@ TEST(GoldenMerge, TheRuleIsPublishedUnderEachInputAndGoesWithAllOfThem)
 	const config::Rule rule = merged_rule("feed");
 	add_rule(h, rule);
 	RuleTable &table = h.engine().rules();
-	const RuleKey a = Engine::key_of(rule.match, h.port_index("in0"));
-	const RuleKey b = Engine::key_of(rule.more_inputs[0], h.port_index("in1"));
+	const InputKey a = Engine::key_of(rule.match, h.port_index("in0"));
+	const InputKey b = Engine::key_of(rule.more_inputs[0], h.port_index("in1"));
 	ASSERT_NE(table.find(a), nullptr);
 	EXPECT_EQ(table.find(a), table.find(b));
 	EXPECT_EQ(table.size(), 1u);
 	EXPECT_EQ(table.rules().size(), 1u);
 
-	RuleKey keys[2] = {a, b};
+	RuleKey keys[2] = {a.rule_key(), b.rule_key()};
 	RuleRef found[2];
 	table.lookup_bulk(keys, 2, found);
 	EXPECT_EQ(found[0].rule(), table.find(a));
@@ -319,7 +319,7 @@ TEST(GoldenMerge, TheRuleIsPublishedUnderEachInputAndGoesWithAllOfThem)
 	add_rule(h, plain);
 	EXPECT_NE(table.find(a), nullptr);
 	EXPECT_EQ(table.find(b), nullptr);
-	EXPECT_LT(table.key_slot(b), 0);
+	EXPECT_LT(table.key_slot(b.rule_key()), 0);
 	EXPECT_EQ(table.size(), 1u);
 
 	add_rule(h, rule);

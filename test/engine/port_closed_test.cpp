@@ -113,7 +113,7 @@ TEST_F(PortClosed, ClosedIngressIsNotPolledUntilOpenAgain)
 	EXPECT_EQ(engine_->ethdev(0), Engine::ethdev_closed);
 	EXPECT_EQ(worker_poll(*w_), 0u);
 	EXPECT_EQ(w_->counters.polls.get(), 0u) << "a closed port was polled";
-	engine_->open_port(0, in_->port_id(), engine_->ports()[0].mac, engine_->ports()[0].ipv4, 0);
+	engine_->open_port(0, in_->port_id(), engine_->ports()[0].mac, engine_->ports()[0].ipv4, {}, 0);
 	EXPECT_EQ(worker_poll(*w_), 10u);
 	worker_flush(*w_);
 	EXPECT_EQ(w_->ports[1].tx_packets.get(), 10u);
@@ -135,7 +135,7 @@ TEST_F(PortClosed, WhatWasForAClosedEgressIsDroppedAsPortDownAndFreed)
 	EXPECT_EQ(rte_mempool_in_use_count(pool_), idle_) << "dropped mbufs leaked";
 
 	// Open again, here as the ethdev it was; the engine takes whichever.
-	engine_->open_port(1, out_->port_id(), engine_->ports()[1].mac, engine_->ports()[1].ipv4, 0);
+	engine_->open_port(1, out_->port_id(), engine_->ports()[1].mac, engine_->ports()[1].ipv4, {}, 0);
 	arrive(in_->port_id(), 5);
 	EXPECT_EQ(worker_poll(*w_), 5u);
 	worker_flush(*w_);
@@ -147,7 +147,7 @@ TEST_F(PortClosed, OpenAgainAsAnotherEthdevSendsThere)
 {
 	// The ingress ring stands in for the re-created egress' new ethdev.
 	engine_->close_port(1);
-	engine_->open_port(1, in_->port_id(), engine_->ports()[1].mac, engine_->ports()[1].ipv4, 0);
+	engine_->open_port(1, in_->port_id(), engine_->ports()[1].mac, engine_->ports()[1].ipv4, {}, 0);
 	EXPECT_EQ(engine_->ethdev(1), in_->port_id());
 	UdpFrame f;
 	f.payload = sequenced_payload(1, 0, 64);

@@ -86,10 +86,10 @@ TEST(RuleTable, AddFindReplaceRemove)
 
 		CompiledRule *first = make_rule("first", key);
 		ASSERT_EQ(table->add(first), 0);
-		EXPECT_EQ(table->find(key), first);
+		EXPECT_EQ(table->find(input_key_of(key)), first);
 		EXPECT_EQ(table->size(), 1u);
-		EXPECT_EQ(table->find(make_key(0, group_a, 5001)), nullptr);
-		EXPECT_EQ(table->find(make_key(1, group_a, 5000)), nullptr);
+		EXPECT_EQ(table->find(input_key_of(make_key(0, group_a, 5001))), nullptr);
+		EXPECT_EQ(table->find(input_key_of(make_key(1, group_a, 5000))), nullptr);
 
 		// Replacing publishes the new object under the same key and frees
 		// the old one (no worker is registered, so the grace period is
@@ -97,23 +97,23 @@ TEST(RuleTable, AddFindReplaceRemove)
 		CompiledRule *second = make_rule("second", key);
 		EXPECT_EQ(live_aligned_allocations(), live_before + 2);
 		ASSERT_EQ(table->add(second), 0);
-		EXPECT_EQ(table->find(key), second);
+		EXPECT_EQ(table->find(input_key_of(key)), second);
 		EXPECT_EQ(table->size(), 1u);
 		EXPECT_EQ(live_aligned_allocations(), live_before + 1);
 		ASSERT_EQ(table->rules().size(), 1u);
 		EXPECT_STREQ(table->rules()[0]->name(), "second");
 
-		EXPECT_EQ(table->remove(key), 0);
-		EXPECT_EQ(table->find(key), nullptr);
+		EXPECT_EQ(table->remove(input_key_of(key)), 0);
+		EXPECT_EQ(table->find(input_key_of(key)), nullptr);
 		EXPECT_EQ(table->size(), 0u);
 		EXPECT_TRUE(table->rules().empty());
 		EXPECT_EQ(live_aligned_allocations(), live_before);
-		EXPECT_EQ(table->remove(key), -ENOENT);
+		EXPECT_EQ(table->remove(input_key_of(key)), -ENOENT);
 
 		// The freed key slot is usable again.
 		CompiledRule *third = make_rule("third", key);
 		ASSERT_EQ(table->add(third), 0);
-		EXPECT_EQ(table->find(key), third);
+		EXPECT_EQ(table->find(input_key_of(key)), third);
 	}
 	// The table's destructor frees what is still published.
 	EXPECT_EQ(live_aligned_allocations(), live_before);
@@ -140,16 +140,16 @@ TEST(RuleTable, BatchRetiresTogetherAndCarriesCountersInOrder)
 			second->counters(0).packets.add(4);
 			CompiledRule *third = make_rule("third", key);
 			ASSERT_EQ(table->add(third), 0);
-			EXPECT_EQ(table->remove(other), 0);
+			EXPECT_EQ(table->remove(input_key_of(other)), 0);
 			{
 				RuleTable::Batch nested(*table);
 			}
 			// Nothing retired yet: first, second, other and third live.
 			EXPECT_EQ(live_aligned_allocations(), live_before + 4);
-			EXPECT_EQ(table->find(key), third);
+			EXPECT_EQ(table->find(input_key_of(key)), third);
 		}
 		EXPECT_EQ(live_aligned_allocations(), live_before + 1);
-		const CompiledRule *now = table->find(key);
+		const CompiledRule *now = table->find(input_key_of(key));
 		uint64_t packets = 0;
 		for (unsigned b = 0; b < now->counter_blocks(); b++)
 			packets += now->counters(b).packets.get();
@@ -179,7 +179,7 @@ TEST(RuleTable, KeyFieldsAllDistinguishRules)
 	}
 	EXPECT_EQ(table->size(), keys.size());
 	for (size_t i = 0; i < keys.size(); i++)
-		EXPECT_EQ(table->find(keys[i]), rules[i]) << "key " << i;
+		EXPECT_EQ(table->find(input_key_of(keys[i])), rules[i]) << "key " << i;
 	EXPECT_EQ(lookup(*table, keys), rules);
 }
 
@@ -226,7 +226,7 @@ TEST(RuleTable, SourceSpecificMissFallsBackToAnySourceInEveryBatchSlot)
 		EXPECT_EQ(found[i], i % 2 ? any_source : from_1) << "slot " << i;
 
 	// Without the (*,G) rule the same misses are misses.
-	ASSERT_EQ(table->remove(make_key(0, group_a, 5000)), 0);
+	ASSERT_EQ(table->remove(input_key_of(make_key(0, group_a, 5000))), 0);
 	const std::vector<CompiledRule *> after = lookup(*table, keys);
 	for (unsigned i = 0; i < lookup_batch; i++)
 		EXPECT_EQ(after[i], i % 2 ? nullptr : from_1) << "slot " << i;
@@ -253,17 +253,17 @@ TEST(RuleTable, HasSourceSpecificTracksAddsReplacesAndRemovesPerDestination)
 	EXPECT_TRUE(for_a());
 	ASSERT_EQ(table->add(make_rule("s2", s2_key)), 0);
 	EXPECT_TRUE(for_b());
-	ASSERT_EQ(table->remove(s1_key), 0);
+	ASSERT_EQ(table->remove(input_key_of(s1_key)), 0);
 	EXPECT_FALSE(for_a());
 	EXPECT_TRUE(for_b()) << "group b's (S,G) rule is left";
-	ASSERT_EQ(table->remove(s2_key), 0);
+	ASSERT_EQ(table->remove(input_key_of(s2_key)), 0);
 	EXPECT_FALSE(for_b());
-	ASSERT_EQ(table->remove(any_key), 0);
+	ASSERT_EQ(table->remove(input_key_of(any_key)), 0);
 	EXPECT_FALSE(for_a());
 	// A replace, then a remove, must come back to zero, not wrap.
 	ASSERT_EQ(table->add(make_rule("s1", s1_key)), 0);
 	ASSERT_EQ(table->add(make_rule("s1-b", s1_key)), 0);
-	ASSERT_EQ(table->remove(s1_key), 0);
+	ASSERT_EQ(table->remove(input_key_of(s1_key)), 0);
 	EXPECT_FALSE(for_a());
 }
 
@@ -291,7 +291,7 @@ TEST(RuleTable, HundredThousandRulesAreAllFound)
 
 		uint32_t wrong = 0;
 		for (uint32_t i = 0; i < n; i++)
-			wrong += table->find(keys[i]) != rules[i];
+			wrong += table->find(input_key_of(keys[i])) != rules[i];
 		EXPECT_EQ(wrong, 0u) << "rules not found by find()";
 
 		wrong = 0;
@@ -323,21 +323,21 @@ TEST(RuleTable, FullTableRefusesTheRuleAndFreesIt)
 	CompiledRule *refused = make_rule("extra", extra);
 	EXPECT_EQ(table->add(refused), -ENOSPC);
 	EXPECT_EQ(live_aligned_allocations(), live_before) << "the refused rule was not freed";
-	EXPECT_EQ(table->find(extra), nullptr);
+	EXPECT_EQ(table->find(input_key_of(extra)), nullptr);
 	EXPECT_EQ(table->size(), capacity);
 	EXPECT_FALSE(table->has_source_specific(extra.dst_ip)) << "a refused (S,G) rule still counts";
 
 	// Replacing a published rule needs no new slot and still works.
 	CompiledRule *replacement = make_rule("replacement", make_key(0, group_a, 5000));
 	EXPECT_EQ(table->add(replacement), 0);
-	EXPECT_EQ(table->find(make_key(0, group_a, 5000)), replacement);
+	EXPECT_EQ(table->find(input_key_of(make_key(0, group_a, 5000))), replacement);
 	EXPECT_EQ(live_aligned_allocations(), live_before);
 
 	// Removing one makes room for exactly one more.
-	ASSERT_EQ(table->remove(make_key(0, group_a + 1, 5000)), 0);
+	ASSERT_EQ(table->remove(input_key_of(make_key(0, group_a + 1, 5000))), 0);
 	CompiledRule *fits = make_rule("fits", extra);
 	EXPECT_EQ(table->add(fits), 0);
-	EXPECT_EQ(table->find(extra), fits);
+	EXPECT_EQ(table->find(input_key_of(extra)), fits);
 	EXPECT_TRUE(table->has_source_specific(extra.dst_ip));
 }
 
@@ -352,7 +352,7 @@ TEST(RuleTable, WritersMustBeEalLcores)
 	int added = 0, removed = 0;
 	std::thread([&] {
 		added = table->add(make_rule("r", make_key(0, group_a, 5000)));
-		removed = table->remove(make_key(0, group_a, 5000));
+		removed = table->remove(input_key_of(make_key(0, group_a, 5000)));
 	}).join();
 	EXPECT_EQ(added, -EPERM);
 	EXPECT_EQ(removed, -EPERM);
@@ -371,7 +371,7 @@ TEST(RuleTable, ChurnReusesKeySlots)
 		const RuleKey key = make_key(0, group_a + static_cast<uint32_t>(i % 3), 5000);
 		ASSERT_EQ(table->add(make_rule("r", key)), 0);
 		positions.push_back(table->key_slot(key));
-		ASSERT_EQ(table->remove(key), 0);
+		ASSERT_EQ(table->remove(input_key_of(key)), 0);
 	}
 	std::sort(positions.begin(), positions.end());
 	positions.erase(std::unique(positions.begin(), positions.end()), positions.end());

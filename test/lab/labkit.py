@@ -5,6 +5,7 @@ removed when it ends, whatever happened."""
 
 import json
 import os
+import select
 import shutil
 import signal
 import socket
@@ -39,19 +40,73 @@ def skip_unless_root(test):
     return unittest.skipUnless(os.geteuid() == 0, "lab tests need root")(test)
 
 
+def ipv6_of(address):
+    """The lab's IPv6 address for a host's IPv4 one (lab.sh --ipv6):
+    198.18.N.H is 2001:2:0:N::H."""
+    _, _, link, host = address.split(".")
+    return f"2001:2:0:{link}::{host}"
+
+
+class Capture:
+    """tcpdump on one link of the lab (Lab.capture): running and listening
+    once constructed; text() stops it and returns what it decoded, one
+    packet a line (-n -vv). tcpdump is our child itself (lab.sh exec
+    execs it), so signals reach it and nothing outlives close(); lab.sh
+    down ends it too."""
+
+    def __init__(self, lab, host, iface, bpf_filter):
+        self.proc = lab.popen(host, "tcpdump", "-l", "-n", "-vv", "-i", iface,
+                              *bpf_filter.split(), stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 10
+        seen = ""
+        while time.time() < deadline and "listening on" not in seen:
+            if select.select([self.proc.stderr], [], [], 0.1)[0]:
+                line = self.proc.stderr.readline()
+                if not line:
+                    break
+                seen += line
+        if "listening on" not in seen:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"tcpdump did not start on {iface}: {seen}")
+
+    def text(self, linger=0.3):
+        """Stops the capture (after `linger` seconds for what is on its
+        way) and returns its output."""
+        time.sleep(linger)
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        try:
+            out, _ = self.proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, _ = self.proc.communicate()
+        return out
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.communicate()
+
+
 class Lab:
     """tools/lab.sh up/down around a block, plus helpers inside it."""
 
-    def __init__(self, sinks=1, queues=1, neighbours=None):
+    def __init__(self, sinks=1, queues=1, neighbours=None, ipv6=False):
         """neighbours: 'static' or 'none' (lab.sh --neighbours); None for
-        lab.sh's default."""
+        lab.sh's default. ipv6: IPv6 on in every host, with addresses from
+        2001:2::/48 on each link (lab.sh --ipv6, ipv6_of)."""
         self.prefix = unique_prefix()
         self.sinks = sinks
         self.queues = queues
         self.neighbours = neighbours
+        self.ipv6 = ipv6
 
     def __enter__(self):
         extra = ["--neighbours", self.neighbours] if self.neighbours else []
+        if self.ipv6:
+            extra.append("--ipv6")
         run(LAB_SH, "up", "--prefix", self.prefix, "--sinks", str(self.sinks),
             "--queues", str(self.queues), *extra)
         return self
@@ -72,6 +127,14 @@ class Lab:
     def popen(self, host, *cmd, **kw):
         return subprocess.Popen([LAB_SH, "exec", "--prefix", self.prefix, host, *cmd], **kw)
 
+    def capture(self, host, iface, bpf_filter):
+        """A Capture (tcpdump) on iface in host, already listening. Kernel
+        control traffic (IGMP, MLD, ND) is best matched by its decoded
+        text: MLD reports carry a hop-by-hop header, which tcpdump's
+        `icmp6` primitive does not look past, so capture `ip6` and search
+        for "multicast listener report"."""
+        return Capture(self, host, iface, bpf_filter)
+
     def xdp_prog_id(self, host, iface):
         out = self.exec(host, "ip", "-d", "-j", "link", "show", "dev", iface).stdout
         info = json.loads(out)[0]
@@ -83,8 +146,12 @@ class Lab:
         """Sends `count` datagrams (traffic.make_payload) from the generator
         host with a kernel socket, paced so veth never drops; returns the
         count sent. src_port may be a list: one flow each, interleaved. src
-        must be an address of the generator's interface (add_gen_address)."""
+        must be an address of the generator's interface (add_gen_address);
+        an IPv6 dst is sent from the generator's IPv6 address by default
+        (Lab(ipv6=True))."""
         ports = ",".join(map(str, src_port)) if isinstance(src_port, (list, tuple)) else str(src_port)
+        if ":" in dst and src == "198.18.1.2":
+            src = ipv6_of(src)  # an IPv6 destination: the generator's IPv6 address
         out = self.exec("gen", "/usr/bin/python3", TRAFFIC_PY, str(count), dst, str(dport),
                         str(size), ports, src).stdout
         return int(out.strip())

@@ -32,21 +32,22 @@ const host::Mac mac_a{0x02, 0, 0, 0, 0x0a, 0x01};
 const host::Mac mac_b{0x02, 0, 0, 0, 0x0b, 0x01};
 const host::Mac mac_gw{0x02, 0, 0, 0, 0x99, 0x01};
 
-std::string key_text(const engine::RuleKey &k)
+std::string key_text(const engine::InputKey &in)
 {
+	const engine::RuleKey k = in.rule_key(); // every rule here is IPv4 and exact
 	return fmt::format("{:08x}/{:08x}/{:04x}/{}/{}", k.dst_ip, k.src_ip, k.dst_port, k.vlan,
 			   k.port_index);
 }
 
 class FakeXdp : public XdpRuleSink {
 public:
-	int add(uint16_t port, const engine::RuleKey &key, std::string *) override
+	int add(uint16_t port, const engine::InputKey &key, std::string *) override
 	{
 		adds++;
 		keys.insert(std::to_string(port) + ":" + key_text(key));
 		return 0;
 	}
-	int remove(uint16_t port, const engine::RuleKey &key, std::string *) override
+	int remove(uint16_t port, const engine::InputKey &key, std::string *) override
 	{
 		keys.erase(std::to_string(port) + ":" + key_text(key));
 		return 0;
@@ -57,17 +58,23 @@ public:
 
 class FakeGroups : public GroupSink {
 public:
-	using Key = std::tuple<uint16_t, uint32_t, uint32_t>;
-	int join(uint16_t port, uint32_t group, uint32_t source, std::string *) override
+	using Key = std::tuple<uint16_t, uint32_t, uint32_t>; // IPv4 groups only here
+	int join(uint16_t port, const config::IpAddress &group, const config::IpAddress &source,
+		 std::string *) override
 	{
-		refs[{port, group, source}]++;
+		refs[key(port, group, source)]++;
 		return 0;
 	}
-	int leave(uint16_t port, uint32_t group, uint32_t source, std::string *) override
+	int leave(uint16_t port, const config::IpAddress &group, const config::IpAddress &source,
+		  std::string *) override
 	{
-		if (--refs[{port, group, source}] == 0)
-			refs.erase({port, group, source});
+		if (--refs[key(port, group, source)] == 0)
+			refs.erase(key(port, group, source));
 		return 0;
+	}
+	static Key key(uint16_t port, const config::IpAddress &group, const config::IpAddress &source)
+	{
+		return {port, std::get<config::Ipv4>(group), std::get<config::Ipv4>(source)};
 	}
 	std::map<Key, int> refs;
 };
@@ -414,7 +421,7 @@ TEST_F(Publish, GatewayRoutesUseTheGatewaysMacAndFollowRouteChanges)
 	EXPECT_EQ(find(r)->output(0).rewrite.dst_mac.addr_bytes[4], 0x99);
 	auto uses = publisher_->neighbours();
 	ASSERT_EQ(uses.size(), 1u);
-	EXPECT_EQ(uses[0].destination, far);
+	EXPECT_EQ(uses[0].destination, config::IpAddress{far});
 	EXPECT_EQ(uses[0].next_hop.ip, host::IpAddress{gw});
 	ASSERT_TRUE(uses[0].mac);
 	EXPECT_EQ(*uses[0].mac, mac_gw);

@@ -97,3 +97,23 @@ TEST(FlowTable, ManyFlowsFindTheirOwnRecord)
 	for (const FlowStats *f : t.sorted())
 		ASSERT_EQ(f->seq.received(), 3u);
 }
+
+TEST(FlowTable, Ipv6EndpointsAreFlowsOfTheirOwn)
+{
+	FlowTable t(16);
+	Ipv6 g1{0xff, 0x3e}, g2{0xff, 0x3e};
+	g1[15] = 1;
+	g2[15] = 2;
+	const Payload p(3, 0, 0);
+	t.account(g2, 5000, p.bytes.data(), p.bytes.size(), 10);
+	t.account(g1, 5000, p.bytes.data(), p.bytes.size(), 10);
+	t.account(group_a, 5000, p.bytes.data(), p.bytes.size(), 10);
+	t.account(g1, 5000, p.bytes.data(), p.bytes.size(), 10);
+	ASSERT_EQ(t.size(), 3u);
+	const auto flows = t.sorted();
+	EXPECT_EQ(flows[0]->key, (FlowKey{group_a, 5000, 3}));
+	EXPECT_EQ(flows[1]->key, (FlowKey{g1, 5000, 3}));
+	EXPECT_EQ(flows[2]->key, (FlowKey{g2, 5000, 3}));
+	EXPECT_EQ(flows[1]->seq.received(), 2u);
+	EXPECT_EQ(flows[1]->seq.duplicated(), 1u);
+}

@@ -8,6 +8,7 @@
 #include "gen_options.h"
 
 using namespace mcr::gen;
+namespace traffic = mcr::traffic;
 
 namespace {
 
@@ -72,4 +73,68 @@ TEST(GenOptions, OmittedPath)
 	ASSERT_TRUE(parse({"--flow", "239.1.1.1:5000", "--loss", "10", "--omitted", "-"}, &opt, &error));
 	EXPECT_EQ(opt.omitted_path, "-");
 	EXPECT_EQ(opt.pattern.loss_ppm, 100000u);
+}
+
+TEST(GenOptions, Ipv6FlowsWithAndWithoutASource)
+{
+	GenOptions opt;
+	std::string error;
+	ASSERT_TRUE(parse({"--flow", "[ff3e::1:1]:5000", "--flow", "[ff3e::1:2]:5000@2001:2:0:1::2",
+			   "--flow", "[2001:2:0:3::2]:6001@[2001:2:0:1::2]:4100", "--flow", "239.1.1.1:5000"},
+			  &opt, &error))
+		<< error;
+	ASSERT_EQ(opt.flows.size(), 4u);
+	EXPECT_TRUE(traffic::is_ipv6(opt.flows[0].dst.addr));
+	EXPECT_FALSE(opt.flows[0].src_addr.has_value());
+	EXPECT_EQ(traffic::format_ip(*opt.flows[1].src_addr), "2001:2:0:1::2");
+	EXPECT_EQ(opt.flows[1].src_port, 0);
+	EXPECT_EQ(opt.flows[2].src_port, 4100);
+	EXPECT_FALSE(traffic::is_ipv6(opt.flows[3].dst.addr));
+	// 128-byte frames: 86 bytes of IPv4 payload, 66 of IPv6.
+	EXPECT_EQ(opt.payload_size(opt.flows[3].dst.addr), 86u);
+	EXPECT_EQ(opt.payload_size(opt.flows[0].dst.addr), 66u);
+	EXPECT_EQ(opt.min_payload_size(), 66u);
+}
+
+TEST(GenOptions, Ipv6FlowRefusals)
+{
+	std::string error;
+	for (const char *flow : {"ff3e::1:1:5000", "[ff3e::1:1]:5000@198.18.1.2", "239.1.1.1:5000@2001:2::1",
+				 "[ff3e::1:1]:5000@[198.18.1.2]:4000"}) {
+		GenOptions opt;
+		EXPECT_FALSE(parse({"--flow", flow}, &opt, &error)) << flow;
+		EXPECT_NE(error.find("bad value for --flow"), std::string::npos) << error;
+	}
+	GenOptions small;
+	EXPECT_FALSE(parse({"--flow", "[ff3e::1:1]:5000", "--size", "85"}, &small, &error));
+	EXPECT_NE(error.find("too small for IPv6"), std::string::npos) << error;
+	GenOptions fits;
+	EXPECT_TRUE(parse({"--flow", "[ff3e::1:1]:5000", "--size", "86"}, &fits, &error)) << error;
+	GenOptions v4;
+	EXPECT_TRUE(parse({"--flow", "239.1.1.1:5000", "--size", "66"}, &v4, &error)) << error;
+	// The sequence field must fit the IPv6 flows' smaller payload.
+	GenOptions field;
+	EXPECT_FALSE(parse({"--flow", "239.1.1.1:5000", "--flow", "[ff3e::1:1]:5000", "--seq-field", "60:8"},
+			   &field, &error));
+	EXPECT_NE(error.find("past the 66-byte payload"), std::string::npos) << error;
+}
+
+TEST(GenOptions, DstCountExpandsEachFlowIntoARange)
+{
+	GenOptions opt;
+	std::string error;
+	ASSERT_TRUE(parse({"--flow", "239.1.0.1:5000@198.18.1.2", "--flow", "[ff3e::7:fffe]:5001",
+			   "--dst-count", "50"},
+			  &opt, &error))
+		<< error;
+	ASSERT_EQ(opt.flows.size(), 100u);
+	EXPECT_EQ(traffic::format_endpoint(opt.flows[0].dst.addr, opt.flows[0].dst.port), "239.1.0.1:5000");
+	EXPECT_EQ(traffic::format_endpoint(opt.flows[49].dst.addr, opt.flows[49].dst.port), "239.1.0.50:5000");
+	EXPECT_EQ(traffic::format_ip(*opt.flows[49].src_addr), "198.18.1.2");
+	EXPECT_EQ(traffic::format_endpoint(opt.flows[50].dst.addr, opt.flows[50].dst.port), "[ff3e::7:fffe]:5001");
+	EXPECT_EQ(traffic::format_endpoint(opt.flows[52].dst.addr, opt.flows[52].dst.port), "[ff3e::8:0]:5001");
+	EXPECT_EQ(opt.flow_id(99), 99u);
+	GenOptions past;
+	EXPECT_FALSE(parse({"--flow", "255.255.255.250:5000", "--dst-count", "7"}, &past, &error));
+	EXPECT_NE(error.find("passes the last address"), std::string::npos) << error;
 }

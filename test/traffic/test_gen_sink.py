@@ -3,7 +3,8 @@ sends straight to the relay host (198.18.1.1), where mcr-sink listens. A
 known count arrives with nothing lost; the generator's skip/dup/swap hooks
 come out of the sink's accounting exactly; latencies are positive and
 ordered; the DPDK back-ends (af_packet) of both tools interoperate with the
-kernel ones."""
+kernel ones. GenSink6Test does the same over IPv6 (lab.sh --ipv6), with
+source-specific joins and ranges of groups (--dst-count) too."""
 
 import json
 import os
@@ -266,6 +267,98 @@ class GenSinkTest(unittest.TestCase):
         report = sink.result()
         self.assertEqual(report["stopped_by"], "signal")
         self.assertEqual(report["by_flow"][(GROUP, 0)]["received"], summary["sent"])
+
+
+RELAY6 = "2001:2:0:1::1"
+GEN6 = "2001:2:0:1::2"
+GEN6_OTHER = "2001:2:0:1::3"  # a second source on the generator
+GROUP6 = "[ff3e::1:1]:5000"
+SSM6 = "[ff3e::1:2]:5000"
+UNICAST6 = f"[{RELAY6}]:7000"
+
+
+@skip_unless_root
+class GenSink6Test(unittest.TestCase):
+    """Both tools over IPv6: the generator host to the relay host, whose
+    sink joins on its ingress interface by name (IPv6 joins name an
+    interface, and the relay host has no IPv6 default route)."""
+
+    # GenSinkTest's helpers, not its tests.
+    start_sink = GenSinkTest.start_sink
+    dpdk_eal = GenSinkTest.dpdk_eal
+    assert_latency_sane = GenSinkTest.assert_latency_sane
+    assert_counts = GenSinkTest.assert_counts
+
+    def setUp(self):
+        self.lab = Lab(ipv6=True).__enter__()
+        self.addCleanup(self.lab.__exit__, None, None, None)
+        self.r0 = self.lab.iface("r0")
+
+    def test_ipv6_group_unicast_and_source_specific_group(self):
+        self.lab.exec("gen", "ip", "addr", "add", f"{GEN6_OTHER}/64", "dev", self.lab.iface("g0"),
+                      "nodad")
+        sink = self.start_sink(f"{GROUP6}@{self.r0}", UNICAST6, f"{SSM6}@{self.r0},src={GEN6}")
+        # The last flow is from a source the sink did not join: its kernel
+        # filters it out (MLDv2 include mode), so it never shows.
+        gen = generate(self.lab, "--flow", f"{GROUP6}@{GEN6}", "--flow", UNICAST6,
+                       "--flow", f"{SSM6}@[{GEN6}]:4100", "--flow", f"{SSM6}@[{GEN6_OTHER}]:4101",
+                       "--count", "2000", "--rate", RATE, "--size", "200",
+                       "--skip", "10", "--dup", "7", "--swap", "3")
+        self.assertEqual(gen["failed"], 0)
+        self.assertEqual([f["dst"] for f in gen["flows"]], [GROUP6, UNICAST6, SSM6, SSM6])
+        self.assertEqual(gen["flows"][2]["src"], f"[{GEN6}]:4100")
+        expected = expected_counts(2000, skip=10, dup=7, swap=3)
+        report = sink.result()
+        self.assertEqual(set(report["by_flow"]), {(GROUP6, 0), (UNICAST6, 1), (SSM6, 2)})
+        for key, flow in report["by_flow"].items():
+            with self.subTest(flow=key):
+                self.assert_counts(flow, expected)
+                # 62 bytes of IPv6 headers in a 200-byte frame.
+                self.assertEqual(flow["payload_bytes"], expected["received"] * (200 - 62))
+                self.assert_latency_sane(flow)
+
+    def test_ipv6_dpdk_generator_to_kernel_sink(self):
+        relay_mac = mac_of(self.lab, "relay", self.r0)
+        sink = self.start_sink(f"{GROUP6}@{RELAY6}", UNICAST6)
+        # The frames are the generator's own: 33:33 MAC for the group, the
+        # mandatory UDP checksum the kernel verifies, at an odd size too.
+        gen = generate(self.lab, "--port", f"af_packet:{self.lab.iface('g0')}",
+                       "--dst-mac", relay_mac, "--flow", GROUP6, "--flow", f"{UNICAST6}@[{GEN6}]:4001",
+                       "--count", "3000", "--rate", RATE, "--size", "1513", eal=self.dpdk_eal())
+        self.assertEqual([f["src"] for f in gen["flows"]], [f"[{GEN6}]:4000", f"[{GEN6}]:4001"])
+        report = sink.result()
+        for flow_id, endpoint in enumerate((GROUP6, UNICAST6)):
+            with self.subTest(endpoint=endpoint):
+                flow = report["by_flow"][(endpoint, flow_id)]
+                self.assert_counts(flow, expected_counts(3000))
+                self.assertEqual(flow["payload_bytes"], 3000 * (1513 - 62))
+
+    def test_ipv6_kernel_generator_to_dpdk_sink(self):
+        sink = self.start_sink("--port", f"af_packet:{self.r0}", GROUP6)
+        generate(self.lab, "--flow", f"{GROUP6}@{GEN6}", "--flow", f"{SSM6}@{GEN6}",
+                 "--count", "2000", "--rate", RATE)
+        report = sink.result()
+        self.assertEqual(list(report["by_flow"]), [(GROUP6, 0)])
+        self.assertEqual(report["bad_checksum"], 0)
+        self.assertEqual(report["other_endpoint"], 2000)
+        self.assert_counts(report["by_flow"][(GROUP6, 0)], expected_counts(2000))
+
+    def test_a_range_of_groups_of_both_families(self):
+        # 30 IPv4 and 30 IPv6 groups, one socket and one flow id each.
+        sink = self.start_sink(f"239.1.0.1:5000@{RELAY_ADDR}", f"[ff3e::7:ffff]:5000@{self.r0}",
+                               "--dst-count", "30")
+        gen = generate(self.lab, "--flow", f"239.1.0.1:5000@{GEN_ADDR}",
+                       "--flow", f"[ff3e::7:ffff]:5000@{GEN6}", "--dst-count", "30",
+                       "--count", "100", "--rate", RATE)
+        self.assertEqual(len(gen["flows"]), 60)
+        self.assertEqual(gen["flows"][29]["dst"], "239.1.0.30:5000")
+        self.assertEqual(gen["flows"][31]["dst"], "[ff3e::8:0]:5000")  # across a 16-bit boundary
+        report = sink.result()
+        want = {(f["dst"], f["flow_id"]) for f in gen["flows"]}
+        self.assertEqual(set(report["by_flow"]), want)
+        for key, flow in report["by_flow"].items():
+            with self.subTest(flow=key):
+                self.assert_counts(flow, expected_counts(100))
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 #include <rte_pause.h>
 
 #include "traffic/clock.h"
+#include "traffic/ifaces.h"
 #include "traffic/stop_signal.h"
 
 namespace mcr::gen {
@@ -25,8 +26,11 @@ int DpdkSender::open(const GenOptions &opt, std::string *error)
 	if (port_.open(spec_, "gen", error) < 0)
 		return -1;
 	const uint32_t iface_addr = iface_ipv4(spec_.iface);
+	Ipv6 iface_addr6{};
+	const bool has_addr6 = iface_ipv6(spec_.iface, &iface_addr6);
 	for (uint32_t f = 0; f < opt.flows.size(); f++) {
 		const FlowSpec &flow = opt.flows[f];
+		const bool v6 = is_ipv6(flow.dst.addr);
 		UdpFrameSpec frame;
 		frame.src_mac = port_.mac();
 		if (is_multicast(flow.dst.addr)) {
@@ -38,10 +42,14 @@ int DpdkSender::open(const GenOptions &opt, std::string *error)
 				 " is unicast: give its next hop's MAC with --dst-mac";
 			return -1;
 		}
-		frame.src_ip = flow.src_addr != 0 ? flow.src_addr : iface_addr;
-		if (frame.src_ip == 0) {
-			*error = spec_.iface + " has no IPv4 address: give the source in --flow DST:PORT@SRC";
+		if (flow.src_addr) {
+			frame.src_ip = *flow.src_addr;
+		} else if (v6 ? !has_addr6 : iface_addr == 0) {
+			*error = spec_.iface + " has no " + (v6 ? "global IPv6" : "IPv4") +
+				 " address: give the source in --flow DST:PORT@SRC";
 			return -1;
+		} else {
+			frame.src_ip = v6 ? IpAddress{iface_addr6} : IpAddress{iface_addr};
 		}
 		frame.src_port = flow.src_port != 0 ? flow.src_port : default_dpdk_src_port;
 		frame.dst_ip = flow.dst.addr;

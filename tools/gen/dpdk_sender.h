@@ -1,6 +1,7 @@
 // mcr-gen through a DPDK port: frames built here from per-flow templates
-// (Ethernet, IPv4, UDP with finished checksums) and sent with
-// rte_eth_tx_burst. Multicast flows go to the group's MAC; unicast flows to
+// (Ethernet, IPv4 or IPv6, UDP with finished checksums) and sent with
+// rte_eth_tx_burst. Multicast flows go to the group's MAC (01:00:5e:.. or
+// 33:33:..); unicast flows to
 // --dst-mac, since there is no kernel to resolve a neighbour for us.
 #pragma once
 

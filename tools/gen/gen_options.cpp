@@ -1,5 +1,6 @@
 #include "gen_options.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -15,15 +16,19 @@ const char *gen_usage =
 	"  Sends UDP to the flows in turn, each payload starting with mcr-gen's header\n"
 	"  (magic, flow id, sequence, send time); prints what it sent per flow.\n"
 	"  --flow DST:DPORT[@SRC[:SPORT]]  a flow (group or unicast); flow ids follow the\n"
-	"                     order given. Source default: the kernel's choice; on a DPDK\n"
-	"                     port the interface's address and port 4000\n"
+	"                     order given. IPv4 A.B.C.D:PORT or IPv6 [ADDR]:PORT; SRC\n"
+	"                     of the same family (IPv6 with a port: [ADDR]:SPORT).\n"
+	"                     Source default: the kernel's choice; on a DPDK port the\n"
+	"                     interface's address and port 4000\n"
+	"  --dst-count N      each --flow stands for N flows to N consecutive\n"
+	"                     destinations DST, DST+1, ... (a range of groups; default 1)\n"
 	"  --rate PPS|max     packets per second, all flows together (default 1000)\n"
 	"  --size BYTES       Ethernet frame size without FCS, 66..1514 (default 128);\n"
-	"                     the UDP payload is BYTES - 42\n"
+	"                     the UDP payload is BYTES - 42 (IPv6: BYTES - 62, 86 or more)\n"
 	"  --count N          sequence numbers per flow (default: no limit)\n"
 	"  --duration SEC     stop after SEC seconds (default: no limit)\n"
 	"  --burst N          packets per send call, 1..512 (default 32)\n"
-	"  --ttl N            IPv4 TTL, multicast included (default 16)\n"
+	"  --ttl N            IPv4 TTL or IPv6 hop limit, multicast included (default 16)\n"
 	"  --flow-id-base N   id of the first flow (default 0)\n"
 	"  --same-flow-id     every flow carries the first id: the same stream sent\n"
 	"                     twice, as the A and B lines of a redundant feed\n"
@@ -61,7 +66,7 @@ bool parse_percent(std::string_view text, double *percent)
 	return true;
 }
 
-// "DST:DPORT[@SRC[:SPORT]]"
+// "DST:DPORT[@SRC[:SPORT]]", SRC of DST's family.
 bool parse_flow(std::string_view text, FlowSpec *flow)
 {
 	const size_t at = text.find('@');
@@ -70,17 +75,50 @@ bool parse_flow(std::string_view text, FlowSpec *flow)
 	if (at == std::string_view::npos)
 		return true;
 	const std::string_view src = text.substr(at + 1);
-	if (src.find(':') == std::string_view::npos)
-		return parse_ipv4(src, &flow->src_addr);
+	IpAddress addr;
 	Endpoint ep;
-	if (!parse_endpoint(src, &ep))
+	if (parse_ip(src, &addr)) {
+		flow->src_addr = addr;
+	} else if (parse_endpoint(src, &ep)) {
+		flow->src_addr = ep.addr;
+		flow->src_port = ep.port;
+	} else {
 		return false;
-	flow->src_addr = ep.addr;
-	flow->src_port = ep.port;
+	}
+	return is_ipv6(*flow->src_addr) == is_ipv6(flow->dst.addr);
+}
+
+// Each flow followed by its count - 1 successors: DST+1, DST+2, ...
+bool expand_dst_ranges(GenOptions *opt, std::string *error)
+{
+	if (opt->dst_count == 1)
+		return true;
+	std::vector<FlowSpec> flows;
+	flows.reserve(size_t{opt->dst_count} * opt->flows.size());
+	for (const FlowSpec &flow : opt->flows) {
+		for (uint32_t n = 0; n < opt->dst_count; n++) {
+			FlowSpec f = flow;
+			if (!address_plus(flow.dst.addr, n, &f.dst.addr)) {
+				*error = "--dst-count " + std::to_string(opt->dst_count) + " from " +
+					 format_ip(flow.dst.addr) + " passes the last address";
+				return false;
+			}
+			flows.push_back(f);
+		}
+	}
+	opt->flows = std::move(flows);
 	return true;
 }
 
 } // namespace
+
+uint32_t GenOptions::min_payload_size() const
+{
+	uint32_t size = frame_size - udp_frame_overhead;
+	for (const FlowSpec &flow : flows)
+		size = std::min(size, payload_size(flow.dst.addr));
+	return size;
+}
 
 bool parse_gen_options(int argc, char **argv, GenOptions *opt, std::string *error)
 {
@@ -125,6 +163,9 @@ bool parse_gen_options(int argc, char **argv, GenOptions *opt, std::string *erro
 		} else if (name == "--burst") {
 			ok = parse_u64(value, 1, 512, &n);
 			opt->burst = static_cast<uint32_t>(n);
+		} else if (name == "--dst-count") {
+			ok = parse_u64(value, 1, 1u << 20, &n);
+			opt->dst_count = static_cast<uint32_t>(n);
 		} else if (name == "--ttl") {
 			ok = parse_u64(value, 1, 255, &n);
 			opt->ttl = static_cast<uint8_t>(n);
@@ -169,12 +210,24 @@ bool parse_gen_options(int argc, char **argv, GenOptions *opt, std::string *erro
 				*error += " (66..1514: 42 bytes of headers, then mcr-gen's 24-byte header)";
 			if (name == "--seq-field")
 				*error += " (OFFSET:SIZE[:big|little], SIZE 2, 4 or 8)";
+			if (name == "--flow")
+				*error += " (DST:DPORT[@SRC[:SPORT]], IPv6 as [ADDR]:PORT, SRC of DST's family)";
 			return false;
 		}
 	}
 	if (opt->flows.empty()) {
 		*error = "no --flow given";
 		return false;
+	}
+	if (!expand_dst_ranges(opt, error))
+		return false;
+	for (const FlowSpec &flow : opt->flows) {
+		if (opt->frame_size < frame_overhead(flow.dst.addr) + payload_header_size) {
+			*error = "--size " + std::to_string(opt->frame_size) + " is too small for IPv6 flow " +
+				 format_endpoint(flow.dst.addr, flow.dst.port) + " (" +
+				 std::to_string(min_frame6_size) + " or more: 62 bytes of headers, then mcr-gen's)";
+			return false;
+		}
 	}
 	if (uint64_t{opt->flow_id_base} + opt->flows.size() - 1 > UINT32_MAX) {
 		*error = "flow ids would pass 2^32 - 1";
@@ -187,9 +240,9 @@ bool parse_gen_options(int argc, char **argv, GenOptions *opt, std::string *erro
 				 " or later: mcr-gen's header comes first (its own sequence is 8:8:big)";
 			return false;
 		}
-		if (opt->seq_field.end() > opt->payload_size()) {
+		if (opt->seq_field.end() > opt->min_payload_size()) {
 			*error = "--seq-field ends at payload byte " + std::to_string(opt->seq_field.end()) +
-				 ", past the " + std::to_string(opt->payload_size()) +
+				 ", past the " + std::to_string(opt->min_payload_size()) +
 				 "-byte payload of --size " + std::to_string(opt->frame_size);
 			return false;
 		}

@@ -15,8 +15,10 @@
 namespace mcr::gen {
 
 struct FlowSpec {
-	traffic::Endpoint dst;
-	uint32_t src_addr = 0; // 0: the kernel's choice (DPDK: the interface's address)
+	traffic::Endpoint dst; // either family
+	// The destination's family. Unset: the kernel's choice (DPDK: the
+	// interface's address of that family).
+	std::optional<traffic::IpAddress> src_addr;
 	uint16_t src_port = 0; // 0: the kernel's choice (DPDK: default_dpdk_src_port)
 };
 
@@ -29,7 +31,8 @@ struct GenOptions {
 	uint64_t count_per_flow = 0;        // sequence numbers per flow; 0 = no limit
 	double duration_s = 0;              // 0 = no limit
 	uint32_t burst = 32;
-	uint8_t ttl = 16;
+	uint8_t ttl = 16;                   // IPv6: the hop limit
+	uint32_t dst_count = 1;             // each --flow: this many consecutive destinations
 	uint32_t flow_id_base = 0;
 	bool same_flow_id = false; // every flow carries flow_id_base: copies of one stream
 	traffic::SeqPattern pattern;
@@ -40,7 +43,14 @@ struct GenOptions {
 	std::string omitted_path;            // "" none, "-" stdout: what --skip/--loss left out
 	bool quiet = false;
 
-	uint32_t payload_size() const { return frame_size - traffic::udp_frame_overhead; }
+	// UDP payload bytes of a flow to dst: the frame size less the headers
+	// of dst's family.
+	uint32_t payload_size(const traffic::IpAddress &dst) const
+	{
+		return frame_size - traffic::frame_overhead(dst);
+	}
+	// The smallest payload of any flow (IPv6 flows have 20 bytes less).
+	uint32_t min_payload_size() const;
 	uint32_t flow_id(uint32_t flow) const { return flow_id_base + (same_flow_id ? 0 : flow); }
 };
 

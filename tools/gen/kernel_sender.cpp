@@ -8,6 +8,8 @@
 #include <cstring>
 
 #include "traffic/clock.h"
+#include "traffic/ifaces.h"
+#include "traffic/sockaddr.h"
 #include "traffic/payload_header.h"
 #include "traffic/rate_pacer.h"
 #include "traffic/stop_signal.h"
@@ -24,34 +26,45 @@ KernelSender::~KernelSender()
 
 int KernelSender::open_socket(const GenOptions &opt, const FlowSpec &flow, std::string *error)
 {
-	const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	const bool v6 = is_ipv6(flow.dst.addr);
+	const int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		*error = std::string("socket: ") + std::strerror(errno);
 		return -1;
 	}
 	fds_.push_back(fd);
 	const int ttl = opt.ttl;
-	setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
-	setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl));
-	sockaddr_in src{};
-	src.sin_family = AF_INET;
-	src.sin_addr.s_addr = htonl(flow.src_addr);
-	src.sin_port = htons(flow.src_port);
-	if (flow.src_addr != 0) {
-		// Groups leave by the source's interface, not by the route to
-		// the group (which may be the default route, or none).
-		in_addr ifaddr{src.sin_addr.s_addr};
-		setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &ifaddr, sizeof(ifaddr));
+	const IpAddress src_addr = flow.src_addr.value_or(v6 ? IpAddress{Ipv6{}} : IpAddress{uint32_t{0}});
+	sockaddr_storage src{};
+	const socklen_t src_len = to_sockaddr(src_addr, flow.src_port, &src);
+	if (v6) {
+		setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &ttl, sizeof(ttl));
+		// Groups leave by the source's interface (IPv6 names it by
+		// index), not by the route to the group.
+		if (flow.src_addr) {
+			const unsigned ifindex = iface_index_of(src_addr);
+			if (ifindex != 0)
+				setsockopt(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, &ifindex, sizeof(ifindex));
+		}
+	} else {
+		setsockopt(fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+		setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl));
+		if (flow.src_addr) {
+			// Groups leave by the source's interface, not by the route to
+			// the group (which may be the default route, or none).
+			in_addr ifaddr{reinterpret_cast<sockaddr_in *>(&src)->sin_addr.s_addr};
+			setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &ifaddr, sizeof(ifaddr));
+		}
 	}
 	// Bound even without a source, so the summary can name the port.
-	if (bind(fd, reinterpret_cast<sockaddr *>(&src), sizeof(src)) < 0) {
-		*error = "bind " + format_endpoint(flow.src_addr, flow.src_port) + ": " +
-			 std::strerror(errno);
+	if (bind(fd, reinterpret_cast<sockaddr *>(&src), src_len) < 0) {
+		*error = "bind " + format_endpoint(src_addr, flow.src_port) + ": " + std::strerror(errno);
 		return -1;
 	}
 	socklen_t len = sizeof(src);
 	getsockname(fd, reinterpret_cast<sockaddr *>(&src), &len);
-	fd_source_.push_back(Endpoint{ntohl(src.sin_addr.s_addr), ntohs(src.sin_port)});
+	fd_source_.push_back(from_sockaddr(src));
 	return static_cast<int>(fds_.size() - 1);
 }
 
@@ -62,23 +75,25 @@ int KernelSender::open(const GenOptions &opt, std::string *error)
 		// Flows with the same source spec share its socket. An
 		// unspecified port is the same spec: one ephemeral port for all.
 		int sock = -1;
+		// A socket is of one family: an unset source is per family.
 		for (uint32_t g = 0; g < f && sock < 0; g++) {
-			if (opt.flows[g].src_addr == flow.src_addr && opt.flows[g].src_port == flow.src_port)
+			const FlowSpec &other = opt.flows[g];
+			if (other.src_addr == flow.src_addr && other.src_port == flow.src_port &&
+			    is_ipv6(other.dst.addr) == is_ipv6(flow.dst.addr))
 				sock = static_cast<int>(flow_socket_[g]);
 		}
 		if (sock < 0 && (sock = open_socket(opt, flow, error)) < 0)
 			return -1;
 		flow_socket_.push_back(static_cast<uint32_t>(sock));
-		sockaddr_in dst{};
-		dst.sin_family = AF_INET;
-		dst.sin_addr.s_addr = htonl(flow.dst.addr);
-		dst.sin_port = htons(flow.dst.port);
+		sockaddr_storage dst{};
+		flow_dst_len_.push_back(to_sockaddr(flow.dst.addr, flow.dst.port, &dst));
 		flow_dst_.push_back(dst);
+		flow_payload_size_.push_back(opt.payload_size(flow.dst.addr));
 		flow_id_.push_back(opt.flow_id(f));
 	}
 
 	seq_field_ = opt.seq_field;
-	payload_size_ = opt.payload_size();
+	payload_size_ = *std::max_element(flow_payload_size_.begin(), flow_payload_size_.end());
 	payloads_.resize(size_t{opt.burst} * payload_size_);
 	for (size_t i = 0; i < payloads_.size(); i++)
 		payloads_[i] = static_cast<uint8_t>(i % payload_size_ + udp_frame_overhead);
@@ -90,7 +105,6 @@ int KernelSender::open(const GenOptions &opt, std::string *error)
 		msgs_[i] = mmsghdr{};
 		msgs_[i].msg_hdr.msg_iov = &iovs_[i];
 		msgs_[i].msg_hdr.msg_iovlen = 1;
-		msgs_[i].msg_hdr.msg_namelen = sizeof(sockaddr_in);
 	}
 	order_.resize(opt.burst);
 	bucket_.resize(fds_.size() + 1);
@@ -127,6 +141,8 @@ void KernelSender::send(const SendItem *items, uint32_t n, uint64_t send_ns, Flo
 		if (seq_field_.enabled())
 			seq_field_.write(payload, item.seq);
 		msgs_[pos].msg_hdr.msg_name = &flow_dst_[item.flow];
+		msgs_[pos].msg_hdr.msg_namelen = flow_dst_len_[item.flow];
+		iovs_[pos].iov_len = flow_payload_size_[item.flow];
 	}
 	uint32_t begin = 0;
 	while (begin < n) {

@@ -1,5 +1,6 @@
-// mcr-gen through kernel UDP sockets: one socket per distinct source, and
-// one sendmmsg per socket per batch (flows sharing a source share a call,
+// mcr-gen through kernel UDP sockets: one socket per distinct source (and
+// family: AF_INET for IPv4 flows, AF_INET6 for IPv6 flows), and one
+// sendmmsg per socket per batch (flows sharing a source share a call,
 // each message carrying its own destination).
 #pragma once
 
@@ -35,12 +36,14 @@ private:
 	std::vector<int> fds_;
 	std::vector<traffic::Endpoint> fd_source_; // as bound
 	std::vector<uint32_t> flow_socket_;         // flow -> index in fds_
-	std::vector<sockaddr_in> flow_dst_;
+	std::vector<sockaddr_storage> flow_dst_;
+	std::vector<socklen_t> flow_dst_len_;
+	std::vector<uint32_t> flow_payload_size_; // IPv6 flows carry 20 bytes less
 	std::vector<uint32_t> flow_id_;
 
 	// One slot per batch position, set up once: payload buffer, iovec and
 	// message; per packet only the header and the destination change.
-	uint32_t payload_size_ = 0;
+	uint32_t payload_size_ = 0; // a slot: the largest flow's payload
 	traffic::SeqField seq_field_;
 	std::vector<uint8_t> payloads_;
 	std::vector<iovec> iovs_;

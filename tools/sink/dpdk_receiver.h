@@ -1,5 +1,5 @@
 // mcr-sink on a DPDK port: polls the RX queue, parses Ethernet [802.1Q]
-// IPv4 UDP with mcr's own parser, checks the UDP checksum (a relay that
+// IPv4 or IPv6 UDP with mcr's own parsers, checks the UDP checksum (a relay that
 // corrupts payloads must show), and accounts the payload at its
 // destination address and port. Endpoints, when given, select what is
 // counted; everything else is counted as ignored.
@@ -24,12 +24,12 @@ public:
 	std::vector<std::pair<std::string, uint64_t>> counters() const override;
 
 private:
-	bool wanted(uint32_t dst_ip, uint16_t dst_port) const;
+	bool wanted(const traffic::IpAddress &dst_ip, uint16_t dst_port) const;
 
 	traffic::PortSpec spec_;
 	traffic::DpdkPort port_;
 	std::vector<traffic::Endpoint> filter_;
-	uint64_t not_udp_ = 0;       // not IPv4/UDP, or malformed
+	uint64_t not_udp_ = 0;       // not IPv4 or IPv6 UDP, or malformed
 	uint64_t other_endpoint_ = 0; // UDP to an endpoint not asked for
 	uint64_t bad_checksum_ = 0;
 };

@@ -10,6 +10,8 @@
 
 #include "traffic/address.h"
 #include "traffic/clock.h"
+#include "traffic/ifaces.h"
+#include "traffic/sockaddr.h"
 
 namespace mcr::sink {
 
@@ -32,10 +34,54 @@ KernelReceiver::~KernelReceiver()
 		::close(epoll_fd_);
 }
 
-int KernelReceiver::open_socket(const ListenSpec &spec, uint32_t default_iface, std::string *error)
+// Joins spec's group on iface (an address or a name; "": by route).
+int KernelReceiver::join(int fd, const ListenSpec &spec, const std::string &iface, std::string *error)
 {
 	const std::string name = format_endpoint(spec.ep.addr, spec.ep.port);
-	const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	const bool v6 = is_ipv6(spec.ep.addr);
+	uint32_t iface_v4 = 0;
+	if (!v6 && !spec.source && (iface.empty() || parse_ipv4(iface, &iface_v4))) {
+		// IPv4 any-source: by the interface's address, as always.
+		ip_mreq mreq{};
+		mreq.imr_multiaddr.s_addr = htonl(std::get<uint32_t>(spec.ep.addr));
+		mreq.imr_interface.s_addr = htonl(iface_v4);
+		if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) == 0)
+			return 0;
+	} else {
+		const unsigned ifindex = iface.empty() ? 0 : iface_index(iface);
+		if (!iface.empty() && ifindex == 0) {
+			*error = name + ": no interface " + iface;
+			return -1;
+		}
+		const int level = v6 ? IPPROTO_IPV6 : IPPROTO_IP;
+		int rc;
+		if (spec.source) {
+			group_source_req req{};
+			req.gsr_interface = ifindex;
+			to_sockaddr(spec.ep.addr, 0, &req.gsr_group);
+			to_sockaddr(*spec.source, 0, &req.gsr_source);
+			rc = setsockopt(fd, level, MCAST_JOIN_SOURCE_GROUP, &req, sizeof(req));
+		} else {
+			group_req req{};
+			req.gr_interface = ifindex;
+			to_sockaddr(spec.ep.addr, 0, &req.gr_group);
+			rc = setsockopt(fd, level, MCAST_JOIN_GROUP, &req, sizeof(req));
+		}
+		if (rc == 0)
+			return 0;
+	}
+	*error = name + ": join" + (spec.source ? " from " + format_ip(*spec.source) : "") + " on " +
+		 (iface.empty() ? "the route's interface" : iface) + ": " + std::strerror(errno) +
+		 (iface.empty() ? " (no route to the group? give --iface-addr)" : "");
+	return -1;
+}
+
+int KernelReceiver::open_socket(const ListenSpec &spec, const std::string &default_iface,
+				std::string *error)
+{
+	const std::string name = format_endpoint(spec.ep.addr, spec.ep.port);
+	const bool v6 = is_ipv6(spec.ep.addr);
+	const int fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		*error = name + ": socket: " + std::strerror(errno);
 		return -1;
@@ -44,30 +90,22 @@ int KernelReceiver::open_socket(const ListenSpec &spec, uint32_t default_iface, 
 	const int one = 1;
 	// Other listeners (another sink, a test's socket) may share the port.
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	// An IPv6 socket on [::] would take IPv4 traffic too: not asked for.
+	if (v6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	// A burst must wait in the socket, not be dropped before we look;
 	// FORCE passes rmem_max as root, the plain option is the fallback.
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &receive_buffer, sizeof(receive_buffer)) < 0)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
-	sockaddr_in addr{};
-	addr.sin_family = AF_INET;
-	addr.sin_addr.s_addr = htonl(spec.ep.addr);
-	addr.sin_port = htons(spec.ep.port);
-	if (bind(fd, reinterpret_cast<sockaddr *>(&addr), sizeof(addr)) < 0) {
+	sockaddr_storage addr{};
+	const socklen_t addr_len = to_sockaddr(spec.ep.addr, spec.ep.port, &addr);
+	if (bind(fd, reinterpret_cast<sockaddr *>(&addr), addr_len) < 0) {
 		*error = name + ": bind: " + std::strerror(errno);
 		return -1;
 	}
-	if (is_multicast(spec.ep.addr)) {
-		const uint32_t iface = spec.iface_addr ? spec.iface_addr : default_iface;
-		ip_mreq mreq{};
-		mreq.imr_multiaddr.s_addr = htonl(spec.ep.addr);
-		mreq.imr_interface.s_addr = htonl(iface);
-		if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq)) < 0) {
-			*error = name + ": join on " + (iface ? format_ipv4(iface) : "the route's interface") +
-				 ": " + std::strerror(errno) +
-				 (iface ? "" : " (no route to the group? give --iface-addr)");
-			return -1;
-		}
-	}
+	if (is_multicast(spec.ep.addr) &&
+	    join(fd, spec, spec.iface.empty() ? default_iface : spec.iface, error) < 0)
+		return -1;
 	epoll_event ev{};
 	ev.events = EPOLLIN;
 	ev.data.u32 = static_cast<uint32_t>(endpoints_.size());
@@ -87,7 +125,7 @@ int KernelReceiver::open(const SinkOptions &opt, std::string *error)
 		return -1;
 	}
 	for (const ListenSpec &spec : opt.listen) {
-		if (open_socket(spec, opt.iface_addr, error) < 0)
+		if (open_socket(spec, opt.iface, error) < 0)
 			return -1;
 	}
 	buffers_.resize(size_t{batch} * buffer_size);

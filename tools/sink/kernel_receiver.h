@@ -1,7 +1,9 @@
-// mcr-sink on kernel UDP sockets: one per endpoint, bound to ADDR:PORT
-// (a group address binds to the group, so each socket sees its group
-// only), groups joined with IP_ADD_MEMBERSHIP; epoll for readiness and
-// recvmmsg in batches into buffers set up once.
+// mcr-sink on kernel UDP sockets: one per endpoint, AF_INET or AF_INET6
+// (IPv6 only), bound to ADDR:PORT (a group address binds to the group, so
+// each socket sees its group only), IPv4 groups joined with
+// IP_ADD_MEMBERSHIP, IPv6 groups (MLD) and source-specific joins of either
+// family with MCAST_JOIN_GROUP / MCAST_JOIN_SOURCE_GROUP; epoll for
+// readiness and recvmmsg in batches into buffers set up once.
 #pragma once
 
 #include <sys/socket.h>
@@ -27,7 +29,8 @@ public:
 	std::vector<std::pair<std::string, uint64_t>> counters() const override;
 
 private:
-	int open_socket(const ListenSpec &spec, uint32_t default_iface, std::string *error);
+	int open_socket(const ListenSpec &spec, const std::string &default_iface, std::string *error);
+	int join(int fd, const ListenSpec &spec, const std::string &iface, std::string *error);
 	uint32_t drain(uint32_t index, traffic::FlowTable &table);
 
 	int epoll_fd_ = -1;

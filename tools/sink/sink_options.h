@@ -12,13 +12,18 @@
 namespace mcr::sink {
 
 struct ListenSpec {
-	traffic::Endpoint ep;
-	uint32_t iface_addr = 0; // group joins: the interface with this address; 0 = --iface-addr
+	traffic::Endpoint ep; // either family
+	// Group joins: the interface, by one of its addresses or by name;
+	// "": SinkOptions::iface.
+	std::string iface;
+	// A source-specific join (MCAST_JOIN_SOURCE_GROUP) for this source.
+	std::optional<traffic::IpAddress> source;
 };
 
 struct SinkOptions {
 	std::vector<ListenSpec> listen;
-	uint32_t iface_addr = 0;                 // 0: the kernel picks by route
+	std::string iface;                       // --iface-addr; "": the kernel picks by route
+	uint32_t dst_count = 1;                  // each endpoint: this many consecutive addresses
 	std::optional<traffic::PortSpec> port;   // DPDK back-end when set
 	double duration_s = 0;                   // 0 = no limit
 	uint64_t count = 0;                      // packets in flows; 0 = no limit

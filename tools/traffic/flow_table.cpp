@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 #include <tuple>
 
 namespace mcr::traffic {
@@ -17,7 +18,17 @@ FlowTable::FlowTable(uint32_t max_flows) : max_flows_(max_flows)
 
 uint64_t FlowTable::hash(const FlowKey &k)
 {
-	const uint64_t x = (uint64_t{k.dst_ip} << 32 | uint64_t{k.dst_port} << 16) ^
+	uint64_t addr;
+	if (const auto *v4 = std::get_if<uint32_t>(&k.dst_ip)) {
+		addr = *v4;
+	} else {
+		// The two halves folded: groups of a range differ in the low one.
+		uint64_t halves[2];
+		std::memcpy(halves, std::get<Ipv6>(k.dst_ip).data(), sizeof(halves));
+		addr = halves[0] ^ halves[1];
+		addr ^= addr >> 32;
+	}
+	const uint64_t x = (addr << 32 | uint64_t{k.dst_port} << 16) ^
 			   (uint64_t{k.flow_id} * 0x9e3779b97f4a7c15ull);
 	return (x ^ (x >> 29)) * 0xbf58476d1ce4e5b9ull >> 17;
 }

@@ -12,6 +12,7 @@
 #include <memory>
 #include <vector>
 
+#include "traffic/address.h"
 #include "traffic/latency_histogram.h"
 #include "traffic/payload_header.h"
 #include "traffic/seq_accounting.h"
@@ -19,7 +20,7 @@
 namespace mcr::traffic {
 
 struct FlowKey {
-	uint32_t dst_ip;   // host order
+	IpAddress dst_ip;  // IPv4 host order, IPv6 as on the wire
 	uint16_t dst_port; // host order
 	uint32_t flow_id;
 
@@ -49,7 +50,7 @@ public:
 
 	// Accounts one received UDP payload at endpoint (dst_ip, dst_port),
 	// received at rx_ns (CLOCK_MONOTONIC).
-	void account(uint32_t dst_ip, uint16_t dst_port, const uint8_t *payload, size_t len,
+	void account(const IpAddress &dst_ip, uint16_t dst_port, const uint8_t *payload, size_t len,
 		     uint64_t rx_ns)
 	{
 		PayloadHeader h;
