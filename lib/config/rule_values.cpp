@@ -180,6 +180,17 @@ std::vector<RuleValueProblem> output_problems(const Output &output, const Match 
 					     hint)});
 		}
 	}
+	// A kept or mapped range of unicast destinations: the neighbour of each
+	// address is not looked up (only a set address's is), so the next hop
+	// is given.
+	const Prefix sent_to = output.destination(input);
+	if (!output.mac && !sent_to.is_host() && !is_multicast_prefix(sent_to) && found.empty())
+		found.push_back({output.dst ? RuleValue::dst : RuleValue::whole, 0,
+				 fmt::format("an output that {} the unicast destinations {} needs "
+					     "'mac:' (the next hop): mcr looks up the neighbour of "
+					     "a set address, not of each address of a range",
+					     output.dst ? "maps onto" : "keeps",
+					     format_prefix(sent_to))});
 	switch (output.src.kind) {
 	case OutputSource::Kind::port:
 		break;

@@ -504,6 +504,16 @@ const std::vector<InvalidConfig> invalid_configs = {
 	 {"t.yaml:9:35: map prefix ff3e::/96 has 32 host bits but the input's dst "
 	  "239.1.1.1 has 0: a map carries the received destination's host bits, so both "
 	  "need the same number"}},
+	{"output_keeps_unicast_range_without_mac",
+	 one_rule("{ port: up0, dst: 198.18.8.0/24, dport: 5000 }",
+		  "[{ port: down0 }, { port: down0, dst: 198.18.9.0/24, dport: 1 }, "
+		  "{ port: down0, dst: 198.18.9.0/24, dport: 2, mac: 02:00:00:00:00:01 }]"),
+	 {"t.yaml:9:15: an output that keeps the unicast destinations 198.18.8.0/24 needs "
+	  "'mac:' (the next hop): mcr looks up the neighbour of a set address, not of each "
+	  "address of a range",
+	  "t.yaml:9:52: an output that maps onto the unicast destinations 198.18.9.0/24 needs "
+	  "'mac:' (the next hop): mcr looks up the neighbour of a set address, not of each "
+	  "address of a range"}},
 	{"output_dst_link_local_group",
 	 one_rule(feed_match, "[{ port: down0, dst: ff02::2 }]"),
 	 {"t.yaml:9:35: ff02::2 is an interface-local, link-local or reserved-scope "
