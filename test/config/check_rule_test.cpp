@@ -293,3 +293,34 @@ TEST(CheckRule, DescribesIpv6AndRanges)
 	EXPECT_EQ(describe_source(OutputSource::given(*parse_ipv6("2001:2::1")), std::nullopt),
 		  "2001:2::1");
 }
+
+TEST(CheckRule, ComparesIpv6AddressesAndNeverAcrossFamilies)
+{
+	Config cfg = two_ports_one_rule();
+	Rule six = new_rule();
+	six.name = "six";
+	six.match.dst = host("ff3e::1");
+	cfg.rules.push_back(six);
+
+	Rule again = new_rule();
+	again.match.dst = host("ff3e::1");
+	EXPECT_EQ(messages(check_rule(cfg, again)),
+		  (std::vector<std::string>{"console:3:1: match (port up0, [ff3e::1]:5000) is already "
+					    "used by rule 'six' (defined at console:3:1)"}));
+	again.match.dst = host("ff3e::2");
+	EXPECT_TRUE(check_rule(cfg, again).empty());
+
+	// ::ffff:239.1.1.1 is not 239.1.1.1: the families never compare equal.
+	Rule mapped = new_rule();
+	mapped.match.dst = host("::ffff:239.1.1.1");
+	EXPECT_TRUE(check_rule(cfg, mapped).empty());
+
+	Rule loop = new_rule();
+	loop.match.dst = host("ff3e::9");
+	loop.outputs[0].port = "up0";
+	EXPECT_EQ(messages(check_rule(cfg, loop)),
+		  (std::vector<std::string>{"console:5:1: output loops back to the rule's own match "
+					    "(port up0, [ff3e::9]:5000)"}));
+	loop.outputs[0].dst = host("239.1.1.9");
+	EXPECT_TRUE(check_rule(cfg, loop).empty()) << "6 to 4 back onto the port: another group";
+}
