@@ -15,7 +15,7 @@ IpAddress last_address(const Prefix &prefix)
 {
 	if (const auto *v4 = std::get_if<Ipv4>(&prefix.address)) {
 		const Ipv4 host_mask = prefix.length == 0 ? ~Ipv4{0} : ~(~Ipv4{0} << (32 - prefix.length));
-		return Ipv4{*v4 | (prefix.length == 32 ? 0 : host_mask)};
+		return Ipv4{*v4 | host_mask};
 	}
 	Ipv6 last = std::get<Ipv6>(prefix.address);
 	for (unsigned bit = prefix.length; bit < 128; bit++)
