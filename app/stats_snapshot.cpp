@@ -190,19 +190,6 @@ void copy_rule(const config::Rule &from, config::Rule &to)
 // longer than that.
 constexpr size_t rules_per_hold = 1024;
 
-// What an output is sent from by default: its egress port's address of the
-// output's family.
-std::optional<config::IpAddress> port_source(const engine::Engine &eng, const config::Output &o,
-					     const config::Match &input)
-{
-	if (!o.is_ipv6(input))
-		return config::IpAddress{eng.port_ipv4(o.port)};
-	const int port = eng.port_index(o.port);
-	if (port < 0 || eng.ports()[static_cast<size_t>(port)].ipv6 == packet::Address16{})
-		return std::nullopt;
-	return config::IpAddress{eng.ports()[static_cast<size_t>(port)].ipv6};
-}
-
 // Caller holds the control mutex: rules are published, replaced and
 // retired under it, so the compiled rule found here stays alive meanwhile.
 RuleStats copy_rule_stats(const Runtime &rt, size_t position)
@@ -218,7 +205,8 @@ RuleStats copy_rule_stats(const Runtime &rt, size_t position)
 	copy_rule(rule, r.rule);
 	r.outputs.resize(rule.outputs.size());
 	for (size_t o = 0; o < rule.outputs.size(); o++)
-		r.outputs[o].port_address = port_source(eng, rule.outputs[o], rule.match);
+		r.outputs[o].port_address =
+			eng.port_address(rule.outputs[o].port, rule.outputs[o].is_ipv6(rule.match));
 	sum_rule(cr, r);
 	return r;
 }

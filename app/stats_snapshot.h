@@ -98,8 +98,8 @@ struct OutputTotals {
 };
 
 struct OutputStats {
-	// The egress port's address of the output's family: what `src` defaults
-	// to. An IPv4 port without one holds 0.0.0.0; an IPv6 one nothing.
+	// The egress port's address of the output's family: what `src`
+	// defaults to; none when the port has none.
 	std::optional<config::IpAddress> port_address;
 	OutputTotals totals;
 };

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * mcr's XDP program: steers relay flows (UDP matching a rule in mcr_rules
- * or mcr_rules6) to mcr's port and leaves every other packet to the kernel,
+ * mcr's XDP program: steers relay flows (UDP matching an exact rule in
+ * mcr_rules or mcr_rules6, or else a range rule in mcr_ranges or
+ * mcr_ranges6) to mcr's port and leaves every other packet to the kernel,
  * so ARP, IGMP, ICMP, IPv6 ND and MLD, and ssh keep working on the relay
  * interfaces. Broken packets aimed at
  * a relay flow are dropped here, before they cost the kernel or mcr anything.
@@ -28,9 +29,10 @@
 
 /*
  * An IPv6 frame, from its fixed header on: the IPv4 steps below with
- * mcr_rules6, mcr_groups6 and the ipv6_ counters. Fragments go where their
- * destination does, as IPv4's: to mcr when a rule relays it (mcr counts
- * them as its fragment drop until it reassembles IPv6), else the kernel.
+ * mcr_rules6, mcr_ranges6, mcr_groups6 and the ipv6_ counters. Fragments
+ * go where their destination does, as IPv4's: to mcr when a rule relays it
+ * (mcr counts them as its fragment drop until it reassembles IPv6), else
+ * the kernel.
  * A zero UDP checksum, which IPv6 forbids, is malformed too.
  */
 static __always_inline int ipv6_verdict(struct xdp_md *ctx, struct ipv6hdr *ip6,
@@ -41,7 +43,7 @@ static __always_inline int ipv6_verdict(struct xdp_md *ctx, struct ipv6hdr *ip6,
 	struct udphdr *udp;
 	__u32 l4_off = 0;
 	__u32 flags;
-	int aimed;
+	enum mcr_match aimed, known;
 
 	if ((void *)(ip6 + 1) > data_end)
 		return count(MCR_XDP_STAT_IPV6_PASS_MALFORMED, XDP_PASS);
@@ -51,13 +53,14 @@ static __always_inline int ipv6_verdict(struct xdp_md *ctx, struct ipv6hdr *ip6,
 
 	flags = config_flags();
 	if (shape == MCR_IPV6_BAD) {
-		if (group6_known(&ip6->daddr))
+		if (destination6_known(&ip6->daddr, vlan, flags))
 			return count(MCR_XDP_STAT_IPV6_DROP_MALFORMED, XDP_DROP);
 		return not_for_relay6(flags, &ip6->daddr, MCR_XDP_STAT_IPV6_PASS_MALFORMED);
 	}
 	if (shape == MCR_IPV6_LATER_FRAGMENT) {
-		if (group6_known(&ip6->daddr))
-			return relay(ctx, flags, MCR_FAMILY_IPV6);
+		known = destination6_known(&ip6->daddr, vlan, flags);
+		if (known)
+			return relay(ctx, flags, MCR_FAMILY_IPV6, known);
 		return not_for_relay6(flags, &ip6->daddr, MCR_XDP_STAT_IPV6_PASS_OTHER);
 	}
 
@@ -65,17 +68,18 @@ static __always_inline int ipv6_verdict(struct xdp_md *ctx, struct ipv6hdr *ip6,
 						    : MCR_XDP_STAT_IPV6_DROP_MALFORMED;
 	udp = (void *)ip6 + l4_off;
 	if ((void *)udp + MCR_UDP_PORTS_LEN > data_end) {
-		if (group6_known(&ip6->daddr))
+		if (destination6_known(&ip6->daddr, vlan, flags))
 			return count(bad_stat, XDP_DROP);
 		return not_for_relay6(flags, &ip6->daddr, MCR_XDP_STAT_IPV6_PASS_MALFORMED);
 	}
 
 	if (shape == MCR_IPV6_FIRST_FRAGMENT) {
-		if (group6_known(&ip6->daddr))
-			return relay(ctx, flags, MCR_FAMILY_IPV6);
+		known = destination6_known(&ip6->daddr, vlan, flags);
+		if (known)
+			return relay(ctx, flags, MCR_FAMILY_IPV6, known);
 		return not_for_relay6(flags, &ip6->daddr, MCR_XDP_STAT_IPV6_PASS_OTHER);
 	}
-	aimed = rule6_matches(&ip6->daddr, udp->dest, vlan, &ip6->saddr);
+	aimed = rule6_matches(&ip6->daddr, udp->dest, vlan, &ip6->saddr, flags);
 	/* ipv6_shape() has checked the payload length against the frame and
 	 * l4_off against the payload length. */
 	if ((void *)(udp + 1) > data_end || bpf_ntohs(udp->len) < sizeof(*udp) ||
@@ -87,7 +91,7 @@ static __always_inline int ipv6_verdict(struct xdp_md *ctx, struct ipv6hdr *ip6,
 	}
 
 	if (aimed)
-		return relay(ctx, flags, MCR_FAMILY_IPV6);
+		return relay(ctx, flags, MCR_FAMILY_IPV6, aimed);
 	return not_for_relay6(flags, &ip6->daddr, MCR_XDP_STAT_IPV6_PASS_OTHER);
 }
 
@@ -108,7 +112,7 @@ int mcr_xdp(struct xdp_md *ctx)
 	__be16 proto;
 	__be32 dst;
 	__u16 vlan;
-	int aimed;
+	enum mcr_match aimed, known;
 
 	if (parse_ethernet(&cursor, &proto, &vlan) < 0)
 		return count(MCR_XDP_STAT_PASS_MALFORMED, XDP_PASS);
@@ -130,7 +134,7 @@ int mcr_xdp(struct xdp_md *ctx)
 	/* Only the destination address can be trusted: drop when some rule
 	 * relays that address. */
 	if (shape == MCR_IPV4_BAD) {
-		if (group_known(dst))
+		if (destination_known(dst, vlan, flags))
 			return count(MCR_XDP_STAT_DROP_MALFORMED, XDP_DROP);
 		return not_for_relay(flags, dst, MCR_XDP_STAT_PASS_MALFORMED);
 	}
@@ -142,8 +146,9 @@ int mcr_xdp(struct xdp_md *ctx)
 	 * own fragmented UDP to an address a rule relays is mcr's (doc/xdp.md).
 	 */
 	if (shape == MCR_IPV4_LATER_FRAGMENT) {
-		if (group_known(dst))
-			return relay(ctx, flags, MCR_FAMILY_IPV4);
+		known = destination_known(dst, vlan, flags);
+		if (known)
+			return relay(ctx, flags, MCR_FAMILY_IPV4, known);
 		return not_for_relay(flags, dst, MCR_XDP_STAT_PASS_OTHER);
 	}
 
@@ -151,17 +156,18 @@ int mcr_xdp(struct xdp_md *ctx)
 						    : MCR_XDP_STAT_DROP_MALFORMED;
 	udp = (void *)ip + hdr_len;
 	if ((void *)udp + MCR_UDP_PORTS_LEN > data_end) {
-		if (group_known(dst))
+		if (destination_known(dst, vlan, flags))
 			return count(bad_stat, XDP_DROP);
 		return not_for_relay(flags, dst, MCR_XDP_STAT_PASS_MALFORMED);
 	}
 
 	if (shape == MCR_IPV4_FIRST_FRAGMENT) {
-		if (group_known(dst))
-			return relay(ctx, flags, MCR_FAMILY_IPV4);
+		known = destination_known(dst, vlan, flags);
+		if (known)
+			return relay(ctx, flags, MCR_FAMILY_IPV4, known);
 		return not_for_relay(flags, dst, MCR_XDP_STAT_PASS_OTHER);
 	}
-	aimed = rule_matches(dst, udp->dest, vlan, ip->saddr);
+	aimed = rule_matches(dst, udp->dest, vlan, ip->saddr, flags);
 	/* Whole datagram: the UDP header and length must fit the IP payload,
 	 * which ipv4_shape() has checked against the frame. */
 	if ((void *)(udp + 1) > data_end || bpf_ntohs(udp->len) < sizeof(*udp) ||
@@ -172,7 +178,7 @@ int mcr_xdp(struct xdp_md *ctx)
 	}
 
 	if (aimed)
-		return relay(ctx, flags, MCR_FAMILY_IPV4);
+		return relay(ctx, flags, MCR_FAMILY_IPV4, aimed);
 	return not_for_relay(flags, dst, MCR_XDP_STAT_PASS_OTHER);
 }
 

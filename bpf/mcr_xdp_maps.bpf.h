@@ -51,6 +51,25 @@ struct {
 	__type(value, mcr_group_refs);
 } mcr_groups6 SEC(".maps");
 
+/* Range rules, looked up after an exact miss (mcr_xdp_shared.h). LPM tries
+ * must not be preallocated; an update swaps in a whole new node, so a
+ * lookup sees the old value or the new one, never a mix. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, MCR_XDP_MAX_RANGES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct mcr_range_key);
+	__type(value, struct mcr_range_value);
+} mcr_ranges SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, MCR_XDP_MAX_RANGES6);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct mcr_range6_key);
+	__type(value, struct mcr_range_value);
+} mcr_ranges6 SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);

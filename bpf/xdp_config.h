@@ -10,8 +10,14 @@
 
 namespace mcr::bpf {
 
-// flags: mcr_xdp_config_flag bits. Takes effect from the next packet.
+// flags: mcr_xdp_config_flag bits. Takes effect from the next packet. The
+// config's other field, which range maps hold entries, is left as it is.
 Status set_xdp_flags(const XdpMaps &maps, uint32_t flags);
 Result<uint32_t> read_xdp_flags(const XdpMaps &maps);
+
+// mcr_xdp_config.ranges (mcr_xdp_ranges_held bits), which xdp_ranges.cpp
+// keeps: sets or clears `bits`, leaving the flags and other bits alone.
+Status set_xdp_ranges_held(const XdpMaps &maps, uint32_t bits, bool held);
+Result<uint32_t> read_xdp_ranges_held(const XdpMaps &maps);
 
 } // namespace mcr::bpf

@@ -25,12 +25,15 @@ struct MapSlot {
 	UniqueFd XdpMaps::*fd;
 };
 
-const std::array<MapSlot, 7> map_slots{{
+const std::array<MapSlot, 9> map_slots{{
 	{MCR_XDP_RULES_MAP_NAME, sizeof(mcr_rule_key), sizeof(mcr_rule_flags), &XdpMaps::rules},
 	{MCR_XDP_GROUPS_MAP_NAME, sizeof(mcr_group_key), sizeof(mcr_group_refs), &XdpMaps::groups},
 	{MCR_XDP_RULES6_MAP_NAME, sizeof(mcr_rule6_key), sizeof(mcr_rule6_flags), &XdpMaps::rules6},
 	{MCR_XDP_GROUPS6_MAP_NAME, sizeof(mcr_group6_key), sizeof(mcr_group_refs),
 	 &XdpMaps::groups6},
+	{MCR_XDP_RANGES_MAP_NAME, sizeof(mcr_range_key), sizeof(mcr_range_value), &XdpMaps::ranges},
+	{MCR_XDP_RANGES6_MAP_NAME, sizeof(mcr_range6_key), sizeof(mcr_range_value),
+	 &XdpMaps::ranges6},
 	{MCR_XDP_CONFIG_MAP_NAME, sizeof(uint32_t), sizeof(mcr_xdp_config), &XdpMaps::config},
 	{MCR_XDP_STATS_MAP_NAME, sizeof(uint32_t), sizeof(uint64_t), &XdpMaps::stats},
 	{MCR_XDP_XSKS_MAP_NAME, sizeof(uint32_t), sizeof(uint32_t), &XdpMaps::xsks},

@@ -14,6 +14,8 @@ struct XdpMaps {
 	UniqueFd groups;  // mcr_groups
 	UniqueFd rules6;  // mcr_rules6
 	UniqueFd groups6; // mcr_groups6
+	UniqueFd ranges;  // mcr_ranges
+	UniqueFd ranges6; // mcr_ranges6
 	UniqueFd config;  // mcr_config
 	UniqueFd stats;   // mcr_stats
 	UniqueFd xsks;    // xsks_map

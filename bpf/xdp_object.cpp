@@ -105,6 +105,8 @@ Result<XdpMaps> XdpObject::maps() const
 		{skeleton_->maps.mcr_groups, &XdpMaps::groups},
 		{skeleton_->maps.mcr_rules6, &XdpMaps::rules6},
 		{skeleton_->maps.mcr_groups6, &XdpMaps::groups6},
+		{skeleton_->maps.mcr_ranges, &XdpMaps::ranges},
+		{skeleton_->maps.mcr_ranges6, &XdpMaps::ranges6},
 		{skeleton_->maps.mcr_config, &XdpMaps::config},
 		{skeleton_->maps.mcr_stats, &XdpMaps::stats},
 		{skeleton_->maps.xsks_map, &XdpMaps::xsks},

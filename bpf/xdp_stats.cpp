@@ -104,6 +104,18 @@ std::string_view xdp_stat_name(mcr_xdp_stat stat)
 		return "ipv6_drop_fragment";
 	case MCR_XDP_STAT_IPV6_DROP_STRICT:
 		return "ipv6_drop_strict";
+	case MCR_XDP_STAT_RANGE_REDIRECT:
+		return "range_redirect";
+	case MCR_XDP_STAT_RANGE_NO_SOCKET:
+		return "range_no_socket";
+	case MCR_XDP_STAT_RANGE_PASS_MATCH:
+		return "range_pass_match";
+	case MCR_XDP_STAT_IPV6_RANGE_REDIRECT:
+		return "ipv6_range_redirect";
+	case MCR_XDP_STAT_IPV6_RANGE_NO_SOCKET:
+		return "ipv6_range_no_socket";
+	case MCR_XDP_STAT_IPV6_RANGE_PASS_MATCH:
+		return "ipv6_range_pass_match";
 	case MCR_XDP_STAT__COUNT:
 		break;
 	}

@@ -23,7 +23,8 @@ Result<uint64_t> read_xdp_stat(const XdpMaps &maps, mcr_xdp_stat stat);
 Status clear_xdp_stats(const XdpMaps &maps);
 
 // snake_case names for console, telemetry and logs ("drop_strict"); the
-// IPv6 counters are the IPv4 names with an ipv6_ prefix ("ipv6_drop_strict").
+// IPv6 counters are the IPv4 names with an ipv6_ prefix ("ipv6_drop_strict"),
+// range matches the match names with a range_ one ("ipv6_range_pass_match").
 std::string_view xdp_stat_name(mcr_xdp_stat stat);
 
 } // namespace mcr::bpf

@@ -1,6 +1,7 @@
 #include "port_xdp.h"
 
 #include <bpf/libbpf.h>
+#include <rte_byteorder.h>
 #include <linux/if_link.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include "mcr_xdp_shared.h"
 #include "xdp_attach.h"
 #include "xdp_config.h"
+#include "xdp_ranges.h"
 #include "xdp_maps.h"
 #include "xdp_object.h"
 #include "xdp_rules.h"
@@ -224,27 +226,61 @@ int status_errno(const bpf::Status &st, std::string *error)
 	return st.error().code;
 }
 
+// A range input as the program's range maps take it (host order for
+// IPv4, as bpf/xdp_ranges.h asks).
+bpf::RangeRule xdp_range(const engine::InputKey &k)
+{
+	bpf::RangeRule r;
+	r.dst = rte_be_to_cpu_32(packet::ipv4_of(k.dst));
+	r.dst_len = k.dst_len;
+	r.src = rte_be_to_cpu_32(packet::ipv4_of(k.src));
+	r.src_len = k.src_len;
+	r.first_port = k.dport_first;
+	r.last_port = k.dport_last;
+	r.vlan = k.vlan;
+	return r;
+}
+
+bpf::RangeRule6 xdp_range6(const engine::InputKey &k)
+{
+	bpf::RangeRule6 r;
+	r.dst = k.dst;
+	r.dst_len = k.dst_len;
+	r.src = k.src;
+	r.src_len = k.src_len;
+	r.first_port = k.dport_first;
+	r.last_port = k.dport_last;
+	r.vlan = k.vlan;
+	return r;
+}
+
 } // namespace
 
 int PortXdp::add_rule_key(const engine::InputKey &k, std::string *error)
 {
 	if (!impl_->maps)
 		return 0;
-	if (!k.exact()) {
-		*error = "the XDP program does not pass range rules' traffic yet";
-		return -ENOTSUP;
-	}
-	return status_errno(k.ipv6 ? bpf::add_rule(*impl_->maps, xdp_key6(k.rule_key6()))
-				   : bpf::add_rule(*impl_->maps, xdp_key(k.rule_key())),
+	const bpf::XdpMaps &maps = *impl_->maps;
+	if (!k.exact())
+		return status_errno(k.ipv6 ? bpf::add_range(maps, xdp_range6(k))
+					   : bpf::add_range(maps, xdp_range(k)),
+				    error);
+	return status_errno(k.ipv6 ? bpf::add_rule(maps, xdp_key6(k.rule_key6()))
+				   : bpf::add_rule(maps, xdp_key(k.rule_key())),
 			    error);
 }
 
 int PortXdp::remove_rule_key(const engine::InputKey &k, std::string *error)
 {
-	if (!impl_->maps || !k.exact())
+	if (!impl_->maps)
 		return 0;
-	return status_errno(k.ipv6 ? bpf::delete_rule(*impl_->maps, xdp_key6(k.rule_key6()))
-				   : bpf::delete_rule(*impl_->maps, xdp_key(k.rule_key())),
+	const bpf::XdpMaps &maps = *impl_->maps;
+	if (!k.exact())
+		return status_errno(k.ipv6 ? bpf::delete_range(maps, xdp_range6(k))
+					   : bpf::delete_range(maps, xdp_range(k)),
+				    error);
+	return status_errno(k.ipv6 ? bpf::delete_rule(maps, xdp_key6(k.rule_key6()))
+				   : bpf::delete_rule(maps, xdp_key(k.rule_key())),
 			    error);
 }
 
@@ -273,10 +309,17 @@ std::optional<uint64_t> PortXdp::no_socket_packets() const
 {
 	if (!impl_->maps)
 		return std::nullopt;
-	auto packets = bpf::read_xdp_stat(*impl_->maps, MCR_XDP_STAT_NO_SOCKET);
-	if (!packets)
-		return std::nullopt;
-	return packets.value();
+	// Relay traffic of either family, exact or range, on a queue mcr has
+	// no socket on.
+	uint64_t total = 0;
+	for (mcr_xdp_stat stat : {MCR_XDP_STAT_NO_SOCKET, MCR_XDP_STAT_IPV6_NO_SOCKET,
+				  MCR_XDP_STAT_RANGE_NO_SOCKET, MCR_XDP_STAT_IPV6_RANGE_NO_SOCKET}) {
+		auto packets = bpf::read_xdp_stat(*impl_->maps, stat);
+		if (!packets)
+			return std::nullopt;
+		total += packets.value();
+	}
+	return total;
 }
 
 } // namespace mcr::drivers

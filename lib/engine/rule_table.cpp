@@ -64,13 +64,41 @@ int RuleTable::create(const std::string &name, uint32_t capacity, unsigned max_r
 				     rte_strerror(rte_errno));
 		return -rte_errno;
 	}
-	return 0;
+	return ranges_.create(name + "r", std::min(capacity, max_range_entries), max_range_classes, qsbr_,
+			      error);
 }
+
+namespace {
+
+// The range stage's name of an input (its addresses as RangeMatch keeps
+// them: an IPv4 address in the first four bytes).
+RangeMatch range_match_of(const InputKey &key)
+{
+	RangeMatch m;
+	m.family = key.ipv6 ? RangeFamily::ipv6 : RangeFamily::ipv4;
+	m.dst_len = key.dst_len;
+	m.src_len = key.src_len;
+	m.port_index = key.port_index;
+	m.vlan = key.vlan;
+	m.first_port = key.dport_first;
+	m.last_port = key.dport_last;
+	const size_t from = key.ipv6 ? 0 : 12, len = key.ipv6 ? 16 : 4;
+	std::memcpy(m.dst.data(), key.dst.data() + from, len);
+	std::memcpy(m.src.data(), key.src.data() + from, len);
+	return m;
+}
+
+} // namespace
 
 int RuleTable::publish_key(const InputKey &key, RuleRef ref)
 {
-	if (!key.exact())
-		return -ENOTSUP; // the range stage is not wired in yet
+	if (!key.exact()) {
+		const bool is_new = ranges_.find(range_match_of(key)) == nullptr;
+		const int rc = ranges_.add(range_match_of(key), ref.data());
+		if (rc == 0 && is_new)
+			n_ranges_.fetch_add(1, std::memory_order_relaxed);
+		return rc;
+	}
 	if (key.ipv6) {
 		const RuleKey6 k = key.rule_key6();
 		return rte_hash_add_key_data(hash6_, &k, ref.data());
@@ -81,8 +109,11 @@ int RuleTable::publish_key(const InputKey &key, RuleRef ref)
 
 int32_t RuleTable::withdraw_key(const InputKey &key)
 {
-	if (!key.exact())
-		return -ENOENT;
+	if (!key.exact()) {
+		if (ranges_.remove(range_match_of(key)) == 0)
+			n_ranges_.fetch_sub(1, std::memory_order_relaxed);
+		return -1; // the range stage frees its own entries
+	}
 	if (key.ipv6) {
 		const RuleKey6 k = key.rule_key6();
 		return rte_hash_del_key(hash6_, &k);
@@ -229,7 +260,7 @@ int RuleTable::remove(const InputKey &key)
 CompiledRule *RuleTable::find(const InputKey &key) const
 {
 	if (!key.exact())
-		return nullptr;
+		return RuleRef::from_data(ranges_.find(range_match_of(key))).rule();
 	void *data = nullptr;
 	int rc;
 	if (key.ipv6) {
@@ -255,6 +286,11 @@ std::vector<CompiledRule *> RuleTable::rules() const
 			if (ref.input() == 0)
 				out.push_back(ref.rule());
 		}
+	}
+	for (const auto &[match, value] : ranges_.entries()) {
+		const RuleRef ref = RuleRef::from_data(value);
+		if (ref.input() == 0)
+			out.push_back(ref.rule());
 	}
 	return out;
 }

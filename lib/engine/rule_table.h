@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "engine/compiled_rule.h"
+#include "engine/range_table.h"
 #include "engine/rule_key.h"
 
 struct rte_hash;
@@ -21,6 +22,13 @@ namespace mcr::engine {
 
 // Keys per bulk lookup: rte_hash's RTE_HASH_LOOKUP_BULK_MAX.
 constexpr unsigned lookup_batch = 64;
+static_assert(lookup_batch == range_lookup_batch);
+
+// The range stage's size, per family: entries (a prefix, source and port
+// range each), and mask classes, which a packet that misses every rule
+// walks (doc/architecture.md, "Range rules").
+constexpr uint32_t max_range_entries = 16384;
+constexpr unsigned max_range_classes = 64;
 
 // What a key's entry in the table holds: the rule, and which of its inputs
 // the key is (a merged rule has several keys), in the low bits of the
@@ -87,7 +95,10 @@ public:
 	// carry on in the order the replacements happened.
 	class Batch {
 	public:
-		explicit Batch(RuleTable &table) : table_(table) { table_.batch_depth_++; }
+		explicit Batch(RuleTable &table) : table_(table), ranges_(table.ranges_)
+		{
+			table_.batch_depth_++;
+		}
 		~Batch()
 		{
 			if (--table_.batch_depth_ == 0)
@@ -98,6 +109,8 @@ public:
 
 	private:
 		RuleTable &table_;
+		// The range stage's retirements wait for the same close.
+		RangeTable::Batch ranges_;
 	};
 
 	// --- workers ---
@@ -116,6 +129,19 @@ public:
 	{
 		return source_specific_[source_bucket(dst_ip)].load(std::memory_order_relaxed) != 0;
 	}
+	// Whether any range rule is published: only then do the workers ask
+	// the range stage about the packets the exact tables missed.
+	bool has_ranges() const { return n_ranges_.load(std::memory_order_relaxed) != 0; }
+	// The range stage for n packets (n <= lookup_batch) the exact tables
+	// missed: found[i] is the best range rule and input, or has no rule.
+	void lookup_ranges(const RangeQuery *queries, unsigned n, RuleRef *found) const
+	{
+		static_assert(sizeof(RuleRef) == sizeof(void *));
+		ranges_.lookup_bulk(queries, n, reinterpret_cast<void **>(found));
+	}
+	// Range entries and mask classes in use (stats).
+	uint32_t range_entries() const { return ranges_.size(); }
+	unsigned range_classes() const { return ranges_.class_count(); }
 	// For an IPv6 destination (16 bytes): bucketed by its last four, where
 	// groups differ.
 	bool has_source_specific6(const uint8_t *dst_ip) const
@@ -136,10 +162,10 @@ private:
 	void count_source_specific(const InputKey &key, int delta);
 	// The exact table an input's key lives in.
 	rte_hash *hash_of(const InputKey &key) const { return key.ipv6 ? hash6_ : hash_; }
-	// Adds or replaces key -> ref; rte_hash's result.
+	// Adds or replaces key -> ref: 0 or more, or a negative errno.
 	int publish_key(const InputKey &key, RuleRef ref);
-	// Deletes key; its slot, to free after the grace period, or a
-	// negative errno.
+	// Deletes key. An exact key's slot, to free after the grace period;
+	// negative when there is none to free (a range key, or no such key).
 	int32_t withdraw_key(const InputKey &key);
 	struct Retiring {
 		CompiledRule *rule;
@@ -168,6 +194,8 @@ private:
 	unsigned batch_depth_ = 0;
 	uint32_t n_rules_ = 0;
 
+	RangeTable ranges_;                 // range keys
+	std::atomic<uint32_t> n_ranges_{0}; // range keys published
 	rte_hash *hash_ = nullptr;  // IPv4 exact keys (RuleKey)
 	rte_hash *hash6_ = nullptr; // IPv6 exact keys (RuleKey6)
 	rte_rcu_qsbr *qsbr_ = nullptr;

@@ -620,11 +620,37 @@ struct Ipv6Packets {
 	unsigned count = 0;
 };
 
+// The packets the exact tables missed, asked of the range stage. which[j]
+// is packet j's index in pkts.
+__rte_noinline void lookup_range_misses(const RuleTable &table, uint16_t port_index,
+					rte_mbuf *const *pkts, const uint8_t *which,
+					const ParsedPacket *parsed, unsigned n, RuleRef *found)
+{
+	RangeQuery queries[lookup_batch];
+	unsigned slot[lookup_batch];
+	unsigned misses = 0;
+	for (unsigned j = 0; j < n; j++)
+		if (found[j].rule() == nullptr) {
+			queries[misses] = range_query(parsed[j], rte_pktmbuf_mtod(pkts[which[j]], const uint8_t *),
+						      port_index);
+			slot[misses++] = j;
+		}
+	if (misses == 0)
+		return;
+	RuleRef in_range[lookup_batch];
+	table.lookup_ranges(queries, misses, in_range);
+	for (unsigned k = 0; k < misses; k++)
+		found[slot[k]] = in_range[k];
+}
+
 __rte_noinline void relay_ipv6(Worker &w, uint16_t port_index, rte_mbuf **pkts, Ipv6Packets &v6,
 			       bool verify_udp, Handoffs &handoffs)
 {
 	RuleRef found[lookup_batch];
-	w.engine->rules().lookup_bulk6(v6.keys, v6.count, found);
+	const RuleTable &table = w.engine->rules();
+	table.lookup_bulk6(v6.keys, v6.count, found);
+	if (table.has_ranges())
+		lookup_range_misses(table, port_index, pkts, v6.which, v6.parsed, v6.count, found);
 	for (unsigned j = 0; j < v6.count; j++)
 		relay_found(w, found[j], pkts[v6.which[j]], v6.parsed[j], port_index, verify_udp, handoffs);
 }
@@ -727,6 +753,8 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 	Handoffs handoffs;
 	if (nkeys != 0) {
 		table.lookup_bulk(keys, nkeys, found);
+		if (unlikely(table.has_ranges()))
+			lookup_range_misses(table, port_index, pkts, which, parsed, nkeys, found);
 		for (unsigned j = 0; j < nkeys; j++)
 			relay_found(w, found[j], pkts[which[j]], parsed[j], port_index, verify_udp, handoffs);
 	}

@@ -137,6 +137,27 @@ TEST_F(XdpRedirectTest, MatchGoesToTheSocketOfItsQueue)
 		EXPECT_EQ(matched6->action, XDP_REDIRECT);
 		EXPECT_EQ(matched6->delta[MCR_XDP_STAT_IPV6_REDIRECT], 1u);
 	}
+	// Range matches too, counted as range matches of their family; an
+	// exact rule inside a range stays exact.
+	for (const Frame &ranged : {Frame().to("239.2.3.4", 5050),
+				    Frame().to("239.2.3.4", 5050).with_frag_off(185)}) {
+		auto range = run_counted(XdpHarness::get(), ranged.bytes());
+		ASSERT_TRUE(range) << range.error().message;
+		EXPECT_EQ(range->action, XDP_REDIRECT);
+		EXPECT_EQ(range->delta[MCR_XDP_STAT_RANGE_REDIRECT], 1u);
+	}
+	auto exact_in_range = run_counted(XdpHarness::get(), Frame().to("239.2.0.1", 5000).bytes());
+	ASSERT_TRUE(exact_in_range) << exact_in_range.error().message;
+	EXPECT_EQ(exact_in_range->action, XDP_REDIRECT);
+	EXPECT_EQ(exact_in_range->delta[MCR_XDP_STAT_REDIRECT], 1u);
+	for (const Frame6 &ranged : {Frame6().to("ff3e::1:34", 5050),
+				     Frame6().to("ff3e::1:34", 5050).with_fragment(frag_offset(185))}) {
+		auto range6 = run_counted(XdpHarness::get(), ranged.bytes());
+		ASSERT_TRUE(range6) << range6.error().message;
+		EXPECT_EQ(range6->action, XDP_REDIRECT);
+		EXPECT_EQ(range6->delta[MCR_XDP_STAT_IPV6_RANGE_REDIRECT], 1u);
+	}
+
 	auto neighbour = run_counted(XdpHarness::get(),
 				     Frame6().icmpv6(135).to("ff02::1:ff01:1", 0).bytes());
 	ASSERT_TRUE(neighbour) << neighbour.error().message;

@@ -41,6 +41,7 @@ std::vector<mcr_rule_key> standard_rules()
 		make_rule_key(ipv4("239.1.1.2"), 5000, 0, ipv4("198.18.0.7")), // source-specific only
 		make_rule_key(ipv4("239.1.1.3"), 6000, 100),                   // on VLAN 100
 		make_rule_key(ipv4("198.18.1.1"), 7000),                       // unicast to the host
+		make_rule_key(ipv4("239.2.0.1"), 5000),                        // inside a range rule
 	};
 }
 
@@ -51,6 +52,32 @@ std::vector<mcr_rule6_key> standard_rules6()
 		make_rule6_key(ipv6("ff3e::2"), 5000, 0, ipv6("2001:2::7")),     // source-specific only
 		make_rule6_key(ipv6("ff3e::3"), 6000, 100),                      // on VLAN 100
 		make_rule6_key(ipv6("2001:2::1:1"), 7000),                       // unicast to the host
+		make_rule6_key(ipv6("ff3e::1:1"), 5000),                         // inside a range rule
+	};
+}
+
+// {dst, dst_len, src, src_len, first_port, last_port, vlan}
+std::vector<RangeRule> standard_ranges()
+{
+	return {
+		{ipv4("239.2.0.0"), 16, 0, 0, 5000, 5099, 0},
+		{ipv4("239.2.7.0"), 24, 0, 0, 6000, 6000, 0}, // inside the /16: 5000-5099 too
+		{ipv4("239.4.4.4"), 32, 0, 0, 7000, 7001, 0},
+		{0, 0, 0, 0, 0, 65535, 200},                    // everything on VLAN 200
+		{ipv4("198.18.64.0"), 18, ipv4("198.18.0.0"), 24, 8000, 8999, 0}, // source prefix
+		{ipv4("239.1.1.0"), 24, 0, 0, 6000, 6000, 100}, // holds the exact 239.1.1.3:6000
+	};
+}
+
+std::vector<RangeRule6> standard_ranges6()
+{
+	return {
+		{ipv6("ff3e::1:0"), 112, {}, 0, 5000, 5099, 0},
+		{ipv6("ff3e::1:700"), 121, {}, 0, 6000, 6000, 0}, // inside the /112
+		{ipv6("ff3e::4:4"), 128, {}, 0, 7000, 7001, 0},
+		{{}, 0, {}, 0, 0, 65535, 200},
+		{ipv6("2001:2:0:1::"), 64, ipv6("2001:2::"), 64, 8000, 8999, 0},
+		{ipv6("ff3e::"), 120, {}, 0, 6000, 6000, 100}, // holds the exact ff3e::3:6000
 	};
 }
 
@@ -60,7 +87,13 @@ Status sync_standard_rules(const XdpMaps &maps)
 	if (Status synced = sync_rules(maps, rules); !synced)
 		return synced;
 	const auto rules6 = standard_rules6();
-	return sync_rules6(maps, rules6);
+	if (Status synced = sync_rules6(maps, rules6); !synced)
+		return synced;
+	const auto ranges = standard_ranges();
+	if (Status synced = sync_ranges(maps, ranges); !synced)
+		return synced;
+	const auto ranges6 = standard_ranges6();
+	return sync_ranges6(maps, ranges6);
 }
 
 Result<int> run_frame(int prog_fd, std::span<const uint8_t> frame, std::optional<Arrival> arrival)

@@ -14,6 +14,7 @@
 #include "xdp_config.h"
 #include "xdp_maps.h"
 #include "xdp_object.h"
+#include "xdp_ranges.h"
 #include "xdp_rules.h"
 #include "xdp_stats.h"
 
@@ -54,7 +55,12 @@ private:
 std::vector<mcr_rule_key> standard_rules();
 // Their IPv6 counterparts, for the IPv6 cases.
 std::vector<mcr_rule6_key> standard_rules6();
-// Both sets into the maps, replacing whatever they held.
+// The range rules the range cases are written against (test_xdp_ranges.cpp),
+// clear of the addresses the exact cases use except where they overlap on
+// purpose (an exact rule inside a range).
+std::vector<RangeRule> standard_ranges();
+std::vector<RangeRule6> standard_ranges6();
+// All four sets into the maps, replacing whatever they held.
 Status sync_standard_rules(const XdpMaps &maps);
 
 // Where a test frame arrives: BPF_PROG_TEST_RUN takes an interface of the

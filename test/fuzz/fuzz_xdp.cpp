@@ -17,6 +17,12 @@
 //     IPv6 once issue 14 wires it in), with relay_flows6() as the rules;
 //     IPv6 fragments to a relayed destination are ipv6_pass_match, which
 //     the parser calls fragment.
+//   - range rules (range_rules() and range_rules6() below, in mcr_ranges
+//     and mcr_ranges6): after an exact miss, a frame whose destination,
+//     port and VLAN a range rule covers is range_pass_match (ipv6_...),
+//     and "mcr relays" includes range rules whose source prefix matches;
+//     a range match mcr does not relay is allowed only where a source
+//     prefix is what refuses it (XDP leaves sources to mcr).
 // Intended differences (XDP leaves them to the kernel, mcr drops them):
 // malformed UDP not aimed at a relay group, non-UDP and non-IPv4 frames,
 // stacked VLAN tags. Fragments to a relayed destination are pass_match (mcr
@@ -45,6 +51,7 @@
 #include "xdp_config.h"
 #include "xdp_maps.h"
 #include "xdp_object.h"
+#include "xdp_ranges.h"
 #include "xdp_rules.h"
 #include "xdp_stats.h"
 
@@ -119,6 +126,57 @@ bool is_routable_multicast(uint32_t dst)
 	return is_multicast(dst) && (dst >> 8) != 0xe00000;
 }
 
+// Range rules on in0, near the seeds' flows: nested prefixes, one off a
+// byte boundary, a source prefix, exact rules inside, /0 on VLAN 200.
+const std::array<bpf::RangeRule, 6> &range_rules()
+{
+	static const std::array<bpf::RangeRule, 6> rules{{
+		{ip(239, 1, 0, 0), 16, 0, 0, 6000, 6099, 0},
+		{ip(239, 1, 1, 0), 24, 0, 0, 5001, 5010, 0},
+		{ip(239, 1, 5, 0), 25, ip(198, 18, 0, 0), 24, 5000, 5003, 0},
+		{0, 0, 0, 0, 0, 65535, 200},
+		{ip(198, 18, 1, 0), 30, 0, 0, 7001, 7001, 0},
+		{ip(239, 1, 1, 0), 26, 0, 0, 6000, 6000, 100},
+	}};
+	return rules;
+}
+
+// Host order; a prefix of length 0 covers everything.
+bool in_prefix(uint32_t addr, uint32_t prefix, uint8_t len)
+{
+	return len == 0 || ((addr ^ prefix) >> (32 - len)) == 0;
+}
+
+// XDP's view: destination, port and VLAN; the source is mcr's.
+bool range_covers(uint32_t dst, uint16_t vlan)
+{
+	for (const bpf::RangeRule &r : range_rules())
+		if (r.vlan == vlan && in_prefix(dst, r.dst, r.dst_len))
+			return true;
+	return false;
+}
+
+bool range_matches(uint32_t dst, uint16_t dport, uint16_t vlan)
+{
+	for (const bpf::RangeRule &r : range_rules())
+		if (r.vlan == vlan && in_prefix(dst, r.dst, r.dst_len) && dport >= r.first_port &&
+		    dport <= r.last_port)
+			return true;
+	return false;
+}
+
+// mcr's view: the source prefix too.
+bool range_relays(uint32_t dst, uint16_t dport, uint16_t vlan, uint32_t src)
+{
+	for (const bpf::RangeRule &r : range_rules())
+		if (r.vlan == vlan && in_prefix(dst, r.dst, r.dst_len) && dport >= r.first_port &&
+		    dport <= r.last_port && in_prefix(src, r.src, r.src_len))
+			return true;
+	return false;
+}
+
+enum class Match { none, exact, range };
+
 // IPv6: the rules test/bpf's standard_rules6() has, at the addresses the
 // IPv6 seeds of corpus/ use (make_corpus.py frame6()).
 using Ipv6 = std::array<uint8_t, 16>;
@@ -170,6 +228,55 @@ bool rule6_matches(const uint8_t *dst, uint16_t dport, uint16_t vlan, const uint
 	return false;
 }
 
+const std::array<bpf::RangeRule6, 6> &range_rules6()
+{
+	static const std::array<bpf::RangeRule6, 6> rules{{
+		{v6(0xff3e, 0, 0x8000, 0), 112, {}, 0, 6000, 6099, 0},
+		{v6(0xff3e, 0, 0x8000, 0), 120, {}, 0, 5001, 5010, 0},
+		{v6(0xff3e, 0, 0x8000, 0), 126, v6(0x2001, 2, 0, 0), 32, 5000, 5003, 0},
+		{{}, 0, {}, 0, 0, 65535, 200},
+		{v6(0x2001, 2, 1, 0), 113, {}, 0, 7001, 7001, 0},
+		{v6(0xff3e, 0, 0, 0), 120, {}, 0, 6000, 6000, 100},
+	}};
+	return rules;
+}
+
+bool in_prefix6(const uint8_t *addr, const Ipv6 &prefix, uint8_t len)
+{
+	for (unsigned bit = 0; bit < len; bit++) {
+		const uint8_t mask = static_cast<uint8_t>(0x80u >> (bit % 8));
+		if ((addr[bit / 8] & mask) != (prefix[bit / 8] & mask))
+			return false;
+	}
+	return true;
+}
+
+bool range6_covers(const uint8_t *dst, uint16_t vlan)
+{
+	for (const bpf::RangeRule6 &r : range_rules6())
+		if (r.vlan == vlan && in_prefix6(dst, r.dst, r.dst_len))
+			return true;
+	return false;
+}
+
+bool range6_matches(const uint8_t *dst, uint16_t dport, uint16_t vlan)
+{
+	for (const bpf::RangeRule6 &r : range_rules6())
+		if (r.vlan == vlan && in_prefix6(dst, r.dst, r.dst_len) && dport >= r.first_port &&
+		    dport <= r.last_port)
+			return true;
+	return false;
+}
+
+bool range6_relays(const uint8_t *dst, uint16_t dport, uint16_t vlan, const uint8_t *src)
+{
+	for (const bpf::RangeRule6 &r : range_rules6())
+		if (r.vlan == vlan && in_prefix6(dst, r.dst, r.dst_len) && dport >= r.first_port &&
+		    dport <= r.last_port && in_prefix6(src, r.src, r.src_len))
+			return true;
+	return false;
+}
+
 // The IPv6 verdict table of doc/xdp.md, from the IPv6 header at l3 on.
 Verdict expected_verdict6(std::span<const uint8_t> f, size_t l3, uint16_t vlan, uint32_t flags)
 {
@@ -186,9 +293,17 @@ Verdict expected_verdict6(std::span<const uint8_t> f, size_t l3, uint16_t vlan, 
 			return drop(MCR_XDP_STAT_IPV6_DROP_STRICT);
 		return pass(stat);
 	};
+	// Exact first, then range: by destination, and by rule.
+	const Match known = group6_known(dst)	      ? Match::exact
+			    : range6_covers(dst, vlan) ? Match::range
+						       : Match::none;
+	auto relay = [&](Match m) {
+		return pass(m == Match::range ? MCR_XDP_STAT_IPV6_RANGE_PASS_MATCH
+					      : MCR_XDP_STAT_IPV6_PASS_MATCH);
+	};
 	auto by_destination = [&]() {
-		return group6_known(dst) ? drop(MCR_XDP_STAT_IPV6_DROP_MALFORMED)
-					 : not_for_relay(MCR_XDP_STAT_IPV6_PASS_MALFORMED);
+		return known != Match::none ? drop(MCR_XDP_STAT_IPV6_DROP_MALFORMED)
+					    : not_for_relay(MCR_XDP_STAT_IPV6_PASS_MALFORMED);
 	};
 
 	// The chain: hop-by-hop (first only), routing (no segments left),
@@ -216,13 +331,13 @@ Verdict expected_verdict6(std::span<const uint8_t> f, size_t l3, uint16_t vlan, 
 		if (bad || off > end || end > n)
 			return by_destination();
 		if (frag & 0xfff8)
-			return group6_known(dst) ? pass(MCR_XDP_STAT_IPV6_PASS_MATCH)
-						 : not_for_relay(MCR_XDP_STAT_IPV6_PASS_OTHER);
+			return known != Match::none ? relay(known)
+						    : not_for_relay(MCR_XDP_STAT_IPV6_PASS_OTHER);
 		if (off + 4 > n)
-			return group6_known(dst) ? drop(MCR_XDP_STAT_IPV6_DROP_FRAGMENT)
-						 : not_for_relay(MCR_XDP_STAT_IPV6_PASS_MALFORMED);
-		return group6_known(dst) ? pass(MCR_XDP_STAT_IPV6_PASS_MATCH)
-					 : not_for_relay(MCR_XDP_STAT_IPV6_PASS_OTHER);
+			return known != Match::none ? drop(MCR_XDP_STAT_IPV6_DROP_FRAGMENT)
+						    : not_for_relay(MCR_XDP_STAT_IPV6_PASS_MALFORMED);
+		return known != Match::none ? relay(known)
+					    : not_for_relay(MCR_XDP_STAT_IPV6_PASS_OTHER);
 	}
 	if (next != 17)
 		return pass(MCR_XDP_STAT_IPV6_PASS_OTHER);
@@ -230,13 +345,16 @@ Verdict expected_verdict6(std::span<const uint8_t> f, size_t l3, uint16_t vlan, 
 		return by_destination();
 	if (off + 4 > n)
 		return by_destination();
-	const bool aimed = rule6_matches(dst, be16(&f[off + 2]), vlan, src);
+	const uint16_t dport = be16(&f[off + 2]);
+	const Match aimed = rule6_matches(dst, dport, vlan, src) ? Match::exact
+			    : range6_matches(dst, dport, vlan)    ? Match::range
+								  : Match::none;
 	if (off + 8 > n || be16(&f[off + 4]) < 8 || be16(&f[off + 4]) > end - off ||
 	    be16(&f[off + 6]) == 0)
-		return aimed ? drop(MCR_XDP_STAT_IPV6_DROP_MALFORMED)
-			     : not_for_relay(MCR_XDP_STAT_IPV6_PASS_MALFORMED);
-	if (aimed)
-		return pass(MCR_XDP_STAT_IPV6_PASS_MATCH);
+		return aimed != Match::none ? drop(MCR_XDP_STAT_IPV6_DROP_MALFORMED)
+					    : not_for_relay(MCR_XDP_STAT_IPV6_PASS_MALFORMED);
+	if (aimed != Match::none)
+		return relay(aimed);
 	return not_for_relay(MCR_XDP_STAT_IPV6_PASS_OTHER);
 }
 
@@ -273,31 +391,42 @@ Verdict expected_verdict(std::span<const uint8_t> f, uint32_t flags)
 			return drop(MCR_XDP_STAT_DROP_STRICT);
 		return pass(stat);
 	};
+	// Exact first, then range: by destination, and by rule.
+	const Match known = group_known(dst)	       ? Match::exact
+			    : range_covers(dst, vlan) ? Match::range
+						      : Match::none;
+	auto relay = [&](Match m) {
+		return pass(m == Match::range ? MCR_XDP_STAT_RANGE_PASS_MATCH
+					      : MCR_XDP_STAT_PASS_MATCH);
+	};
 	const size_t ihl = size_t{ip[0] & 0x0fu} * 4, total = be16(ip + 2);
 	if ((ip[0] >> 4) != 4 || ihl < 20 || l3 + ihl > n || total < ihl || l3 + total > n)
-		return group_known(dst) ? drop(MCR_XDP_STAT_DROP_MALFORMED)
-					: not_for_relay(MCR_XDP_STAT_PASS_MALFORMED);
+		return known != Match::none ? drop(MCR_XDP_STAT_DROP_MALFORMED)
+					    : not_for_relay(MCR_XDP_STAT_PASS_MALFORMED);
 	const uint16_t frag = be16(ip + 6);
 	if (frag & 0x1fff)
-		return group_known(dst) ? pass(MCR_XDP_STAT_PASS_MATCH)
-					: not_for_relay(MCR_XDP_STAT_PASS_OTHER);
+		return known != Match::none ? relay(known)
+					    : not_for_relay(MCR_XDP_STAT_PASS_OTHER);
 	const bool first_fragment = frag & 0x2000;
 	// "Cut" is against the frame, not the IPv4 total length: the program
 	// reads the port wherever the frame still has bytes.
 	const size_t l4 = l3 + ihl;
 	if (l4 + 4 > n)
-		return group_known(dst) ? drop(first_fragment ? MCR_XDP_STAT_DROP_FRAGMENT
-							      : MCR_XDP_STAT_DROP_MALFORMED)
-					: not_for_relay(MCR_XDP_STAT_PASS_MALFORMED);
+		return known != Match::none ? drop(first_fragment ? MCR_XDP_STAT_DROP_FRAGMENT
+								  : MCR_XDP_STAT_DROP_MALFORMED)
+					    : not_for_relay(MCR_XDP_STAT_PASS_MALFORMED);
 	if (first_fragment)
-		return group_known(dst) ? pass(MCR_XDP_STAT_PASS_MATCH)
-					: not_for_relay(MCR_XDP_STAT_PASS_OTHER);
-	const bool aimed = rule_matches(dst, be16(&f[l4 + 2]), vlan, src);
+		return known != Match::none ? relay(known)
+					    : not_for_relay(MCR_XDP_STAT_PASS_OTHER);
+	const uint16_t dport = be16(&f[l4 + 2]);
+	const Match aimed = rule_matches(dst, dport, vlan, src) ? Match::exact
+			    : range_matches(dst, dport, vlan)   ? Match::range
+								: Match::none;
 	if (l4 + 8 > n || be16(&f[l4 + 4]) < 8 || be16(&f[l4 + 4]) > total - ihl)
-		return aimed ? drop(MCR_XDP_STAT_DROP_MALFORMED)
-			     : not_for_relay(MCR_XDP_STAT_PASS_MALFORMED);
-	if (aimed)
-		return pass(MCR_XDP_STAT_PASS_MATCH);
+		return aimed != Match::none ? drop(MCR_XDP_STAT_DROP_MALFORMED)
+					    : not_for_relay(MCR_XDP_STAT_PASS_MALFORMED);
+	if (aimed != Match::none)
+		return relay(aimed);
 	return not_for_relay(MCR_XDP_STAT_PASS_OTHER);
 }
 
@@ -358,7 +487,10 @@ Verdict run(std::span<const uint8_t> frame, uint32_t flags)
 // mcr's view of the same frame: what its worker would do after XDP passed it.
 struct UserSpace {
 	DropReason verdict;
-	bool relayed; // parsed and matches a flow of in0
+	bool relayed; // parsed and matches a flow or range rule of in0
+	// parsed and a range rule's destination, port and VLAN, but not its
+	// source prefix: XDP steers it to mcr, which drops it as no-rule
+	bool range_candidate = false;
 };
 
 // The IPv6 header's offset and the VLAN, for an IPv6 frame parse_frame
@@ -385,16 +517,24 @@ UserSpace user_space(std::span<const uint8_t> frame)
 						     static_cast<uint32_t>(frame.size()), l3, vlan,
 						     pkt),
 			    false};
-		if (u.verdict == DropReason::none)
-			u.relayed = rule6_matches(&frame[l3 + 24], ntohs(pkt.dst_port), vlan,
-						  &frame[l3 + 8]);
+		if (u.verdict == DropReason::none) {
+			const uint8_t *dst = &frame[l3 + 24], *src = &frame[l3 + 8];
+			const uint16_t dport = ntohs(pkt.dst_port);
+			u.relayed = rule6_matches(dst, dport, vlan, src) ||
+				    range6_relays(dst, dport, vlan, src);
+			u.range_candidate = range6_matches(dst, dport, vlan);
+		}
 		return u;
 	}
 	UserSpace u{packet::parse_frame(frame.data(), static_cast<uint32_t>(frame.size()), pkt),
 		    false};
-	if (u.verdict == DropReason::none)
-		u.relayed = rule_matches(ntohl(pkt.dst_ip), ntohs(pkt.dst_port), pkt.vlan,
-					 ntohl(pkt.src_ip));
+	if (u.verdict == DropReason::none) {
+		const uint32_t dst = ntohl(pkt.dst_ip), src = ntohl(pkt.src_ip);
+		const uint16_t dport = ntohs(pkt.dst_port);
+		u.relayed = rule_matches(dst, dport, pkt.vlan, src) ||
+			    range_relays(dst, dport, pkt.vlan, src);
+		u.range_candidate = range_matches(dst, dport, pkt.vlan);
+	}
 	return u;
 }
 
@@ -409,9 +549,15 @@ bool is_strict_drop(int stat)
 	return stat == MCR_XDP_STAT_DROP_STRICT || stat == MCR_XDP_STAT_IPV6_DROP_STRICT;
 }
 
+bool is_range_pass_match(int stat)
+{
+	return stat == MCR_XDP_STAT_RANGE_PASS_MATCH || stat == MCR_XDP_STAT_IPV6_RANGE_PASS_MATCH;
+}
+
 bool is_pass_match(int stat)
 {
-	return stat == MCR_XDP_STAT_PASS_MATCH || stat == MCR_XDP_STAT_IPV6_PASS_MATCH;
+	return stat == MCR_XDP_STAT_PASS_MATCH || stat == MCR_XDP_STAT_IPV6_PASS_MATCH ||
+	       is_range_pass_match(stat);
 }
 
 void check_against_user_space(const UserSpace &u, const Verdict &v, uint32_t flags)
@@ -426,7 +572,8 @@ void check_against_user_space(const UserSpace &u, const Verdict &v, uint32_t fla
 			   "%s: XDP drops as %s a frame mcr accepts", mode, stat_name(v.stat));
 	if (is_pass_match(v.stat))
 		FUZZ_CHECK(u.relayed || u.verdict == DropReason::bad_checksum ||
-				   u.verdict == DropReason::fragment,
+				   u.verdict == DropReason::fragment ||
+				   (is_range_pass_match(v.stat) && u.range_candidate),
 			   "%s: XDP steers to mcr a frame mcr %s", mode,
 			   u.verdict == DropReason::none ? "has no rule for"
 							 : drop_reason_name(u.verdict));
@@ -465,6 +612,14 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
 	for (const fuzz::Flow6 &f : fuzz::relay_flows6())
 		keys6.push_back(bpf::make_rule6_key(f.dst, f.dport, f.vlan, f.src));
 	if (auto synced = bpf::sync_rules6(maps.value(), keys6); !synced) {
+		std::fprintf(stderr, "fuzz_xdp: %s\n", synced.error().message.c_str());
+		std::exit(1);
+	}
+	if (auto synced = bpf::sync_ranges(maps.value(), fuzz::range_rules()); !synced) {
+		std::fprintf(stderr, "fuzz_xdp: %s\n", synced.error().message.c_str());
+		std::exit(1);
+	}
+	if (auto synced = bpf::sync_ranges6(maps.value(), fuzz::range_rules6()); !synced) {
 		std::fprintf(stderr, "fuzz_xdp: %s\n", synced.error().message.c_str());
 		std::exit(1);
 	}

@@ -254,6 +254,32 @@ def xdp_frames6():
     }
 
 
+def xdp_range_frames():
+    """Frames at fuzz_xdp.cpp's range_rules() and range_rules6(): inside a
+    prefix and its port range, nested prefixes, a source prefix, /0 on VLAN
+    200, a port just outside, a fragment to a range prefix."""
+    def frag6(offset_units, more):
+        return 44, struct.pack('!HI', offset_units << 3 | more, 0x1234)
+
+    return {
+        'range-slash-16': frame(dst='239.1.200.9', dport=6050),
+        'range-nested-slash-24': frame(dst='239.1.1.77', dport=5005),
+        'range-source-prefix': frame(dst='239.1.5.100', dport=5002),
+        'range-source-prefix-other-source': frame(dst='239.1.5.100', dport=5002,
+                                                  src='198.51.100.7'),
+        'range-slash-0-vlan-200': frame(dst='198.51.100.1', dport=1, vlan=200),
+        'range-port-above': frame(dst='239.1.200.9', dport=6100),
+        'range-later-fragment': frame(dst='239.1.200.9', dport=6050, frag=185),
+        'range-unicast-slash-30': frame(dst='198.18.1.2', dport=7001),
+        'ipv6-range-slash-112': frame6(dst='ff3e::8000:9999', dport=6050),
+        'ipv6-range-nested-slash-120': frame6(dst='ff3e::8000:77', dport=5005),
+        'ipv6-range-source-prefix': frame6(dst='ff3e::8000:2', dport=5002),
+        'ipv6-range-slash-0-vlan-200': frame6(dst='2001:db8::1', dport=1, vlan=200),
+        'ipv6-range-later-fragment': frame6(dst='ff3e::8000:9999', dport=6050,
+                                            exts=[frag6(185, 1)]),
+    }
+
+
 # The merged flow (relay_flows.h): its number is 32 bits little-endian at
 # payload byte 0; input 0 is 239.1.5.1:5000 on in0, input 1 the same group
 # on in1 (which verifies UDP checksums), input 2 239.1.5.2:5002 on in0.
@@ -481,6 +507,7 @@ def main():
     write(out / 'xdp', {k: v for k, v in f.items() if len(v) >= 14})
     write(out / 'xdp', {k: v for k, v in f6.items() if len(v) >= 14})
     write(out / 'xdp', xdp_frames6())
+    write(out / 'xdp', xdp_range_frames())
     write(out / 'engine', engine_inputs(f))
     write(out / 'rule_grammar', rule_lines())
     write(out / 'address', address_texts())

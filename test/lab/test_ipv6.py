@@ -289,7 +289,9 @@ class Ipv6Relay:
     def counters(self):
         ports = self.mcr.telemetry("/mcr/ports")
         return {
-            "xdp": dict(self.mcr.telemetry("/mcr/xdp")["up0"]),
+            # The counters only: the port's entry also names its mode.
+            "xdp": {k: v for k, v in self.mcr.telemetry("/mcr/xdp")["up0"].items()
+                    if isinstance(v, int)},
             "drops": dict(self.mcr.telemetry("/mcr/drops")),
             "rx": {name: p["rx_packets"] for name, p in ports.items()},
             "tx": {name: p["tx_packets"] for name, p in ports.items()},
