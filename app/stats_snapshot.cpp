@@ -151,6 +151,7 @@ void copy_match(const config::Match &from, config::Match &to)
 	to.dport = from.dport;
 	to.src = from.src;
 	to.vlan = from.vlan;
+	to.join = from.join;
 }
 
 std::optional<config::Sequence> copy_sequence(const std::optional<config::Sequence> &from)
@@ -204,7 +205,8 @@ RuleStats copy_rule_stats(const Runtime &rt, size_t position)
 	copy_rule(rule, r.rule);
 	r.outputs.resize(rule.outputs.size());
 	for (size_t o = 0; o < rule.outputs.size(); o++)
-		r.outputs[o].port_address = eng.port_ipv4(rule.outputs[o].port);
+		r.outputs[o].port_address =
+			eng.port_address(rule.outputs[o].port, rule.outputs[o].is_ipv6(rule.match));
 	sum_rule(cr, r);
 	return r;
 }
