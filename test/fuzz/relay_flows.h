@@ -220,8 +220,9 @@ constexpr std::array<uint8_t, 6> neighbour_mac{0x02, 0, 0, 0, 0x09, 0x09};
 
 // Nested prefixes (a /24 in a /16, a /112 in a /96), a source prefix over
 // a destination prefix, port ranges nested in one key, exact rules inside
-// ranges, an IPv4 /0 and an IPv6 /32 (unicast) on VLAN 100, a range on in1 (which verifies UDP checksums),
-// and kept, set and mapped destinations of both families.
+// ranges, an IPv4 /0 and an IPv6 /32 (unicast) on VLAN 100, a range on
+// in1 (which verifies UDP checksums), and kept, set and mapped
+// destinations of both families.
 inline const std::vector<GeneralFlow> &general_flows()
 {
 	using O = GeneralOutput;
