@@ -5,6 +5,7 @@
 // checked by the test's own code (relay_expect6.h); every case ends with
 // the pools as it found them and every drop counter as expected.
 #include <rte_cycles.h>
+#include <rte_mbuf.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -523,6 +524,78 @@ TEST(GoldenIpv6, LinkLocalAndUnknownGroupsWithoutARuleAreNoRule)
 	EXPECT_EQ(h.pool_in_use(), before);
 	EXPECT_TRUE(h.sent_on("out0").empty());
 	expect_drops(h, {{DropReason::no_rule, 4}, {DropReason::mac_mismatch, 1}});
+}
+
+
+TEST(GoldenIpv6, SourceSpecificBeatsAnySourceAndRulesChangeAtRunTime)
+{
+	const Ipv6Bytes other_source = ip6({0x2001, 2, 0, 7, 0, 0, 0, 0x0b});
+	RelayHarness h({ingress6({}), egress6("out0"), egress6("out1")}, EngineParams{});
+	const PoolUse before = h.pool_in_use();
+	const config::Rule any = make_rule6("any", group6_1, 5000, {{.port = "out0", .dport = 6000}});
+	config::Rule sg = make_rule6("sg", group6_1, 5000, {{.port = "out0", .dport = 6001}});
+	sg.match.src = host6(source6);
+	add_rule(h, any);
+	add_rule(h, sg);
+	const FrameBuilder6 from_s = flow6(0, 40);
+	FrameBuilder6 from_other = flow6(1, 40);
+	from_other.src = other_source;
+	h.receive("in0", built6({from_s, from_other}));
+	h.flush();
+	// (S,G) replaced: its datagrams move to out1; then removed: they fall
+	// back to (*,G); then (*,G) removed too: no rule.
+	config::Rule sg_moved = sg;
+	sg_moved.outputs = {{.port = "out1", .dport = 6002}};
+	add_rule(h, sg_moved);
+	const FrameBuilder6 s2 = flow6(2, 40), s3 = flow6(3, 40), s4 = flow6(4, 40);
+	h.receive("in0", built6({s2}));
+	h.flush();
+	ASSERT_EQ(remove_rule(h.engine(), sg_moved), 0);
+	h.receive("in0", built6({s3}));
+	h.flush();
+	ASSERT_EQ(remove_rule(h.engine(), any), 0);
+	h.receive("in0", built6({s4}));
+	h.flush();
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+	expect_frames6(h.sent_on("out0"),
+		       {relayed6(from_s, {group_mac6(group6_1), out0_mac, out0_ip6, {}, 6001}),
+			relayed6(from_other, {group_mac6(group6_1), out0_mac, out0_ip6, {}, 6000}),
+			relayed6(s3, {group_mac6(group6_1), out0_mac, out0_ip6, {}, 6000})},
+		       "out0");
+	expect_frames6(h.sent_on("out1"), {relayed6(s2, {group_mac6(group6_1), out1_mac, out1_ip6, {}, 6002})},
+		       "out1");
+	expect_drops(h, {{DropReason::no_rule, 1}});
+}
+
+TEST(GoldenIpv6, AUnicastInputToThePortsMacAndAStrippedTagAreMatched)
+{
+	// A unicast datagram to in0's own address, in a frame to in0's MAC;
+	// the same to another MAC is not for us.
+	FrameBuilder6 unicast = frame6(sender_mac, source6, in0_ip6, 5000, 1, 0, 100);
+	std::copy(in0_mac.begin(), in0_mac.end(), unicast.dst_mac);
+	FrameBuilder6 not_ours = unicast;
+	not_ours.dst_mac[5] ^= 1;
+	// A tagged group datagram whose tag the PMD moved into the mbuf.
+	const FrameBuilder6 stripped = flow6(2, 100);
+	RelayHarness h({ingress6({}), egress6("out0")}, EngineParams{});
+	add_rule(h, make_rule6("unicast", in0_ip6, 5000, {{.port = "out0", .dst = host6(out_group6), .dport = 6000}}));
+	config::Rule tagged = make_rule6("tagged", group6_1, 5000, {{.port = "out0", .dport = 6001}});
+	tagged.match.vlan = 10;
+	add_rule(h, tagged);
+	const PoolUse before = h.pool_in_use();
+	h.receive("in0", built6({unicast, not_ours}));
+	h.receive("in0", built6({stripped}), [](rte_mbuf *m) {
+		m->ol_flags |= RTE_MBUF_F_RX_VLAN_STRIPPED;
+		m->vlan_tci = 10;
+	});
+	h.receive("in0", built6({stripped})); // untagged: not the rule's
+	h.flush();
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+	expect_frames6(h.sent_on("out0"),
+		       {relayed6(unicast, {group_mac6(out_group6), out0_mac, out0_ip6, out_group6, 6000}),
+			relayed6(stripped, {group_mac6(group6_1), out0_mac, out0_ip6, {}, 6001})},
+		       "out0");
+	expect_drops(h, {{DropReason::mac_mismatch, 1}, {DropReason::no_rule, 1}});
 }
 
 } // namespace
