@@ -351,7 +351,7 @@ namespace {
 
 // port_address: the egress port's, which packets are sent from by default.
 std::string describe_output(const config::Output &o, const config::Match &m,
-			    config::Ipv4 port_address)
+			    const std::optional<config::IpAddress> &port_address)
 {
 	const config::PortRange dport =
 		o.dport ? config::PortRange::single(*o.dport) : m.dport;

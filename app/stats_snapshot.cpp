@@ -204,7 +204,8 @@ RuleStats copy_rule_stats(const Runtime &rt, size_t position)
 	copy_rule(rule, r.rule);
 	r.outputs.resize(rule.outputs.size());
 	for (size_t o = 0; o < rule.outputs.size(); o++)
-		r.outputs[o].port_address = eng.port_ipv4(rule.outputs[o].port);
+		r.outputs[o].port_address =
+			eng.port_address(rule.outputs[o].port, rule.outputs[o].is_ipv6(rule.match));
 	sum_rule(cr, r);
 	return r;
 }

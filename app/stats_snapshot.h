@@ -98,7 +98,9 @@ struct OutputTotals {
 };
 
 struct OutputStats {
-	config::Ipv4 port_address = 0; // the egress port's: what `src` defaults to
+	// The egress port's address of the output's family: what `src`
+	// defaults to; none when the port has none.
+	std::optional<config::IpAddress> port_address;
 	OutputTotals totals;
 };
 

@@ -309,10 +309,17 @@ std::optional<uint64_t> PortXdp::no_socket_packets() const
 {
 	if (!impl_->maps)
 		return std::nullopt;
-	auto packets = bpf::read_xdp_stat(*impl_->maps, MCR_XDP_STAT_NO_SOCKET);
-	if (!packets)
-		return std::nullopt;
-	return packets.value();
+	// Relay traffic of either family, exact or range, on a queue mcr has
+	// no socket on.
+	uint64_t total = 0;
+	for (mcr_xdp_stat stat : {MCR_XDP_STAT_NO_SOCKET, MCR_XDP_STAT_IPV6_NO_SOCKET,
+				  MCR_XDP_STAT_RANGE_NO_SOCKET, MCR_XDP_STAT_IPV6_RANGE_NO_SOCKET}) {
+		auto packets = bpf::read_xdp_stat(*impl_->maps, stat);
+		if (!packets)
+			return std::nullopt;
+		total += packets.value();
+	}
+	return total;
 }
 
 } // namespace mcr::drivers

@@ -29,9 +29,9 @@ cleanup() {
 trap cleanup EXIT
 
 tools/lab.sh down --prefix "$prefix" >/dev/null
-tools/lab.sh up --prefix "$prefix"
+tools/lab.sh up --ipv6 --prefix "$prefix"
 
-# The sink host: ordinary kernel sockets, one joined to the output group.
+# The sink host: ordinary kernel sockets, two joined to the output groups.
 cat >"$work/sink.py" <<'PY'
 import select, socket, struct, sys, time
 group = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -41,13 +41,18 @@ group.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
                  socket.inet_aton("239.2.2.2") + socket.inet_aton("198.18.2.2"))
 unicast = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 unicast.bind(("198.18.2.2", 7000))
-got = {group: 0, unicast: 0}
+group6 = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+group6.bind(("ff3e::2:2", 6006))
+group6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_JOIN_GROUP,
+                  socket.inet_pton(socket.AF_INET6, "ff3e::2:2") + struct.pack("@I", 0))
+got = {group: 0, unicast: 0, group6: 0}
 deadline = time.time() + float(sys.argv[1])
 while time.time() < deadline:
     for s in select.select(list(got), [], [], 0.2)[0]:
         s.recv(2048)
         got[s] += 1
-print(f"sink: {got[group]} datagrams on 239.2.2.2:6000, {got[unicast]} on 198.18.2.2:7000")
+print(f"sink: {got[group]} datagrams on 239.2.2.2:6000, {got[unicast]} on 198.18.2.2:7000, "
+      f"{got[group6]} on [ff3e::2:2]:6006")
 PY
 
 echo "== starting mcr on the relay host (config/lab.yaml)"

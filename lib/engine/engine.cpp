@@ -111,10 +111,15 @@ int Engine::port_index(const std::string &name) const
 	return -1;
 }
 
-uint32_t Engine::port_ipv4(const std::string &name) const
+std::optional<config::IpAddress> Engine::port_address(const std::string &name, bool ipv6) const
 {
 	const int i = port_index(name);
-	return i < 0 ? 0 : ports_[static_cast<size_t>(i)].ipv4;
+	if (i < 0)
+		return std::nullopt;
+	const EnginePort &p = ports_[static_cast<size_t>(i)];
+	if (ipv6)
+		return p.ipv6 == Address16{} ? std::nullopt : std::optional<config::IpAddress>(p.ipv6);
+	return p.ipv4 == 0 ? std::nullopt : std::optional<config::IpAddress>(p.ipv4);
 }
 
 } // namespace mcr::engine

@@ -95,9 +95,9 @@ public:
 		return w < handoff_.size() ? handoff_[w] : nullptr;
 	}
 	int port_index(const std::string &name) const;
-	// The address (host order) a port's outputs are sent from by default;
-	// 0 for an unknown port or one without an address.
-	uint32_t port_ipv4(const std::string &name) const;
+	// The address of the family asked a port's outputs are sent from by
+	// default; none for an unknown port or one without such an address.
+	std::optional<config::IpAddress> port_address(const std::string &name, bool ipv6) const;
 
 	// The one conversion of a match (host order) into the key of the
 	// rule's input (network order): the rule table's, the reload diff's

@@ -55,7 +55,7 @@ StatsSnapshot sample_snapshot(size_t rules)
 		r.rule.outputs[0].port = "down0";
 		r.packets = 10 * i;
 		r.bytes = 640 * i;
-		r.outputs.push_back({0, {10 * i, 640 * i, {i, 2 * i}}});
+		r.outputs.push_back({std::nullopt, {10 * i, 640 * i, {i, 2 * i}}});
 		s.rules.push_back(std::move(r));
 	}
 	s.rules_total = rules;

@@ -56,7 +56,7 @@ RuleStats make_rule(size_t position, const std::string &name, size_t outputs,
 		out.dst = mcr::config::Prefix::host(0xef020000 + static_cast<uint32_t>(o));
 		out.dport = static_cast<uint16_t>(6000 + o);
 		r.rule.outputs.push_back(out);
-		r.outputs.push_back({0xc6120101, {count, count, {count, count, count, count, count}}});
+		r.outputs.push_back({mcr::config::IpAddress{0xc6120101u}, {count, count, {count, count, count, count, count}}});
 	}
 	return r;
 }

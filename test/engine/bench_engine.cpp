@@ -36,6 +36,7 @@
 #include "engine/worker.h"
 #include "engine_setup.h"
 #include "frame_builder.h"
+#include "packet/checksum.h"
 #include "packet/parse.h"
 #include "packet/rewrite.h"
 #include "vdev_port.h"
@@ -56,6 +57,13 @@ constexpr uint32_t groups_1to16 = ipv4(239, 16, 0, 0);
 constexpr uint32_t groups_1to16_copy = ipv4(239, 17, 0, 0);
 constexpr uint32_t groups_1to16_mixed = ipv4(239, 18, 0, 0);
 constexpr uint32_t groups_1to3 = ipv4(239, 3, 0, 0);
+// IPv6 (issue 14): ff3e::6:<i> (1:1) and ff3e::16:<i> (1:16) to IPv6
+// groups; 239.4.0.<i> relayed onto IPv6 (4->6); 239.5.0.<i>, every one
+// inside one /16 range rule whose output keeps the group.
+constexpr uint16_t groups6_1to1 = 0x0006;
+constexpr uint16_t groups6_1to16 = 0x0016;
+constexpr uint32_t groups_4to6 = ipv4(239, 4, 0, 0);
+constexpr uint32_t groups_range = ipv4(239, 5, 0, 0);
 constexpr uint32_t groups_stream = ipv4(239, 20, 0, 0);   // sequenced streams, input A
 constexpr uint32_t groups_stream_b = ipv4(239, 21, 0, 0); // their copies, input B
 
@@ -82,6 +90,44 @@ Bytes frame_to(uint32_t group, uint32_t frame_len, uint32_t seq, Sender sender)
 	f.dst_ip = group;
 	f.payload = test::sequenced_payload(1, seq, frame_len - 42);
 	return test::build_frame(f);
+}
+
+// ff3e::<high>:<low>, network order.
+config::Ipv6 group6(uint16_t high, uint16_t low)
+{
+	return {0xff, 0x3e, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, static_cast<uint8_t>(high >> 8),
+		static_cast<uint8_t>(high), static_cast<uint8_t>(low >> 8), static_cast<uint8_t>(low)};
+}
+
+// An untagged IPv6 UDP frame of frame_len bytes to ff3e::<high>:<low>,
+// from 2001:2::a, its checksum computed as a sender would.
+Bytes frame6_to(uint16_t high, uint16_t low, uint32_t frame_len, uint32_t seq)
+{
+	const config::Ipv6 dst = group6(high, low);
+	const config::Ipv6 src = {0x20, 0x01, 0x00, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0a};
+	const Bytes payload = test::sequenced_payload(1, seq, frame_len - 62);
+	const auto udp_len = static_cast<uint16_t>(8 + payload.size());
+	Bytes f = {0x33, 0x33, dst[12], dst[13], dst[14], dst[15], 0x02, 0, 0, 0, 0, 0xaa, 0x86, 0xdd,
+		   0x60, 0, 0, 0, static_cast<uint8_t>(udp_len >> 8), static_cast<uint8_t>(udp_len), 17, 64};
+	f.insert(f.end(), src.begin(), src.end());
+	f.insert(f.end(), dst.begin(), dst.end());
+	const Bytes udp = {0x9c, 0x40, 0x13, 0x88, static_cast<uint8_t>(udp_len >> 8),
+			   static_cast<uint8_t>(udp_len), 0, 0};
+	f.insert(f.end(), udp.begin(), udp.end());
+	f.insert(f.end(), payload.begin(), payload.end());
+	uint64_t sum = packet::raw_sum(f.data() + 22, 32) + packet::raw_sum(f.data() + 54, udp_len) +
+		       packet::byte_pair(0, 17) + packet::load<uint16_t>(f.data() + 58);
+	const auto cksum = packet::udp_checksum_field(static_cast<uint16_t>(~packet::checksum_fold(sum)));
+	std::memcpy(f.data() + 60, &cksum, 2);
+	return f;
+}
+
+std::vector<Bytes> burst6_to(uint16_t high, uint32_t frame_len)
+{
+	std::vector<Bytes> frames;
+	for (uint32_t i = 0; i < burst; i++)
+		frames.push_back(frame6_to(high, static_cast<uint16_t>(i), frame_len, i));
+	return frames;
 }
 
 std::vector<Bytes> burst_to(uint32_t groups, uint32_t frame_len, Sender sender = Sender::whole_checksum)
@@ -120,6 +166,7 @@ struct BenchEngine {
 			p.port_id = ports.back()->port_id();
 			p.mac = rte_ether_addr{{0x02, 0, 0, 0, static_cast<uint8_t>(i), 1}};
 			p.ipv4 = ipv4(198, 18, static_cast<uint8_t>(i), 1);
+			p.ipv6 = {0x20, 0x01, 0x00, 0x02, 0, static_cast<uint8_t>(i), 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 			p.multi_seg_tx = i == 1 || i == 2;
 			p.verify_udp_checksum = i == 0 && verify_udp;
 			eports.push_back(p);
@@ -132,6 +179,10 @@ struct BenchEngine {
 		add_rules(groups_1to16_copy, 16, "out2", "out3");
 		add_rules(groups_1to16_mixed, 16, "out0", "out2");
 		add_rules(groups_1to3, 3, "out0", "out1");
+		add_rules6(groups6_1to1, 1, "out0", "out0");
+		add_rules6(groups6_1to16, 16, "out0", "out1");
+		add_rules_4to6(groups_4to6);
+		add_range_rule(groups_range);
 		worker = std::make_unique<Worker>();
 		worker->engine = engine.get();
 	}
@@ -163,6 +214,59 @@ struct BenchEngine {
 			if (test::add_rule(*engine, r, NeighbourLookup{}, &error) != 0)
 				throw std::runtime_error(error);
 		}
+	}
+
+	// IPv6 group -> IPv6 groups, as add_rules.
+	void add_rules6(uint16_t high, unsigned outputs, const char *even, const char *odd)
+	{
+		for (uint32_t i = 0; i < burst; i++) {
+			config::Rule r;
+			r.name = "g6-" + std::to_string(high) + "-" + std::to_string(i);
+			r.match.port = "in0";
+			r.match.dst = config::Prefix::host(group6(high, static_cast<uint16_t>(i)));
+			r.match.dport = config::PortRange::single(5000);
+			for (unsigned o = 0; o < outputs; o++)
+				r.outputs.push_back({.port = o % 2 ? odd : even,
+						     .dst = config::Prefix::host(group6(0x200 + static_cast<uint16_t>(o),
+											static_cast<uint16_t>(i))),
+						     .dport = static_cast<uint16_t>(6000 + o)});
+			add(r);
+		}
+	}
+
+	// IPv4 groups, each relayed onto an IPv6 group.
+	void add_rules_4to6(uint32_t groups)
+	{
+		for (uint32_t i = 0; i < burst; i++) {
+			config::Rule r;
+			r.name = "g4to6-" + std::to_string(i);
+			r.match.port = "in0";
+			r.match.dst = config::Prefix::host(groups + i);
+			r.match.dport = config::PortRange::single(5000);
+			r.outputs.push_back({.port = "out0",
+					     .dst = config::Prefix::host(group6(0x400, static_cast<uint16_t>(i))),
+					     .dport = 6000});
+			add(r);
+		}
+	}
+
+	// One /16 range rule over the groups, its output keeping each.
+	void add_range_rule(uint32_t groups)
+	{
+		config::Rule r;
+		r.name = "range";
+		r.match.port = "in0";
+		r.match.dst = config::Prefix{groups, 16};
+		r.match.dport = config::PortRange::single(5000);
+		r.outputs.push_back({.port = "out0", .dport = 6000});
+		add(r);
+	}
+
+	void add(const config::Rule &r)
+	{
+		std::string error;
+		if (test::add_rule(*engine, r, NeighbourLookup{}, &error) != 0)
+			throw std::runtime_error(error);
 	}
 };
 
@@ -307,11 +411,17 @@ struct PathOptions {
 	bool verify_udp = false;
 };
 
+void run_path(benchmark::State &state, const std::vector<Bytes> &frames, const PathOptions &options);
+
 void full_path(benchmark::State &state, uint32_t groups, const PathOptions &options = {})
 {
+	run_path(state, burst_to(groups, static_cast<uint32_t>(state.range(0)), options.sender), options);
+}
+
+// A burst of frames through the worker, as the PMD would hand it over.
+void run_path(benchmark::State &state, const std::vector<Bytes> &frames, const PathOptions &options)
+{
 	BenchEngine &b = bench_engine(options.copy_threshold, options.verify_udp);
-	const std::vector<Bytes> frames =
-		burst_to(groups, static_cast<uint32_t>(state.range(0)), options.sender);
 	Worker &w = *b.worker;
 	const uint64_t no_rule_before = drop_count(w, packet::DropReason::no_rule);
 	const uint64_t no_buffer_before = drop_count(w, packet::DropReason::no_buffer);
@@ -363,6 +473,32 @@ void BM_full_1to1_sg_elsewhere(benchmark::State &state)
 void BM_full_1to16(benchmark::State &state)
 {
 	full_path(state, groups_1to16);
+}
+
+// IPv6 1:1 and 1:16 (the general path: copies, the last output in place),
+// against BM_full_1to1 and BM_full_1to16. Frame sizes as IPv4's; an IPv6
+// frame carries 20 bytes less payload.
+void BM_full_ipv6_1to1(benchmark::State &state)
+{
+	run_path(state, burst6_to(groups6_1to1, static_cast<uint32_t>(state.range(0))), {});
+}
+
+void BM_full_ipv6_1to16(benchmark::State &state)
+{
+	run_path(state, burst6_to(groups6_1to16, static_cast<uint32_t>(state.range(0))), {});
+}
+
+// IPv4 relayed onto IPv6, 1:1.
+void BM_full_4to6_1to1(benchmark::State &state)
+{
+	full_path(state, groups_4to6);
+}
+
+// IPv4 groups of one /16 range rule (the exact table misses, the range
+// stage finds it), 1:1 with the group kept.
+void BM_full_range_1to1(benchmark::State &state)
+{
+	full_path(state, groups_range);
 }
 
 // 1:16 on ports without chained-mbuf TX: large frames are copied too.
@@ -690,6 +826,10 @@ BENCHMARK(BM_baseline_output_refcount)->Arg(1400);
 BENCHMARK(BM_full_1to1)->Arg(64)->Arg(1400);
 BENCHMARK(BM_full_1to1_sg_elsewhere)->Arg(64);
 BENCHMARK(BM_full_1to16)->Arg(64)->Arg(1400);
+BENCHMARK(BM_full_ipv6_1to1)->Arg(86)->Arg(1400);
+BENCHMARK(BM_full_ipv6_1to16)->Arg(86)->Arg(1400);
+BENCHMARK(BM_full_4to6_1to1)->Arg(64)->Arg(1400);
+BENCHMARK(BM_full_range_1to1)->Arg(64)->Arg(1400);
 BENCHMARK(BM_full_1to3)->Arg(64)->Arg(1400);
 BENCHMARK(BM_full_1to1_partial_csum)->Arg(64)->Arg(1400);
 BENCHMARK(BM_full_1to16_partial_csum)->Arg(64)->Arg(1400);

@@ -111,9 +111,9 @@ def kinds(relay_mac, payload):
         ("vlan-7-no-rule", build(p, vlan=7), "pass_other", "no-rule"),
         ("qinq", build(p, vlan=7, outer=0x88A8), "pass_non_ip", "vlan-unsupported"),
         ("qinq-8100", build(p, vlan=7, outer=0x8100), "pass_non_ip", "vlan-unsupported"),
-        # Not IPv4.
+        # Not IPv4 (the IPv6 one: an IPv6 ethertype with version 0).
         ("arp", eth[:12] + struct.pack("!H", 0x0806) + bytes(28), "pass_non_ip", nr),
-        ("ipv6", mac("33:33:00:00:00:01") + eth[6:12] + b"\x86\xdd" + bytes(60), "ipv6_pass_malformed", nr),
+        ("ipv6", mac("33:33:00:00:00:01") + eth[6:12] + b"\x86\xdd" + bytes(60), "ipv6_pass_malformed", "bad-version"),
         ("lldp", mac("01:80:c2:00:00:0e") + eth[6:12] + b"\x88\xcc" + bytes(40), "pass_non_ip", nr),
         ("ethertype-0", eth[:12] + b"\x00\x00" + bytes(40), "pass_non_ip", nr),
         # Addresses that disagree between layer 2 and layer 3.
