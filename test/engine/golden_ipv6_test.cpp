@@ -194,6 +194,38 @@ TEST(GoldenIpv6, Ipv6ToIpv4SetsDfIdZeroAndTtlFromTheHopLimit)
 	expect_drops(h, {{DropReason::ttl_expired, 1}});
 }
 
+TEST(GoldenIpv6, PartialSumsAndIpv4OptionsOnTheGeneralPath)
+{
+	// Local senders with checksum offload leave the pseudo-header sum in
+	// the field; the relay finishes it for outputs of either family. IPv4
+	// options are not carried onto IPv6.
+	FrameBuilder6 partial6 = flow6(0, 300);
+	partial6.udp_checksum_mode = FrameBuilder6::UdpChecksum::partial;
+	UdpFrame partial4 = flow_frame(1, 1, 300);
+	partial4.partial_udp_checksum = true;
+	UdpFrame options4 = flow_frame(1, 2, 100);
+	options4.ip_options = {0x94, 0x04, 0x00, 0x00}; // router alert
+	RelayHarness h({ingress6({partial6.build(), build_frame(partial4), build_frame(options4)}),
+			egress6("out0"), egress6("out1")},
+		       EngineParams{});
+	add_rule(h, make_rule6("six", group6_1, 5000,
+		{{.port = "out0", .dst = config::Prefix::host(out_group_a)}, {.port = "out1"}}));
+	add_rule(h, make_rule("four", group_1, 5000, {{.port = "out1", .dst = host6(out_group6)}}));
+	const PoolUse before = h.pool_in_use();
+	EXPECT_EQ(h.poll_until_idle(), 3u);
+	h.flush();
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+	expect_frames4(h.sent_on("out0"),
+		       {relayed6to4(partial6, {group_mac(out_group_a), out0_mac, out0_ip, out_group_a})}, "out0");
+	// IPv4 first: a burst's IPv6 datagrams are looked up after its IPv4 ones.
+	expect_frames6(h.sent_on("out1"),
+		       {relayed4to6(partial4, {group_mac6(out_group6), out1_mac, out1_ip6, out_group6}),
+			relayed4to6(options4, {group_mac6(out_group6), out1_mac, out1_ip6, out_group6}),
+			relayed6(partial6, {group_mac6(group6_1), out1_mac, out1_ip6})},
+		       "out1");
+	expect_drops(h, {});
+}
+
 TEST(GoldenIpv6, OutputsLargerThanTheMtuAreTooBigNeverFragmented)
 {
 	// 1,300 bytes of payload: 1,348 as IPv6, 1,328 as IPv4, over out0's
@@ -307,6 +339,10 @@ std::vector<Malformed> malformed_ipv6()
 	f = flow6(103, 40);
 	f.payload_length = 4;
 	m.push_back({"payload length inside the UDP header", f.build(), DropReason::bad_length});
+	f = flow6(103, 40);
+	f.ext = {{fb::next_hop_by_hop, 0}};
+	f.payload_length = 0; // a jumbogram's, which no Ethernet link mcr serves carries
+	m.push_back({"payload length 0 (jumbogram)", f.build(), DropReason::bad_length});
 	f = flow6(104, 40);
 	f.ext = {{fb::next_dest_options, 2}};
 	f.payload_length = 16; // ends inside the extension header
