@@ -8,6 +8,7 @@
 #include <rte_mbuf.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -223,6 +224,30 @@ TEST(GoldenIpv6, PartialSumsAndIpv4OptionsOnTheGeneralPath)
 			relayed4to6(options4, {group_mac6(out_group6), out1_mac, out1_ip6, out_group6}),
 			relayed6(partial6, {group_mac6(group6_1), out1_mac, out1_ip6})},
 		       "out1");
+	expect_drops(h, {});
+}
+
+TEST(GoldenIpv6, WithoutHeadroomForTheLargerHeaderTheLastOutputIsACopy)
+{
+	// An IPv4 datagram at the very start of its buffer: the tagged IPv6
+	// header (66 bytes) does not fit in front of its payload (42 bytes in).
+	const UdpFrame f = flow_frame(1, 0, 200);
+	RelayHarness h({ingress({}), egress6("out0")}, EngineParams{});
+	add_rule(h, make_rule("four-to-six", group_1, 5000,
+		{{.port = "out0", .dst = host6(out_group6), .dport = 6000, .vlan = 9}}));
+	const PoolUse before = h.pool_in_use();
+	h.receive("in0", {build_frame(f)}, [](rte_mbuf *m) {
+		std::memmove(static_cast<char *>(m->buf_addr), rte_pktmbuf_mtod(m, char *), m->data_len);
+		m->data_off = 0;
+	});
+	// Buffered for TX: a copy from the small class; the received mbuf is
+	// already back in its pool.
+	EXPECT_EQ(h.pool_in_use(), plus(before, {{"small", 1}}));
+	h.flush();
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+	expect_frames6(h.sent_on("out0"),
+		       {relayed4to6(f, {group_mac6(out_group6), out0_mac, out0_ip6, out_group6, 6000, {}, 9})},
+		       "out0");
 	expect_drops(h, {});
 }
 

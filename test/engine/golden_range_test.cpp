@@ -323,6 +323,46 @@ TEST(GoldenRange, ATaggedRangeMatchesItsVlanOnly)
 	expect_drops(h, {{DropReason::no_rule, untagged.size() + 1}});
 }
 
+TEST(GoldenRange, AUnicastPrefixKeptGoesToTheGivenMac)
+{
+	// Unicast destinations of 198.18.9.0/24 and 2001:2:0:9::/64 arrive in
+	// frames to in0's MAC and leave, destination kept, to the `mac:` given.
+	std::vector<UdpFrame> sent4;
+	for (uint8_t i = 1; i < 4; i++) {
+		UdpFrame f = to_group(ipv4(198, 18, 9, i), 5000, i, i);
+		f.dst_mac = in0_mac;
+		sent4.push_back(f);
+	}
+	UdpFrame wrong_mac = sent4[0];
+	wrong_mac.dst_mac = out1_mac;
+	std::vector<FrameBuilder6> sent6;
+	for (uint16_t i = 1; i < 3; i++) {
+		FrameBuilder6 f = frame6(sender_mac, source6, ip6({0x2001, 2, 0, 9, 0, 0, 0, i}), 5000, 10 + i, i, 60);
+		std::copy(in0_mac.begin(), in0_mac.end(), f.dst_mac);
+		sent6.push_back(f);
+	}
+	std::vector<Bytes> wire = built(sent4);
+	wire.push_back(build_frame(wrong_mac));
+	for (const FrameBuilder6 &f : sent6)
+		wire.push_back(f.build());
+	RelayHarness h({ingress_bytes(wire), egress6("out0")}, EngineParams{});
+	add_rule(h, range_rule("uni4", prefix4(ipv4(198, 18, 9, 0), 24), config::PortRange::single(5000),
+			       {{.port = "out0", .mac = unicast_next_hop}}));
+	add_rule(h, range_rule("uni6", prefix6(ip6({0x2001, 2, 0, 9, 0, 0, 0, 0}), 64),
+			       config::PortRange::single(5000), {{.port = "out0", .mac = unicast_next_hop}}));
+	const PoolUse before = h.pool_in_use();
+	EXPECT_EQ(h.poll_until_idle(), wire.size());
+	h.flush();
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+	const std::vector<Bytes> out = h.sent_on("out0");
+	ASSERT_EQ(out.size(), sent4.size() + sent6.size());
+	for (size_t i = 0; i < sent4.size(); i++)
+		expect_frame(out[i], relayed(sent4[i], {unicast_next_hop, out0_mac, out0_ip}));
+	for (size_t i = 0; i < sent6.size(); i++)
+		expect_frame6(out[sent4.size() + i], relayed6(sent6[i], {unicast_next_hop, out0_mac, out0_ip6}));
+	expect_drops(h, {{DropReason::mac_mismatch, 1}});
+}
+
 // What a port sent, IPv4 fragments put back together by id in offset
 // order; every frame checked to fit `mtu` and its header checksum.
 std::vector<Bytes> reassembled4(const std::vector<Bytes> &sent, uint16_t mtu, size_t *fragments)
