@@ -151,6 +151,7 @@ void copy_match(const config::Match &from, config::Match &to)
 	to.dport = from.dport;
 	to.src = from.src;
 	to.vlan = from.vlan;
+	to.join = from.join;
 }
 
 std::optional<config::Sequence> copy_sequence(const std::optional<config::Sequence> &from)

@@ -45,8 +45,9 @@ public:
 	int bind_af_xdp(unsigned ifindex, const config::XdpOptions &opt, std::string *error);
 	// For an af_packet port: loads and attaches the program.
 	int attach_af_packet(unsigned ifindex, const config::XdpOptions &opt, std::string *error);
-	// One key more or less (idempotent), as the publisher adds and removes
-	// rules. The engine's key: the ingress port index is not the map's.
+	// One key more or less, as the publisher adds and removes rules: an
+	// exact key idempotently, a range counted (one remove per add). The
+	// engine's key: the ingress port index is not the map's.
 	int add_rule_key(const engine::InputKey &key, std::string *error);
 	int remove_rule_key(const engine::InputKey &key, std::string *error);
 	void detach();

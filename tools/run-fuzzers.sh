@@ -11,7 +11,7 @@
 #   --jobs N     targets run at the same time (default 1; each uses one core)
 #   --work DIR   corpus, logs and crash files (default /tmp/mcr-fuzz-work);
 #                a later run starts from the corpus an earlier one left there
-#   TARGET       packet, engine, config, rule_grammar, xdp, address (default: all)
+#   TARGET       packet, engine, config, rule_grammar, xdp, address, range (default: all)
 #
 # Build directory: build-fuzz, or $MCR_FUZZ_BUILD_DIR. fuzz_xdp needs root
 # (BPF_PROG_TEST_RUN) and reports "skipped" without it. A crash file
@@ -19,10 +19,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-all_targets=(packet engine config rule_grammar xdp address)
+all_targets=(packet engine config rule_grammar xdp address range)
 # Largest input worth trying per target; test/fuzz/meson.build uses the same.
 declare -A max_len=([packet]=9216 [engine]=16384 [xdp]=3000 [config]=8192 [rule_grammar]=2048
-	[address]=128)
+	[address]=128 [range]=4096)
 # Comparison operands as features: helps past the checksum and length
 # compares of the frame targets.
 declare -A extra=([packet]=-use_value_profile=1 [xdp]=-use_value_profile=1)

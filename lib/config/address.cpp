@@ -371,6 +371,12 @@ std::optional<PortRange> parse_port_range(std::string_view text, std::string &er
 				    text);
 		return std::nullopt;
 	}
+	if (*first == 0 || *last == 0) {
+		error = fmt::format("{} holds port 0, which is no UDP destination port; 'any' "
+				    "matches every port",
+				    text);
+		return std::nullopt;
+	}
 	if (*first > *last) {
 		error = fmt::format("port range {} is reversed; did you mean {}-{}?", text, *last,
 				    *first);

@@ -104,7 +104,8 @@ std::string format_host_or_prefix(const Prefix &prefix);
 // Whether a prefix's addresses are all groups (224.0.0.0/4, ff00::/8).
 bool is_multicast_prefix(const Prefix &prefix);
 
-// A UDP port range: "any" (0-65535), "N", or "FIRST-LAST" with FIRST <= LAST.
+// A UDP port range: "any" (0-65535), "N", or "FIRST-LAST" with FIRST <= LAST,
+// ports 1..65535 (port 0 only through "any").
 std::optional<PortRange> parse_port_range(std::string_view text, std::string &error);
 // "any", "5000" or "5000-5099": parse_port_range's notation.
 std::string format_port_range(const PortRange &range);

@@ -15,7 +15,7 @@ IpAddress last_address(const Prefix &prefix)
 {
 	if (const auto *v4 = std::get_if<Ipv4>(&prefix.address)) {
 		const Ipv4 host_mask = prefix.length == 0 ? ~Ipv4{0} : ~(~Ipv4{0} << (32 - prefix.length));
-		return Ipv4{*v4 | (prefix.length == 32 ? 0 : host_mask)};
+		return Ipv4{*v4 | host_mask};
 	}
 	Ipv6 last = std::get<Ipv6>(prefix.address);
 	for (unsigned bit = prefix.length; bit < 128; bit++)
@@ -86,8 +86,8 @@ std::optional<std::string> destination_problem(const Prefix &dst)
 		if (dst.is_ipv6() && (dst.length < 16 || !ipv6_group_relayable(std::get<Ipv6>(dst.address))))
 			return fmt::format("{} holds interface-local, link-local or reserved-scope "
 					   "groups, which a relay must not carry to another link "
-					   "(RFC 4291 2.7); a group prefix of /16 or longer with a "
-					   "relayable scope, e.g. ff3e::/16, is",
+					   "(RFC 4291 2.7); give a group prefix of /16 or longer "
+					   "with a relayable scope, e.g. ff3e::/16",
 					   text);
 		return std::nullopt;
 	}
@@ -178,8 +178,31 @@ std::vector<RuleValueProblem> output_problems(const Output &output, const Match 
 					     format_prefix(*output.dst), output.dst->host_bits(),
 					     format_host_or_prefix(input.dst), input.dst.host_bits(),
 					     hint)});
+		} else if (!output.dst->is_host() && !output.mac && !is_multicast_prefix(*output.dst)) {
+			found.push_back({RuleValue::dst, 0,
+					 fmt::format("map onto {} sends to addresses that are not all "
+						     "groups: give the output `mac:` (the next hop of "
+						     "many unicast destinations is not one neighbour)",
+						     format_prefix(*output.dst))});
 		}
+	} else if (!input.dst.is_host() && !output.mac && !is_multicast_prefix(input.dst)) {
+		found.push_back({RuleValue::dst, 0,
+				 fmt::format("keeping the destinations of {}, not all groups, needs "
+					     "`mac:` on the output (the next hop of many unicast "
+					     "destinations is not one neighbour)",
+					     format_prefix(input.dst))});
 	}
+	// A kept or mapped range of unicast destinations: the neighbour of each
+	// address is not looked up (only a set address's is), so the next hop
+	// is given.
+	const Prefix sent_to = output.destination(input);
+	if (!output.mac && !sent_to.is_host() && !is_multicast_prefix(sent_to) && found.empty())
+		found.push_back({output.dst ? RuleValue::dst : RuleValue::whole, 0,
+				 fmt::format("an output that {} the unicast destinations {} needs "
+					     "'mac:' (the next hop): mcr looks up the neighbour of "
+					     "a set address, not of each address of a range",
+					     output.dst ? "maps onto" : "keeps",
+					     format_prefix(sent_to))});
 	switch (output.src.kind) {
 	case OutputSource::Kind::port:
 		break;

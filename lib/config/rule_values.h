@@ -41,8 +41,9 @@ std::optional<std::string> output_source_problem(const IpAddress &src);
 std::vector<RuleValueProblem> match_problems(const Match &match);
 
 // An output against an input of its rule: a map prefix with as many host
-// bits as the input's dst prefix, a given src of the output's family, src
-// keep only within one family and never for a link-local source sent to
+// bits as the input's dst prefix, `mac` when it keeps or maps onto a range
+// of unicast destinations, a given src of the output's family, src keep
+// only within one family and never for a link-local source sent to
 // another port.
 std::vector<RuleValueProblem> output_problems(const Output &output, const Match &input);
 

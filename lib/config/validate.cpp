@@ -300,23 +300,11 @@ void RuleIndex::add(const Config &cfg, size_t rule)
 {
 	const Rule &r = cfg.rules[rule];
 	names_.emplace(r.name, rule);
-	for (const Match *input : r.inputs())
-		matches_[key(*input)].push_back({input->dport, rule});
-}
-
-std::optional<size_t> RuleIndex::find(const Match &match, bool (*like)(const Match &, const Match &),
-				      const Config &cfg) const
-{
-	const auto it = matches_.find(key(match));
-	if (it == matches_.end())
-		return std::nullopt;
-	for (const auto &[dport, rule] : it->second) {
-		(void)dport;
-		for (const Match *theirs : cfg.rules[rule].inputs())
-			if (like(*theirs, match))
-				return rule;
+	for (const Match *input : r.inputs()) {
+		matches_.emplace(ExactKey{key(*input), input->dport.first, input->dport.last}, rule);
+		if (!input->dport.is_single())
+			port_ranges_[key(*input)].push_back(rule);
 	}
-	return std::nullopt;
 }
 
 std::optional<size_t> RuleIndex::by_name(const std::string &name) const
@@ -325,14 +313,24 @@ std::optional<size_t> RuleIndex::by_name(const std::string &name) const
 	return it == names_.end() ? std::nullopt : std::optional<size_t>(it->second);
 }
 
-std::optional<size_t> RuleIndex::by_match(const Config &cfg, const Match &match) const
+std::optional<size_t> RuleIndex::by_match(const Match &match) const
 {
-	return find(match, same_match_key, cfg);
+	const auto it = matches_.find(ExactKey{key(match), match.dport.first, match.dport.last});
+	return it == matches_.end() ? std::nullopt : std::optional<size_t>(it->second);
 }
 
 std::optional<size_t> RuleIndex::crossing_match(const Config &cfg, const Match &match) const
 {
-	return find(match, ambiguous, cfg);
+	// One port is inside any range that holds it: only two ranges cross.
+	if (match.dport.is_single())
+		return std::nullopt;
+	const auto it = port_ranges_.find(key(match));
+	if (it == port_ranges_.end())
+		return std::nullopt;
+	for (const size_t rule : it->second)
+		if (input_crossing(cfg.rules[rule], match))
+			return rule;
+	return std::nullopt;
 }
 
 std::vector<Diagnostic> check_rule(const Config &cfg, const Rule &rule, const RuleIndex &index)
@@ -344,7 +342,7 @@ std::vector<Diagnostic> check_rule(const Config &cfg, const Rule &rule, const Ru
 	for (size_t i = 0; i < inputs.size(); i++) {
 		if (repeats_earlier_input(rule, inputs, i, found))
 			continue;
-		if (const auto other = index.by_match(cfg, *inputs[i])) {
+		if (const auto other = index.by_match(*inputs[i])) {
 			const Rule &theirs = cfg.rules[*other];
 			duplicate_match(rule, *inputs[i], theirs, *input_like(theirs, *inputs[i]),
 					found);

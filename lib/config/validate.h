@@ -35,21 +35,22 @@ public:
 	void add(const Config &cfg, size_t rule);
 	std::optional<size_t> by_name(const std::string &name) const;
 	// The rule with an input of the same key (port, vlan, dst, src, dport).
-	std::optional<size_t> by_match(const Config &cfg, const Match &match) const;
+	std::optional<size_t> by_match(const Match &match) const;
 	// The rule with an input of the same port, vlan, dst and src whose port
 	// range crosses the match's (overlaps, neither holding the other).
 	std::optional<size_t> crossing_match(const Config &cfg, const Match &match) const;
 
 private:
-	// port, vlan, dst, src (present, address, length): the port ranges
-	// sharing it are listed.
+	// port, vlan, dst, src (present, address, length).
 	using MatchKey =
 		std::tuple<std::string, uint16_t, IpAddress, uint8_t, bool, IpAddress, uint8_t>;
+	// And the port range's first and last.
+	using ExactKey = std::tuple<MatchKey, uint16_t, uint16_t>;
 	static MatchKey key(const Match &m);
-	std::optional<size_t> find(const Match &match, bool (*like)(const Match &, const Match &),
-				   const Config &cfg) const;
 	std::map<std::string, size_t> names_;
-	std::map<MatchKey, std::vector<std::pair<PortRange, size_t>>> matches_;
+	std::map<ExactKey, size_t> matches_;
+	// The rules with an input of a port range (not one port) by MatchKey.
+	std::map<MatchKey, std::vector<size_t>> port_ranges_;
 };
 
 // check_rule for a rule that cfg does not hold yet, using index.

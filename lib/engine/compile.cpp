@@ -49,7 +49,20 @@ bool is_group(const config::IpAddress &a)
 // An output the IPv4 relay's precomputed rewrite can carry.
 bool ipv4_simple_output(const config::Match &input, const config::Output &o)
 {
-	return !o.is_ipv6(input) && (!o.dst || o.dst->is_host());
+	const bool ipv6_source =
+		o.src.kind == config::OutputSource::Kind::address && config::is_ipv6(o.src.address);
+	return !o.is_ipv6(input) && !ipv6_source && (!o.dst || o.dst->is_host());
+}
+
+// Whether an address has bits set past its prefix length (the config
+// refuses such prefixes; two of them would name one range entry).
+bool bits_past(const Address16 &a, unsigned length, bool ipv6)
+{
+	const unsigned first = ipv6 ? 0 : 96; // IPv4 is the last 32 bits
+	for (unsigned bit = first + length; bit < 128; bit++)
+		if (a[bit / 8] & (0x80 >> (bit % 8)))
+			return true;
+	return false;
 }
 
 } // namespace
@@ -230,6 +243,13 @@ CompiledRule *Engine::compile(const config::Rule &rule, const NeighbourLookup &n
 			return nullptr;
 		}
 		keys[i] = key_of(*inputs[i], static_cast<uint16_t>(in_port));
+		const InputKey &k = keys[i];
+		if (bits_past(k.dst, k.dst_len, k.ipv6) || bits_past(k.src, k.src_len, k.ipv6) ||
+		    k.dport_first > k.dport_last) {
+			*error = fmt::format("rule '{}': input {} has bits set past a prefix or a reversed "
+					     "port range", rule.name, i);
+			return nullptr;
+		}
 		general |= keys[i].ipv6 || !keys[i].exact();
 		for (size_t j = 0; j < i; j++)
 			if (keys[j] == keys[i]) {

@@ -110,9 +110,12 @@ int RuleTable::publish_key(const InputKey &key, RuleRef ref)
 int32_t RuleTable::withdraw_key(const InputKey &key)
 {
 	if (!key.exact()) {
-		if (ranges_.remove(range_match_of(key)) == 0)
+		const int rc = ranges_.remove(range_match_of(key));
+		if (rc == 0)
 			n_ranges_.fetch_sub(1, std::memory_order_relaxed);
-		return -1; // the range stage frees its own entries
+		// -1: nothing to free later, the range stage frees its own
+		// entries; any other failure leaves the entry published.
+		return rc == 0 || rc == -ENOENT ? -1 : rc;
 	}
 	if (key.ipv6) {
 		const RuleKey6 k = key.rule_key6();
@@ -179,8 +182,10 @@ void RuleTable::finish_retiring(const Retiring &r)
 void RuleTable::count_source_specific(const InputKey &key, int delta)
 {
 	// The bucket of the destination's last four bytes: an IPv4 address,
-	// or where IPv6 groups differ (has_source_specific6).
-	if (key.source_specific())
+	// or where IPv6 groups differ (has_source_specific6). Only exact keys:
+	// a range's source prefix is the range stage's, and the exact tables
+	// never see it.
+	if (key.exact() && key.source_specific())
 		source_specific_[source_bucket(packet::ipv4_of(key.dst))].fetch_add(
 			static_cast<uint32_t>(delta), std::memory_order_relaxed);
 }
@@ -193,8 +198,16 @@ void RuleTable::unpublish(CompiledRule *rule, CompiledRule *successor)
 		if (successor != nullptr && has_key(*successor, key))
 			continue; // the slot stays, pointing at the successor
 		const int32_t pos = withdraw_key(key);
-		if (pos >= 0)
+		if (pos >= 0) {
 			r.freed_later(i, pos);
+		} else if (pos != -1) {
+			// The range stage could not take the entry out (no memory
+			// for its new port-range list): workers may still find the
+			// rule, so it is never freed.
+			MCR_LOG(rules, CRIT, "rule %s: range entry not removed (%s): the rule stays "
+				"allocated", rule->name(), rte_strerror(-pos));
+			return;
+		}
 	}
 	retire(r);
 }

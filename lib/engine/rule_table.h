@@ -165,7 +165,8 @@ private:
 	// Adds or replaces key -> ref: 0 or more, or a negative errno.
 	int publish_key(const InputKey &key, RuleRef ref);
 	// Deletes key. An exact key's slot, to free after the grace period;
-	// negative when there is none to free (a range key, or no such key).
+	// -1 when there is none to free (a range key, or no such key); another
+	// negative errno when a range key could not be taken out.
 	int32_t withdraw_key(const InputKey &key);
 	struct Retiring {
 		CompiledRule *rule;

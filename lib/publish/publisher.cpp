@@ -215,23 +215,31 @@ int Publisher::install(Compiled &c, const config::Rule &rule, std::string *error
 	}
 	// The engine knows the rule before the XDP program sends it an
 	// input's traffic; inputs the rule had before keep their entries.
+	std::set<engine::InputKey> in_xdp;
 	for (const Input &in : now) {
-		if (among(before, in))
+		// Joined before the old rule's groups are left: memberships are
+		// counted, so a group both join lists hold is never left.
+		join(rule, in);
+		if (among(before, in)) {
+			if (running->second.in_xdp.count(in.key))
+				in_xdp.insert(in.key);
 			continue;
+		}
 		std::string why;
 		if (xdp_.add(in.port, in.key, &why) < 0)
 			MCR_LOG(rules, WARNING, "rule %s: XDP map: %s", rule.name.c_str(), why.c_str());
-		join(rule, in);
+		else
+			in_xdp.insert(in.key);
 	}
 	for (const Input &in : before) {
-		if (among(now, in))
+		leave(running->second.rule, in);
+		if (among(now, in) || !running->second.in_xdp.count(in.key))
 			continue;
 		std::string why;
 		if (xdp_.remove(in.port, in.key, &why) < 0)
 			MCR_LOG(rules, WARNING, "rule %s: XDP map: %s", rule.name.c_str(), why.c_str());
-		leave(running->second.rule, in);
 	}
-	rules_[c.key] = Published{rule, std::move(c.hops)};
+	rules_[c.key] = Published{rule, std::move(c.hops), std::move(in_xdp)};
 	return 0;
 }
 
@@ -245,7 +253,7 @@ void Publisher::uninstall(const engine::InputKey &key)
 	const std::vector<Input> inputs = inputs_of(rule, &why);
 	// The XDP program stops sending the flow before the engine forgets it.
 	for (const Input &in : inputs)
-		if (xdp_.remove(in.port, in.key, &why) < 0)
+		if (it->second.in_xdp.count(in.key) && xdp_.remove(in.port, in.key, &why) < 0)
 			MCR_LOG(rules, WARNING, "rule %s: XDP map: %s", rule.name.c_str(), why.c_str());
 	engine_.rules().remove(key);
 	for (const Input &in : inputs)
@@ -435,13 +443,20 @@ int Publisher::port_reopened(uint16_t port, std::string *error)
 	};
 	std::vector<engine::InputKey> sending;
 	const std::string &name = engine_.ports()[port].name;
-	for (const auto &[key, p] : rules_) {
+	for (auto &[key, p] : rules_) {
 		const config::Rule &rule = p.rule;
 		std::string why;
 		for (const Input &in : inputs_of(rule, &why)) {
 			if (in.port != port)
 				continue;
-			note(xdp_.add(port, in.key, &why), "rule " + rule.name + ": XDP map: " + why);
+			// The port's program and maps are new: what was added to the
+			// old ones is gone with them.
+			const int added = xdp_.add(port, in.key, &why);
+			if (added == 0)
+				p.in_xdp.insert(in.key);
+			else
+				p.in_xdp.erase(in.key);
+			note(added, "rule " + rule.name + ": XDP map: " + why);
 			for (const config::IpAddress &group : groups_of(*in.match))
 				note(groups_.join(port, group, join_source(*in.match, group), &why),
 				     "rule " + rule.name + ": " + why);

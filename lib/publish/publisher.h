@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,10 @@ private:
 		config::Rule rule;
 		// Per output: the next hop of a unicast output without `mac:`.
 		std::vector<std::optional<host::NextHop>> hops;
+		// The inputs whose XDP entry was added: only those are removed,
+		// since the range maps count one rule per add, and a removal the
+		// add never made would take another rule's entry.
+		std::set<engine::InputKey> in_xdp;
 	};
 	// One input of a rule: its ingress port and key.
 	struct Input {

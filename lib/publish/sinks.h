@@ -14,9 +14,9 @@ namespace mcr::publish {
 class XdpRuleSink {
 public:
 	virtual ~XdpRuleSink() = default;
-	// One input more or less in port's XDP rule maps (idempotent): an
-	// exact key of either family, or a range. 0 or a negative errno with
-	// *error.
+	// One input more or less in port's XDP rule maps: an exact key of
+	// either family (idempotent), or a range (counted: each add needs its
+	// own remove). 0 or a negative errno with *error.
 	virtual int add(uint16_t port, const engine::InputKey &key, std::string *error) = 0;
 	virtual int remove(uint16_t port, const engine::InputKey &key, std::string *error) = 0;
 };

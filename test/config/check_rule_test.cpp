@@ -206,3 +206,121 @@ TEST(CheckRule, IndexFindsEveryInput)
 	EXPECT_EQ(messages(check_rule(cfg, rule, index)), messages(check_rule(cfg, rule)));
 	EXPECT_EQ(messages(check_rule(cfg, rule, index)).size(), 2u); // 239.1.3.2 and the repeat
 }
+
+namespace {
+
+// A range input on up0: 239.1.0.0/16, ports first..last.
+Rule range_rule(const char *name, uint16_t first, uint16_t last, int line)
+{
+	Rule rule{.name = name, .where = at(line)};
+	rule.match = Match{.port = "up0",
+			   .dst = Prefix{*parse_ipv4("239.1.0.0"), 16},
+			   .dport = PortRange{first, last},
+			   .where = at(line)};
+	rule.outputs.push_back(Output{.port = "down0", .where = at(line)});
+	return rule;
+}
+
+} // namespace
+
+// Overlapping inputs are fine where precedence orders them (exact before
+// range, longer prefix first, (S,G) first, the narrower port range
+// first); identical ones are duplicates, crossing port ranges ambiguous.
+TEST(CheckRule, RangesOverlapWherePrecedenceOrdersThem)
+{
+	Config cfg = two_ports_one_rule(); // feed-a: 239.1.1.1:5000 exactly
+	cfg.rules.push_back(range_rule("wide", 5000, 5099, 2));
+
+	Rule nested = range_rule("narrow", 5000, 5009, 3);
+	EXPECT_TRUE(check_rule(cfg, nested).empty()) << "a narrower range inside a wider one";
+	Rule longer = range_rule("longer", 5000, 5099, 3);
+	longer.match.dst = Prefix{*parse_ipv4("239.1.1.0"), 24};
+	EXPECT_TRUE(check_rule(cfg, longer).empty()) << "a longer prefix";
+	Rule sg = range_rule("sg", 5050, 5149, 3);
+	sg.match.src = Prefix{*parse_ipv4("198.18.0.0"), 24};
+	EXPECT_TRUE(check_rule(cfg, sg).empty()) << "(S,G) beats (*,G)";
+	Rule other_vlan = range_rule("tagged", 5050, 5149, 3);
+	other_vlan.match.vlan = 7;
+	EXPECT_TRUE(check_rule(cfg, other_vlan).empty());
+
+	EXPECT_EQ(messages(check_rule(cfg, range_rule("again", 5000, 5099, 3))),
+		  (std::vector<std::string>{"console:3:1: match (port up0, 239.1.0.0/16:5000-5099) "
+					    "is already used by rule 'wide' (defined at console:2:1)"}));
+	EXPECT_EQ(messages(check_rule(cfg, range_rule("crossing", 5050, 5149, 3))),
+		  (std::vector<std::string>{
+			  "console:3:1: match (port up0, 239.1.0.0/16:5050-5149) is ambiguous with "
+			  "rule 'wide' (defined at console:2:1): the port ranges 5050-5149 and "
+			  "5000-5099 overlap and neither holds the other, so no precedence says which "
+			  "rule takes a datagram to a port in both; split or nest the ranges"}));
+}
+
+// The loader's indexed check finds the same duplicates and crossings.
+TEST(CheckRule, IndexedCheckSeesRangesToo)
+{
+	Config cfg = two_ports_one_rule();
+	cfg.rules.push_back(range_rule("wide", 5000, 5099, 2));
+	RuleIndex index;
+	index.add(cfg, 0);
+	index.add(cfg, 1);
+	EXPECT_TRUE(check_rule(cfg, range_rule("narrow", 5000, 5009, 3), index).empty());
+	EXPECT_EQ(check_rule(cfg, range_rule("again", 5000, 5099, 3), index).size(), 1u);
+	EXPECT_EQ(check_rule(cfg, range_rule("crossing", 4990, 5000, 3), index).size(), 1u);
+}
+
+TEST(CheckRule, ARangeOutputIntoItsOwnRangeLoops)
+{
+	Config cfg = two_ports_one_rule();
+	Rule rule = range_rule("loop", 5000, 5099, 3);
+	rule.outputs[0] = Output{.port = "up0", .dst = host("239.1.200.1"), .dport = 5050,
+				 .where = at(4)};
+	EXPECT_EQ(messages(check_rule(cfg, rule)),
+		  (std::vector<std::string>{"console:4:1: output loops back to the rule's own match "
+					    "(port up0, 239.1.0.0/16:5000-5099)"}));
+	rule.outputs[0].dport = 6000;
+	EXPECT_TRUE(check_rule(cfg, rule).empty()) << "outside the port range";
+	rule.outputs[0].dport.reset();
+	rule.outputs[0].dst = Prefix{*parse_ipv4("239.2.0.0"), 16};
+	EXPECT_TRUE(check_rule(cfg, rule).empty()) << "mapped out of the range";
+}
+
+TEST(CheckRule, DescribesIpv6AndRanges)
+{
+	Match match{.port = "up0",
+		    .dst = host("ff3e::1"),
+		    .src = Prefix{*parse_ipv6("2001:2::"), 64},
+		    .dport = PortRange::any()};
+	EXPECT_EQ(describe_match(match), "port up0, [ff3e::1]:any, src 2001:2::/64");
+	EXPECT_EQ(describe_source(OutputSource::given(*parse_ipv6("2001:2::1")), std::nullopt),
+		  "2001:2::1");
+}
+
+TEST(CheckRule, ComparesIpv6AddressesAndNeverAcrossFamilies)
+{
+	Config cfg = two_ports_one_rule();
+	Rule six = new_rule();
+	six.name = "six";
+	six.match.dst = host("ff3e::1");
+	cfg.rules.push_back(six);
+
+	Rule again = new_rule();
+	again.match.dst = host("ff3e::1");
+	EXPECT_EQ(messages(check_rule(cfg, again)),
+		  (std::vector<std::string>{"console:3:1: match (port up0, [ff3e::1]:5000) is already "
+					    "used by rule 'six' (defined at console:3:1)"}));
+	again.match.dst = host("ff3e::2");
+	EXPECT_TRUE(check_rule(cfg, again).empty());
+
+	// ::ffff:239.1.1.1 is not 239.1.1.1: the families never compare equal.
+	Rule mapped = new_rule();
+	mapped.match.dst = host("::ffff:239.1.1.1");
+	EXPECT_TRUE(check_rule(cfg, mapped).empty());
+
+	Rule loop = new_rule();
+	loop.match.dst = host("ff3e::9");
+	loop.outputs[0].port = "up0";
+	EXPECT_EQ(messages(check_rule(cfg, loop)),
+		  (std::vector<std::string>{"console:5:1: output loops back to the rule's own match "
+					    "(port up0, [ff3e::9]:5000)"}));
+	loop.outputs[0].dst = host("239.1.1.9");
+	EXPECT_TRUE(check_rule(cfg, loop).empty()) << "6 to 4 back onto the port: another group";
+}

@@ -122,6 +122,25 @@ TEST(Compare, SeesInputsMergeAndMonitor)
 						   .rules[2]));
 }
 
+TEST(Compare, SeesPrefixesRangesJoinsAndAddress6)
+{
+	const std::string range = replace(base, "dst: 239.1.1.1, dport: 5000",
+					  "dst: 239.1.0.0/16, dport: 5000-5099, join: [239.1.0.1]");
+	const Config a = load(range);
+	for (const auto &[from, to] : std::vector<std::pair<std::string, std::string>>{
+		     {"239.1.0.0/16", "239.1.0.0/17"},
+		     {"5000-5099", "5000-5098"},
+		     {"[239.1.0.1]", "[239.1.0.2]"},
+		     {"join: [239.1.0.1]", "join: [239.1.0.1], src: 198.18.0.0/24"}}) {
+		SCOPED_TRACE(to);
+		EXPECT_FALSE(same_rule(a.rules[0], load(replace(range, from, to)).rules[0]));
+	}
+	EXPECT_TRUE(same_rule(a.rules[0], load(range).rules[0]));
+	EXPECT_EQ(restart_changes(load(base), load(replace(base, "iface: lr0",
+								  "iface: lr0, address: 2001:2::1"))),
+		  (std::vector<std::string>{"port 'up0' changed"}));
+}
+
 TEST(Compare, PortWorkerAndPoolChangesNeedARestart)
 {
 	const Config a = load(base);

@@ -119,7 +119,8 @@ const std::vector<InvalidConfig> invalid_configs = {
 	 {"t.yaml:12:1: expected one YAML document, found 2"}},
 	{"unknown_top_level_key",
 	 valid + "worker: { burst: 32 }\n",
-	 {"t.yaml:11:1: unknown key 'worker' (expected one of: ports, workers, pools, rules, metrics)"}},
+	 {"t.yaml:11:1: unknown key 'worker' (expected one of: ports, workers, pools, "
+	  "rules, metrics)"}},
 	{"missing_ports_and_rules",
 	 "workers: { burst: 32 }\n",
 	 {"t.yaml:1:1: missing required key 'ports'", "t.yaml:1:1: missing required key 'rules'"}},
@@ -383,7 +384,8 @@ const std::vector<InvalidConfig> invalid_configs = {
 	{"src_not_unicast",
 	 one_rule("{ port: up0, dst: 239.1.1.1, dport: 5000, src: 239.0.0.1 }",
 		  "[{ port: down0 }]"),
-	 {"t.yaml:8:59: 'src' must be a unicast address or a prefix of unicast addresses, got 239.0.0.1"}},
+	 {"t.yaml:8:59: 'src' must be a unicast address or a prefix of unicast addresses, "
+	  "got 239.0.0.1"}},
 	{"match_vlan_out_of_range",
 	 one_rule("{ port: up0, dst: 239.1.1.1, dport: 5000, vlan: 4095 }", "[{ port: down0 }]"),
 	 {"t.yaml:8:60: 'vlan' must be between 1 and 4094, got 4095"}},
@@ -431,6 +433,129 @@ const std::vector<InvalidConfig> invalid_configs = {
 	 one_rule(feed_match, "[{ port: down0, src: [keep] }, { port: down0, dport: 1, src: }]"),
 	 {"t.yaml:9:35: expected 'keep' or an IPv4 or IPv6 address for 'src', got a list",
 	  "t.yaml:9:70: expected 'keep' or an IPv4 or IPv6 address for 'src', got nothing"}},
+	// IPv6 and ranges (issue 14): each refused at the value that is wrong.
+	{"ipv6_link_local_group",
+	 one_rule("{ port: up0, dst: ff02::1:3, dport: 5000 }", "[{ port: down0 }]"),
+	 {"t.yaml:8:30: ff02::1:3 is an interface-local, link-local or reserved-scope "
+	  "group, which a relay must not carry to another link (RFC 4291 2.7)"}},
+	{"ipv6_group_prefix_spanning_scopes",
+	 one_rule("{ port: up0, dst: ff00::/8, dport: 5000 }", "[{ port: down0 }]"),
+	 {"t.yaml:8:30: ff00::/8 holds interface-local, link-local or reserved-scope "
+	  "groups, which a relay must not carry to another link (RFC 4291 2.7); give a "
+	  "group prefix of /16 or longer with a relayable scope, e.g. ff3e::/16"}},
+	{"dst_prefix_bits_past_length",
+	 one_rule("{ port: up0, dst: 239.1.1.0/16, dport: 5000 }", "[{ port: down0 }]"),
+	 {"t.yaml:8:30: invalid 'dst': 239.1.1.0/16 has bits set past /16; did you mean "
+	  "239.1.0.0/16?"}},
+	{"dst_prefix_length_too_long",
+	 one_rule("{ port: up0, dst: ff3e::/129, dport: 5000 }", "[{ port: down0 }]"),
+	 {"t.yaml:8:30: invalid 'dst': '129' is not a prefix length: 0..128 for IPv6"}},
+	{"dst_prefix_mixing_kinds",
+	 one_rule("{ port: up0, dst: 192.0.0.0/2, dport: 5000 }", "[{ port: down0 }]"),
+	 {"t.yaml:8:30: 192.0.0.0/2 holds addresses that are neither groups nor unicast "
+	  "(or both kinds); a prefix of only groups or only unicast addresses is expected"}},
+	{"src_family_differs",
+	 one_rule("{ port: up0, dst: ff3e::1, dport: 5000, src: 198.18.0.1 }", "[{ port: down0 }]"),
+	 {"t.yaml:8:57: src 198.18.0.1 is IPv4 but dst ff3e::1 is IPv6: a datagram's "
+	  "source and destination are of one family"}},
+	{"src_prefix_not_unicast",
+	 one_rule("{ port: up0, dst: 239.1.1.1, dport: 5000, src: 224.0.0.0/3 }", "[{ port: down0 }]"),
+	 {"t.yaml:8:59: 'src' must be a unicast address or a prefix of unicast addresses, "
+	  "got 224.0.0.0/3"}},
+	{"dport_range_reversed",
+	 one_rule("{ port: up0, dst: 239.1.1.1, dport: 5099-5000 }", "[{ port: down0 }]"),
+	 {"t.yaml:8:48: invalid 'dport': port range 5099-5000 is reversed; did you mean "
+	  "5000-5099?"}},
+	{"dport_range_zero",
+	 one_rule("{ port: up0, dst: 239.1.1.1, dport: 0-100 }", "[{ port: down0 }]"),
+	 {"t.yaml:8:48: invalid 'dport': 0-100 holds port 0, which is no UDP destination "
+	  "port; 'any' matches every port"}},
+	{"join_on_exact_input",
+	 one_rule("{ port: up0, dst: 239.1.1.1, dport: 5000, join: [239.1.1.1] }", "[{ port: down0 }]"),
+	 {"t.yaml:8:61: 'join' is for range inputs: an exact input joins its dst group itself"}},
+	{"join_outside_range",
+	 one_rule("{ port: up0, dst: 239.1.0.0/16, dport: 5000, join: [239.1.0.1, 239.3.0.1, 239.1.0.1] }",
+		  "[{ port: down0 }]"),
+	 {"t.yaml:8:75: join 239.3.0.1 is outside the input's dst 239.1.0.0/16",
+	  "t.yaml:8:86: join 239.1.0.1 is listed twice"}},
+	{"join_not_an_address",
+	 one_rule("{ port: up0, dst: 239.1.0.0/16, dport: 5000, join: [239.1.0] }", "[{ port: down0 }]"),
+	 {"t.yaml:8:64: invalid group address '239.1.0' in 'join'"}},
+	{"output_src_keep_across_families",
+	 one_rule(feed_match, "[{ port: down0, dst: ff3e::1, src: keep }]"),
+	 {"t.yaml:9:49: src keep cannot carry an IPv4 source into an IPv6 output; leave "
+	  "src out (the port's address) or give one"}},
+	{"output_src_other_family_with_dst_keep",
+	 one_rule(feed_match, "[{ port: down0, src: 2001:2::1 }]"),
+	 {"t.yaml:9:35: src 2001:2::1 is IPv6 but the output sends IPv4 (dst keep keeps "
+	  "the input's family: an output of the other family needs a dst)"}},
+	{"output_src_keep_link_local_across_ports",
+	 one_rule("{ port: up0, dst: ff3e::1, dport: 5000, src: fe80::1 }", "[{ port: down0, src: keep }]"),
+	 {"t.yaml:9:35: src keep would carry the link-local source fe80::1 off its link "
+	  "(port up0) to port down0; a link-local address is only valid on its link (RFC "
+	  "4291 2.5.6)"}},
+	{"output_map_host_bits_differ",
+	 one_rule("{ port: up0, dst: 239.1.0.0/16, dport: 5000 }", "[{ port: down0, dst: 239.2.0.0/24 }]"),
+	 {"t.yaml:9:35: map prefix 239.2.0.0/24 has 8 host bits but the input's dst "
+	  "239.1.0.0/16 has 16: a map carries the received destination's host bits, so "
+	  "both need the same number (/16 here)"}},
+	{"output_map_from_exact_input",
+	 one_rule(feed_match, "[{ port: down0, dst: ff3e::/96 }]"),
+	 {"t.yaml:9:35: map prefix ff3e::/96 has 32 host bits but the input's dst "
+	  "239.1.1.1 has 0: a map carries the received destination's host bits, so both "
+	  "need the same number"}},
+	{"output_keeps_unicast_range_without_mac",
+	 one_rule("{ port: up0, dst: 198.18.8.0/24, dport: 5000 }",
+		  "[{ port: down0 }, { port: down0, dst: 198.18.9.0/24, dport: 1 }, "
+		  "{ port: down0, dst: 198.18.9.0/24, dport: 2, mac: 02:00:00:00:00:01 }]"),
+	 {"t.yaml:9:15: an output that keeps the unicast destinations 198.18.8.0/24 needs "
+	  "'mac:' (the next hop): mcr looks up the neighbour of a set address, not of each "
+	  "address of a range",
+	  "t.yaml:9:52: an output that maps onto the unicast destinations 198.18.9.0/24 needs "
+	  "'mac:' (the next hop): mcr looks up the neighbour of a set address, not of each "
+	  "address of a range"}},
+	{"output_dst_link_local_group",
+	 one_rule(feed_match, "[{ port: down0, dst: ff02::2 }]"),
+	 {"t.yaml:9:35: ff02::2 is an interface-local, link-local or reserved-scope "
+	  "group, which a relay must not carry to another link (RFC 4291 2.7)"}},
+	{"merge_of_ranges",
+	 merged_rule("[{ port: up0, dst: 239.1.0.0/16, dport: 5000 }, { port: up0, dst: 239.1.2.1, dport: 5000 }]",
+		     "{ sequence: rtp }"),
+	 {"t.yaml:9:12: a merged rule follows one stream's sequence numbers: its inputs "
+	  "must be exact (one dst, one dport, no src prefix), got a range"}},
+	{"monitor_of_range",
+	 ports + "rules:\n  - name: feed-a\n    match: { port: up0, dst: 239.1.1.1, dport: any }\n"
+		 "    monitor: { sequence: rtp }\n    outputs: [{ port: down0 }]\n",
+	 {"t.yaml:9:14: 'monitor' follows one stream's sequence numbers: its match must "
+	  "be exact (one dst, one dport, no src prefix), got a range"}},
+	{"range_input_taken",
+	 ports + "rules:\n"
+		 "  - { name: a, match: { port: up0, dst: 239.1.0.0/16, dport: 5000-5099 }, outputs: [{ port: down0 }] }\n"
+		 "  - { name: b, match: { port: up0, dst: 239.1.0.0/16, dport: 5000-5099 }, outputs: [{ port: down0 }] }\n",
+	 {"t.yaml:8:23: match (port up0, 239.1.0.0/16:5000-5099) is already used by rule "
+	  "'a' (defined at t.yaml:7:23)"}},
+	{"port_ranges_crossing",
+	 ports + "rules:\n"
+		 "  - { name: a, match: { port: up0, dst: 239.1.0.0/16, dport: 5000-5099 }, outputs: [{ port: down0 }] }\n"
+		 "  - { name: b, match: { port: up0, dst: 239.1.0.0/16, dport: 5050-5149 }, outputs: [{ port: down0 }] }\n",
+	 {"t.yaml:8:23: match (port up0, 239.1.0.0/16:5050-5149) is ambiguous with rule "
+	  "'a' (defined at t.yaml:7:23): the port ranges 5050-5149 and 5000-5099 overlap "
+	  "and neither holds the other, so no precedence says which rule takes a datagram "
+	  "to a port in both; split or nest the ranges"}},
+	{"range_output_loops_back",
+	 one_rule("{ port: up0, dst: 239.1.0.0/16, dport: any }", "[{ port: up0, dst: 239.1.9.9, dport: 6000 }]"),
+	 {"t.yaml:9:15: output loops back to the rule's own match (port up0, 239.1.0.0/16:any)"}},
+	{"port_address_two_of_a_family",
+	 R"(ports:
+  - { name: up0, iface: lr0, address: [198.18.1.1, 198.18.1.2] }
+  - { name: up1, iface: lr1, address: [2001:2::1, 198.18.1.1, 2001:2::2] }
+  - { name: up2, iface: lr2, address: ff02::1 }
+rules: []
+)",
+	 {"t.yaml:2:52: 'address' lists two IPv4 addresses; a port has one of each family",
+	  "t.yaml:3:39: 'address' lists 3 addresses: one, or one IPv4 and one IPv6, expected",
+	  "t.yaml:3:63: 'address' lists two IPv6 addresses; a port has one of each family",
+	  "t.yaml:4:39: 'address' must be a unicast address, got ff02::1"}},
 	{"output_dscp_out_of_range",
 	 one_rule(feed_match, "[{ port: down0, dscp: 64 }, { port: down0, dport: 1, dscp: -1 }]"),
 	 {"t.yaml:9:36: 'dscp' must be between 0 and 63, got 64",

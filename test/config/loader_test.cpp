@@ -396,3 +396,67 @@ TEST(Diagnostic, FormatsAsFileLineColumnMessage)
 	Diagnostic diagnostic{{"a/b.yaml", 12, 7}, "something is wrong"};
 	EXPECT_EQ(diagnostic.str(), "a/b.yaml:12:7: something is wrong");
 }
+
+// Issue 14: IPv6 addresses, prefixes, port ranges, joins, and outputs that
+// keep, set or map the destination, each in its field.
+TEST(Loader, ReadsIpv6AndRanges)
+{
+	const Config cfg = load_string(R"(ports:
+  - { name: up0, iface: lr0, address: [198.18.1.1, 2001:2::1] }
+  - { name: down0, iface: lr1, address: 2001:2:0:1::1 }
+rules:
+  - name: six
+    match: { port: up0, dst: ff3e::1:1, dport: 5000, src: 2001:2::10 }
+    outputs:
+      - { port: down0, dst: ff3e::2:1, src: keep }
+      - { port: down0, dst: 239.2.2.2, dport: 6000 }
+  - name: range
+    match: { port: up0, dst: 239.1.0.0/16, src: 198.18.0.0/24, dport: 5000-5099,
+             join: [239.1.0.1, 239.1.0.2] }
+    outputs:
+      - { port: down0, dst: keep }
+      - { port: down0, dst: 239.2.0.0/16 }
+      - { port: down0, dst: ff3e::1:0/112, src: 2001:2::99 }
+      - { port: down0, dst: 239.3.3.3 }
+  - name: anyport
+    match: { port: up0, dst: ff3e::/96, dport: any, join: ff3e::7 }
+    outputs: [{ port: down0 }]
+)",
+				       "t.yaml");
+	ASSERT_EQ(cfg.ports.size(), 2u);
+	EXPECT_EQ(cfg.ports[0].address, ip("198.18.1.1"));
+	EXPECT_EQ(cfg.ports[0].address6, parse_ipv6("2001:2::1"));
+	EXPECT_FALSE(cfg.ports[1].address);
+	EXPECT_EQ(cfg.ports[1].address6, parse_ipv6("2001:2:0:1::1"));
+
+	ASSERT_EQ(cfg.rules.size(), 3u);
+	const Rule &six = cfg.rules[0];
+	EXPECT_EQ(six.match.dst, host("ff3e::1:1"));
+	EXPECT_EQ(six.match.src, host("2001:2::10"));
+	EXPECT_EQ(six.match.dport, PortRange::single(5000));
+	EXPECT_TRUE(six.match.is_ipv6());
+	EXPECT_FALSE(six.match.is_range());
+	EXPECT_TRUE(six.match.join.empty());
+	ASSERT_EQ(six.outputs.size(), 2u);
+	EXPECT_EQ(six.outputs[0].src, OutputSource::keep());
+	EXPECT_TRUE(six.outputs[0].is_ipv6(six.match));
+	EXPECT_FALSE(six.outputs[1].is_ipv6(six.match)) << "6 to 4: the output's dst says";
+
+	const Rule &range = cfg.rules[1];
+	EXPECT_EQ(range.match.dst, (Prefix{ip("239.1.0.0"), 16}));
+	EXPECT_EQ(range.match.src, (Prefix{ip("198.18.0.0"), 24}));
+	EXPECT_EQ(range.match.dport, (PortRange{5000, 5099}));
+	EXPECT_TRUE(range.match.is_range());
+	EXPECT_EQ(range.match.join, (std::vector<IpAddress>{ip("239.1.0.1"), ip("239.1.0.2")}));
+	ASSERT_EQ(range.outputs.size(), 4u);
+	EXPECT_FALSE(range.outputs[0].dst) << "dst: keep";
+	EXPECT_EQ(range.outputs[1].dst, (Prefix{ip("239.2.0.0"), 16})) << "a map";
+	EXPECT_EQ(range.outputs[2].dst, (Prefix{*parse_ipv6("ff3e::1:0"), 112})) << "4 to 6 map";
+	EXPECT_TRUE(range.outputs[2].is_ipv6(range.match));
+	EXPECT_EQ(range.outputs[2].src, OutputSource::given(*parse_ipv6("2001:2::99")));
+	EXPECT_EQ(range.outputs[3].dst, host("239.3.3.3")) << "every group to one";
+
+	const Rule &any = cfg.rules[2];
+	EXPECT_EQ(any.match.dport, PortRange::any());
+	EXPECT_EQ(any.match.join, (std::vector<IpAddress>{*parse_ipv6("ff3e::7")}));
+}

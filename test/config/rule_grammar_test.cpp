@@ -85,6 +85,43 @@ TEST(RuleGrammar, FormatsBackToTheSameRule)
 	EXPECT_EQ(config::format_rule(r), line);
 }
 
+TEST(RuleGrammar, ParsesIpv6AndRanges)
+{
+	const config::Rule r = config::parse_rule_add(
+		words("r6 match port up0 dst 239.1.0.0/16 dport 5000-5099 src 198.18.0.0/24 "
+		      "join 239.1.0.1,239.1.0.2 output port down0 dst keep "
+		      "output port down0 dst ff3e::1:0/112 src 2001:2::1"));
+	EXPECT_EQ(r.match.dst, (config::Prefix{ip("239.1.0.0"), 16}));
+	EXPECT_EQ(r.match.dport, (config::PortRange{5000, 5099}));
+	EXPECT_EQ(r.match.src, (config::Prefix{ip("198.18.0.0"), 24}));
+	EXPECT_EQ(r.match.join,
+		  (std::vector<config::IpAddress>{ip("239.1.0.1"), ip("239.1.0.2")}));
+	ASSERT_EQ(r.outputs.size(), 2u);
+	EXPECT_FALSE(r.outputs[0].dst);
+	EXPECT_EQ(r.outputs[1].dst, (config::Prefix{*config::parse_ipv6("ff3e::1:0"), 112}));
+	EXPECT_EQ(r.outputs[1].src, config::OutputSource::given(*config::parse_ipv6("2001:2::1")));
+
+	const config::Rule six = config::parse_rule_add(
+		words("s6 match port up0 dst ff3e::1 dport any src 2001:2::10 output port down0"));
+	EXPECT_EQ(six.match.dst, host("ff3e::1"));
+	EXPECT_EQ(six.match.dport, config::PortRange::any());
+	EXPECT_EQ(six.match.src, host("2001:2::10"));
+}
+
+TEST(RuleGrammar, FormatsIpv6AndRangesBackToTheSameRule)
+{
+	for (const std::string line :
+	     {"rule add r6 match port up0 dst 239.1.0.0/16 dport 5000-5099 src 198.18.0.0/24 "
+	      "join 239.1.0.1,239.1.0.2 output port down0 output port down0 dst 239.2.0.0/16 "
+	      "output port down0 dst ff3e::1:0/112 src 2001:2::1",
+	      "rule add s6 match port up0 dst ff3e::1 dport any src 2001:2::10 output port down0 "
+	      "dst ff3e::2 src keep output port down0 dst 239.2.2.2 dport 6000"}) {
+		const auto w = words(line);
+		const config::Rule r = config::parse_rule_add({w.begin() + 2, w.end()});
+		EXPECT_EQ(config::format_rule(r), line);
+	}
+}
+
 TEST(RuleGrammar, ParsesMergedAndMonitoredRules)
 {
 	const config::Rule m = config::parse_rule_add(words(
@@ -177,6 +214,40 @@ INSTANTIATE_TEST_SUITE_P(
 	Lines, RuleGrammarErrors,
 	testing::Values(
 		BadLine{"", "rule add needs a name, a match and at least one output"},
+		// IPv6 and ranges: the YAML's checks (config/rule_values.h), the same words.
+		BadLine{"r1 match port up0 dst ff02::1 dport 1 output port d",
+			"ff02::1 is an interface-local, link-local or reserved-scope group, which a "
+			"relay must not carry to another link (RFC 4291 2.7)"},
+		BadLine{"r1 match port up0 dst 239.1.1.0/16 dport 1 output port d",
+			"invalid 'dst': 239.1.1.0/16 has bits set past /16; did you mean 239.1.0.0/16?"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 5099-5000 output port d",
+			"invalid 'dport': port range 5099-5000 is reversed; did you mean 5000-5099?"},
+		BadLine{"r1 match port up0 dst ff3e::1 dport 1 src 198.18.0.1 output port d",
+			"src 198.18.0.1 is IPv4 but dst ff3e::1 is IPv6: a datagram's source and "
+			"destination are of one family"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 join 239.1.1.1 output port d",
+			"'join' is for range inputs: an exact input joins its dst group itself"},
+		BadLine{"r1 match port up0 dst 239.1.0.0/16 dport 1 join 239.1.0.1,239.2.0.1 "
+			"output port d",
+			"join 239.2.0.1 is outside the input's dst 239.1.0.0/16"},
+		BadLine{"r1 match port up0 dst 239.1.0.0/16 dport 1 join 239.1.0.1, output port d",
+			"invalid group address '' in 'join' (G1,G2,... expected)"},
+		BadLine{"r1 match port up0 dst 239.1.0.0/16 dport 1 output port d dst 239.2.0.0/24",
+			"map prefix 239.2.0.0/24 has 8 host bits but the input's dst 239.1.0.0/16 has "
+			"16: a map carries the received destination's host bits, so both need the same "
+			"number (/16 here)"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d dst ff3e::1 src keep",
+			"src keep cannot carry an IPv4 source into an IPv6 output; leave src out (the "
+			"port's address) or give one"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 output port d src 2001:2::1",
+			"src 2001:2::1 is IPv6 but the output sends IPv4 (dst keep keeps the input's "
+			"family: an output of the other family needs a dst)"},
+		BadLine{"r1 match port up0 dst ff3e::1 dport 1 src fe80::1 output port d src keep",
+			"src keep would carry the link-local source fe80::1 off its link (port up0) to "
+			"port d; a link-local address is only valid on its link (RFC 4291 2.5.6)"},
+		BadLine{"r1 match port up0 dst 239.1.1.1 dport any monitor sequence rtp output port d",
+			"'monitor' follows one stream's sequence numbers: its match must be exact (one "
+			"dst, one dport, no src prefix), got a range"},
 		BadLine{"bad!name match port up0 dst 239.1.1.1 dport 1 output port d",
 			"invalid rule name 'bad!name' (expected 1 to 63 letters, digits, '-' or '_')"},
 		BadLine{"r1", "expected 'match' after the rule name"},
@@ -196,7 +267,8 @@ INSTANTIATE_TEST_SUITE_P(
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport 0 output port d",
 			"'dport' must be between 1 and 65535, got 0"},
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport x output port d",
-			"invalid 'dport': 'x' is not a UDP port (1..65535), 'any' or a range FIRST-LAST as in 5000-5099"},
+			"invalid 'dport': 'x' is not a UDP port (1..65535), 'any' or a range FIRST-LAST "
+			"as in 5000-5099"},
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 vlan 4095 output port d",
 			"'vlan' must be between 1 and 4094, got 4095"},
 		BadLine{"r1 match port up0 dst 239.1.1.1 dport 1 src 239.9.9.9 output port d",

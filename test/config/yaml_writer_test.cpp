@@ -82,6 +82,36 @@ rules:
 	expect_round_trip(cfg);
 }
 
+TEST(YamlWriter, Ipv6AndRangesRoundTrip)
+{
+	const Config cfg = load_string(R"(
+ports:
+  - { name: up0, iface: lr0, address: [198.18.1.1, 2001:2::1] }
+  - { name: down0, iface: lr1, address: 2001:2:0:1::1 }
+rules:
+  - name: six
+    match: { port: up0, dst: ff3e::1:1, dport: 5000, src: 2001:2::10 }
+    outputs:
+      - { port: down0, dst: ff3e::2:1, src: keep }
+      - { port: down0, dst: 239.2.2.2, dport: 6000 }
+  - name: range
+    match: { port: up0, dst: 239.1.0.0/16, src: 198.18.0.0/24, dport: 5000-5099, join: [239.1.0.1, 239.1.0.2] }
+    outputs:
+      - { port: down0, dst: keep }
+      - { port: down0, dst: 239.2.0.0/16 }
+      - { port: down0, dst: ff3e::1:0/112, src: 2001:2::99 }
+  - name: anyport
+    match: { port: up0, dst: ff3e::/96, dport: any, join: [ff3e::7] }
+    outputs: [{ port: down0 }]
+)",
+				       "six.yaml");
+	expect_round_trip(cfg);
+	const std::string text = to_yaml(cfg);
+	for (const char *written : {"dst: 239.1.0.0/16", "dport: 5000-5099", "src: 198.18.0.0/24",
+				    "dst: ff3e::1:0/112", "dport: any", "address: [198.18.1.1, 2001:2::1]"})
+		EXPECT_NE(text.find(written), std::string::npos) << written << "\n" << text;
+}
+
 TEST(YamlWriter, MergedAndMonitoredRulesRoundTrip)
 {
 	const Config cfg = load_string(R"(

@@ -470,6 +470,41 @@ TEST(RangeTable, ManyKeysOfOneClassSurviveRemovalsOfOthers)
 	}
 }
 
+// 0.0.0.0/0 and ::/0 on port 0, untagged: the entries whose masked key
+// has no address bits (fuzz_range found rte_hash taking an all-zero key
+// for its empty bucket entries and inserting it twice).
+TEST(RangeTable, DefaultRoutesOfBothFamiliesAfterChurn)
+{
+	Fixture f(64, 8);
+	for (const char *any : {"0.0.0.0", "::"}) {
+		const bool v6 = is_v6(any);
+		// Other keys first, in the buckets before; then the default with
+		// two ranges; then the others go, leaving empty entries first.
+		std::vector<RangeMatch> others;
+		for (unsigned i = 0; i < 32; i++) {
+			const std::string g = v6 ? "ff3e::" + std::to_string(i + 1) : "239.1.1." + std::to_string(i + 1);
+			others.push_back(match(g.c_str(), v6 ? 128 : 32));
+			ASSERT_EQ(f.table.add(others.back(), val(100 + i)), 0);
+		}
+		ASSERT_EQ(f.table.add(match(any, 0), val(1)), 0);
+		ASSERT_EQ(f.table.add(match(any, 0, nullptr, 0, 5010, 5010), val(2)), 0);
+		for (const RangeMatch &m : others)
+			ASSERT_EQ(f.table.remove(m), 0);
+		const char *dst = v6 ? "ff3e::1" : "239.1.1.1";
+		const char *src = v6 ? "2001:2::1" : s1;
+		void *removed = nullptr;
+		ASSERT_EQ(f.table.remove(match(any, 0), &removed), 0);
+		EXPECT_EQ(removed, val(1));
+		EXPECT_EQ(lookup(f.table, packet(dst, src, 5010)), val(2));
+		EXPECT_EQ(lookup(f.table, packet(dst, src, 5011)), nullptr);
+		ASSERT_EQ(f.table.entries().size(), 1u);
+		ASSERT_EQ(f.table.remove(match(any, 0, nullptr, 0, 5010, 5010)), 0);
+		EXPECT_EQ(lookup(f.table, packet(dst, src, 5010)), nullptr);
+		EXPECT_TRUE(f.table.entries().empty());
+		EXPECT_EQ(f.table.size(), 0u);
+	}
+}
+
 TEST(RangeTable, EntriesListsEveryEntryMasked)
 {
 	Fixture f;

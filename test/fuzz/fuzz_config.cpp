@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "config/address.h"
 #include "config/bounds.h"
 #include "config/compare.h"
 #include "config/error.h"
@@ -100,6 +101,28 @@ void check_rule_in_grammar(const config::Rule &rule)
 	}
 }
 
+// One representation: a prefix reads back from its text as itself (no
+// bits past its length), a port range is ordered.
+void check_values(const config::Rule &rule)
+{
+	const auto canonical = [&](const config::Prefix &p) {
+		std::string error;
+		const auto again = config::parse_prefix(config::format_prefix(p), error);
+		FUZZ_CHECK(again && *again == p, "rule '%s': prefix %s does not read back: %s",
+			   rule.name.c_str(), config::format_prefix(p).c_str(), error.c_str());
+	};
+	for (const config::Match *m : rule.inputs()) {
+		canonical(m->dst);
+		if (m->src)
+			canonical(*m->src);
+		FUZZ_CHECK(m->dport.first <= m->dport.last, "rule '%s': dport %u-%u",
+			   rule.name.c_str(), m->dport.first, m->dport.last);
+	}
+	for (const config::Output &o : rule.outputs)
+		if (o.dst)
+			canonical(*o.dst);
+}
+
 void check_rules(const config::Config &cfg)
 {
 	config::Config before = cfg;
@@ -110,6 +133,7 @@ void check_rules(const config::Config &cfg)
 			   rule.name.c_str(), problems.front().str().c_str());
 		FUZZ_CHECK(!rule.outputs.empty() && rule.outputs.size() <= config::limits::max_outputs,
 			   "rule '%s' has %zu outputs", rule.name.c_str(), rule.outputs.size());
+		check_values(rule);
 		check_rule_in_grammar(rule);
 		before.rules.push_back(rule);
 	}
