@@ -659,5 +659,65 @@ TEST(GoldenIpv6, AUnicastInputToThePortsMacAndAStrippedTagAreMatched)
 	expect_drops(h, {{DropReason::mac_mismatch, 1}, {DropReason::no_rule, 1}});
 }
 
+
+TEST(GoldenIpv6, AMergedIpv6RuleOverTwoWorkersRelaysEachNumberOnce)
+{
+	// Two copies of one stream on two IPv6 groups, received by different
+	// workers: the stream's owner takes the other's through its hand-off
+	// ring (parsed and looked up again there).
+	const Ipv6Bytes group6_2 = ip6({0xff3e, 0, 0, 0, 0, 0, 1, 2});
+	config::Rule rule = make_rule6("merged6", group6_1, 5000,
+		{{.port = "out0", .dst = host6(out_group6), .dport = 6000}});
+	config::Match b = rule.match;
+	b.dst = host6(group6_2);
+	rule.more_inputs.push_back(b);
+	rule.merge = config::Sequence{packet::SequenceField{4, 4, true}, 16, {}};
+	RelayHarness h({ingress6({}), egress6("out0")}, EngineParams{}, default_classes(), 2);
+	// The harness's ports have one TX queue: the owner must be worker 0,
+	// which the rule's name decides.
+	for (int i = 0;; i++) {
+		ASSERT_LT(i, 64) << "no name gave worker 0 the stream";
+		rule.name = "merged6-" + std::to_string(i);
+		add_rule(h, rule);
+		if (published(h, rule).stream_owner() == 0)
+			break;
+		ASSERT_EQ(remove_rule(h.engine(), rule), 0);
+	}
+	std::vector<FrameBuilder6> a, bb;
+	for (uint32_t n = 0; n < 10; n++)
+		a.push_back(flow6(n, 100));
+	for (uint32_t n = 5; n < 15; n++) {
+		FrameBuilder6 f = flow6(n, 100);
+		f.dst = group6_2;
+		const MacBytes mac = group_mac6(group6_2);
+		std::copy(mac.begin(), mac.end(), f.dst_mac);
+		bb.push_back(f);
+	}
+	const PoolUse before = h.pool_in_use();
+	h.receive("in0", built6(a), {}, 0);
+	h.receive("in0", built6(bb), {}, 1);
+	h.poll_until_idle(); // the owner drains its hand-off ring
+	h.flush();
+	EXPECT_EQ(h.pool_in_use(), before) << "mbufs leaked";
+	const std::vector<Bytes> out = h.sent_on("out0");
+	ASSERT_EQ(out.size(), 15u);
+	std::map<uint32_t, const Bytes *> by_seq;
+	for (const Bytes &f : out) {
+		std::string why;
+		const std::optional<Decoded6> d = decode6(f, &why);
+		ASSERT_TRUE(d) << why;
+		EXPECT_TRUE(by_seq.emplace(payload_seq(d->payload), &f).second) << "a number relayed twice";
+	}
+	for (uint32_t n = 0; n < 15; n++) {
+		SCOPED_TRACE("seq " + std::to_string(n));
+		ASSERT_TRUE(by_seq.count(n));
+		const FrameBuilder6 &sent = n < 10 ? a[n] : bb[n - 5];
+		// Whichever copy came first: they differ only in the group.
+		FrameBuilder6 want = relayed6(sent, {group_mac6(out_group6), out0_mac, out0_ip6, out_group6, 6000});
+		expect_frame6(*by_seq[n], want);
+	}
+	expect_drops(h, {{DropReason::duplicate, 5}});
+}
+
 } // namespace
 } // namespace mcr::engine::test
