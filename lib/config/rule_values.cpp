@@ -178,19 +178,7 @@ std::vector<RuleValueProblem> output_problems(const Output &output, const Match 
 					     format_prefix(*output.dst), output.dst->host_bits(),
 					     format_host_or_prefix(input.dst), input.dst.host_bits(),
 					     hint)});
-		} else if (!output.dst->is_host() && !output.mac && !is_multicast_prefix(*output.dst)) {
-			found.push_back({RuleValue::dst, 0,
-					 fmt::format("map onto {} sends to addresses that are not all "
-						     "groups: give the output `mac:` (the next hop of "
-						     "many unicast destinations is not one neighbour)",
-						     format_prefix(*output.dst))});
 		}
-	} else if (!input.dst.is_host() && !output.mac && !is_multicast_prefix(input.dst)) {
-		found.push_back({RuleValue::dst, 0,
-				 fmt::format("keeping the destinations of {}, not all groups, needs "
-					     "`mac:` on the output (the next hop of many unicast "
-					     "destinations is not one neighbour)",
-					     format_prefix(input.dst))});
 	}
 	// A kept or mapped range of unicast destinations: the neighbour of each
 	// address is not looked up (only a set address's is), so the next hop

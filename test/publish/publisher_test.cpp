@@ -603,5 +603,36 @@ TEST_F(Publish, AReloadMovingAnInputBetweenMergedRulesLeavesEachItsOwn)
 	EXPECT_EQ(publisher_->size(), 2u);
 }
 
+// A range input's `join:` list is not part of its key: a replacement
+// with another list joins the new groups and leaves the old ones.
+TEST_F(Publish, ARangeInputsChangedJoinListJoinsTheNewGroupsAndLeavesTheOld)
+{
+	config::Rule r;
+	r.name = "range";
+	r.match.port = "in0";
+	r.match.dst = config::Prefix{config::Ipv4{ipv4(239, 1, 0, 0)}, 16};
+	r.match.dport = config::PortRange::single(5000);
+	r.match.join = {config::Ipv4{ipv4(239, 1, 0, 1)}};
+	r.outputs.push_back(engine::test::output_to("out0"));
+	publish(r);
+	EXPECT_EQ(groups_.refs.count({0, ipv4(239, 1, 0, 1), 0}), 1u);
+
+	r.match.join = {config::Ipv4{ipv4(239, 1, 0, 2)}};
+	ApplyReport report;
+	std::string error;
+	ASSERT_EQ(publisher_->apply({r}, &report, &error), 0) << error;
+	EXPECT_EQ(report.changed, 1u);
+	EXPECT_EQ(groups_.refs.count({0, ipv4(239, 1, 0, 2), 0}), 1u) << "the new list joined";
+	EXPECT_EQ(groups_.refs.count({0, ipv4(239, 1, 0, 1), 0}), 0u) << "the old list left";
+
+	r.match.join = {config::Ipv4{ipv4(239, 1, 0, 3)}, config::Ipv4{ipv4(239, 1, 0, 2)}};
+	publish(r);
+	EXPECT_EQ(groups_.refs.count({0, ipv4(239, 1, 0, 3), 0}), 1u) << "a console replacement joins";
+	EXPECT_EQ(groups_.refs.at({0, ipv4(239, 1, 0, 2), 0}), 1) << "a group in both lists: joined once";
+
+	ASSERT_EQ(publisher_->withdraw("range", &error), 0) << error;
+	EXPECT_TRUE(groups_.refs.empty()) << "every group left with the rule";
+}
+
 } // namespace
 } // namespace mcr::publish
