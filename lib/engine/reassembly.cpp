@@ -217,17 +217,26 @@ rte_mbuf *worker_reassemble6(Worker &w, uint16_t port_index, rte_mbuf *m)
 	const uint16_t frag_data = rte_be_to_cpu_16(frag->frag_data);
 	const uint32_t offset = RTE_IPV6_GET_FO(frag_data) * 8u;
 	const bool more = RTE_IPV6_GET_MF(frag_data);
-	// An atomic fragment (offset 0, no more: RFC 6946) would wait in the
-	// table for fragments that never come; the library's offset and
-	// length checks are what the IPv4 path makes before it.
-	if (offset == 0 && !more)
-		return drop(w, port_index, m, DropReason::fragment);
+	// The library's offset and length checks are what the IPv4 path
+	// makes before it.
 	if (payload > uint32_t{m->data_len} - l2 - sizeof(rte_ipv6_hdr) ||
 	    payload <= sizeof(rte_ipv6_fragment_ext) || offset + payload > UINT16_MAX ||
 	    (more && (payload - sizeof(rte_ipv6_fragment_ext)) % 8 != 0))
 		return drop(w, port_index, m, DropReason::bad_length);
 	m->data_len = static_cast<uint16_t>(l2 + sizeof(rte_ipv6_hdr) + payload);
 	m->pkt_len = m->data_len;
+	if (offset == 0 && !more) {
+		// An atomic fragment (RFC 6946): the whole datagram already, to
+		// be processed as one; it would wait in the table for fragments
+		// that never come. The fragment header goes, the headers before
+		// it moving up over it, as the library does when it reassembles.
+		ip->proto = frag->next_header;
+		ip->payload_len = rte_cpu_to_be_16(static_cast<uint16_t>(payload - sizeof(rte_ipv6_fragment_ext)));
+		uint8_t *start = rte_pktmbuf_mtod(m, uint8_t *);
+		std::memmove(start + sizeof(rte_ipv6_fragment_ext), start, l2 + sizeof(rte_ipv6_hdr));
+		rte_pktmbuf_adj(m, sizeof(rte_ipv6_fragment_ext));
+		return m;
+	}
 	m->l2_len = l2;
 	m->l3_len = l3;
 	return reassemble(w, port_index, m, ip, frag);

@@ -60,7 +60,8 @@ rte_mbuf *worker_reassemble(Worker &w, uint16_t port_index, rte_mbuf *m);
 
 // The same for an IPv6 frame parse_ipv6_frame called a fragment: held when
 // its fragment header comes right after the IPv6 header (the usual place),
-// otherwise dropped as `fragment`. Atomic fragments are dropped too.
+// otherwise dropped as `fragment`. An atomic fragment (offset 0, no more
+// fragments: RFC 6946) is returned at once, its fragment header removed.
 rte_mbuf *worker_reassemble6(Worker &w, uint16_t port_index, rte_mbuf *m);
 
 // Drops datagrams whose time is up and frees the death row: once per poll

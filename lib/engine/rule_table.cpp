@@ -344,13 +344,16 @@ void clear_source(RuleKey6 &k)
 
 // RuleTable::lookup_bulk on one exact table.
 template <class Key>
-void lookup_in(const rte_hash *hash, Key *keys, unsigned n, RuleRef *found)
+bool lookup_in(const rte_hash *hash, Key *keys, unsigned n, RuleRef *found)
 {
 	const void *key_ptrs[RTE_HASH_LOOKUP_BULK_MAX];
 	uint64_t hits = 0;
 	for (unsigned i = 0; i < n; i++)
 		key_ptrs[i] = &keys[i];
 	rte_hash_lookup_bulk_data(hash, key_ptrs, n, &hits, reinterpret_cast<void **>(found));
+	const uint64_t all = n == 64 ? ~0ULL : (1ULL << n) - 1;
+	if (hits == all)
+		return false;
 
 	// (S,G) missed: the same flow may still match a (*,G) rule.
 	uint64_t retry = 0;
@@ -364,7 +367,7 @@ void lookup_in(const rte_hash *hash, Key *keys, unsigned n, RuleRef *found)
 		}
 	}
 	if (retry == 0)
-		return;
+		return true;
 	const void *again[RTE_HASH_LOOKUP_BULK_MAX];
 	RuleRef again_found[RTE_HASH_LOOKUP_BULK_MAX];
 	unsigned idx[RTE_HASH_LOOKUP_BULK_MAX];
@@ -374,22 +377,25 @@ void lookup_in(const rte_hash *hash, Key *keys, unsigned n, RuleRef *found)
 			idx[m] = i;
 			again[m++] = &keys[i];
 		}
+	const uint64_t all_again = m == 64 ? ~0ULL : (1ULL << m) - 1;
+	const uint64_t first_misses = ~hits & all & ~retry;
 	hits = 0;
 	rte_hash_lookup_bulk_data(hash, again, m, &hits, reinterpret_cast<void **>(again_found));
 	for (unsigned j = 0; j < m; j++)
 		found[idx[j]] = (hits & (1ULL << j)) ? again_found[j] : RuleRef();
+	return first_misses != 0 || hits != all_again;
 }
 
 } // namespace
 
-void RuleTable::lookup_bulk(RuleKey *keys, unsigned n, RuleRef *found) const
+bool RuleTable::lookup_bulk(RuleKey *keys, unsigned n, RuleRef *found) const
 {
-	lookup_in(hash_, keys, n, found);
+	return lookup_in(hash_, keys, n, found);
 }
 
-void RuleTable::lookup_bulk6(RuleKey6 *keys, unsigned n, RuleRef *found) const
+bool RuleTable::lookup_bulk6(RuleKey6 *keys, unsigned n, RuleRef *found) const
 {
-	lookup_in(hash6_, keys, n, found);
+	return lookup_in(hash6_, keys, n, found);
 }
 
 } // namespace mcr::engine

@@ -117,10 +117,10 @@ public:
 	rte_rcu_qsbr *qsbr() const { return qsbr_; }
 	// Looks up n keys (n <= lookup_batch). A key whose src_ip is set is tried as
 	// (S,G) first, then as (*,G); found[i] is the rule and input, or has no
-	// rule. keys[i].src_ip may be cleared.
-	void lookup_bulk(RuleKey *keys, unsigned n, RuleRef *found) const;
+	// rule. keys[i].src_ip may be cleared. Whether any key found no rule.
+	bool lookup_bulk(RuleKey *keys, unsigned n, RuleRef *found) const;
 	// The same for IPv6 keys; keys[i].src_ip may be cleared.
-	void lookup_bulk6(RuleKey6 *keys, unsigned n, RuleRef *found) const;
+	bool lookup_bulk6(RuleKey6 *keys, unsigned n, RuleRef *found) const;
 	// Whether an (S,G) rule may exist for this destination (network
 	// order): workers then key its packets with their source. Counted per
 	// bucket of destinations, so (S,G) rules cost the extra lookup only to

@@ -577,6 +577,9 @@ __rte_noinline void send_handoffs(Worker &w, Handoffs &h, uint16_t port_index)
 // What a found rule does with one parsed packet: checks its UDP checksum
 // where the port asks, hands a stream's packet to its owner, admits it to
 // a merged or monitored stream, fans it out.
+// ipv6: the packet is IPv6, so its rule is a general one (the IPv4 fan-out
+// stays with one caller, inlined where IPv4 packets are handled).
+template <bool ipv6>
 __rte_always_inline void relay_found(Worker &w, RuleRef found, rte_mbuf *m, const ParsedPacket &p,
 				     uint16_t port_index, bool verify_udp, Handoffs &handoffs)
 {
@@ -589,8 +592,7 @@ __rte_always_inline void relay_found(Worker &w, RuleRef found, rte_mbuf *m, cons
 	// Only datagrams a rule relays are checked: the rest is dropped anyway.
 	if (verify_udp) {
 		const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
-		const bool ok = p.ip_version == 4 ? packet::udp_checksum_ok(frame, p)
-						  : packet::udp_checksum_ipv6_ok(frame, p);
+		const bool ok = ipv6 ? packet::udp_checksum_ipv6_ok(frame, p) : packet::udp_checksum_ok(frame, p);
 		if (unlikely(!ok)) {
 			count_drop(w, port_index, DropReason::bad_udp_checksum);
 			rte_pktmbuf_free(m);
@@ -605,7 +607,7 @@ __rte_always_inline void relay_found(Worker &w, RuleRef found, rte_mbuf *m, cons
 		if (!stream_admits(w, *rule->stream(), found.input(), m, p, port_index))
 			return;
 	}
-	if (unlikely(rule->general()))
+	if (ipv6 || unlikely(rule->general()))
 		fan_out_general(w, *rule, m, p);
 	else
 		fan_out(w, *rule, m, p);
@@ -648,11 +650,11 @@ __rte_noinline void relay_ipv6(Worker &w, uint16_t port_index, rte_mbuf **pkts, 
 {
 	RuleRef found[lookup_batch];
 	const RuleTable &table = w.engine->rules();
-	table.lookup_bulk6(v6.keys, v6.count, found);
-	if (table.has_ranges())
+	if (table.lookup_bulk6(v6.keys, v6.count, found) && table.has_ranges())
 		lookup_range_misses(table, port_index, pkts, v6.which, v6.parsed, v6.count, found);
 	for (unsigned j = 0; j < v6.count; j++)
-		relay_found(w, found[j], pkts[v6.which[j]], v6.parsed[j], port_index, verify_udp, handoffs);
+		relay_found<true>(w, found[j], pkts[v6.which[j]], v6.parsed[j], port_index, verify_udp,
+				  handoffs);
 }
 
 // An accepted IPv6 packet into v6, or dropped when its frame was not for
@@ -752,11 +754,12 @@ void handle_chunk(Worker &w, uint16_t port_index, rte_mbuf **pkts, unsigned n)
 		rte_ip_frag_free_death_row(&w.fragments.death_row(), 0);
 	Handoffs handoffs;
 	if (nkeys != 0) {
-		table.lookup_bulk(keys, nkeys, found);
-		if (unlikely(table.has_ranges()))
+		const bool misses = table.lookup_bulk(keys, nkeys, found);
+		if (unlikely(misses) && table.has_ranges())
 			lookup_range_misses(table, port_index, pkts, which, parsed, nkeys, found);
 		for (unsigned j = 0; j < nkeys; j++)
-			relay_found(w, found[j], pkts[which[j]], parsed[j], port_index, verify_udp, handoffs);
+			relay_found<false>(w, found[j], pkts[which[j]], parsed[j], port_index, verify_udp,
+					   handoffs);
 	}
 	if (unlikely(v6.count != 0))
 		relay_ipv6(w, port_index, pkts, v6, verify_udp, handoffs);

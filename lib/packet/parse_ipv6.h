@@ -55,7 +55,7 @@ inline constexpr unsigned ipv6_max_ext_headers = 8;
 //   bad-length         an extension header or the UDP header past the
 //                      payload length; payload length past the frame; UDP
 //                      length below 8 or past the payload
-//   fragment           a fragment header (no IPv6 reassembly yet)
+//   fragment           a fragment header: the worker reassembles (reassembly.h)
 //   not-udp            any other next header: ICMPv6, TCP, ESP, AH, no
 //                      next header (59), ...
 //   zero-udp-checksum  UDP checksum field 0, which IPv6 forbids (RFC 8200 8.1)

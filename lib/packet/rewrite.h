@@ -184,6 +184,21 @@ __rte_always_inline void write_simple_in_place(const RewriteInput &in, const Out
 			      : uint16_t{0});
 }
 
+// The rest of an Ethernet header whose MACs are written: the ethertype,
+// behind an 802.1Q tag when vlan is set. Returns where the IP header goes.
+__rte_always_inline uint8_t *write_ether_type(uint8_t *frame, uint16_t vlan, uint16_t ether_type)
+{
+	if (vlan == 0) {
+		store(frame + offsetof(rte_ether_hdr, ether_type), rte_cpu_to_be_16(ether_type));
+		return frame + sizeof(rte_ether_hdr);
+	}
+	store(frame + offsetof(rte_ether_hdr, ether_type), rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN));
+	uint8_t *tag = frame + sizeof(rte_ether_hdr);
+	store(tag + offsetof(rte_vlan_hdr, vlan_tci), rte_cpu_to_be_16(vlan));
+	store(tag + offsetof(rte_vlan_hdr, eth_proto), rte_cpu_to_be_16(ether_type));
+	return tag + sizeof(rte_vlan_hdr);
+}
+
 // Writes the output's Ethernet [+ 802.1Q] + IPv4 + UDP headers at dst.
 // IPv4 options are not carried (the relay re-originates the datagram, IHL
 // is 5); id, DF and the TOS (but for a DSCP the output sets) are kept. The
@@ -243,16 +258,7 @@ __rte_always_inline RewriteResult write_output_headers(const RewriteInput &in, c
 	static_assert(offsetof(OutputRewrite, src_mac) ==
 		      offsetof(OutputRewrite, dst_mac) + sizeof(rte_ether_addr));
 	std::memcpy(p + offsetof(rte_ether_hdr, dst_addr), &out.dst_mac, 2 * sizeof(rte_ether_addr));
-	if (out.vlan != 0) {
-		store(p + offsetof(rte_ether_hdr, ether_type), rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN));
-		p += sizeof(rte_ether_hdr);
-		store(p + offsetof(rte_vlan_hdr, vlan_tci), rte_cpu_to_be_16(out.vlan));
-		store(p + offsetof(rte_vlan_hdr, eth_proto), rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4));
-		p += sizeof(rte_vlan_hdr);
-	} else {
-		store(p + offsetof(rte_ether_hdr, ether_type), rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4));
-		p += sizeof(rte_ether_hdr);
-	}
+	p = write_ether_type(p, out.vlan, RTE_ETHER_TYPE_IPV4);
 
 	store(p + offsetof(rte_ipv4_hdr, version_ihl), first_word); // and type_of_service
 	store(p + offsetof(rte_ipv4_hdr, total_length), in.total_len);

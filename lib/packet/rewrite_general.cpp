@@ -129,17 +129,7 @@ RewriteResult write_general_headers(const GeneralInput &in, const GeneralRewrite
 		std::memcpy(p + offsetof(rte_ether_hdr, dst_addr), &out.dst_mac, sizeof out.dst_mac);
 	}
 	std::memcpy(p + offsetof(rte_ether_hdr, src_addr), &out.src_mac, sizeof out.src_mac);
-	const uint16_t ether_type = out.ipv6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4;
-	if (out.vlan != 0) {
-		store(p + offsetof(rte_ether_hdr, ether_type), rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN));
-		p += sizeof(rte_ether_hdr);
-		store(p + offsetof(rte_vlan_hdr, vlan_tci), rte_cpu_to_be_16(out.vlan));
-		store(p + offsetof(rte_vlan_hdr, eth_proto), rte_cpu_to_be_16(ether_type));
-		p += sizeof(rte_vlan_hdr);
-	} else {
-		store(p + offsetof(rte_ether_hdr, ether_type), rte_cpu_to_be_16(ether_type));
-		p += sizeof(rte_ether_hdr);
-	}
+	p = write_ether_type(p, out.vlan, out.ipv6 ? RTE_ETHER_TYPE_IPV6 : RTE_ETHER_TYPE_IPV4);
 
 	if (out.ipv6) {
 		const uint32_t flow_label = in.ipv6 ? in.flow_label : 0;

@@ -79,6 +79,7 @@ RelayHarness::RelayHarness(std::vector<PortPlan> ports, const EngineParams &para
 		ep.multi_seg_tx = plan.multi_seg_tx.value_or(vdevs_.back()->multi_seg_tx());
 		ep.verify_udp_checksum = plan.verify_udp_checksum;
 		ep.mtu = plan.mtu;
+		ep.ipv6 = plan.ipv6;
 		engine_ports.push_back(ep);
 	}
 	EngineParams p = params;

@@ -6,6 +6,7 @@
 // are independent.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -36,6 +37,7 @@ struct PortPlan {
 	std::optional<bool> multi_seg_tx;
 	bool verify_udp_checksum = false; // `udp_checksum: verify`
 	uint16_t mtu = 1500; // larger outputs are fragmented or too-big
+	std::array<uint8_t, 16> ipv6{}; // what IPv6 outputs are sent from; zero: none
 };
 
 // Default size classes: copies of small outputs go to "small"; "large"
