@@ -31,21 +31,6 @@ static_assert(config::max_rule_inputs == max_stream_inputs);
 constexpr unsigned dscp_shift = 2;
 constexpr uint8_t dscp_bits = 0xfc;
 
-// Whether every address of the prefix is a group: a kept or mapped
-// destination's MAC then follows from it packet by packet.
-bool all_groups(const config::Prefix &p)
-{
-	if (p.is_ipv6())
-		return p.length >= 8 && std::get<config::Ipv6>(p.address)[0] == 0xff;
-	return p.length >= 4 && config::is_ipv4_multicast(std::get<config::Ipv4>(p.address));
-}
-
-bool is_group(const config::IpAddress &a)
-{
-	return config::is_ipv6(a) ? config::is_ipv6_multicast(std::get<config::Ipv6>(a))
-				  : config::is_ipv4_multicast(std::get<config::Ipv4>(a));
-}
-
 // An output the IPv4 relay's precomputed rewrite can carry.
 bool ipv4_simple_output(const config::Match &input, const config::Output &o)
 {
@@ -182,7 +167,7 @@ int Engine::compile_general_output(const config::Rule &rule, const config::Outpu
 		}
 		g.dst_mode = packet::GeneralRewrite::Dst::keep;
 		g.mac_from_group = !o.mac;
-		if (!o.mac && !all_groups(input.dst)) {
+		if (!o.mac && !config::is_multicast_prefix(input.dst)) {
 			*error = fmt::format("rule '{}': output to port '{}' keeps destinations that "
 					     "are not all groups: give it `mac:`", rule.name, o.port);
 			return -EINVAL;
@@ -190,7 +175,7 @@ int Engine::compile_general_output(const config::Rule &rule, const config::Outpu
 	} else if (dst->is_host()) {
 		g.dst_mode = packet::GeneralRewrite::Dst::set;
 		g.dst = address16_of(dst->address);
-		if (!o.mac && is_group(dst->address)) {
+		if (!o.mac && config::is_multicast_prefix(*dst)) {
 			g.dst_mac = g.ipv6 ? packet::multicast_mac6(g.dst.data())
 					   : packet::multicast_mac(packet::ipv4_of(g.dst));
 		} else if (!o.mac) {
@@ -213,7 +198,7 @@ int Engine::compile_general_output(const config::Rule &rule, const config::Outpu
 		g.dst = address16_of(dst->address);
 		g.map_bits = static_cast<uint8_t>(dst->host_bits());
 		g.mac_from_group = !o.mac;
-		if (!o.mac && !all_groups(*dst)) {
+		if (!o.mac && !config::is_multicast_prefix(*dst)) {
 			*error = fmt::format("rule '{}': output to port '{}' maps onto {}, not all "
 					     "groups: give it `mac:`", rule.name, o.port,
 					     config::format_prefix(*dst));

@@ -23,12 +23,6 @@ std::string format_mac(const host::Mac &m)
 			   m[5]);
 }
 
-bool is_group(const config::IpAddress &a)
-{
-	return config::is_ipv6(a) ? config::is_ipv6_multicast(std::get<config::Ipv6>(a))
-				  : config::is_ipv4_multicast(std::get<config::Ipv4>(a));
-}
-
 // The one unicast address an output sends to, which needs a neighbour:
 // its dst, or an exact input's destination it keeps. None for a group, a
 // range kept or mapped, or an output with `mac:`.
@@ -36,7 +30,7 @@ std::optional<config::IpAddress> unicast_destination(const config::Rule &rule,
 						       const config::Output &o)
 {
 	const config::Prefix &dst = o.dst ? *o.dst : rule.match.dst;
-	if (o.mac || !dst.is_host() || is_group(dst.address))
+	if (o.mac || !dst.is_host() || config::is_multicast_prefix(dst))
 		return std::nullopt;
 	return dst.address;
 }
@@ -55,7 +49,7 @@ config::IpAddress join_source(const config::Match &m, const config::IpAddress &g
 std::vector<config::IpAddress> groups_of(const config::Match &m)
 {
 	if (m.dst.is_host())
-		return is_group(m.dst.address) ? std::vector{m.dst.address} : std::vector<config::IpAddress>{};
+		return config::is_multicast_prefix(m.dst) ? std::vector{m.dst.address} : std::vector<config::IpAddress>{};
 	return m.join;
 }
 
